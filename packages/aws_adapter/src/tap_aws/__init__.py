@@ -1,0 +1,3 @@
+"""tap's AWS adapters, Lambda functions, local stack and CLI."""
+
+__all__: list[str] = []
