@@ -79,6 +79,8 @@ class ScoreSubmission(BaseModel):
     @field_validator("achieved_at", mode="before")
     @classmethod
     def _iso_text_only(cls, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value
         if not isinstance(value, str) or not _ISO_DATETIME.match(value):
             raise ValueError(
                 "achieved_at must be an ISO-8601 date and time such as "

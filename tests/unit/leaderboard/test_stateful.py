@@ -1,0 +1,97 @@
+"""A state machine: InMemoryLeaderboards against a dict of dicts, over boards and periods."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from itertools import count
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission, period_key
+from tap_core.memory import InMemoryLeaderboards
+from tests.unit.leaderboard import oracle
+from tests.unit.leaderboard.strategies import FEW_PLAYERS, NOW, TIED_SCORES
+
+SPECS = (
+    LeaderboardSpec(id="best-desc", operator="best", order="desc"),
+    LeaderboardSpec(id="best-asc-daily", operator="best", order="asc", reset="daily"),
+    LeaderboardSpec(id="latest-weekly", operator="latest", reset="weekly", min_score=-2),
+    LeaderboardSpec(id="sum-monthly", operator="increment", reset="monthly", max_score=2),
+)
+BY_ID = {spec.id: spec for spec in SPECS}
+
+
+class LeaderboardMachine(RuleBasedStateMachine):
+    """Every read of the store equals the same read computed from a plain dict model."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = NOW
+        self.store = InMemoryLeaderboards(SPECS, clock=lambda: self.now)
+        self.model: dict[tuple[str, str], dict[str, oracle.Held]] = {}
+        self.sent: list[ScoreSubmission] = []
+        self.ids = count()
+
+    @rule(
+        board=st.sampled_from(sorted(BY_ID)),
+        player=FEW_PLAYERS,
+        score=TIED_SCORES,
+        minutes_ago=st.integers(-10, 3 * 24 * 60),
+    )
+    def submit(self, board: str, player: str, score: int, minutes_ago: int) -> None:
+        item = ScoreSubmission(
+            submission_id=f"s{next(self.ids)}",
+            leaderboard_id=board,
+            player_id=player,
+            score=score,
+            achieved_at=self.now - timedelta(minutes=minutes_ago),
+        )
+        self.sent.append(item)
+        self._deliver(item)
+
+    @precondition(lambda self: self.sent)
+    @rule(data=st.data())
+    def redeliver(self, data: st.DataObject) -> None:
+        self._deliver(data.draw(st.sampled_from(self.sent)))
+
+    @rule(hours=st.integers(1, 30))
+    def advance_clock(self, hours: int) -> None:
+        self.now += timedelta(hours=hours)
+
+    def _deliver(self, item: ScoreSubmission) -> None:
+        spec = BY_ID[item.leaderboard_id]
+        outcome = self.store.submit(item)
+        if item.achieved_at > self.now + timedelta(minutes=5):
+            assert outcome.code == "achieved_at_in_future"
+            return
+        if (spec.min_score is not None and item.score < spec.min_score) or (
+            spec.max_score is not None and item.score > spec.max_score
+        ):
+            assert outcome.status == "rejected"
+            return
+        page = self.model.setdefault((spec.id, period_key(spec.reset, item.achieved_at)), {})
+        assert outcome.status == oracle.apply(spec, page, item)
+
+    @invariant()
+    def every_page_reads_like_the_model(self) -> None:
+        for (board, period), page in self.model.items():
+            spec = BY_ID[board]
+            expected = oracle.standings(spec, page)
+            got = self.store.top(board, limit=100, period=period).entries
+            assert [(e.rank, e.position, e.player_id, e.score, e.achieved_at) for e in got] == [
+                (r.rank, r.position, r.player_id, r.score, r.achieved_at) for r in expected
+            ]
+            assert self.store.count(board, period=period) == len(expected)
+
+    @invariant()
+    def current_period_defaults_to_the_clock(self) -> None:
+        for spec in SPECS:
+            current = period_key(spec.reset, self.now)
+            assert self.store.top(spec.id, limit=1).period == current
+            assert self.store.count(spec.id) == len(self.model.get((spec.id, current), {}))
+
+
+TestLeaderboardMachine = LeaderboardMachine.TestCase
+TestLeaderboardMachine.settings = settings(TestLeaderboardMachine.settings, stateful_step_count=30)
