@@ -4,5 +4,22 @@ Pure: streams and times are passed in; nothing here opens files or reads the clo
 """
 
 from tap_core.inventory.item import InventoryItem, format_money
+from tap_core.inventory.summary import (
+    LOW_STOCK_MAX,
+    InventorySummary,
+    LowStockItem,
+    Money,
+    Totals,
+    summarize,
+)
 
-__all__ = ["InventoryItem", "format_money"]
+__all__ = [
+    "LOW_STOCK_MAX",
+    "InventoryItem",
+    "InventorySummary",
+    "LowStockItem",
+    "Money",
+    "Totals",
+    "format_money",
+    "summarize",
+]
