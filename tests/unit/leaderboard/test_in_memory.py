@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,9 +21,6 @@ from tests.unit.leaderboard.strategies import (
     specs,
     submissions,
 )
-
-if TYPE_CHECKING:
-    import random
 
 STREAMS = st.lists(submissions(), max_size=60).map(numbered)
 WIDE_STREAMS = st.lists(
@@ -203,3 +200,31 @@ def test_periods_hold_their_own_submissions(stream: list[ScoreSubmission]) -> No
         assert page.resets_at - timedelta(days=1) <= min(
             i.achieved_at for i in stream if i.achieved_at.date().isoformat() == day
         )
+
+
+def test_ranks_across_many_blocks_match_a_sorted_count() -> None:
+    """With thousands of players and heavy ties, every sampled rank and position equals a
+    count over the fully sorted standings (the sorted list spans many internal blocks)."""
+    rng = random.Random(5)
+    spec = LeaderboardSpec(id="board", order="desc")
+    boards = InMemoryLeaderboards([spec], clock=lambda: NOW)
+    scores: dict[str, tuple[int, int]] = {}
+    for number in range(12_000):
+        player = f"p{number:05d}"
+        score, minutes = rng.randrange(40), rng.randrange(100)
+        scores[player] = (score, minutes)
+        boards.submit(
+            ScoreSubmission(
+                submission_id=f"s{number}",
+                leaderboard_id="board",
+                player_id=player,
+                score=score,
+                achieved_at=NOW - timedelta(minutes=minutes),
+            )
+        )
+    ordered = sorted(scores, key=lambda p: (-scores[p][0], -scores[p][1], p))
+    for player in [*rng.sample(sorted(scores), 400), ordered[0], ordered[-1]]:
+        entry = boards.rank_of("board", player)
+        assert entry is not None
+        better = sum(1 for other in scores.values() if other[0] > scores[player][0])
+        assert (entry.rank, entry.position) == (better + 1, ordered.index(player) + 1)

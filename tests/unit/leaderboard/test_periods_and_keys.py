@@ -12,14 +12,13 @@ from hypothesis import strategies as st
 from tap_core.leaderboard import (
     INT64_MAX,
     INT64_MIN,
-    Entry,
     check_period,
     decode_sort_key,
     encode_sort_key,
     period_key,
     period_start,
     resets_at,
-    sort_key,
+    score_prefix,
 )
 from tap_core.leaderboard.periods import LAST_INSTANT
 from tests.unit.leaderboard.strategies import INT64, MOMENTS, ORDERS, PLAYER_IDS, RESETS
@@ -148,22 +147,20 @@ def test_encoded_order_equals_key_order(
 
 @given(order=ORDERS, parts=KEY_PARTS)
 def test_encoded_keys_decode_back(order: str, parts: tuple[int, datetime, str]) -> None:
-    """decode(encode(k)) == k, and the tuple key orders the same way."""
+    """decode(encode(k)) == k, and the key starts with its score's prefix."""
     encoded = encode_sort_key(order, *parts)  # type: ignore[arg-type]
     assert decode_sort_key(order, encoded) == parts  # type: ignore[arg-type]
-    entry = Entry(player_id=parts[2], score=parts[0], achieved_at=parts[1], submission_id="s")
-    assert sort_key(order, entry)[2] == parts[2]  # type: ignore[arg-type]
+    assert encoded.startswith(score_prefix(order, parts[0]))  # type: ignore[arg-type]
 
 
 @given(order=ORDERS, a=KEY_PARTS, b=KEY_PARTS)
-def test_tuple_keys_order_like_encoded_keys(
+def test_the_score_prefix_splits_better_from_the_rest(
     order: str, a: tuple[int, datetime, str], b: tuple[int, datetime, str]
 ) -> None:
-    """The in-memory tuple key and the encoded string key agree on every pair."""
-    entries = [Entry(player_id=p, score=s, achieved_at=t, submission_id="s") for s, t, p in (a, b)]
-    tuples = [sort_key(order, e) for e in entries]  # type: ignore[arg-type]
-    texts = [encode_sort_key(order, *parts) for parts in (a, b)]  # type: ignore[arg-type]
-    assert (tuples[0] < tuples[1]) == (texts[0] < texts[1])
+    """A key sorts below score b's prefix exactly when its score strictly beats b's."""
+    beats = a[0] > b[0] if order == "desc" else a[0] < b[0]
+    key = encode_sort_key(order, *a)  # type: ignore[arg-type]
+    assert (key < score_prefix(order, b[0])) == beats  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

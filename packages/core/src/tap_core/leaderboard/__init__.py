@@ -36,14 +36,7 @@ from tap_core.leaderboard.port import (
     RankedEntry,
     UnknownLeaderboard,
 )
-from tap_core.leaderboard.ranking import (
-    Entry,
-    SortKey,
-    decode_sort_key,
-    encode_sort_key,
-    score_floor,
-    sort_key,
-)
+from tap_core.leaderboard.ranking import Entry, decode_sort_key, encode_sort_key, score_prefix
 
 __all__ = [
     "ACCEPTED",
@@ -68,7 +61,6 @@ __all__ = [
     "RankedEntry",
     "Reset",
     "ScoreSubmission",
-    "SortKey",
     "Status",
     "UnknownLeaderboard",
     "check",
@@ -79,7 +71,6 @@ __all__ = [
     "period_key",
     "period_start",
     "resets_at",
-    "score_floor",
-    "sort_key",
+    "score_prefix",
     "unknown_board",
 ]

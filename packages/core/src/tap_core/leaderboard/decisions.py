@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple
 
 from tap_core.leaderboard.models import INT64_MAX, INT64_MIN
 from tap_core.leaderboard.ranking import Entry
@@ -60,8 +60,7 @@ class Outcome:
 ACCEPTED: Final = Outcome("accepted")
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """The outcome of a submission and, when it is accepted, the entry to store."""
 
     outcome: Outcome
@@ -154,21 +153,21 @@ def decide(
     if spec.operator == "best":
         if _beats(spec, submission, stored):
             return Decision(ACCEPTED, _as_entry(submission, submission.score))
-        return Decision(
-            Outcome.unchanged(
-                "not_better",
-                f"score {submission.score} at {submission.achieved_at.isoformat()} does not "
-                f"beat the stored {stored.score} at {stored.achieved_at.isoformat()}",
-            )
-        )
+        # Reasons are built without formatting times: most submissions to a busy best board
+        # end here, and isoformat() would be the costliest step of the whole decision.
+        if submission.score == stored.score:
+            reason = f"score {submission.score} ties the stored score and is not earlier"
+        else:
+            reason = f"score {submission.score} does not beat the stored score {stored.score}"
+        return Decision(Outcome("unchanged", "not_better", reason))
     if _is_later(submission, stored):
         return Decision(ACCEPTED, _as_entry(submission, submission.score))
     return Decision(
-        Outcome.unchanged(
+        Outcome(
+            "unchanged",
             "not_better",
-            f"submission {submission.submission_id!r} at {submission.achieved_at.isoformat()} "
-            f"is not later than the stored {stored.submission_id!r} at "
-            f"{stored.achieved_at.isoformat()}",
+            f"submission {submission.submission_id!r} is not later than the stored "
+            f"submission {stored.submission_id!r}",
         )
     )
 

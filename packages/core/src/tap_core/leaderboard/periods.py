@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
@@ -35,11 +36,18 @@ def period_key(reset: Reset, moment: datetime) -> str:
         return ALL_TIME
     if moment.tzinfo is not None and moment.utcoffset():
         moment = moment.astimezone(UTC)
+    return _day_key(reset, moment.toordinal())
+
+
+@lru_cache(maxsize=4096)
+def _day_key(reset: Reset, ordinal: int) -> str:
+    """The key of the period holding the day ``ordinal`` (cached: busy boards see few days)."""
+    day = date.fromordinal(ordinal)
     if reset == "daily":
-        return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+        return f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
     if reset == "monthly":
-        return f"{moment.year:04d}-{moment.month:02d}"
-    year, week, _ = moment.isocalendar()
+        return f"{day.year:04d}-{day.month:02d}"
+    year, week, _ = day.isocalendar()
     return f"{year:04d}-W{week:02d}"
 
 
