@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import string
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 from hypothesis import strategies as st
@@ -86,3 +87,47 @@ WIDE_ITEMS = items(
     reorder_levels=QUANTITIES | SMALL_COUNTS,
     moments=MOMENTS,
 )
+
+
+# --- uploads, for the import decisions and the store ---
+
+# Equal amounts written differently ("1.5" and "1.50") are the same value.
+FEW_PRICES = st.sampled_from(
+    [Decimal("1.5"), Decimal("1.50"), Decimal(2), Decimal("2.0000"), Decimal(0)]
+)
+# Few values of everything, so one key often gets the same version with the same values,
+# or with different ones (the tie-break), across uploads.
+CLASHING_ITEMS = items(
+    names=st.sampled_from(["Hammer", "Mallet"]),
+    categories=st.sampled_from(["tools", "Tools"]),
+    quantities=st.integers(min_value=0, max_value=2),
+    unit_prices=FEW_PRICES,
+    reorder_levels=st.integers(min_value=0, max_value=1),
+)
+ZONES = st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5))])
+# Upload times on the same coarse grid as TIED_MOMENTS, in any time zone: equal instants compare
+# equal whatever the zone.
+UPLOAD_TIMES = st.tuples(TIED_MOMENTS, ZONES).map(lambda pair: pair[0].astimezone(pair[1]))
+SOURCES = st.integers(min_value=0, max_value=999).map(lambda n: f"inbound/upload-{n:03d}.csv")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file's valid items (distinct keys, as the parser yields them) and when it came."""
+
+    uploaded_at: datetime
+    source: str
+    items: tuple[InventoryItem, ...]
+
+
+@st.composite
+def uploads(
+    draw: st.DrawFn, item_strategy: st.SearchStrategy[InventoryItem] = CLASHING_ITEMS
+) -> Upload:
+    """An upload of up to 15 items with distinct keys (a later draw of a key replaces it)."""
+    drawn = draw(st.lists(item_strategy, max_size=15))
+    return Upload(
+        uploaded_at=draw(UPLOAD_TIMES),
+        source=draw(SOURCES),
+        items=tuple({item.key: item for item in drawn}.values()),
+    )

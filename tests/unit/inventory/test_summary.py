@@ -16,21 +16,37 @@ from hypothesis import strategies as st
 
 from tap_core.inventory import InventoryItem, InventorySummary, summarize
 from tap_core.inventory.summary import LOW_STOCK_MAX
-from tests.unit.inventory.stock_strategies import NOW, WIDE_ITEMS, items
+from tests.unit.inventory.stock_strategies import NOW, WIDE_ITEMS, items, prices
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 ITEM_LISTS = st.lists(items(), max_size=40) | st.lists(WIDE_ITEMS, max_size=15)
-# Enough low-stock items to pass the cap of 50, with many equal shortfalls.
+# Enough low-stock items to pass the cap of 50, with many equal shortfalls. Built from plain
+# tuples (4 draws an item rather than 8), so a list of 120 stays cheap to generate.
 CROWDED_LISTS = st.lists(
-    items(
-        skus=st.integers(0, 80).map(lambda n: f"S{n:02d}"),
-        quantities=st.integers(0, 3),
-        reorder_levels=st.integers(0, 4),
+    st.tuples(
+        st.integers(0, 80).map(lambda n: f"S{n:02d}"),
+        st.integers(0, 3),
+        st.integers(0, 4),
+        prices(max_units=5),
     ),
-    min_size=40,
-    max_size=160,
+    min_size=60,
+    max_size=120,
+).map(
+    lambda rows: [
+        InventoryItem(
+            sku=sku,
+            warehouse=("north", "south")[quantity % 2],
+            name="crowded",
+            quantity=quantity,
+            unit_price=price,
+            category=("tools", "paint", "glue")[level % 3],
+            reorder_level=level,
+            updated_at=NOW,
+        )
+        for sku, quantity, level, price in rows
+    ]
 )
 
 

@@ -3,7 +3,28 @@
 Pure: streams and times are passed in; nothing here opens files or reads the clock.
 """
 
+from tap_core.inventory.decisions import NEW_KEY, SAME_RECORD, ImportDecision, ImportStatus, decide
+from tap_core.inventory.imports import (
+    STALE_ROWS_MAX,
+    ImportResult,
+    ImportTally,
+    StaleRow,
+    item_and_row,
+)
 from tap_core.inventory.item import InventoryItem, format_money
+from tap_core.inventory.port import InventoryStore, LocatedItem
+from tap_core.inventory.stock import (
+    FINGERPRINT_WIDTH,
+    INSTANT_WIDTH,
+    StockRecord,
+    Version,
+    canonical_price,
+    canonical_values,
+    decode_version,
+    encode_instant,
+    encode_version,
+    fingerprint,
+)
 from tap_core.inventory.summary import (
     LOW_STOCK_MAX,
     InventorySummary,
@@ -14,12 +35,34 @@ from tap_core.inventory.summary import (
 )
 
 __all__ = [
+    "FINGERPRINT_WIDTH",
+    "INSTANT_WIDTH",
     "LOW_STOCK_MAX",
+    "NEW_KEY",
+    "SAME_RECORD",
+    "STALE_ROWS_MAX",
+    "ImportDecision",
+    "ImportResult",
+    "ImportStatus",
+    "ImportTally",
     "InventoryItem",
+    "InventoryStore",
     "InventorySummary",
+    "LocatedItem",
     "LowStockItem",
     "Money",
+    "StaleRow",
+    "StockRecord",
     "Totals",
+    "Version",
+    "canonical_price",
+    "canonical_values",
+    "decide",
+    "decode_version",
+    "encode_instant",
+    "encode_version",
+    "fingerprint",
     "format_money",
+    "item_and_row",
     "summarize",
 ]

@@ -1,0 +1,310 @@
+"""InMemoryInventoryStore: convergence, idempotence and endings, against a plain dict model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, NamedTuple
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+
+from tap_core.inventory import (
+    STALE_ROWS_MAX,
+    InventoryItem,
+    InventoryStore,
+    StockRecord,
+    fingerprint,
+    summarize,
+)
+from tap_core.memory import InMemoryInventoryStore
+from tests.unit.inventory.stock_strategies import (
+    CLASHING_ITEMS,
+    FEW_SKUS,
+    FEW_WAREHOUSES,
+    NOW,
+    Upload,
+    uploads,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+Key = tuple[str, str]
+Rank = tuple[datetime, datetime, str]
+Row = tuple[datetime, InventoryItem]
+
+UPLOAD_LISTS = st.lists(uploads(), min_size=1, max_size=6)
+
+
+@st.composite
+def deliveries(draw: st.DrawFn, batch: list[Upload]) -> list[Row]:
+    """Every row of ``batch`` at least once, some twice or more, in a random order."""
+    rows = [(upload.uploaded_at, item) for upload in batch for item in upload.items]
+    if not rows:
+        return []
+    repeats = draw(st.lists(st.sampled_from(rows), max_size=len(rows)))
+    return list(draw(st.permutations(rows + repeats)))
+
+
+# --- the naive oracle: the greatest rank per key ---
+
+
+def naive_rank(item: InventoryItem, uploaded_at: datetime) -> Rank:
+    return (item.updated_at, uploaded_at, fingerprint(item))
+
+
+def naive_store(rows: Iterable[Row]) -> dict[Key, tuple[InventoryItem, datetime]]:
+    best: dict[Key, tuple[Rank, InventoryItem, datetime]] = {}
+    for uploaded_at, item in rows:
+        rank = naive_rank(item, uploaded_at)
+        held = best.get(item.key)
+        if held is None or rank > held[0]:
+            best[item.key] = (rank, item, uploaded_at)
+    return {key: (item, uploaded_at) for key, (_, item, uploaded_at) in best.items()}
+
+
+def contents(store: InMemoryInventoryStore) -> dict[Key, tuple[InventoryItem, datetime]]:
+    """Every stored record, read through the port's items() and get()."""
+    found: dict[Key, tuple[InventoryItem, datetime]] = {}
+    for item in store.items():
+        assert item.key not in found, "items() streamed a key twice"
+        record = store.get(item.sku, item.warehouse)
+        assert record is not None
+        assert record.item is item
+        found[item.key] = (item, record.uploaded_at)
+    return found
+
+
+def apply_all(store: InventoryStore, batch: list[Upload]) -> None:
+    for upload in batch:
+        store.apply(upload.items, upload.uploaded_at, upload.source)
+
+
+# --- properties ---
+
+
+@given(data=st.data(), batch=UPLOAD_LISTS)
+def test_rows_in_any_order_and_repeated_converge_to_the_greatest_per_key(
+    data: st.DataObject, batch: list[Upload]
+) -> None:
+    """Applying rows shuffled and repeated leaves, per key, the row with the greatest rank."""
+    # Given every row of some uploads, shuffled, some delivered more than once
+    rows = data.draw(deliveries(batch))
+    store = InMemoryInventoryStore()
+    # When each row is applied on its own
+    for uploaded_at, item in rows:
+        store.apply([item], uploaded_at)
+    # Then the store holds exactly the naive "greatest (version, fingerprint) per key"
+    assert contents(store) == naive_store(rows)
+    assert len(store) == len(naive_store(rows))
+
+
+@given(data=st.data(), batch=UPLOAD_LISTS)
+def test_upload_order_does_not_matter(data: st.DataObject, batch: list[Upload]) -> None:
+    """Whole uploads applied in any two orders leave equal stores."""
+    shuffled = data.draw(st.permutations(batch))
+    first, second = InMemoryInventoryStore(), InMemoryInventoryStore()
+    apply_all(first, batch)
+    apply_all(second, shuffled)
+    assert contents(first) == contents(second)
+
+
+@given(data=st.data(), batch=UPLOAD_LISTS)
+def test_applying_an_upload_again_changes_nothing(data: st.DataObject, batch: list[Upload]) -> None:
+    """Re-applying any upload already applied writes nothing: every row is unchanged or stale."""
+    # Given a store that has seen some uploads
+    store = InMemoryInventoryStore()
+    apply_all(store, batch)
+    before = contents(store)
+    # When one of them is delivered again
+    again = data.draw(st.sampled_from(batch))
+    result = store.apply(again.items, again.uploaded_at, again.source)
+    # Then nothing is applied and the store is as it was
+    assert result.applied == 0
+    assert result.unchanged + result.stale == result.rows == len(again.items)
+    assert contents(store) == before
+
+
+@given(upload=uploads())
+def test_the_same_upload_twice_in_a_row_is_all_unchanged(upload: Upload) -> None:
+    """An upload (distinct keys) applied twice: the second time every row is unchanged."""
+    store = InMemoryInventoryStore()
+    first = store.apply(upload.items, upload.uploaded_at, upload.source)
+    second = store.apply(upload.items, upload.uploaded_at, upload.source)
+    assert (first.applied, first.rows) == (len(upload.items), len(upload.items))
+    assert (second.unchanged, second.rows) == (len(upload.items), len(upload.items))
+
+
+@given(batch=UPLOAD_LISTS)
+def test_summary_of_the_store_is_the_summary_of_the_winners(batch: list[Upload]) -> None:
+    """summarize(store.items()) equals the summary of the naive winners."""
+    store = InMemoryInventoryStore()
+    apply_all(store, batch)
+    winners = naive_store((u.uploaded_at, item) for u in batch for item in u.items)
+    expected = summarize([item for item, _ in winners.values()], "d")
+    assert summarize(store.items(), "d") == expected
+
+
+# --- examples ---
+
+
+def test_stale_rows_are_listed_up_to_the_cap_and_counted_beyond() -> None:
+    fresh = [_numbered(n, NOW) for n in range(STALE_ROWS_MAX + 5)]
+    old = [_numbered(n, NOW.replace(year=2020)) for n in range(STALE_ROWS_MAX + 5)]
+    store = InMemoryInventoryStore()
+    store.apply(fresh, NOW, "new.csv")
+    result = store.apply(old, NOW, "old.csv")
+    assert (result.rows, result.stale, result.applied) == (
+        STALE_ROWS_MAX + 5,
+        STALE_ROWS_MAX + 5,
+        0,
+    )
+    assert len(result.stale_rows) == STALE_ROWS_MAX
+    assert result.stale_rows_truncated == 5
+    assert result.stale_rows[0].sku == "S0000"
+    assert "older" in result.stale_rows[0].reason
+    assert result.source == "old.csv"
+
+
+def test_apply_reads_a_one_shot_iterator_once() -> None:
+    store = InMemoryInventoryStore()
+    result = store.apply(iter([_numbered(1, NOW), _numbered(2, NOW)]), NOW, "a.csv")
+    assert (result.rows, result.applied) == (2, 2)
+    record = store.get("S0001", "w")
+    assert record is not None
+    assert (record.source, record.uploaded_at) == ("a.csv", NOW)
+    assert store.get("S0001", "W") is None  # keys compare exactly
+
+
+def test_an_unchanged_row_keeps_the_provenance_of_the_first_delivery() -> None:
+    store = InMemoryInventoryStore()
+    store.apply([_numbered(1, NOW)], NOW, "first.csv")
+    result = store.apply([_numbered(1, NOW)], NOW, "second.csv")
+    assert result.unchanged == 1
+    record = store.get("S0001", "w")
+    assert record is not None
+    assert record.source == "first.csv"
+
+
+class Located(NamedTuple):
+    """Shaped like the parser's ValidRow: an item, its row and its byte offset."""
+
+    item: InventoryItem
+    row: int
+    offset: int
+
+
+def test_items_with_rows_keep_their_row_and_stale_rows_name_it() -> None:
+    store = InMemoryInventoryStore()
+    store.apply([Located(_numbered(1, NOW), 4, 120)], NOW, "new.csv")
+    record = store.get("S0001", "w")
+    assert record is not None
+    assert (record.source, record.row) == ("new.csv", 4)
+    result = store.apply(
+        [_numbered(2, NOW), Located(_numbered(1, NOW.replace(year=2020)), 9, 300)],
+        NOW,
+        "old.csv",
+    )
+    assert (result.applied, result.stale) == (1, 1)
+    assert [(r.sku, r.row) for r in result.stale_rows] == [("S0001", 9)]
+
+
+def test_the_memory_store_satisfies_the_port() -> None:
+    store: InventoryStore = InMemoryInventoryStore()
+    assert list(store.items()) == []
+
+
+def _numbered(n: int, updated_at: datetime) -> InventoryItem:
+    return InventoryItem(
+        sku=f"S{n:04d}",
+        warehouse="w",
+        name="thing",
+        quantity=n,
+        unit_price=Decimal("1.25"),
+        category="c",
+        reorder_level=0,
+        updated_at=updated_at,
+    )
+
+
+# --- the store against a plain dict, step by step ---
+
+
+class StoreMachine(RuleBasedStateMachine):
+    """Uploads, repeats and reads against a dict of (item, uploaded_at) per key."""
+
+    applied = Bundle("applied")
+
+    @initialize()
+    def start(self) -> None:
+        self.store = InMemoryInventoryStore()
+        self.model: dict[Key, tuple[InventoryItem, datetime]] = {}
+
+    def _expect(self, upload: Upload) -> tuple[int, int, int]:
+        """Update the model as a dict would, returning the (applied, unchanged, stale) counts."""
+        counts = {"applied": 0, "unchanged": 0, "stale": 0}
+        for item in upload.items:
+            held = self.model.get(item.key)
+            new = naive_rank(item, upload.uploaded_at)
+            old = None if held is None else naive_rank(*held)
+            if old is None or new > old:
+                self.model[item.key] = (item, upload.uploaded_at)
+                counts["applied"] += 1
+            elif new == old:
+                counts["unchanged"] += 1
+            else:
+                counts["stale"] += 1
+        return counts["applied"], counts["unchanged"], counts["stale"]
+
+    def _apply(self, upload: Upload) -> None:
+        expected = self._expect(upload)
+        result = self.store.apply(upload.items, upload.uploaded_at, upload.source)
+        assert (result.applied, result.unchanged, result.stale) == expected
+        assert result.rows == len(upload.items)
+        assert len(result.stale_rows) == result.stale
+
+    @rule(target=applied, upload=uploads())
+    def upload(self, upload: Upload) -> Upload:
+        self._apply(upload)
+        return upload
+
+    @rule(upload=applied)
+    def deliver_again(self, upload: Upload) -> None:
+        self._apply(upload)
+
+    @precondition(lambda self: bool(self.model))
+    @rule(data=st.data())
+    def get_a_stored_key(self, data: st.DataObject) -> None:
+        key = data.draw(st.sampled_from(sorted(self.model)))
+        record = self.store.get(*key)
+        assert record == StockRecord(*self.model[key])
+
+    @rule(sku=FEW_SKUS, warehouse=FEW_WAREHOUSES)
+    def get_any_key(self, sku: str, warehouse: str) -> None:
+        record = self.store.get(sku, warehouse)
+        held = self.model.get((sku, warehouse))
+        assert record == (None if held is None else StockRecord(*held))
+
+    @rule(item=CLASHING_ITEMS)
+    def single_row(self, item: InventoryItem) -> None:
+        self._apply(Upload(NOW, "single.csv", (item,)))
+
+    @invariant()
+    def same_records(self) -> None:
+        assert len(self.store) == len(self.model)
+        assert contents(self.store) == self.model
+
+
+TestStoreMachine = StoreMachine.TestCase
+# Shorter runs than the default 50 steps (max_examples still comes from the loaded profile):
+# a handful of uploads already exercises repeats, ties and stale rows.
+TestStoreMachine.settings = settings(stateful_step_count=20)
