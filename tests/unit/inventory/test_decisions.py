@@ -142,6 +142,8 @@ def test_naive_and_out_of_range_times_are_rejected() -> None:
         Version(NOW, naive)
     with pytest.raises(ValueError, match="timezone-aware"):
         StockRecord(_item(), naive)
+    with pytest.raises(ValueError, match="updated_at must be a timezone-aware"):
+        decide(None, _item(updated_at=naive), NOW)
     with pytest.raises(ValueError, match="outside years"):
         encode_instant(datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=2))))
 
@@ -321,9 +323,11 @@ def test_same_version_other_values_one_side_wins_in_both_orders() -> None:
     """Two uploads at the same instant disagree: the greater fingerprint wins either way."""
     one, other = _item(quantity=1), _item(quantity=2)
     winner, loser = (one, other) if fingerprint(one) > fingerprint(other) else (other, one)
-    assert decide(_stored(loser), winner, NOW).status == "applied"
-    assert decide(_stored(winner), loser, NOW).status == "stale"
-    assert "tie-break" in decide(_stored(winner), loser, NOW).reason
+    won, lost = decide(_stored(loser), winner, NOW), decide(_stored(winner), loser, NOW)
+    assert (won.status, won.cause, won.record) == ("applied", "tie_won", StockRecord(winner, NOW))
+    assert (lost.status, lost.cause, lost.record) == ("stale", "tie_lost", None)
+    assert "these win the tie-break" in won.reason
+    assert "the stored ones win the tie-break" in lost.reason
 
 
 def test_provenance_is_kept_but_not_compared() -> None:

@@ -3,7 +3,7 @@
 Pure: streams and times are passed in; nothing here opens files or reads the clock.
 """
 
-from tap_core.inventory.decisions import NEW_KEY, SAME_RECORD, ImportDecision, ImportStatus, decide
+from tap_core.inventory.decisions import Cause, ImportDecision, ImportStatus, decide
 from tap_core.inventory.imports import (
     STALE_ROWS_MAX,
     ImportResult,
@@ -38,9 +38,8 @@ __all__ = [
     "FINGERPRINT_WIDTH",
     "INSTANT_WIDTH",
     "LOW_STOCK_MAX",
-    "NEW_KEY",
-    "SAME_RECORD",
     "STALE_ROWS_MAX",
+    "Cause",
     "ImportDecision",
     "ImportResult",
     "ImportStatus",

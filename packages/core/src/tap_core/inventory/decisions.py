@@ -16,7 +16,7 @@ the condition fails it decides again against the record it finds, to tell unchan
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Literal
 
 from tap_core.inventory.stock import StockRecord, encode_version
 
@@ -28,26 +28,67 @@ if TYPE_CHECKING:
 ImportStatus = Literal["applied", "unchanged", "stale"]
 """How one valid row ended."""
 
-NEW_KEY: Final = "no record is stored for this sku and warehouse"
-SAME_RECORD: Final = "the same version with the same values is already stored"
+Cause = Literal["new_key", "newer", "same_record", "tie_won", "older", "tie_lost"]
+"""Why: ``new_key`` and ``newer`` (applied), ``same_record`` (unchanged), ``tie_won``
+(applied: same version, other values, the greater fingerprint), ``older`` and ``tie_lost``
+(stale)."""
+
+_STATUS: dict[Cause, ImportStatus] = {
+    "new_key": "applied",
+    "newer": "applied",
+    "tie_won": "applied",
+    "same_record": "unchanged",
+    "older": "stale",
+    "tie_lost": "stale",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class ImportDecision:
-    """How an incoming row ends, and what to write.
+    """How an incoming row ends, why, and what to write.
 
-    ``incoming`` is the row as a record; ``record`` is what to write: ``incoming`` when
-    ``status`` is ``applied``, None otherwise. ``reason`` is a sentence for people.
+    ``incoming`` is the row as a record; ``stored`` the record it was decided against (None
+    for a new key). :attr:`record` is what to write; :attr:`reason` says why, for people
+    (built only when asked, so deciding a million rows builds no sentences).
     """
 
-    status: ImportStatus
+    cause: Cause
     incoming: StockRecord
-    reason: str
+    stored: StockRecord | None = None
+
+    @property
+    def status(self) -> ImportStatus:
+        """``applied``, ``unchanged`` or ``stale``."""
+        return _STATUS[self.cause]
 
     @property
     def record(self) -> StockRecord | None:
-        """The record to write, or None when the store stays as it is."""
-        return self.incoming if self.status == "applied" else None
+        """The record to write (``incoming`` when applied), or None: the store stays as it is."""
+        return self.incoming if _STATUS[self.cause] == "applied" else None
+
+    @property
+    def reason(self) -> str:
+        """One sentence: what was compared and which side won."""
+        cause, stored = self.cause, self.stored
+        if cause == "new_key" or stored is None:
+            return "no record is stored for this sku and warehouse"
+        if cause == "same_record":
+            return "the same version with the same values is already stored"
+        new, old = encode_version(self.incoming.version), encode_version(stored.version)
+        if cause == "newer":
+            return f"version {new} is newer than the stored {old}"
+        if cause == "older":
+            return f"version {new} is older than the stored {old}"
+        ours, theirs = self.incoming.fingerprint, stored.fingerprint
+        if cause == "tie_won":
+            return (
+                f"same version {new} as the stored record with other values; these win the "
+                f"tie-break (fingerprint {ours} > {theirs})"
+            )
+        return (
+            f"same version {new} as the stored record with other values; the stored ones win "
+            f"the tie-break (fingerprint {theirs} >= {ours})"
+        )
 
 
 def _same_values(stored: InventoryItem, item: InventoryItem) -> bool:
@@ -71,42 +112,24 @@ def decide(
     """What the valid ``item``, uploaded at ``uploaded_at``, does to the ``stored`` record.
 
     ``stored`` is the record of the item's key (None when there is none); ``source`` and
-    ``row`` are kept on the written record as provenance. ``uploaded_at`` must be aware
-    (ValueError otherwise); a ``stored`` record of another key is a ValueError too.
+    ``row`` are kept on the written record as provenance. ``uploaded_at`` and the item's
+    ``updated_at`` must be aware (ValueError otherwise); a ``stored`` record of another key is
+    a ValueError too.
     """
     incoming = StockRecord(item, uploaded_at, source, row)
     if stored is None:
-        return ImportDecision("applied", incoming, NEW_KEY)
-    if stored.key != item.key:
-        raise ValueError(f"stored record {stored.key!r} is not the record of {item.key!r}")
-    new, old = incoming.version, stored.version
-    if new > old:
-        return ImportDecision(
-            "applied",
-            incoming,
-            f"version {encode_version(new)} is newer than the stored {encode_version(old)}",
-        )
-    if new < old:
-        return ImportDecision(
-            "stale",
-            incoming,
-            f"version {encode_version(new)} is older than the stored {encode_version(old)}",
-        )
-    if _same_values(stored.item, item):
-        return ImportDecision("unchanged", incoming, SAME_RECORD)
-    ours, theirs = incoming.fingerprint, stored.fingerprint
-    # Equal fingerprints of different values (probability 2^-128) fall to "stale": the store
-    # keeps what it has, as the DynamoDB condition on the stamp would.
-    if ours > theirs:
-        return ImportDecision(
-            "applied",
-            incoming,
-            f"same version {encode_version(new)} as the stored record with other values; "
-            f"these win the tie-break (fingerprint {ours} > {theirs})",
-        )
-    return ImportDecision(
-        "stale",
-        incoming,
-        f"same version {encode_version(new)} as the stored record with other values; "
-        f"the stored ones win the tie-break (fingerprint {theirs} >= {ours})",
-    )
+        return ImportDecision("new_key", incoming)
+    held = stored.item
+    if held.sku != item.sku or held.warehouse != item.warehouse:
+        raise ValueError(f"stored record {held.key!r} is not the record of {item.key!r}")
+    # The versions as plain tuples: the same order as Version, without building two.
+    new = (item.updated_at, uploaded_at)
+    old = (held.updated_at, stored.uploaded_at)
+    if new != old:
+        return ImportDecision("newer" if new > old else "older", incoming, stored)
+    if _same_values(held, item):
+        return ImportDecision("same_record", incoming, stored)
+    # Equal fingerprints of different values (probability 2^-128) lose: the store keeps what
+    # it has, as the DynamoDB condition on the stamp would.
+    won = incoming.fingerprint > stored.fingerprint
+    return ImportDecision("tie_won" if won else "tie_lost", incoming, stored)

@@ -159,6 +159,7 @@ class StockRecord:
 
     def __post_init__(self) -> None:
         _check_aware("uploaded_at", self.uploaded_at)
+        _check_aware("item.updated_at", self.item.updated_at)
 
     @property
     def key(self) -> tuple[str, str]:
