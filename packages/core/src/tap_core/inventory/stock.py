@@ -35,7 +35,7 @@ FINGERPRINT_WIDTH: Final = 32
 """Hex digits of a fingerprint (a 128-bit BLAKE2b digest)."""
 
 _INSTANT = r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6})Z"
-_VERSION = re.compile(f"{_INSTANT}/{_INSTANT}")
+_VERSION = re.compile(f"{_INSTANT}/{_INSTANT}", re.ASCII)  # ASCII digits only
 
 
 def _check_aware(name: str, moment: datetime) -> None:
