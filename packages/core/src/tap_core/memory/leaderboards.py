@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from tap_core.leaderboard.models import LeaderboardSpec, ScoreSubmission
 
 _SCORE_PREFIX = PLAYER_OFFSET - 16  # the first 16 characters of a key encode its score
+_TIE_STEPS = 8
 
 
 def _ranked(entry: Entry, rank: int, position: int) -> RankedEntry:
@@ -59,7 +60,8 @@ class _Standings:
         """(rank, position) of the entry whose key is ``key``.
 
         Both come from one walk down the list's position index where possible: the rank is
-        the number of keys below the key's 16-character score prefix, plus one. This reads
+        the number of keys below the key's 16-character score prefix, plus one. A key with the
+        same score is greater than the prefix, one with a better score is smaller. This reads
         ``SortedList`` internals (``_maxes``, ``_lists``, ``_loc``: unchanged since 2.0, and the
         dependency is pinned to 2.4.x) because two public bisects cost twice as much at 10^6
         players. The tests compare both branches, across many blocks, with a naive count.
@@ -70,8 +72,15 @@ class _Standings:
         items = keys._lists[block]  # noqa: SLF001
         index = bisect_left(items, key)
         position = keys._loc(block, index)  # noqa: SLF001
+        # Entries tied on the score sit just before the key: step back over a few of them
+        # (touching neighbours is cheaper than a second bisect), bisect if there are many.
+        first, stop = index, max(0, index - _TIE_STEPS)
+        while first > stop and items[first - 1] > floor:  # > floor: the same score
+            first -= 1
+        if (first and items[first - 1] < floor) or (first == 0 and block == 0):
+            return position - index + first + 1, position + 1
         if items[0] < floor:  # a better score opens this block: the prefix falls inside it
-            return position - index + bisect_left(items, floor) + 1, position + 1
+            return position - index + bisect_left(items, floor, 0, first) + 1, position + 1
         return keys.bisect_left(floor) + 1, position + 1
 
     def ranked(self, start: int, stop: int) -> list[RankedEntry]:
@@ -99,20 +108,21 @@ class InMemoryLeaderboards:
     """
 
     def __init__(self, specs: Iterable[LeaderboardSpec], clock: Clock) -> None:
-        self._specs: dict[str, LeaderboardSpec] = {}
+        # board id -> (spec, period key -> standings): one lookup finds both.
+        self._boards: dict[str, tuple[LeaderboardSpec, dict[str, _Standings]]] = {}
         for spec in specs:
-            if spec.id in self._specs:
+            if spec.id in self._boards:
                 raise ValueError(f"leaderboard {spec.id!r} is defined twice")
-            self._specs[spec.id] = spec
+            self._boards[spec.id] = (spec, {})
         self._clock = clock
-        self._pages: dict[tuple[str, str], _Standings] = {}
 
     def submit(self, submission: ScoreSubmission) -> Outcome:
-        spec = self._specs.get(submission.leaderboard_id)
-        if spec is None:
+        board = self._boards.get(submission.leaderboard_id)
+        if board is None:
             return unknown_board(submission.leaderboard_id)
-        page_id = (spec.id, period_key(spec.reset, submission.achieved_at))
-        page = self._pages.get(page_id)
+        spec, pages = board
+        period = period_key(spec.reset, submission.achieved_at)
+        page = pages.get(period)
         player = submission.player_id
         held = None if page is None else page.entries.get(player)
         counted = (
@@ -126,7 +136,7 @@ class InMemoryLeaderboards:
         if entry is None:
             return decision.outcome
         if page is None:
-            page = self._pages[page_id] = _Standings()
+            page = pages[period] = _Standings()
         key = encode_sort_key(spec.order, entry.score, entry.achieved_at, player)
         if held is None:
             page.keys.add(key)
@@ -146,14 +156,14 @@ class InMemoryLeaderboards:
         period: str | None = None,
     ) -> Page:
         check_limit(limit)
-        spec = self._spec(board_id)
+        spec, _ = self._board(board_id)
         after = None
         if cursor is not None:
             resume = Cursor.decode(cursor)
             resume.check(board_id, period)
             decode_sort_key(spec.order, resume.after)  # refuses a forged key
             period, after = resume.period, resume.after
-        period, page = self._page(spec, period)
+        period, page = self._page(board_id, period)
         entries: list[RankedEntry] = []
         next_cursor = None
         if page is not None:
@@ -168,7 +178,7 @@ class InMemoryLeaderboards:
     def rank_of(
         self, board_id: str, player_id: str, period: str | None = None
     ) -> RankedEntry | None:
-        _, page = self._page(self._spec(board_id), period)
+        _, page = self._page(board_id, period)
         held = None if page is None else page.entries.get(player_id)
         if page is None or held is None:
             return None
@@ -184,7 +194,7 @@ class InMemoryLeaderboards:
         period: str | None = None,
     ) -> list[RankedEntry]:
         check_window(before, after)
-        _, page = self._page(self._spec(board_id), period)
+        _, page = self._page(board_id, period)
         held = None if page is None else page.entries.get(player_id)
         if page is None or held is None:
             return []
@@ -192,20 +202,25 @@ class InMemoryLeaderboards:
         return page.ranked(max(0, index - before), index + after + 1)
 
     def count(self, board_id: str, period: str | None = None) -> int:
-        _, page = self._page(self._spec(board_id), period)
+        _, page = self._page(board_id, period)
         return 0 if page is None else len(page.keys)
 
-    def _spec(self, board_id: str) -> LeaderboardSpec:
-        spec = self._specs.get(board_id)
-        if spec is None:
+    def _board(self, board_id: str) -> tuple[LeaderboardSpec, dict[str, _Standings]]:
+        board = self._boards.get(board_id)
+        if board is None:
             raise UnknownLeaderboard(board_id)
-        return spec
+        return board
 
-    def _page(self, spec: LeaderboardSpec, period: str | None) -> tuple[str, _Standings | None]:
-        """The period key (``period``, checked, or the current one) and its standings."""
+    def _page(self, board_id: str, period: str | None) -> tuple[str, _Standings | None]:
+        """The period key (``period``, checked, or the current one) and its standings.
+
+        Raises UnknownLeaderboard for a board no spec defines, ValueError for a period key of
+        the wrong kind.
+        """
+        spec, pages = self._board(board_id)
         if period is None:
             period = period_key(spec.reset, self._clock())
-        page = self._pages.get((spec.id, period))
+        page = pages.get(period)
         if page is None:  # pages exist only under valid keys: check the others
             check_period(spec.reset, period)
         return period, page
