@@ -3,7 +3,17 @@
 Pure: streams and times are passed in; nothing here opens files or reads the clock.
 """
 
+from tap_core.inventory.csv_contract import (
+    COLUMNS,
+    MAX_RECORD_BYTES,
+    MAX_REPORTED_ERRORS,
+    Column,
+    Columns,
+    FileErrorCode,
+    RowErrorCode,
+)
 from tap_core.inventory.decisions import Cause, ImportDecision, ImportStatus, decide
+from tap_core.inventory.events import Checkpoint, FileError, RowError, ValidRow
 from tap_core.inventory.imports import (
     STALE_ROWS_MAX,
     ImportResult,
@@ -12,7 +22,10 @@ from tap_core.inventory.imports import (
     item_and_row,
 )
 from tap_core.inventory.item import InventoryItem, format_money
+from tap_core.inventory.parser import InventoryParser, parse_inventory, validate_inventory
 from tap_core.inventory.port import InventoryStore, LocatedItem
+from tap_core.inventory.records import Readable
+from tap_core.inventory.report import InventoryReport, ReportBuilder
 from tap_core.inventory.stock import (
     FINGERPRINT_WIDTH,
     INSTANT_WIDTH,
@@ -35,24 +48,39 @@ from tap_core.inventory.summary import (
 )
 
 __all__ = [
+    "COLUMNS",
     "FINGERPRINT_WIDTH",
     "INSTANT_WIDTH",
     "LOW_STOCK_MAX",
+    "MAX_RECORD_BYTES",
+    "MAX_REPORTED_ERRORS",
     "STALE_ROWS_MAX",
     "Cause",
+    "Checkpoint",
+    "Column",
+    "Columns",
+    "FileError",
+    "FileErrorCode",
     "ImportDecision",
     "ImportResult",
     "ImportStatus",
     "ImportTally",
     "InventoryItem",
+    "InventoryParser",
+    "InventoryReport",
     "InventoryStore",
     "InventorySummary",
     "LocatedItem",
     "LowStockItem",
     "Money",
+    "Readable",
+    "ReportBuilder",
+    "RowError",
+    "RowErrorCode",
     "StaleRow",
     "StockRecord",
     "Totals",
+    "ValidRow",
     "Version",
     "canonical_price",
     "canonical_values",
@@ -63,5 +91,7 @@ __all__ = [
     "fingerprint",
     "format_money",
     "item_and_row",
+    "parse_inventory",
     "summarize",
+    "validate_inventory",
 ]

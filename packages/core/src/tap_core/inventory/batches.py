@@ -1,0 +1,216 @@
+"""A :class:`Batch`: the outcome of checking some consecutive records, column by column.
+
+Valid records are kept as columns (one sequence per :class:`InventoryItem` field) so the fast
+path can convert and the duplicate check can fingerprint a whole batch with C-level ``map``
+calls; items are built only when a caller asks for them.
+"""
+
+from __future__ import annotations
+
+from itertools import accumulate
+from operator import add
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from tap_core.inventory.csv_contract import MAX_RECORD_BYTES
+from tap_core.inventory.values import record_error
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from tap_core.inventory.events import RowError
+    from tap_core.inventory.records import Broken, Lines, Record
+    from tap_core.inventory.values import RecordChecker
+
+FIELDS: Final = 8
+"""Columns of a batch's values: the :class:`InventoryItem` fields, in order."""
+
+
+class Locator(Protocol):
+    """Byte offsets of the records of a batch, by position (a line index, or 0)."""
+
+    def one(self, position: int, /) -> int: ...
+
+    def many(self, positions: Sequence[int], /) -> list[int]: ...
+
+
+class Batch:
+    """Checked records in row order.
+
+    ``records`` counts the records (blank ones excluded), ``invalid`` those with errors.
+    ``rows``, ``positions`` and each of ``values`` (the item fields, as columns) describe the
+    valid records; ``errors`` lists every error by row (a record's own in column order);
+    ``keyed`` lists (row, offset, sku, warehouse) of invalid records whose key is valid, which
+    the duplicate check still looks at.
+    """
+
+    __slots__ = (
+        "errors",
+        "invalid",
+        "keyed",
+        "locator",
+        "positions",
+        "records",
+        "rows",
+        "values",
+    )
+
+    def __init__(
+        self,
+        *,
+        records: int,
+        invalid: int,
+        rows: list[int],
+        positions: Sequence[int],
+        values: list[Sequence[Any]],
+        locator: Locator,
+        errors: list[RowError],
+        keyed: list[tuple[int, int, str, str]],
+    ) -> None:
+        self.records = records
+        self.invalid = invalid
+        self.rows = rows
+        self.positions = positions
+        self.values = values
+        self.locator = locator
+        self.errors = errors
+        self.keyed = keyed
+
+    def offsets(self) -> list[int]:
+        """The valid records' byte offsets, aligned with ``rows``."""
+        return self.locator.many(self.positions)
+
+    def drop(self, errors: dict[int, RowError]) -> None:
+        """Make the valid records at the given indexes invalid, each with its error."""
+        keep = [index not in errors for index in range(len(self.rows))]
+        self.rows = [row for row, kept in zip(self.rows, keep, strict=True) if kept]
+        self.positions = [p for p, kept in zip(self.positions, keep, strict=True) if kept]
+        self.values = [
+            [value for value, kept in zip(column, keep, strict=True) if kept]
+            for column in self.values
+        ]
+        self.invalid += len(errors)
+        self.errors.extend(errors.values())
+        self.errors.sort(key=_row)
+
+
+def _row(error: RowError) -> int:
+    return error.row
+
+
+class FixedOffset:
+    """The locator of a one-record batch."""
+
+    __slots__ = ("offset",)
+
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+
+    def one(self, _position: int, /) -> int:
+        return self.offset
+
+    def many(self, positions: Sequence[int], /) -> list[int]:
+        return [self.offset] * len(positions)
+
+
+class LineOffsets:
+    """The locator of a :class:`Lines` segment: line index -> byte offset, built on first use
+    (only errors and items need offsets, so a clean validation never builds it)."""
+
+    __slots__ = ("_lines", "_table", "_text")
+
+    def __init__(self, lines: Lines, text: str) -> None:
+        self._lines = lines
+        self._text = text
+        self._table: list[int] | None = None
+
+    def _build(self) -> list[int]:
+        data, text = self._lines.data, self._text
+        # Every character one byte (ASCII, mostly): the text's line lengths are byte lengths.
+        pieces = text.split("\n") if len(text) == len(data) else data.split(b"\n")
+        # Line k starts after the k lines before it and their k LFs.
+        starts = accumulate(map(len, pieces), initial=self._lines.offset)
+        self._table = list(map(add, starts, range(len(pieces))))
+        return self._table
+
+    def one(self, position: int, /) -> int:
+        return (self._table or self._build())[position]
+
+    def many(self, positions: Sequence[int], /) -> list[int]:
+        return list(map((self._table or self._build()).__getitem__, positions))
+
+
+def empty_values() -> list[Sequence[Any]]:
+    return [() for _ in range(FIELDS)]
+
+
+def record_batch(checker: RecordChecker, record: Record) -> Batch:
+    """Check one quote-aware :class:`Record`."""
+    fields = [field.decode("utf-8", "surrogateescape") for field in record.fields]
+    outcome = checker.check(fields, record.row, record.offset)
+    locator = FixedOffset(record.offset)
+    if outcome is None:  # blank
+        return Batch(
+            records=0,
+            invalid=0,
+            rows=[],
+            positions=(),
+            values=empty_values(),
+            locator=locator,
+            errors=[],
+            keyed=[],
+        )
+    values, errors, key = outcome
+    if values is not None:
+        return Batch(
+            records=1,
+            invalid=0,
+            rows=[record.row],
+            positions=[0],
+            values=[[value] for value in values],
+            locator=locator,
+            errors=[],
+            keyed=[],
+        )
+    keyed = [] if key is None else [(record.row, record.offset, *key)]
+    return Batch(
+        records=1,
+        invalid=1,
+        rows=[],
+        positions=(),
+        values=empty_values(),
+        locator=locator,
+        errors=errors,
+        keyed=keyed,
+    )
+
+
+def broken_batch(broken: Broken) -> Batch:
+    """The one-error batch of a record that could not be read."""
+    return Batch(
+        records=1,
+        invalid=1,
+        rows=[],
+        positions=(),
+        values=empty_values(),
+        locator=FixedOffset(broken.offset),
+        errors=[broken_error(broken)],
+        keyed=[],
+    )
+
+
+def broken_error(broken: Broken) -> RowError:
+    """The ``row_too_long`` or ``invalid_quoting`` error of a :class:`Broken` record."""
+    row = broken.row
+    if broken.code == "invalid_quoting":
+        message = (
+            f"row {row}: a quoted field is still open at the end of the file (a closing "
+            f"\" is missing); reading went on at row {row + 1}, the line after the record's "
+            "first line"
+        )
+    else:
+        hint = ' (a quoted field was still open: is a closing " missing?)' if broken.quoted else ""
+        message = (
+            f"row {row}: the record is over {MAX_RECORD_BYTES:,} bytes{hint}; reading went on "
+            f"at row {row + 1}, the line after the record's first line"
+        )
+    return record_error(row, broken.offset, broken.code, message)

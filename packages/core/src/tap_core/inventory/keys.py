@@ -1,0 +1,122 @@
+"""The duplicate check: the first valid record with a (sku, warehouse) key claims it.
+
+The only state that grows with the file is one entry per distinct key: a 60-bit fingerprint
+of the key (its ``hash``: SipHash for strings) in a dict, whose value (shared by a batch of
+claims) indexes that batch's fingerprints and rows, kept in two compact arrays: about 90 bytes
+a key. Keys and values are plain ints, so the garbage collector never traverses the dict.
+Two different keys share a fingerprint with probability below 10^-6 in a file of 10^6 keys;
+the later one would then be reported as a duplicate, never silently dropped.
+"""
+
+from __future__ import annotations
+
+from array import array
+from itertools import repeat
+from operator import and_
+from typing import TYPE_CHECKING, Final, NamedTuple
+
+from tap_core.inventory.csv_contract import show
+from tap_core.inventory.events import RowError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from tap_core.inventory.batches import Batch
+
+_MASK: Final = (1 << 60) - 1  # 60 bits fit a CPython int's two 30-bit digits: 32 bytes
+
+
+class _Claims(NamedTuple):
+    """Keys claimed together: their fingerprints and rows, in claim order."""
+
+    prints: array[int]
+    rows: array[int]
+
+
+def fingerprints(skus: Iterable[str], warehouses: Iterable[str]) -> list[int]:
+    """The 60-bit fingerprint of each (sku, warehouse) key."""
+    return list(map(and_, map(hash, zip(skus, warehouses, strict=True)), repeat(_MASK)))
+
+
+class KeyClaims:
+    """Which keys valid records have claimed so far, and by which row."""
+
+    __slots__ = ("_batches", "_claims")
+
+    def __init__(self) -> None:
+        self._claims: dict[int, int] = {}  # fingerprint -> index in _batches
+        self._batches: list[_Claims] = []
+
+    def __len__(self) -> int:
+        return len(self._claims)
+
+    def claimer(self, fingerprint: int) -> int | None:
+        """The row that claimed the key with ``fingerprint``, or None."""
+        index = self._claims.get(fingerprint)
+        if index is None:
+            return None
+        claims = self._batches[index]
+        return claims.rows[claims.prints.index(fingerprint)]
+
+    def check(self, batch: Batch) -> None:
+        """Claim the keys of ``batch``'s valid records in row order; a record whose key is
+        already claimed becomes invalid with ``duplicate_key``. An invalid record whose key
+        an earlier record claimed gets ``duplicate_key`` besides its own errors."""
+        if batch.rows:
+            prints = fingerprints(batch.values[0], batch.values[1])
+            if len(set(prints)) == len(prints) and self._claims.keys().isdisjoint(prints):
+                self._claim(prints, batch.rows)
+            else:
+                self._claim_in_order(batch, prints)
+        if batch.keyed:
+            added = False
+            for row, offset, sku, warehouse in batch.keyed:
+                claimer = self.claimer(hash((sku, warehouse)) & _MASK)
+                if claimer is not None and claimer < row:
+                    batch.errors.append(duplicate(row, offset, sku, warehouse, claimer))
+                    added = True
+            if added:
+                batch.errors.sort(key=_row)
+
+    def _claim(self, prints: list[int], rows: Iterable[int]) -> None:
+        self._batches.append(_Claims(array("q", prints), array("q", rows)))
+        self._claims.update(zip(prints, repeat(len(self._batches) - 1)))
+
+    def _claim_in_order(self, batch: Batch, prints: list[int]) -> None:
+        claimed: dict[int, int] = {}
+        duplicates: dict[int, int] = {}
+        for index, (fingerprint, row) in enumerate(zip(prints, batch.rows, strict=True)):
+            claimer = claimed.get(fingerprint)
+            if claimer is None:
+                claimer = self.claimer(fingerprint)
+            if claimer is None:
+                claimed[fingerprint] = row
+            else:
+                duplicates[index] = claimer
+        self._claim(list(claimed), claimed.values())
+        if duplicates:
+            offsets = batch.locator.many([batch.positions[index] for index in duplicates])
+            skus, warehouses = batch.values[0], batch.values[1]
+            batch.drop(
+                {
+                    index: duplicate(
+                        batch.rows[index], offset, skus[index], warehouses[index], claimer
+                    )
+                    for (index, claimer), offset in zip(duplicates.items(), offsets, strict=True)
+                }
+            )
+
+
+def duplicate(row: int, offset: int, sku: str, warehouse: str, claimer: int) -> RowError:
+    """The ``duplicate_key`` error of the record at ``row``, whose key row ``claimer`` has."""
+    message = (
+        f"row {row}: the key (sku {show(sku)}, warehouse {show(warehouse)}) is already used by "
+        f"row {claimer}; each (sku, warehouse) may appear once per file"
+    )
+    return RowError.model_construct(
+        row=row, field=None, code="duplicate_key", message=message, offset=offset
+    )
+
+
+def _row(error: RowError) -> int:
+    return error.row

@@ -1,0 +1,206 @@
+"""Parsing an inventory CSV from a binary stream: events for an import, a report for a check.
+
+:func:`parse_inventory` reads the header at once (file errors and warnings are then known)
+and yields :class:`ValidRow` and :class:`RowError` events in file order as it is iterated;
+:func:`validate_inventory` runs the same checks and returns the :class:`InventoryReport`
+without building items. Both read the stream with ``read(n)`` only, in bounded memory apart
+from one fingerprint per distinct key.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from heapq import merge
+from itertools import chain
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Final, cast
+
+from tap_core.inventory.batches import Batch, broken_batch, record_batch
+from tap_core.inventory.csv_contract import (
+    COLUMNS,
+    MAX_RECORD_BYTES,
+    REQUIRED,
+    Columns,
+    FileErrorCode,
+    is_blank,
+    resolve_header,
+)
+from tap_core.inventory.events import Checkpoint, FileError, RowError, ValidRow
+from tap_core.inventory.fast_lines import LinesChecker
+from tap_core.inventory.item import InventoryItem
+from tap_core.inventory.keys import KeyClaims
+from tap_core.inventory.records import CHUNK_SIZE, Broken, Lines, Readable, Record, split_records
+from tap_core.inventory.report import InventoryReport, ReportBuilder
+from tap_core.inventory.values import RecordChecker
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from datetime import datetime
+
+    from tap_core.inventory.records import Segment
+
+_valid_row = cast("Callable[[Iterable[Any]], ValidRow]", partial(tuple.__new__, ValidRow))
+_row = attrgetter("row")
+_REQUIRED_NAMES: Final = ", ".join(column for column in COLUMNS if column in REQUIRED)
+
+
+class InventoryParser:
+    """One parse of one stream; iterate it once for its events.
+
+    ``columns`` is the header's mapping (None after a file error), ``file_errors`` and
+    ``warnings`` are known from construction on.
+    """
+
+    def __init__(
+        self,
+        stream: Readable,
+        uploaded_at: datetime,
+        *,
+        resume: Checkpoint | None = None,
+        chunk_size: int = CHUNK_SIZE,
+    ) -> None:
+        if uploaded_at.tzinfo is None or uploaded_at.utcoffset() is None:
+            raise ValueError(f"uploaded_at must be timezone-aware, got {uploaded_at!r}")
+        self.uploaded_at = uploaded_at
+        self.file_errors: tuple[FileError, ...] = ()
+        self.warnings: tuple[str, ...] = ()
+        self._started = False
+        self.columns: Columns | None
+        if resume is None:
+            segments = split_records(stream, chunk_size=chunk_size)
+            self.columns, self._segments = self._read_header(segments)
+        else:
+            self.columns = resume.columns
+            self._segments = split_records(
+                stream, offset=resume.offset, row=resume.row, chunk_size=chunk_size
+            )
+
+    def __iter__(self) -> Iterator[ValidRow | RowError]:
+        """Valid rows and row errors in file order (a record's errors in column order)."""
+        for batch in self.batches():
+            if not batch.rows:
+                yield from batch.errors
+                continue
+            items = map(InventoryItem, *batch.values)
+            valid = map(_valid_row, zip(items, batch.rows, batch.offsets(), strict=True))
+            if batch.errors:
+                events: Iterable[ValidRow | RowError] = merge(valid, batch.errors, key=_row)
+                yield from events
+            else:
+                yield from valid
+
+    def checkpoint(self, event: ValidRow | RowError) -> Checkpoint:
+        """Where to resume so that ``event``'s record is the next one read."""
+        if self.columns is None:
+            raise ValueError("a file with file errors has no records to resume at")
+        return Checkpoint(offset=event.offset, row=event.row, columns=self.columns)
+
+    def batches(self, *, items: bool = True) -> Iterator[Batch]:
+        """The checked records batch by batch, duplicates checked. With ``items`` false
+        (the route of :func:`validate_inventory`) valid values are proved, not converted."""
+        if self._started:
+            raise RuntimeError("a parse is read once; parse the stream again to reread it")
+        self._started = True
+        if self.columns is None:
+            return
+        checker = RecordChecker(self.columns, self.uploaded_at)
+        lines_checker = LinesChecker(checker, items=items)
+        claims = KeyClaims()
+        for segment in self._segments:
+            if isinstance(segment, Lines):
+                for batch in lines_checker.check(segment):
+                    claims.check(batch)
+                    yield batch
+                continue
+            batch = (
+                record_batch(checker, segment)
+                if isinstance(segment, Record)
+                else broken_batch(segment)
+            )
+            claims.check(batch)
+            yield batch
+
+    def _read_header(self, segments: Iterator[Segment]) -> tuple[Columns | None, Iterator[Segment]]:
+        """Find the header (the first non-blank record) and resolve it; the rest follows."""
+        for segment in segments:
+            if isinstance(segment, Broken):
+                what = (
+                    "a quoted name is never closed"
+                    if segment.code == "invalid_quoting"
+                    else f"it is over {MAX_RECORD_BYTES:,} bytes"
+                )
+                self._fail(
+                    "missing_header", f"the header (row {segment.row}) cannot be read: {what}"
+                )
+                return None, segments
+            if isinstance(segment, Record):
+                names = self._header_names(segment.fields, segment.row)
+                if names is None:
+                    return None, segments
+                if not is_blank(names):
+                    return self._resolve(names, segment.row), segments
+                continue
+            data, start, row = segment.data, 0, segment.row
+            while start < len(data):
+                end = data.index(b"\n", start)
+                fields = data[start:end].removesuffix(b"\r").split(b",")
+                names = self._header_names(fields, row)
+                if names is None:
+                    return None, segments
+                start, row = end + 1, row + 1
+                if is_blank(names):
+                    continue
+                rest = Lines(data[start:], row, segment.offset + start)
+                remaining = chain((rest,), segments) if start < len(data) else segments
+                return self._resolve(names, row - 1), remaining
+        self._fail(
+            "missing_header",
+            "the file has no header: it is empty or blank; its first non-blank line must name "
+            f"the columns ({_REQUIRED_NAMES} and any of category, reorder_level, updated_at)",
+        )
+        return None, segments
+
+    def _header_names(self, fields: list[bytes], row: int) -> list[str] | None:
+        try:
+            return [field.decode("utf-8") for field in fields]
+        except UnicodeDecodeError:
+            self._fail(
+                "invalid_encoding",
+                f"the header (row {row}) holds bytes that are not UTF-8; save the file as UTF-8",
+            )
+            return None
+
+    def _resolve(self, names: list[str], row: int) -> Columns | None:
+        columns, errors, warnings = resolve_header(names, row)
+        self.warnings = tuple(warnings)
+        if errors:
+            self.file_errors = tuple(FileError(code=code, message=text) for code, text in errors)
+            return None
+        return columns
+
+    def _fail(self, code: FileErrorCode, message: str) -> None:
+        self.file_errors = (FileError(code=code, message=message),)
+
+
+def parse_inventory(
+    stream: Readable, uploaded_at: datetime, *, resume: Checkpoint | None = None
+) -> InventoryParser:
+    """Start parsing ``stream``, a file uploaded at ``uploaded_at`` (aware).
+
+    The header is read now; iterate the result for :class:`ValidRow` and :class:`RowError`
+    events in file order. With ``resume`` (a :class:`Checkpoint`), ``stream`` must already be
+    positioned at its offset; the header is not read again, and duplicates are detected
+    within the resumed part.
+    """
+    return InventoryParser(stream, uploaded_at, resume=resume)
+
+
+def validate_inventory(
+    stream: Readable, uploaded_at: datetime, *, resume: Checkpoint | None = None
+) -> InventoryReport:
+    """Check every record of ``stream`` and report, as :func:`parse_inventory` would."""
+    parser = InventoryParser(stream, uploaded_at, resume=resume)
+    builder = ReportBuilder(parser.file_errors, parser.warnings)
+    for batch in parser.batches(items=False):
+        builder.add_batch(batch)
+    return builder.report()

@@ -1,0 +1,233 @@
+"""Splitting a byte stream into records, in bounded memory.
+
+The stream is read in chunks with ``read(n)`` only. Runs of complete lines without a double
+quote (almost every line of most files) come out whole as :class:`Lines`, one record per line,
+for the fast path; a line holding a quote starts a record read quote-aware (RFC 4180: quoted
+commas, quotes and line breaks) into a :class:`Record`; a record that cannot be read comes out
+as :class:`Broken`, and reading resumes at the line after its first line.
+
+Lines end at LF; CRLF counts as one terminator and a lone CR is data. A record's ``row`` is
+1 + the number of LFs before its first byte, its ``offset`` the number of bytes.
+
+Quoting, exactly: a field whose first character after spaces and tabs is ``"`` is quoted; it
+runs to the next ``"`` not followed by another (``""`` is one quote, commas and line breaks
+inside are data). Characters after the closing quote up to the comma or line end are kept as
+data, as Python's ``csv`` module does; a ``"`` inside an unquoted field is data.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple, Protocol
+
+from tap_core.inventory.csv_contract import BOM, MAX_RECORD_BYTES
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+CHUNK_SIZE: Final = 1 << 20
+"""Bytes asked of the stream per ``read``; memory stays within a few chunks plus one record."""
+
+_LF: Final = 0x0A
+_CR: Final = 0x0D
+_COMMA: Final = 0x2C
+_QUOTE: Final = 0x22
+_OPENING: Final = re.compile(rb'[ \t]*"')
+_PLAIN: Final = re.compile(rb"[^,\n]*")
+
+
+class Readable(Protocol):
+    """What the parser needs of a stream: ``read(n)``, returning ``b""`` only at the end."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
+class Lines(NamedTuple):
+    """Complete lines, each ending with LF and none holding ``"``: one record per line.
+
+    ``row`` and ``offset`` are the first line's; each later line is one row further.
+    """
+
+    data: bytes
+    row: int
+    offset: int
+
+
+class Record(NamedTuple):
+    """One record read quote-aware: its fields' bytes, unquoted, unescaped, not yet trimmed."""
+
+    fields: list[bytes]
+    row: int
+    offset: int
+
+
+class Broken(NamedTuple):
+    """A record that cannot be read. ``quoted``: a quoted field was still open where reading
+    stopped (at the end of the file, or 65,536 bytes in)."""
+
+    code: Literal["row_too_long", "invalid_quoting"]
+    row: int
+    offset: int
+    quoted: bool
+
+
+Segment = Lines | Record | Broken
+
+
+def split_records(
+    stream: Readable, *, offset: int = 0, row: int = 1, chunk_size: int = CHUNK_SIZE
+) -> Iterator[Segment]:
+    """The records of ``stream`` in file order, from ``offset`` and ``row`` (a resume).
+
+    At offset 0 a leading UTF-8 BOM is skipped (and counted in offsets).
+    """
+    return _Splitter(stream, offset, row, chunk_size).segments()
+
+
+class _Splitter:
+    """The buffer and position of one split: ``_buf[_pos:]`` is unread, at file offset
+    ``_base + _pos`` and on row ``_row``."""
+
+    def __init__(self, stream: Readable, offset: int, row: int, chunk_size: int) -> None:
+        self._read = stream.read
+        self._chunk_size = max(chunk_size, 1)
+        self._buf = b""
+        self._pos = 0
+        self._base = offset
+        self._row = row
+        self._eof = False
+        self._at_start = offset == 0
+
+    def segments(self) -> Iterator[Segment]:
+        if self._at_start:
+            while len(self._buf) < len(BOM) and self._fill():
+                pass
+            if self._buf.startswith(BOM):
+                self._pos = len(BOM)
+        while True:
+            buf, pos = self._buf, self._pos
+            cut = buf.rfind(b"\n", pos) + 1
+            if cut > pos:  # complete lines from pos to cut
+                quote = buf.find(b'"', pos, cut)
+                if quote < 0:
+                    yield self._lines(cut)
+                    continue
+                start = max(buf.rfind(b"\n", pos, quote) + 1, pos)
+                if start > pos:
+                    yield self._lines(start)
+                    continue
+                if not self._eof and len(buf) - pos < WINDOW and self._fill():
+                    continue  # a quoted record is read from a full window
+                yield from self._record(pos)
+            elif self._eof:
+                if pos < len(buf):  # the last line, without terminator
+                    yield from self._record(pos)
+                return
+            elif len(buf) - pos > MAX_RECORD_BYTES + 1:  # a line that cannot fit
+                yield Broken("row_too_long", self._row, self._base + pos, quoted=False)
+                self._skip_first_line(pos)
+            else:
+                self._fill()
+
+    def _fill(self) -> bool:
+        """Append one chunk to the buffer, dropping what was consumed; False at the end."""
+        chunk = self._read(self._chunk_size)
+        if not chunk:
+            self._eof = True
+            return False
+        self._base += self._pos
+        self._buf = self._buf[self._pos :] + chunk
+        self._pos = 0
+        return True
+
+    def _lines(self, end: int) -> Lines:
+        buf, pos = self._buf, self._pos
+        lines = Lines(buf[pos:end], self._row, self._base + pos)
+        self._row += buf.count(b"\n", pos, end)
+        self._pos = end
+        return lines
+
+    def _record(self, start: int) -> Iterator[Segment]:
+        """Read the record at ``start`` quote-aware; afterwards ``_pos`` is past it."""
+        buf = self._buf
+        outcome = read_record(buf, start, at_end=self._eof)
+        if isinstance(outcome, Broken):
+            yield outcome._replace(row=self._row, offset=self._base + start)
+            self._skip_first_line(start)
+            return
+        fields, end = outcome
+        yield Record(fields, self._row, self._base + start)
+        self._row += buf.count(b"\n", start, end)
+        self._pos = end
+
+    def _skip_first_line(self, start: int) -> None:
+        """Move past the first LF at or after ``start`` (reading on if needed): one row on."""
+        self._row += 1
+        newline = self._buf.find(b"\n", start)
+        while newline < 0:
+            self._base += len(self._buf)
+            self._buf, self._pos = b"", 0
+            if not self._fill():
+                return
+            newline = self._buf.find(b"\n")
+        self._pos = newline + 1
+
+
+WINDOW: Final = MAX_RECORD_BYTES + 2
+"""Bytes a quoted record is read from: the longest record and a CRLF."""
+
+
+def read_record(buf: bytes, start: int, *, at_end: bool) -> tuple[list[bytes], int] | Broken:
+    """The record at ``buf[start:]``, read quote-aware: its fields and where the next starts.
+
+    ``buf`` holds at least :data:`WINDOW` bytes from ``start``, or everything up to the end
+    of the file when ``at_end``. A record that runs past 65,536 bytes (its terminator
+    excluded) is ``row_too_long``; one whose quoted field is still open at the end of the file
+    is ``invalid_quoting``. The :class:`Broken` returned has row and offset 0: the caller
+    knows them.
+    """
+    stop = min(len(buf), start + WINDOW)
+    whole = at_end and stop == len(buf)  # the rest of the file is in view
+    fields: list[bytes] = []
+    i = start
+    while True:
+        opening = _OPENING.match(buf, i, stop)
+        if opening is None:
+            end = _PLAIN.match(buf, i, stop).end()  # type: ignore[union-attr] # always matches
+            fields.append(buf[i:end])
+        else:
+            parts: list[bytes] = []
+            j = opening.end()
+            while True:
+                close = buf.find(b'"', j, stop)
+                if close < 0:
+                    fits = whole and stop - start <= MAX_RECORD_BYTES
+                    code: Literal["row_too_long", "invalid_quoting"] = (
+                        "invalid_quoting" if fits else "row_too_long"
+                    )
+                    return Broken(code, 0, 0, quoted=True)
+                if close + 1 < stop and buf[close + 1] == _QUOTE:
+                    parts.append(buf[j : close + 1])  # "" is one quote
+                    j = close + 2
+                    continue
+                parts.append(buf[j:close])
+                break
+            end = _PLAIN.match(buf, close + 1, stop).end()  # type: ignore[union-attr]
+            parts.append(buf[close + 1 : end])
+            fields.append(b"".join(parts))
+        i = end
+        if i < stop and buf[i] == _COMMA:
+            i += 1
+            continue
+        break
+    if i < stop:  # at the LF that ends the record
+        size = i - start
+        if i > start and buf[i - 1] == _CR:  # CRLF: the CR is the terminator's
+            size -= 1
+            fields[-1] = fields[-1][:-1]
+        if size > MAX_RECORD_BYTES:
+            return Broken("row_too_long", 0, 0, quoted=False)
+        return fields, i + 1
+    if whole and i - start <= MAX_RECORD_BYTES:  # the last record, ended by the end of file
+        return fields, i
+    return Broken("row_too_long", 0, 0, quoted=False)

@@ -1,0 +1,274 @@
+"""Checking one record exactly: every rule of the contract, every error with its message.
+
+:class:`RecordChecker` is the reference implementation of the column rules. The fast path
+(:mod:`tap_core.inventory.fast_lines`) accepts only records this checker would accept with the
+same values, and hands everything else here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Final, Literal, TypeAlias
+
+from tap_core.inventory.csv_contract import (
+    ALLOWED,
+    DEFAULT_CATEGORY,
+    MAX_AMOUNT,
+    MAX_CATEGORY_CHARS,
+    MAX_NAME_CHARS,
+    REQUIRED,
+    TRIMMED,
+    UPDATED_AT_TOLERANCE,
+    Column,
+    Columns,
+    RowErrorCode,
+    is_blank,
+    show,
+)
+from tap_core.inventory.events import RowError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+Values: TypeAlias = tuple[str, str, str, int, Decimal, str, int, datetime]
+"""A valid record's values in :class:`~tap_core.inventory.item.InventoryItem` field order."""
+
+KEY_RE: Final = r"[A-Za-z0-9._-]{1,64}"
+UPDATED_AT_RE: Final = (
+    r"(?P<main>[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)"
+    r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?"
+    r"|(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})"
+)
+"""``updated_at`` as the contract writes it: a date and time with an optional zone (groups
+``main`` and ``zone``), or a bare date (group ``date``)."""
+UpdatedAtKind: TypeAlias = Literal["date", "naive", "utc", "offset"]
+
+
+def _updated_at_shapes() -> dict[bytes, UpdatedAtKind]:
+    """Every form :data:`UPDATED_AT_RE` accepts, with each digit written as ``9``, and how to
+    read it: a bare ``date``; a date and time that is ``naive`` (so UTC), ``utc`` (``Z``) or
+    has an ``offset``."""
+    shapes: dict[bytes, UpdatedAtKind] = {b"9999-99-99": "date"}
+    times = [b"99:99", b"99:99:99"] + [b"99:99:99." + b"9" * places for places in range(1, 7)]
+    zones: tuple[tuple[bytes, UpdatedAtKind], ...] = (
+        (b"", "naive"),
+        (b"Z", "utc"),
+        (b"+99:99", "offset"),
+        (b"-99:99", "offset"),
+    )
+    for separator in (b"T", b" "):
+        for time in times:
+            for zone, kind in zones:
+                shapes[b"9999-99-99" + separator + time + zone] = kind
+    return shapes
+
+
+UPDATED_AT_SHAPES: Final = _updated_at_shapes()
+"""The shape (digits as ``9``) of every ``updated_at`` the contract accepts, and its kind."""
+DIGITS_AS_NINES: Final = bytes.maketrans(b"0123456789", b"9999999999")
+KEY_PATTERN: Final = re.compile(KEY_RE)
+DIGITS_PATTERN: Final = re.compile(r"[0-9]+")
+PRICE_PATTERN: Final = re.compile(r"[0-9]+(?:\.[0-9]{1,4})?")
+UPDATED_AT_PATTERN: Final = re.compile(UPDATED_AT_RE)
+CONTROL_PATTERN: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+SURROGATE_PATTERN: Final = re.compile(r"[\ud800-\udfff]")
+"""Bytes that are not UTF-8 decode (with ``surrogateescape``) to lone surrogates, and valid
+UTF-8 never does: a record holds a surrogate exactly when its bytes are not UTF-8."""
+_MAX_DECIMAL: Final = Decimal(MAX_AMOUNT)
+
+
+class Invalid(ValueError):
+    """A value broke its column's rule; ``detail`` adds why, beyond what the column allows."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def instant(main: str | None, zone: str | None, date: str | None) -> datetime:
+    """The aware UTC datetime of an ``updated_at`` matched by :data:`UPDATED_AT_PATTERN`.
+
+    ValueError for an impossible date or time (Feb 30, 24:00), OverflowError when the UTC
+    time falls outside years 1..9999.
+    """
+    if date is not None:
+        return datetime.fromisoformat(date + "T00:00+00:00")
+    if main is None:  # pragma: no cover - the pattern always sets main or date
+        raise ValueError("no date")
+    if zone is None or zone == "Z":
+        return datetime.fromisoformat(main + "+00:00")
+    return datetime.fromisoformat(main + zone).astimezone(UTC)
+
+
+def updated_at_limit(uploaded_at: datetime) -> datetime:
+    """The latest ``updated_at`` a file uploaded at ``uploaded_at`` may hold."""
+    try:
+        return uploaded_at + UPDATED_AT_TOLERANCE
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC)
+
+
+class RecordChecker:
+    """Checks records of a file with the given column mapping, uploaded at ``uploaded_at``."""
+
+    def __init__(self, columns: Columns, uploaded_at: datetime) -> None:
+        self.columns = columns
+        self.uploaded_at = uploaded_at
+        self.limit = updated_at_limit(uploaded_at)
+        self._checks: dict[Column, Callable[[str], object]] = {
+            "sku": _key,
+            "warehouse": _key,
+            "name": _name,
+            "quantity": _amount,
+            "unit_price": _price,
+            "category": _category,
+            "reorder_level": _amount,
+            "updated_at": self._updated_at,
+        }
+        self._positions = tuple(
+            (position, column) for position, column in enumerate(columns) if column is not None
+        )
+
+    def check(
+        self, fields: Sequence[str], row: int, offset: int
+    ) -> tuple[Values | None, list[RowError], tuple[str, str] | None] | None:
+        """Check one record's decoded, untrimmed ``fields``.
+
+        None for a blank record. Otherwise (values, errors, key): the values when the record
+        is valid, else None and its errors (at least one), in the file's column order; and
+        the (sku, warehouse) key when both are valid, for the duplicate check.
+        """
+        if is_blank(fields):
+            return None
+        if any(SURROGATE_PATTERN.search(field) for field in fields):
+            return None, [encoding_error(row, offset)], None
+        if len(fields) != len(self.columns):
+            message = (
+                f"row {row}: {len(fields)} fields where the header has {len(self.columns)}; "
+                "every record needs one field per header column (quote values that hold commas)"
+            )
+            return None, [record_error(row, offset, "wrong_field_count", message)], None
+        values: dict[Column, object] = {}
+        errors: list[RowError] = []
+        for position, column in self._positions:
+            text = fields[position].strip(TRIMMED)
+            if not text:
+                if column in REQUIRED:
+                    errors.append(_value_error(row, offset, column, "missing_value", text))
+                continue
+            try:
+                values[column] = self._checks[column](text)
+            except Invalid as invalid:
+                errors.append(
+                    _value_error(row, offset, column, "invalid_value", text, invalid=invalid)
+                )
+        sku, warehouse = values.get("sku"), values.get("warehouse")
+        key = (sku, warehouse) if isinstance(sku, str) and isinstance(warehouse, str) else None
+        if errors:
+            return None, errors, key
+        return self._values(values), errors, key
+
+    def _values(self, values: dict[Column, object]) -> Values:
+        return (  # type: ignore[return-value] # each check returns its column's type
+            values["sku"],
+            values["warehouse"],
+            values["name"],
+            values["quantity"],
+            values["unit_price"],
+            values.get("category", DEFAULT_CATEGORY),
+            values.get("reorder_level", 0),
+            values.get("updated_at", self.uploaded_at),
+        )
+
+    def _updated_at(self, text: str) -> datetime:
+        match = UPDATED_AT_PATTERN.fullmatch(text)
+        if match is None:
+            raise Invalid
+        try:
+            moment = instant(match["main"], match["zone"], match["date"])
+        except (ValueError, OverflowError) as error:
+            raise Invalid(f"not a real date and time ({error})") from None
+        if moment > self.limit:
+            raise Invalid(
+                f"it is more than 5 minutes after the upload time "
+                f"{self.uploaded_at.astimezone(UTC).isoformat()}"
+            )
+        return moment
+
+
+def _key(text: str) -> str:
+    if KEY_PATTERN.fullmatch(text) is None:
+        raise Invalid
+    return text
+
+
+def _name(text: str) -> str:
+    if len(text) > MAX_NAME_CHARS:
+        raise Invalid(f"it has {len(text)} characters")
+    control = CONTROL_PATTERN.search(text)
+    if control is not None:
+        raise Invalid(f"it holds the control character {show(control.group())}")
+    return text
+
+
+def _category(text: str) -> str:
+    if len(text) > MAX_CATEGORY_CHARS:
+        raise Invalid(f"it has {len(text)} characters")
+    return text
+
+
+def _amount(text: str) -> int:
+    if DIGITS_PATTERN.fullmatch(text) is None:
+        raise Invalid
+    amount = int(text)
+    if amount > MAX_AMOUNT:
+        raise Invalid("it is too large")
+    return amount
+
+
+def _price(text: str) -> Decimal:
+    if PRICE_PATTERN.fullmatch(text) is None:
+        raise Invalid
+    price = Decimal(text)
+    if price > _MAX_DECIMAL:
+        raise Invalid("it is too large")
+    return price
+
+
+def _value_error(
+    row: int,
+    offset: int,
+    column: Column,
+    code: RowErrorCode,
+    text: str,
+    *,
+    invalid: Invalid | None = None,
+) -> RowError:
+    if code == "missing_value":
+        message = f"row {row}, {column}: the value is empty; required: {ALLOWED[column]}"
+    else:
+        why = f" ({invalid.detail})" if invalid is not None and invalid.detail else ""
+        message = (
+            f"row {row}, {column}: {show(text)} is not allowed{why}; allowed: {ALLOWED[column]}"
+        )
+    return RowError.model_construct(
+        row=row, field=column, code=code, message=message, offset=offset
+    )
+
+
+def record_error(row: int, offset: int, code: RowErrorCode, message: str) -> RowError:
+    """A record-level error (``field`` None): the record's only error."""
+    return RowError.model_construct(row=row, field=None, code=code, message=message, offset=offset)
+
+
+def encoding_error(row: int, offset: int) -> RowError:
+    """The ``invalid_encoding`` error of the record at ``row``."""
+    return record_error(
+        row,
+        offset,
+        "invalid_encoding",
+        f"row {row}: the record holds bytes that are not UTF-8; save the file as UTF-8 "
+        "(a leading BOM is fine)",
+    )

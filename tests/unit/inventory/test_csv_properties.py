@@ -1,0 +1,276 @@
+"""Properties of the inventory CSV parser: round trip, exact errors, resume, totality.
+
+Files are written by ``csv_strategies`` with random quoting, padding, column order, header
+case, BOM, line ends and blank lines; what the parser must find is known from the drawing.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from tap_core.inventory import (
+    COLUMNS,
+    Checkpoint,
+    Column,
+    ReportBuilder,
+    RowError,
+    ValidRow,
+    parse_inventory,
+    validate_inventory,
+)
+from tap_core.inventory.csv_contract import BOM
+from tap_core.inventory.fast_lines import LinesChecker
+from tap_core.inventory.records import Lines
+from tap_core.inventory.values import RecordChecker
+from tests.unit.inventory.csv_strategies import (
+    BAD_VALUES,
+    NOW,
+    PADDING,
+    FileSpec,
+    corrupted_files,
+    items_for,
+    renders,
+    valid_files,
+)
+
+if TYPE_CHECKING:
+    from tap_core.inventory.batches import Batch
+
+READ_SIZES = st.sampled_from([1, 2, 3, 5, 8, 64, 1 << 20])
+"""How many bytes the stream hands over per read, however many are asked for."""
+HEADER = b"sku,warehouse,name,quantity,unit_price,category,reorder_level,updated_at\n"
+TOKENS = st.sampled_from(
+    [
+        b",",
+        b'"',
+        b'""',
+        b"\n",
+        b"\r\n",
+        b"\r",
+        b" ",
+        b"\t",
+        b"a",
+        b"A-1",
+        b"1",
+        b"1.5",
+        b"\xff",
+        b"\xc3\xa9",
+        b"\xc3",
+        BOM,
+        b"sku",
+        b"SKU",
+        b"warehouse",
+        b"name",
+        b"quantity",
+        b"unit_price",
+        b"category",
+        b"2025-01-01T00:00Z",
+        b"0" * 12,
+    ]
+)
+CSV_LIKE = st.tuples(st.sampled_from([b"", HEADER]), st.lists(TOKENS, max_size=60)).map(
+    lambda parts: parts[0] + b"".join(parts[1])
+)
+ANY_BYTES = st.one_of(st.binary(max_size=300), CSV_LIKE)
+
+
+class Trickle:
+    """A stream that hands over at most ``most`` bytes per read."""
+
+    def __init__(self, data: bytes, most: int) -> None:
+        self._stream = io.BytesIO(data)
+        self._most = most
+
+    def read(self, size: int, /) -> bytes:
+        return self._stream.read(min(size, self._most))
+
+
+def _outcomes(events: list[ValidRow | RowError]) -> list[tuple[object, ...]]:
+    return [
+        ("valid", event.row, event.item)
+        if isinstance(event, ValidRow)
+        else (event.row, event.field, event.code)
+        for event in events
+    ]
+
+
+def _expected(spec: FileSpec, rows: list[int]) -> list[tuple[object, ...]]:
+    expected: list[tuple[object, ...]] = []
+    for record, row in zip(spec.records, rows, strict=True):
+        if record.item is not None:
+            expected.append(("valid", row, record.item))
+        expected.extend((row, column, code) for column, code in record.errors)
+    return expected
+
+
+@given(spec=valid_files(), data=st.data(), most=READ_SIZES)
+def test_written_items_parse_back_equal_at_their_rows_and_offsets(
+    spec: FileSpec, data: st.DataObject, most: int
+) -> None:
+    """Every item written parses back equal, with the row and offset it was written at."""
+    # Given a file written with random quoting, padding, order, case, BOM and line ends
+    rendered = data.draw(renders(spec))
+    # When it is parsed, read a few bytes at a time
+    events = list(parse_inventory(Trickle(rendered.data, most), NOW))
+    # Then its items come back in order, each where it was written
+    assert events == [
+        ValidRow(record.item, row, offset)  # type: ignore[arg-type] # valid files: items
+        for record, row, offset in zip(spec.records, rendered.rows, rendered.offsets, strict=True)
+    ]
+
+
+@given(spec=corrupted_files(), data=st.data())
+def test_corrupted_records_give_exactly_the_expected_errors(
+    spec: FileSpec, data: st.DataObject
+) -> None:
+    """Each corrupted record gives exactly its errors at its row; the others still parse."""
+    # Given a file where some records were corrupted in known ways
+    rendered = data.draw(renders(spec))
+    # When it is parsed
+    events = list(parse_inventory(rendered.stream(), NOW))
+    # Then every record ends as drawn: its item, or its errors in column order
+    assert _outcomes(events) == _expected(spec, rendered.rows)
+
+
+@given(spec=corrupted_files(), data=st.data())
+def test_a_duplicate_names_the_row_that_claimed_its_key(
+    spec: FileSpec, data: st.DataObject
+) -> None:
+    """A duplicate_key error names the row of the first valid record with that key."""
+    # Given a file with duplicated keys
+    rendered = data.draw(renders(spec))
+    claimers = {
+        row: rendered.rows[record.duplicate_of]
+        for record, row in zip(spec.records, rendered.rows, strict=True)
+        if record.duplicate_of is not None
+    }
+    # When it is parsed
+    duplicates = [
+        event
+        for event in parse_inventory(rendered.stream(), NOW)
+        if isinstance(event, RowError) and event.code == "duplicate_key"
+    ]
+    # Then each duplicate's message names the claiming row
+    assert sorted(event.row for event in duplicates) == sorted(claimers)
+    for event in duplicates:
+        assert f"already used by row {claimers[event.row]};" in event.message
+
+
+@given(spec=corrupted_files(duplicates=False), data=st.data(), most=READ_SIZES)
+def test_resuming_at_any_checkpoint_yields_the_rest_of_one_pass(
+    spec: FileSpec, data: st.DataObject, most: int
+) -> None:
+    """A parse resumed at any event's checkpoint yields exactly the events one pass yields
+    from that record on."""
+    # Given one pass over a file and a checkpoint at one of its events (through JSON)
+    rendered = data.draw(renders(spec))
+    parser = parse_inventory(rendered.stream(), NOW)
+    events = list(parser)
+    assume(events)
+    at = data.draw(st.integers(0, len(events) - 1))
+    checkpoint = Checkpoint.model_validate_json(parser.checkpoint(events[at]).model_dump_json())
+    first = next(i for i, event in enumerate(events) if event.offset == checkpoint.offset)
+    # When a new parse resumes there on a stream already positioned at the offset
+    stream = Trickle(rendered.data[checkpoint.offset :], most)
+    resumed = list(parse_inventory(stream, NOW, resume=checkpoint))
+    # Then it yields the rest of the pass
+    assert resumed == events[first:]
+
+
+@given(data=ANY_BYTES)
+def test_any_bytes_give_a_report(data: bytes) -> None:
+    """Any bytes give a report, never an exception, counting each record once."""
+    # Given arbitrary bytes
+    # When they are validated
+    report = validate_inventory(io.BytesIO(data), NOW)
+    # Then the report is consistent (the model checks rows_total = valid + invalid)
+    assert len({error.row for error in report.errors}) <= report.rows_invalid
+    assert not (report.file_errors and report.rows_total)
+
+
+@given(data=ANY_BYTES)
+def test_validation_reports_what_the_events_report(data: bytes) -> None:
+    """validate_inventory (no items built) reports exactly what the parse events add up to."""
+    # Given arbitrary bytes, parsed into events and counted by a ReportBuilder
+    parser = parse_inventory(io.BytesIO(data), NOW)
+    builder = ReportBuilder(parser.file_errors, parser.warnings)
+    for event in parser:
+        builder.add(event)
+    # When the same bytes are validated
+    report = validate_inventory(io.BytesIO(data), NOW)
+    # Then both reports are equal
+    assert report == builder.report()
+
+
+@given(data=ANY_BYTES, most=READ_SIZES)
+def test_how_the_stream_is_read_does_not_matter(data: bytes, most: int) -> None:
+    """The events do not depend on how many bytes each read returns."""
+    # Given arbitrary bytes read whole, and read a few bytes at a time
+    whole = list(parse_inventory(io.BytesIO(data), NOW))
+    # When they are parsed a few bytes at a time
+    trickled = list(parse_inventory(Trickle(data, most), NOW))
+    # Then the events are the same
+    assert trickled == whole
+
+
+COLUMNS_IN_ORDER: tuple[Column | None, ...] = (*COLUMNS, None)
+TRICKY_CELLS = {
+    column: st.one_of(
+        st.sampled_from(values), PADDING, st.sampled_from(values).map(lambda v: " " + v)
+    )
+    for column, values in BAD_VALUES.items()
+}
+
+
+@st.composite
+def tricky_lines(draw: st.DrawFn) -> str:
+    """A quote-free line, valid or nearly so: padded values, leading zeros, bad values."""
+    record = draw(items_for(list(COLUMNS_IN_ORDER)))
+    cells = []
+    for column, written in zip(COLUMNS_IN_ORDER, record.cells, strict=True):
+        cell = written.replace(",", ";").replace('"', "'").replace("\n", "").replace("\r", "")
+        roll = draw(st.integers(0, 5))
+        if column is not None and roll == 0:
+            cell = draw(TRICKY_CELLS[column]).replace(",", ";")
+        elif roll == 1:
+            cell = draw(PADDING) + cell + draw(PADDING)
+        elif roll == 2 and column in {"quantity", "reorder_level", "unit_price"}:
+            cell = "0" * draw(st.integers(1, 12)) + cell
+        cells.append(cell)
+    return ",".join(cells) + draw(st.sampled_from(["\n", "\r\n"]))
+
+
+def _by_row(batches: list[Batch]) -> dict[int, object]:
+    outcome: dict[int, object] = {}
+    errors: dict[int, list[RowError]] = {}
+    for batch in batches:
+        for index, row in enumerate(batch.rows):
+            outcome[row] = tuple(column[index] for column in batch.values)
+        for error in batch.errors:
+            errors.setdefault(error.row, []).append(error)
+    return outcome | errors
+
+
+@given(lines=st.lists(tricky_lines(), min_size=1, max_size=20))
+def test_fast_path_decides_every_line_as_the_exact_checker_does(lines: list[str]) -> None:
+    """The fast path accepts a line with the same values as the exact checker, or gives
+    the checker's errors; it never disagrees."""
+    # Given plain lines, valid or nearly so, and the exact checker
+    checker = RecordChecker(COLUMNS_IN_ORDER, NOW)
+    data = "".join(lines).encode()
+    # When the fast path checks them as one segment
+    batches = list(LinesChecker(checker).check(Lines(data, 1, 0)))
+    # Then each row ends as the exact checker decides it
+    offsets = [sum(len(line.encode()) for line in lines[:i]) for i in range(len(lines))]
+    expected: dict[int, object] = {}
+    for row, (line, offset) in enumerate(zip(lines, offsets, strict=True), start=1):
+        fields = line.removesuffix("\n").removesuffix("\r").split(",")
+        outcome = checker.check(fields, row, offset)
+        if outcome is not None:
+            values, errors, _ = outcome
+            expected[row] = values if values is not None else errors
+    assert _by_row(batches) == expected
