@@ -29,6 +29,29 @@ def test_demo_accounts_for_every_message(capsys: pytest.CaptureFixture[str]) -> 
     assert "ERROR" not in out
 
 
+def test_demo_gives_every_csv_record_one_ending(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--submissions", "50", "--seed", "11"]) == 0
+    out = capsys.readouterr().out
+    uploads = re.findall(r"^  (inbound/\S+) +(\d+) records: (.*)$", out, flags=re.MULTILINE)
+    assert [name for name, _, _ in uploads] == [
+        "inbound/erp-monday.csv",
+        "inbound/erp-tuesday.csv",
+        "inbound/erp-monday-again.csv",
+    ]
+    endings = []
+    for _, records, counts in uploads:
+        counted = {name: int(n) for name, n in re.findall(r"([a-z-]+) (\d+)", counts)}
+        assert sum(counted.values()) == int(records)
+        endings.append(counted)
+    first, _, again = endings
+    assert first["dead-lettered"] > 0
+    # The re-sent upload changes nothing: its rows are unchanged or stale, its bad rows bad again.
+    assert again["applied"] == 0
+    assert again["dead-lettered"] == first["dead-lettered"]
+    assert "duplicate_key: row" in out
+    assert re.search(r"Daily summary \d{4}-\d{2}-\d{2}: \d+ items", out)
+
+
 def test_demo_imports_nothing_from_aws() -> None:
     code = (
         "import sys\n"

@@ -3,7 +3,8 @@
 It streams generated score submissions (some of them invalid, some re-sent) through the core
 exactly as the ``scores`` function will: parse the raw body, submit, and give every input an
 ending. Then it prints the endings, the standings, a player's rank and neighbours, and why
-rejected inputs were rejected. Deterministic for a given ``--seed``.
+rejected inputs were rejected. Then the inventory pipeline: CSV uploads parsed, applied and
+summarised (see :mod:`tap_aws.cli.demo_inventory`). Deterministic for a given ``--seed``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from tap_aws.cli.demo_inventory import run_inventory
 from tap_core.errors import describe
 from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
 from tap_core.memory import InMemoryLeaderboards
@@ -131,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     print("\nWhy messages were not accepted (one example each):")
     for ending, reason in sorted(reasons.items()):
         print(f"  {ending}: {reason}")
-    return 0
+    return run_inventory(now, args.seed)
 
 
 def _print_entries(entries: list[RankedEntry]) -> None:

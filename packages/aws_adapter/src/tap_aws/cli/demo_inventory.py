@@ -1,0 +1,112 @@
+"""The inventory half of ``tap demo``: CSV uploads through the core, every row to an ending.
+
+Two generated uploads (the second a day later, changing some rows and re-sending others) and
+a stale export are parsed as the ``inventory_import`` function will parse an S3 object; valid
+rows go to an in-memory store, bad rows would go to the dead-letter queue with their row, column
+and reason. Then the daily summary, as ``inventory_summary`` will write it.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from collections import Counter
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from tap_core.inventory import format_money, parse_inventory, summarize
+from tap_core.inventory.events import RowError
+from tap_core.memory import InMemoryInventoryStore
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+HEADER = "SKU,Warehouse,Name,Quantity,Unit_Price,Category,Reorder_Level,Updated_At"
+WAREHOUSES = ("ams-1", "fra-2", "dub-1")
+CATEGORIES = ("tools", "garden", "kitchen", "lighting")
+
+
+def _rows(count: int, day: datetime, rng: random.Random, *, bad: bool) -> list[str]:
+    lines = []
+    for number in range(count):
+        sku = f"SKU-{number:05d}"
+        quantity = rng.choice([0, rng.randrange(1, 40), rng.randrange(40, 900)])
+        price = f"{rng.randrange(1, 300)}.{rng.randrange(100):02d}"
+        name = rng.choice(["Hammer", "Rake", '"Pan, 28 cm"', "Lamp", "Hose"])
+        updated = (day - timedelta(minutes=rng.randrange(600))).strftime("%Y-%m-%dT%H:%M:%SZ")
+        fields = [sku, rng.choice(WAREHOUSES), name, str(quantity), price]
+        fields += [rng.choice(CATEGORIES), str(rng.choice([0, 10, 25])), updated]
+        if bad and number % 37 == 5:
+            fields[3] = "-4"  # not a count
+        elif bad and number % 53 == 7:
+            fields[4] = "12,5"  # a decimal comma splits the record: wrong field count
+        lines.append(",".join(fields))
+    if bad:
+        lines.append(lines[10])  # the same key twice in one file
+        lines.append("SKU-x,ams-1,Drill,3,9.99,tools,0,2999-01-01")  # updated_at in the future
+    return lines
+
+
+def _upload(
+    store: InMemoryInventoryStore,
+    lines: list[str],
+    uploaded_at: datetime,
+    source: str,
+    examples: dict[str, str],
+) -> Counter[str]:
+    """Parse one upload and apply its valid rows; count every record's ending.
+
+    ``examples`` collects the first message of each row error code seen.
+    """
+    body = io.BytesIO(("\ufeff" + HEADER + "\r\n" + "\r\n".join(lines) + "\r\n").encode())
+    valid = []
+    bad_rows: set[int] = set()
+    for event in parse_inventory(body, uploaded_at):
+        if isinstance(event, RowError):
+            bad_rows.add(event.row)  # a record with several problems is one dead letter
+            examples.setdefault(event.code, event.message)
+        else:
+            valid.append(event)
+    result = store.apply(valid, uploaded_at, source=source)
+    return Counter(
+        {
+            "applied": result.applied,
+            "unchanged": result.unchanged,
+            "stale": result.stale,
+            "dead-lettered": len(bad_rows),
+        }
+    )
+
+
+def run_inventory(now: datetime, seed: int) -> int:
+    rng = random.Random(seed)
+    store = InMemoryInventoryStore()
+    yesterday = now - timedelta(days=1)
+    first = _rows(300, yesterday, rng, bad=True)
+    uploads = [
+        ("inbound/erp-monday.csv", first, yesterday),
+        ("inbound/erp-tuesday.csv", _rows(300, now, rng, bad=False), now),
+        ("inbound/erp-monday-again.csv", first, yesterday),  # a re-sent S3 event
+    ]
+    print("\nInventory: CSV uploads, each record to one ending")
+    status = 0
+    examples: dict[str, str] = {}
+    for source, lines, uploaded_at in uploads:
+        endings = _upload(store, lines, uploaded_at, source, examples)
+        counts = ", ".join(f"{name} {count}" for name, count in sorted(endings.items()))
+        print(f"  {source:<30} {len(lines):>4} records: {counts}")
+        if endings.total() != len(lines):
+            print("ERROR: some records have no ending")
+            status = 1
+    print("  Why rows were dead-lettered (one example per code):")
+    for code, message in sorted(examples.items()):
+        print(f"    {code}: {message}")
+    summary = summarize(store.items(), as_of=now.date().isoformat())
+    print(
+        f"\nDaily summary {summary.as_of}: {summary.items} items, {summary.units} units, "
+        f"value {format_money(summary.value)}; {summary.out_of_stock} out of stock, "
+        f"{summary.low_stock_total} low"
+    )
+    for name, totals in summary.by_warehouse.items():
+        print(f"  {name:<8} {totals.items:>4} items {totals.units:>7} units  {totals.value:>12}")
+    return status
