@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-SUITES = ("leaderboard",)
+SUITES = ("leaderboard", "inventory")
 
 
 def main() -> None:

@@ -325,6 +325,22 @@ def test_updated_at_forms_mean_utc_and_at_most_five_minutes_after_upload(
         assert _items(data)[0].updated_at.utcoffset() == timedelta(0)
 
 
+def test_errors_come_in_row_order_whichever_check_found_them() -> None:
+    data = (
+        "sku,warehouse,name,quantity,unit_price,updated_at\n"
+        "A-1,W1,Hammer,x,1.5,2026-01-01\n"  # the whole line is checked exactly
+        "B-2,W1,Saw,1,1,2030-01-01\n"  # only its time is wrong
+        "C-3,W1,Saw,1,1,2026-02-30\n"
+        "D-4,W1,Saw,1,1, 2026-01-01 \n"  # valid once trimmed
+    )
+    assert _errors(data) == [
+        (2, "quantity", "invalid_value"),
+        (3, "updated_at", "invalid_value"),
+        (4, "updated_at", "invalid_value"),
+    ]
+    assert [item.sku for item in _items(data)] == ["D-4"]
+
+
 def test_money_is_an_exact_decimal_printed_without_exponent() -> None:
     (item,) = _items(f"{HEADER}\nA-1,W1,Hammer,3,1000000000.0000\n")
     assert isinstance(item.unit_price, Decimal)

@@ -7,6 +7,7 @@ case, BOM, line ends and blank lines; what the parser must find is known from th
 from __future__ import annotations
 
 import io
+from functools import partial
 from typing import TYPE_CHECKING
 
 from hypothesis import assume, given
@@ -24,7 +25,7 @@ from tap_core.inventory import (
 )
 from tap_core.inventory.csv_contract import BOM
 from tap_core.inventory.fast_lines import LinesChecker
-from tap_core.inventory.records import Lines
+from tap_core.inventory.records import Lines, split_quoted_line
 from tap_core.inventory.values import RecordChecker
 from tests.unit.inventory.csv_strategies import (
     BAD_VALUES,
@@ -228,7 +229,8 @@ TRICKY_CELLS = {
 
 @st.composite
 def tricky_lines(draw: st.DrawFn) -> str:
-    """A quote-free line, valid or nearly so: padded values, leading zeros, bad values."""
+    """A line, valid or nearly so: padded values, leading zeros, bad values, quoted values
+    (holding commas, but no quotes: a line of the kind a Lines segment holds)."""
     record = draw(items_for(list(COLUMNS_IN_ORDER)))
     cells = []
     for column, written in zip(COLUMNS_IN_ORDER, record.cells, strict=True):
@@ -240,6 +242,8 @@ def tricky_lines(draw: st.DrawFn) -> str:
             cell = draw(PADDING) + cell + draw(PADDING)
         elif roll == 2 and column in {"quantity", "reorder_level", "unit_price"}:
             cell = "0" * draw(st.integers(1, 12)) + cell
+        elif roll == 3:  # quoted, so it may hold a comma
+            cell = draw(PADDING) + '"' + cell.replace(";", ",") + '"' + draw(PADDING)
         cells.append(cell)
     return ",".join(cells) + draw(st.sampled_from(["\n", "\r\n"]))
 
@@ -267,9 +271,10 @@ def test_fast_path_decides_every_line_as_the_exact_checker_does(lines: list[str]
     # Then each row ends as the exact checker decides it
     offsets = [sum(len(line.encode()) for line in lines[:i]) for i in range(len(lines))]
     expected: dict[int, object] = {}
-    for row, (line, offset) in enumerate(zip(lines, offsets, strict=True), start=1):
-        fields = line.removesuffix("\n").removesuffix("\r").split(",")
-        outcome = checker.check(fields, row, offset)
+    for row, (written, offset) in enumerate(zip(lines, offsets, strict=True), start=1):
+        line = written.removesuffix("\n").removesuffix("\r")
+        fields = split_quoted_line(line) if '"' in line else line.split(",")
+        outcome = checker.check(fields, row, partial(int, offset))
         if outcome is not None:
             values, errors, _ = outcome
             expected[row] = values if values is not None else errors

@@ -7,7 +7,8 @@ calls; items are built only when a caller asks for them.
 
 from __future__ import annotations
 
-from itertools import accumulate
+from functools import partial
+from itertools import accumulate, compress
 from operator import add
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from tap_core.inventory.events import RowError
-    from tap_core.inventory.records import Broken, Lines, Record
+    from tap_core.inventory.records import Broken, Record
     from tap_core.inventory.values import RecordChecker
 
 FIELDS: Final = 8
@@ -81,19 +82,19 @@ class Batch:
 
     def drop(self, errors: dict[int, RowError]) -> None:
         """Make the valid records at the given indexes invalid, each with its error."""
-        keep = [index not in errors for index in range(len(self.rows))]
-        self.rows = [row for row, kept in zip(self.rows, keep, strict=True) if kept]
-        self.positions = [p for p, kept in zip(self.positions, keep, strict=True) if kept]
-        self.values = [
-            [value for value, kept in zip(column, keep, strict=True) if kept]
-            for column in self.values
-        ]
+        keep = [True] * len(self.rows)
+        for index in errors:
+            keep[index] = False
+        self.rows = list(compress(self.rows, keep))
+        self.positions = list(compress(self.positions, keep))
+        self.values = [list(compress(column, keep)) for column in self.values]
         self.invalid += len(errors)
         self.errors.extend(errors.values())
-        self.errors.sort(key=_row)
+        self.errors.sort(key=error_row)
 
 
-def _row(error: RowError) -> int:
+def error_row(error: RowError) -> int:
+    """The sort key of errors: their row (a stable sort keeps a record's own order)."""
     return error.row
 
 
@@ -113,27 +114,29 @@ class FixedOffset:
 
 
 class LineOffsets:
-    """The locator of a :class:`Lines` segment: line index -> byte offset, built on first use
-    (only errors and items need offsets, so a clean validation never builds it)."""
+    """The locator of a batch of lines: line index -> byte offset. One offset is counted
+    when asked (for an error); many at once come from a table built on first use (for
+    items). A clean validation asks for none."""
 
-    __slots__ = ("_lines", "_table", "_text")
+    __slots__ = ("_data", "_offset", "_table")
 
-    def __init__(self, lines: Lines, text: str) -> None:
-        self._lines = lines
-        self._text = text
+    def __init__(self, data: bytes, offset: int) -> None:
+        self._data = data
+        self._offset = offset
         self._table: list[int] | None = None
 
     def _build(self) -> list[int]:
-        data, text = self._lines.data, self._text
-        # Every character one byte (ASCII, mostly): the text's line lengths are byte lengths.
-        pieces = text.split("\n") if len(text) == len(data) else data.split(b"\n")
         # Line k starts after the k lines before it and their k LFs.
-        starts = accumulate(map(len, pieces), initial=self._lines.offset)
+        pieces = self._data.split(b"\n")
+        starts = accumulate(map(len, pieces), initial=self._offset)
         self._table = list(map(add, starts, range(len(pieces))))
         return self._table
 
     def one(self, position: int, /) -> int:
-        return (self._table or self._build())[position]
+        if self._table is not None:
+            return self._table[position]
+        data = self._data  # the line starts where the rest after ``position`` LFs does
+        return self._offset + len(data) - len(data.split(b"\n", position)[-1])
 
     def many(self, positions: Sequence[int], /) -> list[int]:
         return list(map((self._table or self._build()).__getitem__, positions))
@@ -146,7 +149,7 @@ def empty_values() -> list[Sequence[Any]]:
 def record_batch(checker: RecordChecker, record: Record) -> Batch:
     """Check one quote-aware :class:`Record`."""
     fields = [field.decode("utf-8", "surrogateescape") for field in record.fields]
-    outcome = checker.check(fields, record.row, record.offset)
+    outcome = checker.check(fields, record.row, partial(int, record.offset))
     locator = FixedOffset(record.offset)
     if outcome is None:  # blank
         return Batch(

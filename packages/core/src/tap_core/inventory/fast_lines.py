@@ -14,22 +14,23 @@ never decides that a record is invalid, and accepts only what the checker accept
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from datetime import UTC, datetime
 from decimal import Decimal
-from heapq import merge
+from functools import partial
 from itertools import compress, repeat
-from operator import add
+from operator import add, not_
 from typing import TYPE_CHECKING, Any, Final
 
-from tap_core.inventory.batches import Batch, LineOffsets, broken_error, empty_values
+from tap_core.inventory.batches import Batch, LineOffsets, broken_error, empty_values, error_row
 from tap_core.inventory.csv_contract import COLUMNS, DEFAULT_CATEGORY, MAX_RECORD_BYTES
-from tap_core.inventory.records import Broken
+from tap_core.inventory.records import Broken, split_quoted_line
 from tap_core.inventory.values import (
     DIGITS_AS_NINES,
     KEY_RE,
-    UPDATED_AT_PATTERN,
     UPDATED_AT_SHAPES,
-    instant,
+    Invalid,
+    value_error,
 )
 
 if TYPE_CHECKING:
@@ -40,36 +41,44 @@ if TYPE_CHECKING:
     from tap_core.inventory.records import Lines
     from tap_core.inventory.values import RecordChecker
 
-BATCH_CHARS: Final = 32_768
-"""Characters checked per batch (about 400 lines): large enough that the per-batch overhead
+BATCH_BYTES: Final = 32_768
+"""Bytes checked per batch (about 400 lines): large enough that the per-batch overhead
 vanishes, small enough that a batch with a bad line loses little by its detour."""
 
-_NOT_TEXT = r"\ud800-\udfff"  # surrogates: bytes that were not UTF-8 (see values.py)
-# Each column's fragment: one group, matching only values that need no trimming and that the
-# exact checker accepts as they are, and the most characters it matches. Python's re is slow
-# on optional groups and counted repeats, so these stay flat; updated_at is only captured
-# here, and checked by its shape.
+_NOT_TEXT = r'"\ud800-\udfff'  # quotes (a quoted record detours), and surrogates (values.py)
+_NAME = r"(?![ \t])[^%s\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,200}+(?<![ \t])"
+_CATEGORY = r"(?![ \t])[^%s\r\ud800-\udfff]{0,64}+(?<![ \t])"
+# Each column's fragment, matching only values that need no trimming and that the exact
+# checker accepts as they are, and the most characters it matches. Python's re is slow on
+# optional groups and counted repeats, so these stay flat; updated_at is only captured here,
+# and checked by its shape. A name or category may be quoted (with no quote inside): two
+# groups, quoted and plain, one of them empty.
 _FRAGMENTS: Final[dict[Column, tuple[str, int]]] = {
     "sku": (f"({KEY_RE}+)", 64),
     "warehouse": (f"({KEY_RE}+)", 64),
-    "name": (rf"((?![ \t])[^,\x00-\x1f\x7f-\x9f{_NOT_TEXT}]{{1,200}}+(?<![ \t]))", 200),
+    "name": ('"(' + _NAME % '"' + ')"|(' + _NAME % ',"' + ")", 202),
     "quantity": (r"([0-9]{1,9}+|1000000000)", 10),
     "unit_price": (r"([0-9]{1,9}+(?:\.[0-9]{1,4}+)?+|1000000000(?:\.0{1,4}+)?+)", 15),
-    "category": (rf"((?![ \t])[^,\r{_NOT_TEXT}]{{0,64}}+(?<![ \t]))", 64),
+    "category": ('"(' + _CATEGORY % '"' + ')"|(' + _CATEGORY % ',"' + ")", 66),
     "reorder_level": (r"([0-9]{0,9}+|1000000000)", 10),
     "updated_at": (r"([0-9T:. Z+-]{0,32}+)", 32),
 }
+_QUOTABLE: Final = frozenset({"name", "category"})
+_CAPTURING: Final = re.compile(r"\((?!\?)")
 _MAX_IGNORED_CHARS: Final = 1024
 _UTF8_MAX: Final = 4  # bytes per character
 _fromisoformat = datetime.fromisoformat
 _astimezone = datetime.astimezone
+_KINDS: Final[dict[bytes, str]] = {**UPDATED_AT_SHAPES, b"": "empty"}
 
 
 def fast_pattern(columns: Columns, captured: Collection[Column]) -> tuple[str, dict[Column, int]]:
     """The expression for a line of ``columns`` whose values are all valid as written,
-    capturing the ``captured`` columns, and the group index of each.
+    capturing the ``captured`` columns, and the first group index of each (name and
+    category have two: quoted, plain).
 
-    Every line it matches is at most 65,536 bytes: ignored columns match a bounded length.
+    Every line it matches is at most 65,536 bytes (ignored columns match a bounded length)
+    and holds no quote.
     """
     known_bytes = sum(_FRAGMENTS[column][1] * _UTF8_MAX for column in columns if column)
     ignored = columns.count(None)
@@ -81,10 +90,10 @@ def fast_pattern(columns: Columns, captured: Collection[Column]) -> tuple[str, d
         if column is None:
             parts.append(f"[^,{_NOT_TEXT}]{{0,{ignored_chars}}}+")
         elif column in captured:
-            parts.append(_FRAGMENTS[column][0])
-            groups[column] = len(groups)
+            groups[column] = sum(2 if c in _QUOTABLE else 1 for c in groups)
+            parts.append(f"(?:{_FRAGMENTS[column][0]})")
         else:
-            parts.append("(?:" + _FRAGMENTS[column][0][1:])
+            parts.append(f"(?:{_CAPTURING.sub('(?:', _FRAGMENTS[column][0])})")
     return ",".join(parts) + r"\r?", groups
 
 
@@ -103,70 +112,62 @@ class LinesChecker:
         self._limit = checker.limit
         wanted = COLUMNS if items else ("sku", "warehouse", "updated_at")
         body, groups = fast_pattern(checker.columns, wanted)
-        # One match per line: the fast expression, or any line (all groups empty, and a
-        # matched sku is never empty).
-        self._findall = re.compile(rf"^(?:{body}|[^\n]*)$", re.MULTILINE).findall
+        # One match per line: the fast expression, or any line, captured whole in the last
+        # group (the others empty; a matched sku never is).
+        self._findall = re.compile(rf"^(?:{body}|([^\n]*))$", re.MULTILINE).findall
         self._groups = groups
 
     def check(self, lines: Lines) -> Iterator[Batch]:
         """The batches of one segment, in row order."""
-        text = lines.data.decode("utf-8", "surrogateescape")
-        locator = LineOffsets(lines, text)
-        last = len(text) - 1  # the LF ending the last line
-        pos, row, index = 0, lines.row, 0
+        data, row = lines.data, lines.row
+        pos, last = 0, len(data) - 1  # the LF ending the last line
         while pos <= last:
-            end = text.find("\n", pos + BATCH_CHARS)
+            end = data.find(b"\n", pos + BATCH_BYTES)
             if end < 0:
                 end = last
-            batch, count = self._batch(text, pos, end, first_row=row, first=index, locator=locator)
+            batch, count = self._batch(data[pos:end], lines.offset + pos, row)
             yield batch
-            pos, row, index = end + 1, row + count, index + count
+            pos, row = end + 1, row + count
 
-    def _batch(
-        self, text: str, pos: int, end: int, *, first_row: int, first: int, locator: LineOffsets
-    ) -> tuple[Batch, int]:
-        """Check the lines of ``text[pos:end]``; also return how many there were."""
-        captured = self._findall(text, pos, end)
+    def _batch(self, data: bytes, offset: int, first_row: int) -> tuple[Batch, int]:
+        """Check the lines of ``data`` (LF-separated, the last LF left out), the first at
+        ``offset`` and ``first_row``; also return how many lines there were."""
+        captured = self._findall(data.decode("utf-8", "surrogateescape"))
         count = len(captured)
         columns = list(zip(*captured, strict=True))
+        raw: Sequence[str] = columns.pop()  # the lines the expression did not take, else ""
         slow: list[int] = []
-        fast: list[int] | range = range(count)
-        if "" in columns[0]:  # lines the expression did not take (group 0 is sku or warehouse)
-            taken = list(map(bool, columns[0]))
-            slow = [index for index, ok in enumerate(taken) if not ok]
+        fast: Sequence[int] = range(count)
+        skus = columns[self._groups["sku"]]
+        if "" in skus:  # lines the expression did not take (a taken sku is never empty)
+            taken = list(map(bool, skus))
+            slow = list(compress(fast, map(not_, taken)))
             fast = list(compress(fast, taken))
             columns = [tuple(compress(column, taken)) for column in columns]
-        values, detours = self._convert(columns, len(fast))
-        if detours:
-            values, fast, slow = _move(values, list(fast), detours, slow)
-        if slow:
-            rows = [first_row + index for index in fast]
-            positions: Sequence[int] = [first + index for index in fast]
-        else:
-            rows = list(range(first_row, first_row + count))
-            positions = range(first, first + count)
+        values, late = self._convert(columns, len(fast))
         batch = Batch(
             records=len(fast),
             invalid=0,
-            rows=rows,
-            positions=positions,
+            rows=list(map(add, fast, repeat(first_row))),
+            positions=fast,
             values=values,
-            locator=locator,
+            locator=LineOffsets(data, offset),
             errors=[],
             keyed=[],
         )
+        if late:
+            self._reject_times(batch, late)
         if slow:
-            lines = text[pos:end].split("\n")
-            self._check_slow(batch, lines, sorted(slow), first, first_row)
+            self._check_slow(batch, raw, sorted(slow), first_row)
         return batch, count
 
     def _convert(
         self, captured: list[tuple[Any, ...]], count: int
-    ) -> tuple[list[Sequence[Any]], set[int]]:
-        """Item-ordered columns from the captured ones, and the indexes of rows to detour
-        (an ``updated_at`` of another form, not a real time, or past the limit)."""
+    ) -> tuple[list[Sequence[Any]], dict[int, tuple[str, Invalid]]]:
+        """Item-ordered columns from the captured ones, and the rows whose ``updated_at``
+        is invalid (by index: the text and why), though the rest of their line is valid."""
         if not count:
-            return empty_values(), set()
+            return empty_values(), {}
         groups = self._groups
 
         def column(name: Column) -> Any:
@@ -174,8 +175,11 @@ class LinesChecker:
             return [None] * count if index is None else captured[index]
 
         quantity, price = column("quantity"), column("unit_price")
-        category, reorder = column("category"), column("reorder_level")
+        name, category, reorder = column("name"), column("category"), column("reorder_level")
         if self._items:
+            name = list(map(max, name, captured[groups["name"] + 1]))  # quoted or plain
+            if "category" in groups:
+                category = list(map(max, category, captured[groups["category"] + 1]))
             quantity = list(map(int, quantity))
             price = list(map(Decimal, price))
             if "category" not in groups:
@@ -188,101 +192,133 @@ class LinesChecker:
                 reorder = [int(value) if value else 0 for value in reorder]
             else:
                 reorder = list(map(int, reorder))
-        detours: set[int] = set()
+        invalid: dict[int, tuple[str, Invalid]] = {}
         if "updated_at" not in groups:
             moments: Sequence[datetime] = [self._uploaded_at] * count
         else:
-            moments = self._instants(column("updated_at"), detours)
+            texts = column("updated_at")
+            moments = self._instants(texts, invalid)
             if self._limit < max(moments):
-                detours.update(j for j, moment in enumerate(moments) if moment > self._limit)
-        values = [column("sku"), column("warehouse"), column("name"), quantity, price]
-        return [*values, category, reorder, moments], detours
+                for index in compress(range(count), map(self._limit.__lt__, moments)):
+                    moments[index] = self._exact_time(texts[index], index, invalid)
+        values = [column("sku"), column("warehouse"), name, quantity, price]
+        return [*values, category, reorder, moments], invalid
 
-    def _instants(self, texts: tuple[str, ...], detours: set[int]) -> list[datetime]:
-        """``updated_at`` per row, whole columns at once when every value has one form (a
-        bare date, a naive time, a UTC time or one with an offset); else row by row. A row
-        of another form or that is not a real time goes to ``detours`` (its moment is then
-        a placeholder)."""
-        shapes = "\n".join(texts).encode("ascii").translate(DIGITS_AS_NINES).split(b"\n")
-        kinds = {UPDATED_AT_SHAPES.get(shape, shape or None) for shape in set(shapes)}
-        if len(kinds) == 1:
-            kind = kinds.pop()
-            try:
-                if kind == "utc":
-                    return list(map(_fromisoformat, texts))
-                if kind == "naive":
-                    return list(map(_fromisoformat, map(add, texts, repeat("+00:00"))))
-                if kind == "date":
-                    return list(map(_fromisoformat, map(add, texts, repeat("T00:00+00:00"))))
-                if kind == "offset":
-                    return list(map(_astimezone, map(_fromisoformat, texts), repeat(UTC)))
-                if kind is None:  # every value empty
-                    return [self._uploaded_at] * len(texts)
-            except (ValueError, OverflowError):
-                pass  # some date is not real: row by row finds which
-        result = []
-        for index, text in enumerate(texts):
-            if not text:
-                result.append(self._uploaded_at)
-                continue
-            match = UPDATED_AT_PATTERN.fullmatch(text)
-            try:
-                if match is None:
-                    raise ValueError(text)
-                result.append(instant(match["main"], match["zone"], match["date"]))
-            except (ValueError, OverflowError):
-                result.append(self._uploaded_at)
-                detours.add(index)
+    def _instants(
+        self, texts: tuple[str, ...], invalid: dict[int, tuple[str, Invalid]]
+    ) -> list[datetime]:
+        """``updated_at`` per row, a column at a time for each form present (a bare date, a
+        naive time, a UTC time, one with an offset, empty). A text of no form, or not a real
+        time, is checked exactly: it may be valid once trimmed; else it goes to ``invalid``.
+        """
+        shapes = "\n".join(texts).encode("ascii").translate(DIGITS_AS_NINES)
+        first = shapes[: shapes.find(b"\n")] if len(texts) > 1 else shapes
+        if first in _KINDS and shapes == b"\n".join(repeat(first, len(texts))):  # one form
+            kinds: list[str | None] = [_KINDS[first]]
+            groups: list[Sequence[int]] = [range(len(texts))]
+        else:
+            per_row = list(map(_KINDS.get, shapes.split(b"\n")))
+            kinds = list(set(per_row))
+            groups = [[i for i, kind in enumerate(per_row) if kind == k] for k in kinds]
+        result: list[datetime] = [self._uploaded_at] * len(texts)
+        for kind, indexes in zip(kinds, groups, strict=True):
+            failed: set[int] = set()
+            subset = texts if len(kinds) == 1 else tuple(texts[index] for index in indexes)
+            for index, moment in zip(indexes, self._moments(kind, subset, 0, failed), strict=True):
+                result[index] = moment
+            for position in failed:
+                index = indexes[position]
+                result[index] = self._exact_time(texts[index], index, invalid)
         return result
 
+    def _exact_time(
+        self, text: str, index: int, invalid: dict[int, tuple[str, Invalid]]
+    ) -> datetime:
+        """The exact checker's reading of one ``updated_at``; a placeholder when invalid."""
+        try:
+            return self._checker.updated_at(text)
+        except Invalid as why:
+            invalid[index] = (text, why)
+            return self._uploaded_at
+
+    def _moments(
+        self, kind: str | None, texts: tuple[str, ...], start: int, failed: set[int]
+    ) -> list[datetime]:
+        """The moments of ``texts``, all of one ``kind``, converted with one ``map``; when
+        some text is not a real time, halves are retried until each failure is alone (its
+        index, from ``start``, goes to ``failed``)."""
+        try:
+            if kind == "utc":
+                return list(map(_fromisoformat, texts))
+            if kind == "naive":
+                return list(map(_fromisoformat, map(add, texts, repeat("+00:00"))))
+            if kind == "date":
+                return list(map(_fromisoformat, map(add, texts, repeat("T00:00+00:00"))))
+            if kind == "offset":
+                return list(map(_astimezone, map(_fromisoformat, texts), repeat(UTC)))
+            if kind == "empty":
+                return [self._uploaded_at] * len(texts)
+        except (ValueError, OverflowError):
+            if len(texts) > 1:
+                half = len(texts) // 2
+                return self._moments(kind, texts[:half], start, failed) + self._moments(
+                    kind, texts[half:], start + half, failed
+                )
+        failed.update(range(start, start + len(texts)))  # no form, or not a real time
+        return [self._uploaded_at] * len(texts)
+
+    def _reject_times(self, batch: Batch, invalid: dict[int, tuple[str, Invalid]]) -> None:
+        """Make the rows with an invalid ``updated_at`` invalid, with their one error."""
+        skus, warehouses = batch.values[0], batch.values[1]
+        errors = {}
+        for index, (text, why) in invalid.items():
+            row, offset = batch.rows[index], batch.locator.one(batch.positions[index])
+            errors[index] = value_error(row, offset, "updated_at", text, why)
+            batch.keyed.append((row, offset, skus[index], warehouses[index]))
+        batch.drop(errors)
+
     def _check_slow(
-        self, batch: Batch, lines: list[str], slow: list[int], first: int, first_row: int
+        self, batch: Batch, lines: Sequence[str], slow: list[int], first_row: int
     ) -> None:
         """Check the detoured lines exactly and merge them into ``batch`` in row order."""
         checker, locator = self._checker, batch.locator
         accepted: list[tuple[int, int, tuple[Any, ...]]] = []
         errors: list[RowError] = batch.errors
+        sort = bool(errors)  # errors of rejected times, to merge in row order
         for index in slow:
-            row, position = first_row + index, first + index
-            line = lines[index].removesuffix("\r")
+            row, line = first_row + index, lines[index].removesuffix("\r")
             if (
                 len(line) > MAX_RECORD_BYTES // _UTF8_MAX
                 and len(line.encode("utf-8", "surrogateescape")) > MAX_RECORD_BYTES
             ):
                 batch.records += 1
                 batch.invalid += 1
-                errors.append(
-                    broken_error(Broken("row_too_long", row, locator.one(position), False))
-                )
+                too_long = Broken("row_too_long", row, locator.one(index), quoted=False)
+                errors.append(broken_error(too_long))
                 continue
-            outcome = checker.check(line.split(","), row, locator.one(position))
+            fields = split_quoted_line(line) if '"' in line else line.split(",")
+            outcome = checker.check(fields, row, partial(locator.one, index))
             if outcome is None:  # blank
                 continue
             batch.records += 1
             values, record_errors, key = outcome
             if values is not None:
-                accepted.append((row, position, values))
+                accepted.append((row, index, values))
                 continue
             batch.invalid += 1
             errors.extend(record_errors)
             if key is not None:
                 batch.keyed.append((row, record_errors[0].offset, *key))
-        if accepted:
-            fast = zip(batch.rows, batch.positions, zip(*batch.values, strict=True), strict=True)
-            merged = list(merge(fast, accepted))
-            batch.rows = [row for row, _, _ in merged]
-            batch.positions = [position for _, position, _ in merged]
-            batch.values = [list(column) for column in zip(*(v for _, _, v in merged), strict=True)]
-
-
-def _move(
-    values: list[Sequence[Any]], fast: list[int], out: set[int], slow: list[int]
-) -> tuple[list[Sequence[Any]], list[int], list[int]]:
-    """Take the rows at indexes ``out`` of the fast rows and send their lines to the checker."""
-    keep = [j not in out for j in range(len(fast))]
-    moved = [index for j, index in enumerate(fast) if j in out]
-    return (
-        [list(compress(column, keep)) for column in values],
-        list(compress(fast, keep)),
-        slow + moved,
-    )
+        if sort:
+            errors.sort(key=error_row)
+        if accepted:  # few: insert each at its place
+            rows, positions = list(batch.rows), list(batch.positions)
+            columns = [list(column) for column in batch.values]
+            for row, index, values in accepted:
+                at = bisect_left(rows, row)
+                rows.insert(at, row)
+                positions.insert(at, index)
+                for column, value in zip(columns, values, strict=True):
+                    column.insert(at, value)
+            batch.rows, batch.positions = rows, positions
+            batch.values = list(columns)

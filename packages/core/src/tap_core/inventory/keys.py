@@ -11,10 +11,11 @@ the later one would then be reported as a duplicate, never silently dropped.
 from __future__ import annotations
 
 from array import array
-from itertools import repeat
+from itertools import compress, repeat
 from operator import and_
 from typing import TYPE_CHECKING, Final, NamedTuple
 
+from tap_core.inventory.batches import error_row
 from tap_core.inventory.csv_contract import show
 from tap_core.inventory.events import RowError
 
@@ -62,12 +63,16 @@ class KeyClaims:
         """Claim the keys of ``batch``'s valid records in row order; a record whose key is
         already claimed becomes invalid with ``duplicate_key``. An invalid record whose key
         an earlier record claimed gets ``duplicate_key`` besides its own errors."""
-        if batch.rows:
+        rows = batch.rows
+        if rows:
             prints = fingerprints(batch.values[0], batch.values[1])
-            if len(set(prints)) == len(prints) and self._claims.keys().isdisjoint(prints):
-                self._claim(prints, batch.rows)
+            indexes = range(len(prints) - 1, -1, -1)
+            first = dict(zip(reversed(prints), indexes, strict=True))  # fp -> first index
+            taken = self._claims.keys() & first.keys()  # claimed by earlier batches
+            if len(first) == len(prints) and not taken:
+                self._claim(prints, rows)
             else:
-                self._claim_in_order(batch, prints)
+                self._claim_some(batch, prints, first, taken)
         if batch.keyed:
             added = False
             for row, offset, sku, warehouse in batch.keyed:
@@ -76,35 +81,33 @@ class KeyClaims:
                     batch.errors.append(duplicate(row, offset, sku, warehouse, claimer))
                     added = True
             if added:
-                batch.errors.sort(key=_row)
+                batch.errors.sort(key=error_row)
 
     def _claim(self, prints: list[int], rows: Iterable[int]) -> None:
         self._batches.append(_Claims(array("q", prints), array("q", rows)))
         self._claims.update(zip(prints, repeat(len(self._batches) - 1)))
 
-    def _claim_in_order(self, batch: Batch, prints: list[int]) -> None:
-        claimed: dict[int, int] = {}
-        duplicates: dict[int, int] = {}
-        for index, (fingerprint, row) in enumerate(zip(prints, batch.rows, strict=True)):
-            claimer = claimed.get(fingerprint)
-            if claimer is None:
-                claimer = self.claimer(fingerprint)
-            if claimer is None:
-                claimed[fingerprint] = row
-            else:
-                duplicates[index] = claimer
-        self._claim(list(claimed), claimed.values())
-        if duplicates:
-            offsets = batch.locator.many([batch.positions[index] for index in duplicates])
-            skus, warehouses = batch.values[0], batch.values[1]
-            batch.drop(
-                {
-                    index: duplicate(
-                        batch.rows[index], offset, skus[index], warehouses[index], claimer
-                    )
-                    for (index, claimer), offset in zip(duplicates.items(), offsets, strict=True)
-                }
-            )
+    def _claim_some(
+        self, batch: Batch, prints: list[int], first: dict[int, int], taken: set[int]
+    ) -> None:
+        """Claim the keys of a batch that repeats keys, and drop its duplicates."""
+        rows = batch.rows
+        claimers: dict[int, int] = {}  # index of a duplicate -> the row that claimed its key
+        for index, fingerprint in enumerate(prints):
+            if fingerprint in taken:
+                claimers[index] = self.claimer(fingerprint)  # type: ignore[assignment]
+            elif first[fingerprint] != index:
+                claimers[index] = rows[first[fingerprint]]
+        keep = [index not in claimers for index in range(len(prints))]
+        self._claim(list(compress(prints, keep)), compress(rows, keep))
+        offsets = batch.locator.many([batch.positions[index] for index in claimers])
+        skus, warehouses = batch.values[0], batch.values[1]
+        batch.drop(
+            {
+                index: duplicate(rows[index], offset, skus[index], warehouses[index], claimer)
+                for (index, claimer), offset in zip(claimers.items(), offsets, strict=True)
+            }
+        )
 
 
 def duplicate(row: int, offset: int, sku: str, warehouse: str, claimer: int) -> RowError:
@@ -116,7 +119,3 @@ def duplicate(row: int, offset: int, sku: str, warehouse: str, claimer: int) -> 
     return RowError.model_construct(
         row=row, field=None, code="duplicate_key", message=message, offset=offset
     )
-
-
-def _row(error: RowError) -> int:
-    return error.row

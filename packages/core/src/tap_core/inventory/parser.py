@@ -29,7 +29,15 @@ from tap_core.inventory.events import Checkpoint, FileError, RowError, ValidRow
 from tap_core.inventory.fast_lines import LinesChecker
 from tap_core.inventory.item import InventoryItem
 from tap_core.inventory.keys import KeyClaims
-from tap_core.inventory.records import CHUNK_SIZE, Broken, Lines, Readable, Record, split_records
+from tap_core.inventory.records import (
+    CHUNK_SIZE,
+    Broken,
+    Lines,
+    Readable,
+    Record,
+    split_quoted_line,
+    split_records,
+)
 from tap_core.inventory.report import InventoryReport, ReportBuilder
 from tap_core.inventory.values import RecordChecker
 
@@ -143,8 +151,10 @@ class InventoryParser:
             data, start, row = segment.data, 0, segment.row
             while start < len(data):
                 end = data.index(b"\n", start)
-                fields = data[start:end].removesuffix(b"\r").split(b",")
-                names = self._header_names(fields, row)
+                names = self._header_names([data[start:end].removesuffix(b"\r")], row)
+                if names is not None:
+                    (line,) = names
+                    names = split_quoted_line(line) if '"' in line else line.split(",")
                 if names is None:
                     return None, segments
                 start, row = end + 1, row + 1
@@ -161,6 +171,7 @@ class InventoryParser:
         return None, segments
 
     def _header_names(self, fields: list[bytes], row: int) -> list[str] | None:
+        """The fields decoded, or None (a file error) when they are not UTF-8."""
         try:
             return [field.decode("utf-8") for field in fields]
         except UnicodeDecodeError:

@@ -34,6 +34,11 @@ _COMMA: Final = 0x2C
 _QUOTE: Final = 0x22
 _OPENING: Final = re.compile(rb'[ \t]*"')
 _PLAIN: Final = re.compile(rb"[^,\n]*")
+_QUOTED_FIELD = rb'[ \t]*"(?:[^"\n]|"")*"[ \t]*|[^,"\n]*'
+_SIMPLE_QUOTED_LINE: Final = re.compile(rb"(?:%s)(?:,(?:%s))*" % (_QUOTED_FIELD, _QUOTED_FIELD))
+"""A line whose quoted fields all close on it, with nothing but spaces around their quotes
+and no quote in an unquoted field: one whole record, split by :func:`split_quoted_line`."""
+_FIELD_OF_LINE: Final = re.compile(r'[ \t]*"((?:[^"]|"")*)"[ \t]*|([^,"]*)')
 
 
 class Readable(Protocol):
@@ -43,7 +48,8 @@ class Readable(Protocol):
 
 
 class Lines(NamedTuple):
-    """Complete lines, each ending with LF and none holding ``"``: one record per line.
+    """Complete lines, each ending with LF: one record per line. A line holding ``"`` is
+    a whole quoted record (see :func:`split_quoted_line`).
 
     ``row`` and ``offset`` are the first line's; each later line is one row further.
     """
@@ -108,11 +114,10 @@ class _Splitter:
             buf, pos = self._buf, self._pos
             cut = buf.rfind(b"\n", pos) + 1
             if cut > pos:  # complete lines from pos to cut
-                quote = buf.find(b'"', pos, cut)
+                quote, start = self._plain_lines(pos, cut)
                 if quote < 0:
                     yield self._lines(cut)
                     continue
-                start = max(buf.rfind(b"\n", pos, quote) + 1, pos)
                 if start > pos:
                     yield self._lines(start)
                     continue
@@ -128,6 +133,20 @@ class _Splitter:
                 self._skip_first_line(pos)
             else:
                 self._fill()
+
+    def _plain_lines(self, pos: int, cut: int) -> tuple[int, int]:
+        """How far from ``pos`` the lines are one record each: (-1, cut) when all are, else
+        (the first quote that may open a record of several lines, its line's start)."""
+        buf, scan = self._buf, pos
+        while True:
+            quote = buf.find(b'"', scan, cut)
+            if quote < 0:
+                return -1, cut
+            start = max(buf.rfind(b"\n", scan, quote) + 1, scan)
+            end = buf.find(b"\n", quote)
+            if _SIMPLE_QUOTED_LINE.fullmatch(buf, start, end) is None:
+                return quote, start
+            scan = end + 1
 
     def _fill(self) -> bool:
         """Append one chunk to the buffer, dropping what was consumed; False at the end."""
@@ -231,3 +250,20 @@ def read_record(buf: bytes, start: int, *, at_end: bool) -> tuple[list[bytes], i
     if whole and i - start <= MAX_RECORD_BYTES:  # the last record, ended by the end of file
         return fields, i
     return Broken("row_too_long", 0, 0, quoted=False)
+
+
+def split_quoted_line(line: str) -> list[str]:
+    """The fields of a line that :data:`_SIMPLE_QUOTED_LINE` matched (its CR removed):
+    quoted ones unquoted and unescaped; spaces outside the quotes dropped (they would be
+    trimmed anyway)."""
+    fields: list[str] = []
+    pos = 0
+    while True:
+        match = _FIELD_OF_LINE.match(line, pos)
+        if match is None:  # pragma: no cover - every position matches an empty field
+            raise AssertionError(line)
+        quoted, plain = match.groups()
+        fields.append(plain if quoted is None else quoted.replace('""', '"'))
+        pos = match.end() + 1  # past the comma
+        if pos > len(line):
+            return fields

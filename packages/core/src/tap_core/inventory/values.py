@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Final, Literal, TypeAlias
 
 from tap_core.inventory.csv_contract import (
     ALLOWED,
+    COLUMNS,
     DEFAULT_CATEGORY,
     MAX_AMOUNT,
     MAX_CATEGORY_CHARS,
@@ -24,7 +25,6 @@ from tap_core.inventory.csv_contract import (
     Column,
     Columns,
     RowErrorCode,
-    is_blank,
     show,
 )
 from tap_core.inventory.events import RowError
@@ -117,7 +117,7 @@ class RecordChecker:
         self.columns = columns
         self.uploaded_at = uploaded_at
         self.limit = updated_at_limit(uploaded_at)
-        self._checks: dict[Column, Callable[[str], object]] = {
+        checks: dict[Column, Callable[[str], object]] = {
             "sku": _key,
             "warehouse": _key,
             "name": _name,
@@ -127,60 +127,73 @@ class RecordChecker:
             "reorder_level": _amount,
             "updated_at": self._updated_at,
         }
-        self._positions = tuple(
-            (position, column) for position, column in enumerate(columns) if column is not None
+        # For each known field, in file order: its position, its slot in the values, its
+        # column, its check and whether it is required.
+        self._plan = tuple(
+            (position, COLUMNS.index(column), column, checks[column], column in REQUIRED)
+            for position, column in enumerate(columns)
+            if column is not None
         )
+        self._defaults: list[object] = [
+            None,
+            None,
+            None,
+            None,
+            None,
+            DEFAULT_CATEGORY,
+            0,
+            uploaded_at,
+        ]
 
     def check(
-        self, fields: Sequence[str], row: int, offset: int
+        self, fields: Sequence[str], row: int, locate: Callable[[], int]
     ) -> tuple[Values | None, list[RowError], tuple[str, str] | None] | None:
-        """Check one record's decoded, untrimmed ``fields``.
+        """Check one record's decoded, untrimmed ``fields``; ``locate()`` gives the record's
+        byte offset, asked only for an error.
 
         None for a blank record. Otherwise (values, errors, key): the values when the record
         is valid, else None and its errors (at least one), in the file's column order; and
         the (sku, warehouse) key when both are valid, for the duplicate check.
         """
-        if is_blank(fields):
-            return None
-        if any(SURROGATE_PATTERN.search(field) for field in fields):
-            return None, [encoding_error(row, offset)], None
+        joined = "".join(fields)
+        if not joined.strip(TRIMMED):
+            return None  # blank
+        if SURROGATE_PATTERN.search(joined):
+            return None, [encoding_error(row, locate())], None
         if len(fields) != len(self.columns):
             message = (
                 f"row {row}: {len(fields)} fields where the header has {len(self.columns)}; "
                 "every record needs one field per header column (quote values that hold commas)"
             )
-            return None, [record_error(row, offset, "wrong_field_count", message)], None
-        values: dict[Column, object] = {}
-        errors: list[RowError] = []
-        for position, column in self._positions:
+            return None, [record_error(row, locate(), "wrong_field_count", message)], None
+        values = self._defaults.copy()
+        problems: list[tuple[Column, str, Invalid | None]] = []
+        for position, slot, column, check, required in self._plan:
             text = fields[position].strip(TRIMMED)
             if not text:
-                if column in REQUIRED:
-                    errors.append(_value_error(row, offset, column, "missing_value", text))
+                if required:
+                    problems.append((column, text, None))
                 continue
             try:
-                values[column] = self._checks[column](text)
+                values[slot] = check(text)
             except Invalid as invalid:
-                errors.append(
-                    _value_error(row, offset, column, "invalid_value", text, invalid=invalid)
-                )
-        sku, warehouse = values.get("sku"), values.get("warehouse")
+                problems.append((column, text, invalid))
+        sku, warehouse = values[0], values[1]
         key = (sku, warehouse) if isinstance(sku, str) and isinstance(warehouse, str) else None
-        if errors:
+        if problems:
+            offset = locate()
+            errors = [
+                value_error(row, offset, column, text, invalid)
+                for column, text, invalid in problems
+            ]
             return None, errors, key
-        return self._values(values), errors, key
+        return tuple(values), [], key  # type: ignore[return-value] # each check: its type
 
-    def _values(self, values: dict[Column, object]) -> Values:
-        return (  # type: ignore[return-value] # each check returns its column's type
-            values["sku"],
-            values["warehouse"],
-            values["name"],
-            values["quantity"],
-            values["unit_price"],
-            values.get("category", DEFAULT_CATEGORY),
-            values.get("reorder_level", 0),
-            values.get("updated_at", self.uploaded_at),
-        )
+    def updated_at(self, text: str) -> datetime:
+        """An ``updated_at`` as written (it is trimmed here): the moment it means, the
+        upload time when empty, or :class:`Invalid`."""
+        text = text.strip(TRIMMED)
+        return self._updated_at(text) if text else self.uploaded_at
 
     def _updated_at(self, text: str) -> datetime:
         match = UPDATED_AT_PATTERN.fullmatch(text)
@@ -220,7 +233,7 @@ def _category(text: str) -> str:
 
 
 def _amount(text: str) -> int:
-    if DIGITS_PATTERN.fullmatch(text) is None:
+    if not (text.isascii() and text.isdigit()):
         raise Invalid
     amount = int(text)
     if amount > MAX_AMOUNT:
@@ -237,19 +250,16 @@ def _price(text: str) -> Decimal:
     return price
 
 
-def _value_error(
-    row: int,
-    offset: int,
-    column: Column,
-    code: RowErrorCode,
-    text: str,
-    *,
-    invalid: Invalid | None = None,
+def value_error(
+    row: int, offset: int, column: Column, text: str, invalid: Invalid | None
 ) -> RowError:
-    if code == "missing_value":
+    """``missing_value`` (no ``invalid``) or ``invalid_value`` of one column."""
+    if invalid is None:
+        code: RowErrorCode = "missing_value"
         message = f"row {row}, {column}: the value is empty; required: {ALLOWED[column]}"
     else:
-        why = f" ({invalid.detail})" if invalid is not None and invalid.detail else ""
+        code = "invalid_value"
+        why = f" ({invalid.detail})" if invalid.detail else ""
         message = (
             f"row {row}, {column}: {show(text)} is not allowed{why}; allowed: {ALLOWED[column]}"
         )

@@ -1,0 +1,222 @@
+"""Inventory CSV validation throughput and memory, next to a plain ``csv.reader`` pass.
+
+Two generated files of 10^6 rows (``--quick``: 20,000): a clean one and one with 1% bad rows
+of every kind. Every measurement runs in a fresh subprocess, which reports its CPU time (the
+machine is shared, and CPU time is what a pass costs) and its own peak RSS; the headline runs
+alternate with the floor and the best of three is kept. Goal: validate end to end at >= 30%
+(aim 40%) of the ``csv.reader`` floor on both files, peak RSS under 150 MB. Figures are
+printed, not asserted.
+
+The per-stage breakdown runs the pipeline cut after each stage (split, decode, convert,
+duplicate check, report), each cut in its own subprocess over the same file; a stage's cost
+is its cut's time minus the previous cut's. ``convert`` is the fast path and the exact
+checker's detours; it decodes nothing itself, but its cut includes the decode of the cut
+before.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from tap_core.inventory import parse_inventory, validate_inventory
+from tap_core.inventory.batches import broken_batch, record_batch
+from tap_core.inventory.csv_contract import resolve_header
+from tap_core.inventory.fast_lines import LinesChecker
+from tap_core.inventory.keys import KeyClaims
+from tap_core.inventory.records import Lines, Record, split_records
+from tap_core.inventory.report import ReportBuilder
+from tap_core.inventory.values import RecordChecker
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import BinaryIO
+
+NOW: Final = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+HEADER: Final = "sku,warehouse,name,quantity,unit_price,category,reorder_level,updated_at\n"
+CATEGORIES: Final = ("hardware", "garden", "tools", "kitchen", "paint", "Electrical", "toys")
+WORDS: Final = ("Blue", "widget", "bolt", "Hammer", "nails", "Émail", "saw", "pack", "large")
+STAGES: Final = ("split", "decode", "convert", "duplicate check", "report")
+REPEATS: Final = 3
+
+
+def generate(path: Path, rows: int, *, bad_share: float, seed: int = 7) -> None:
+    """Write a realistic export: 20 warehouses, ~1% of names quoted (they hold a comma),
+    UTC timestamps; ``bad_share`` of the rows broken in one of eight ways."""
+    rng = random.Random(seed)
+    start = NOW - timedelta(days=60)
+    with path.open("wb") as out:
+        out.write(HEADER.encode())
+        for number in range(rows):
+            name = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {rng.randrange(1000)}"
+            if rng.random() < 0.01:
+                name = f'"{name}, {rng.choice(WORDS)}"'
+            moment = start + timedelta(seconds=rng.randrange(60 * 86_400))
+            fields = [
+                f"SKU-{number:07d}",
+                f"WH-{rng.randrange(20):02d}",
+                name,
+                str(rng.randrange(5000)),
+                f"{rng.randrange(1, 100_000) / 100:.2f}",
+                rng.choice(CATEGORIES),
+                str(rng.randrange(50)),
+                moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            ]
+            if rng.random() < bad_share:
+                _break(fields, number, rng)
+            out.write((",".join(fields) + "\n").encode("utf-8", "surrogateescape"))
+
+
+def _break(fields: list[str], number: int, rng: random.Random) -> None:
+    kind = rng.randrange(8)
+    if kind == 0:
+        fields[3] = "12a"
+    elif kind == 1:
+        fields[4] = "1.23456"
+    elif kind == 2:
+        fields[2] = ""
+    elif kind == 3:
+        fields[0] = f"SKU-{max(number - 1000, 0):07d}"  # a duplicate key
+        fields[1] = "WH-00"
+    elif kind == 4:
+        fields[7] = "2027-01-01T00:00:00Z"  # after the upload time
+    elif kind == 5:
+        fields.pop()  # wrong field count
+    elif kind == 6:
+        fields[7] = "2026-02-30T10:00:00Z"
+    else:
+        fields[2] = "Caf\udce9"  # a byte that is not UTF-8
+
+
+def run(kind: str, path: str) -> dict[str, float]:
+    """One measurement, in this process: CPU seconds, wall seconds, rows, peak RSS (MB)."""
+    work: dict[str, Callable[[BinaryIO], int]] = {
+        "floor": _floor,
+        "validate": lambda f: validate_inventory(f, NOW).rows_total,
+        "parse": lambda f: sum(1 for _ in parse_inventory(f, NOW)),
+        **{stage: _cut(stage) for stage in STAGES[:-1]},
+    }
+    with Path(path).open("rb") as stream:
+        cpu, wall = time.process_time(), time.perf_counter()
+        rows = work[kind](stream)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"cpu": cpu, "wall": wall, "rows": rows, "peak_mb": peak}
+
+
+def _floor(stream: BinaryIO) -> int:
+    import io  # noqa: PLC0415 - only the floor wraps the stream in text
+
+    text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
+    return sum(1 for _ in csv.reader(text)) - 1  # the header
+
+
+def _cut(stage: str) -> Callable[[BinaryIO], int]:
+    """The validation pipeline cut after ``stage``, resumed after the header as a resumed
+    parse would be; returns the number of segments or batches seen."""
+    keep = STAGES.index(stage)
+
+    def cut(stream: BinaryIO) -> int:
+        header = stream.readline()
+        columns, _, _ = resolve_header(header.decode().rstrip("\r\n").split(","), 1)
+        checker = RecordChecker(columns, NOW)
+        lines = LinesChecker(checker, items=False)
+        claims, builder, seen = KeyClaims(), ReportBuilder(), 0
+        for segment in split_records(stream, offset=len(header), row=2):
+            seen += 1
+            if keep == 0:
+                continue
+            if keep == 1:
+                if isinstance(segment, Lines):
+                    segment.data.decode("utf-8", "surrogateescape")
+                elif isinstance(segment, Record):
+                    [field.decode("utf-8", "surrogateescape") for field in segment.fields]
+                continue
+            if isinstance(segment, Lines):
+                batches = list(lines.check(segment))
+            elif isinstance(segment, Record):
+                batches = [record_batch(checker, segment)]
+            else:
+                batches = [broken_batch(segment)]
+            for batch in batches:
+                if keep >= 3:
+                    claims.check(batch)
+                if keep >= 4:
+                    builder.add_batch(batch)
+        return seen
+
+    return cut
+
+
+def _measure(kind: str, path: Path) -> dict[str, float]:
+    result = subprocess.run(  # noqa: S603 - our own interpreter and module, fixed arguments
+        [sys.executable, "-m", "bench.inventory", kind, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures: dict[str, float] = json.loads(result.stdout)
+    return figures
+
+
+def _line(label: str, figures: dict[str, float], floor: float) -> str:
+    rate = figures["rows"] / figures["cpu"]
+    return (
+        f"  {label:<32} {figures['cpu']:6.2f} s CPU ({figures['wall']:5.2f} s wall) "
+        f"{rate:>11,.0f} rows/s {100 * rate / floor:5.1f}% of floor   "
+        f"peak RSS {figures['peak_mb']:5.1f} MB"
+    )
+
+
+def _bench_file(title: str, path: Path, repeats: int) -> None:
+    size = path.stat().st_size / 1e6
+    print(f"\n{title} ({size:.1f} MB):")
+    floors, validates = [], []
+    for _ in range(repeats):  # alternate, so both see the same load
+        floors.append(_measure("floor", path))
+        validates.append(_measure("validate", path))
+    floor = min(floors, key=lambda figures: figures["cpu"])
+    validate = min(validates, key=lambda figures: figures["cpu"])
+    floor_rate = floor["rows"] / floor["cpu"]
+    print(_line("csv.reader pass (the floor)", floor, floor_rate))
+    print(_line("validate_inventory (end to end)", validate, floor_rate))
+    print(_line("parse_inventory (items + events)", _measure("parse", path), floor_rate))
+    print("  stages of validate (cut after each stage, in its own run; cost = cut - previous):")
+    previous = 0.0
+    for stage in STAGES:
+        figures = validate if stage == "report" else _measure(stage, path)
+        cost = figures["cpu"] - previous
+        previous = figures["cpu"]
+        share = 100 * cost / validate["cpu"]
+        print(
+            f"    {stage:<16} {cost:6.2f} s  {1e9 * cost / validate['rows']:6.0f} ns/row "
+            f"{share:5.1f}% of validate   (cut peak RSS {figures['peak_mb']:5.1f} MB)"
+        )
+
+
+def main(*, quick: bool) -> None:
+    rows = 20_000 if quick else 1_000_000
+    repeats = 1 if quick else REPEATS
+    print(
+        f"Inventory CSV: validate {rows:,} rows vs a plain csv.reader pass; CPU time of a "
+        f"fresh subprocess per run, best of {repeats} alternating runs; rows/s = rows / CPU s"
+    )
+    with tempfile.TemporaryDirectory(prefix="tap-bench-") as directory:
+        for title, bad_share in (("clean file", 0.0), ("1% bad rows", 0.01)):
+            path = Path(directory) / f"inventory-{bad_share}.csv"
+            generate(path, rows, bad_share=bad_share)
+            _bench_file(f"{title}, {rows:,} rows", path, repeats)
+            path.unlink()
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(sys.argv[1], sys.argv[2])))
