@@ -253,7 +253,7 @@ def _by_row(batches: list[Batch]) -> dict[int, object]:
     errors: dict[int, list[RowError]] = {}
     for batch in batches:
         for index, row in enumerate(batch.rows):
-            outcome[row] = tuple(column[index] for column in batch.values)
+            outcome[row] = tuple(column[index] for column in batch.values if column is not None)
         for error in batch.errors:
             errors.setdefault(error.row, []).append(error)
     return outcome | errors

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import partial
 from itertools import accumulate, compress
 from operator import add
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar, cast
 
 from tap_core.inventory.csv_contract import MAX_RECORD_BYTES
 from tap_core.inventory.values import record_error
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from tap_core.inventory.records import Broken, Record
     from tap_core.inventory.values import RecordChecker
 
+T = TypeVar("T")
 FIELDS: Final = 8
 """Columns of a batch's values: the :class:`InventoryItem` fields, in order."""
 
@@ -38,8 +39,9 @@ class Batch:
     """Checked records in row order.
 
     ``records`` counts the records (blank ones excluded), ``invalid`` those with errors.
-    ``rows``, ``positions`` and each of ``values`` (the item fields, as columns) describe the
-    valid records; ``errors`` lists every error by row (a record's own in column order);
+    ``rows``, ``positions`` and each of ``values`` (the item fields, as columns; None for a
+    column a validation without items does not need) describe the valid records; ``errors``
+    lists every error by row (a record's own in column order);
     ``keyed`` lists (row, offset, sku, warehouse) of invalid records whose key is valid, which
     the duplicate check still looks at.
     """
@@ -62,7 +64,7 @@ class Batch:
         invalid: int,
         rows: list[int],
         positions: Sequence[int],
-        values: list[Sequence[Any]],
+        values: list[Sequence[Any] | None],
         locator: Locator,
         errors: list[RowError],
         keyed: list[tuple[int, int, str, str]],
@@ -76,21 +78,42 @@ class Batch:
         self.errors = errors
         self.keyed = keyed
 
+    def keys(self) -> tuple[Sequence[str], Sequence[str]]:
+        """The valid records' skus and warehouses (always present)."""
+        return cast("tuple[Sequence[str], Sequence[str]]", (self.values[0], self.values[1]))
+
     def offsets(self) -> list[int]:
         """The valid records' byte offsets, aligned with ``rows``."""
         return self.locator.many(self.positions)
 
     def drop(self, errors: dict[int, RowError]) -> None:
         """Make the valid records at the given indexes invalid, each with its error."""
-        keep = [True] * len(self.rows)
-        for index in errors:
-            keep[index] = False
-        self.rows = list(compress(self.rows, keep))
-        self.positions = list(compress(self.positions, keep))
-        self.values = [list(compress(column, keep)) for column in self.values]
+        indexes = sorted(errors)
+        self.rows = without(self.rows, indexes)
+        self.positions = without(self.positions, indexes)
+        self.values = [
+            None if column is None else without(column, indexes) for column in self.values
+        ]
         self.invalid += len(errors)
         self.errors.extend(errors.values())
         self.errors.sort(key=error_row)
+
+
+def without(items: Sequence[T], indexes: Sequence[int]) -> list[T]:
+    """``items`` but those at ``indexes`` (ascending): deleted one by one when they are few
+    (the usual case: a bad row or two in a batch), else filtered at once."""
+    if len(indexes) > _FEW:
+        keep = [True] * len(items)
+        for index in indexes:
+            keep[index] = False
+        return list(compress(items, keep))
+    kept = list(items)
+    for index in reversed(indexes):
+        del kept[index]
+    return kept
+
+
+_FEW: Final = 16
 
 
 def error_row(error: RowError) -> int:
@@ -142,7 +165,7 @@ class LineOffsets:
         return list(map((self._table or self._build()).__getitem__, positions))
 
 
-def empty_values() -> list[Sequence[Any]]:
+def empty_values() -> list[Sequence[Any] | None]:
     return [() for _ in range(FIELDS)]
 
 

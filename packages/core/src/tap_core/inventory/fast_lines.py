@@ -19,10 +19,17 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
 from itertools import compress, repeat
-from operator import add, not_
+from operator import add
 from typing import TYPE_CHECKING, Any, Final
 
-from tap_core.inventory.batches import Batch, LineOffsets, broken_error, empty_values, error_row
+from tap_core.inventory.batches import (
+    Batch,
+    LineOffsets,
+    broken_error,
+    empty_values,
+    error_row,
+    without,
+)
 from tap_core.inventory.csv_contract import COLUMNS, DEFAULT_CATEGORY, MAX_RECORD_BYTES
 from tap_core.inventory.records import Broken, split_quoted_line
 from tap_core.inventory.values import (
@@ -134,16 +141,13 @@ class LinesChecker:
         ``offset`` and ``first_row``; also return how many lines there were."""
         captured = self._findall(data.decode("utf-8", "surrogateescape"))
         count = len(captured)
-        columns = list(zip(*captured, strict=True))
+        columns: list[Sequence[Any]] = list(zip(*captured, strict=True))
         raw: Sequence[str] = columns.pop()  # the lines the expression did not take, else ""
-        slow: list[int] = []
+        slow = _empty_at(columns[self._groups["sku"]])  # a taken sku is never empty
         fast: Sequence[int] = range(count)
-        skus = columns[self._groups["sku"]]
-        if "" in skus:  # lines the expression did not take (a taken sku is never empty)
-            taken = list(map(bool, skus))
-            slow = list(compress(fast, map(not_, taken)))
-            fast = list(compress(fast, taken))
-            columns = [tuple(compress(column, taken)) for column in columns]
+        if slow:
+            fast = without(fast, slow)
+            columns = [without(column, slow) for column in columns]
         values, late = self._convert(columns, len(fast))
         batch = Batch(
             records=len(fast),
@@ -162,8 +166,8 @@ class LinesChecker:
         return batch, count
 
     def _convert(
-        self, captured: list[tuple[Any, ...]], count: int
-    ) -> tuple[list[Sequence[Any]], dict[int, tuple[str, Invalid]]]:
+        self, captured: list[Sequence[Any]], count: int
+    ) -> tuple[list[Sequence[Any] | None], dict[int, tuple[str, str]]]:
         """Item-ordered columns from the captured ones, and the rows whose ``updated_at``
         is invalid (by index: the text and why), though the rest of their line is valid."""
         if not count:
@@ -172,7 +176,7 @@ class LinesChecker:
 
         def column(name: Column) -> Any:
             index = groups.get(name)
-            return [None] * count if index is None else captured[index]
+            return None if index is None else captured[index]
 
         quantity, price = column("quantity"), column("unit_price")
         name, category, reorder = column("name"), column("category"), column("reorder_level")
@@ -192,7 +196,7 @@ class LinesChecker:
                 reorder = [int(value) if value else 0 for value in reorder]
             else:
                 reorder = list(map(int, reorder))
-        invalid: dict[int, tuple[str, Invalid]] = {}
+        invalid: dict[int, tuple[str, str]] = {}
         if "updated_at" not in groups:
             moments: Sequence[datetime] = [self._uploaded_at] * count
         else:
@@ -205,7 +209,7 @@ class LinesChecker:
         return [*values, category, reorder, moments], invalid
 
     def _instants(
-        self, texts: tuple[str, ...], invalid: dict[int, tuple[str, Invalid]]
+        self, texts: tuple[str, ...], invalid: dict[int, tuple[str, str]]
     ) -> list[datetime]:
         """``updated_at`` per row, a column at a time for each form present (a bare date, a
         naive time, a UTC time, one with an offset, empty). A text of no form, or not a real
@@ -231,14 +235,12 @@ class LinesChecker:
                 result[index] = self._exact_time(texts[index], index, invalid)
         return result
 
-    def _exact_time(
-        self, text: str, index: int, invalid: dict[int, tuple[str, Invalid]]
-    ) -> datetime:
+    def _exact_time(self, text: str, index: int, invalid: dict[int, tuple[str, str]]) -> datetime:
         """The exact checker's reading of one ``updated_at``; a placeholder when invalid."""
         try:
             return self._checker.updated_at(text)
         except Invalid as why:
-            invalid[index] = (text, why)
+            invalid[index] = (text, why.detail)  # not the exception: it would hold a cycle
             return self._uploaded_at
 
     def _moments(
@@ -267,9 +269,9 @@ class LinesChecker:
         failed.update(range(start, start + len(texts)))  # no form, or not a real time
         return [self._uploaded_at] * len(texts)
 
-    def _reject_times(self, batch: Batch, invalid: dict[int, tuple[str, Invalid]]) -> None:
+    def _reject_times(self, batch: Batch, invalid: dict[int, tuple[str, str]]) -> None:
         """Make the rows with an invalid ``updated_at`` invalid, with their one error."""
-        skus, warehouses = batch.values[0], batch.values[1]
+        skus, warehouses = batch.keys()
         errors = {}
         for index, (text, why) in invalid.items():
             row, offset = batch.rows[index], batch.locator.one(batch.positions[index])
@@ -313,12 +315,25 @@ class LinesChecker:
             errors.sort(key=error_row)
         if accepted:  # few: insert each at its place
             rows, positions = list(batch.rows), list(batch.positions)
-            columns = [list(column) for column in batch.values]
+            columns = [None if column is None else list(column) for column in batch.values]
             for row, index, values in accepted:
                 at = bisect_left(rows, row)
                 rows.insert(at, row)
                 positions.insert(at, index)
                 for column, value in zip(columns, values, strict=True):
-                    column.insert(at, value)
+                    if column is not None:
+                        column.insert(at, value)
             batch.rows, batch.positions = rows, positions
             batch.values = list(columns)
+
+
+def _empty_at(texts: Sequence[str]) -> list[int]:
+    """The indexes of the empty strings in ``texts`` (found by C-level searches)."""
+    found: list[int] = []
+    index = -1
+    try:
+        while True:
+            index = texts.index("", index + 1)
+            found.append(index)
+    except ValueError:
+        return found

@@ -65,14 +65,11 @@ class KeyClaims:
         an earlier record claimed gets ``duplicate_key`` besides its own errors."""
         rows = batch.rows
         if rows:
-            prints = fingerprints(batch.values[0], batch.values[1])
-            indexes = range(len(prints) - 1, -1, -1)
-            first = dict(zip(reversed(prints), indexes, strict=True))  # fp -> first index
-            taken = self._claims.keys() & first.keys()  # claimed by earlier batches
-            if len(first) == len(prints) and not taken:
-                self._claim(prints, rows)
+            prints = fingerprints(*batch.keys())
+            if len(set(prints)) == len(prints) and self._claims.keys().isdisjoint(prints):
+                self._claim(prints, rows)  # the usual case: no key repeated
             else:
-                self._claim_some(batch, prints, first, taken)
+                self._claim_some(batch, prints)
         if batch.keyed:
             added = False
             for row, offset, sku, warehouse in batch.keyed:
@@ -87,11 +84,12 @@ class KeyClaims:
         self._batches.append(_Claims(array("q", prints), array("q", rows)))
         self._claims.update(zip(prints, repeat(len(self._batches) - 1)))
 
-    def _claim_some(
-        self, batch: Batch, prints: list[int], first: dict[int, int], taken: set[int]
-    ) -> None:
+    def _claim_some(self, batch: Batch, prints: list[int]) -> None:
         """Claim the keys of a batch that repeats keys, and drop its duplicates."""
         rows = batch.rows
+        indexes = range(len(prints) - 1, -1, -1)
+        first = dict(zip(reversed(prints), indexes, strict=True))  # fingerprint -> first index
+        taken = self._claims.keys() & first.keys()  # claimed by earlier batches
         claimers: dict[int, int] = {}  # index of a duplicate -> the row that claimed its key
         for index, fingerprint in enumerate(prints):
             if fingerprint in taken:
@@ -101,7 +99,7 @@ class KeyClaims:
         keep = [index not in claimers for index in range(len(prints))]
         self._claim(list(compress(prints, keep)), compress(rows, keep))
         offsets = batch.locator.many([batch.positions[index] for index in claimers])
-        skus, warehouses = batch.values[0], batch.values[1]
+        skus, warehouses = batch.keys()
         batch.drop(
             {
                 index: duplicate(rows[index], offset, skus[index], warehouses[index], claimer)

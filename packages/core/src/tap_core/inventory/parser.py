@@ -42,7 +42,7 @@ from tap_core.inventory.report import InventoryReport, ReportBuilder
 from tap_core.inventory.values import RecordChecker
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Sequence
     from datetime import datetime
 
     from tap_core.inventory.records import Segment
@@ -89,7 +89,7 @@ class InventoryParser:
             if not batch.rows:
                 yield from batch.errors
                 continue
-            items = map(InventoryItem, *batch.values)
+            items = map(InventoryItem, *cast("list[Sequence[Any]]", batch.values))
             valid = map(_valid_row, zip(items, batch.rows, batch.offsets(), strict=True))
             if batch.errors:
                 events: Iterable[ValidRow | RowError] = merge(valid, batch.errors, key=_row)

@@ -167,7 +167,9 @@ class RecordChecker:
             )
             return None, [record_error(row, locate(), "wrong_field_count", message)], None
         values = self._defaults.copy()
-        problems: list[tuple[Column, str, Invalid | None]] = []
+        # (column, text, why): why is None for a missing value, else the Invalid's detail.
+        # Only strings are kept: an exception kept would hold this frame in a cycle.
+        problems: list[tuple[Column, str, str | None]] = []
         for position, slot, column, check, required in self._plan:
             text = fields[position].strip(TRIMMED)
             if not text:
@@ -177,15 +179,12 @@ class RecordChecker:
             try:
                 values[slot] = check(text)
             except Invalid as invalid:
-                problems.append((column, text, invalid))
+                problems.append((column, text, invalid.detail))
         sku, warehouse = values[0], values[1]
         key = (sku, warehouse) if isinstance(sku, str) and isinstance(warehouse, str) else None
         if problems:
             offset = locate()
-            errors = [
-                value_error(row, offset, column, text, invalid)
-                for column, text, invalid in problems
-            ]
+            errors = [value_error(row, offset, column, text, why) for column, text, why in problems]
             return None, errors, key
         return tuple(values), [], key  # type: ignore[return-value] # each check: its type
 
@@ -250,18 +249,17 @@ def _price(text: str) -> Decimal:
     return price
 
 
-def value_error(
-    row: int, offset: int, column: Column, text: str, invalid: Invalid | None
-) -> RowError:
-    """``missing_value`` (no ``invalid``) or ``invalid_value`` of one column."""
-    if invalid is None:
+def value_error(row: int, offset: int, column: Column, text: str, why: str | None) -> RowError:
+    """``missing_value`` (``why`` None) or ``invalid_value`` (``why``: an :class:`Invalid`'s
+    detail, maybe empty) of one column."""
+    if why is None:
         code: RowErrorCode = "missing_value"
         message = f"row {row}, {column}: the value is empty; required: {ALLOWED[column]}"
     else:
         code = "invalid_value"
-        why = f" ({invalid.detail})" if invalid.detail else ""
+        because = f" ({why})" if why else ""
         message = (
-            f"row {row}, {column}: {show(text)} is not allowed{why}; allowed: {ALLOWED[column]}"
+            f"row {row}, {column}: {show(text)} is not allowed{because}; allowed: {ALLOWED[column]}"
         )
     return RowError.model_construct(
         row=row, field=column, code=code, message=message, offset=offset
