@@ -1,7 +1,8 @@
-"""The fast path: checking plain lines (no quotes) a batch at a time, column by column.
+"""The fast path: checking the one-line records of a :class:`Lines` segment a batch at a time.
 
 One regular expression, built from the header, matches a line whose every value is valid as
-written (no padding to trim, no leading zeros past the limits, ...); ``findall`` runs it over
+written (no padding to trim, no leading zeros past the limits, a name or category quoted at
+most, without inner quotes); ``findall`` runs it over
 a whole batch of lines and captures the values the caller needs, without a match object per
 line. ``updated_at`` is checked by its shape and converted a column at a time with
 ``datetime.fromisoformat``; quantities and prices (when items are wanted) with ``int`` and

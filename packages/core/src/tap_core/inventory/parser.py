@@ -56,7 +56,8 @@ class InventoryParser:
     """One parse of one stream; iterate it once for its events.
 
     ``columns`` is the header's mapping (None after a file error), ``file_errors`` and
-    ``warnings`` are known from construction on.
+    ``warnings`` are known from construction on. ``chunk_size`` is how many bytes each
+    ``read`` asks for.
     """
 
     def __init__(
@@ -85,7 +86,7 @@ class InventoryParser:
 
     def __iter__(self) -> Iterator[ValidRow | RowError]:
         """Valid rows and row errors in file order (a record's errors in column order)."""
-        for batch in self.batches():
+        for batch in self._batches():
             if not batch.rows:
                 yield from batch.errors
                 continue
@@ -103,7 +104,15 @@ class InventoryParser:
             raise ValueError("a file with file errors has no records to resume at")
         return Checkpoint(offset=event.offset, row=event.row, columns=self.columns)
 
-    def batches(self, *, items: bool = True) -> Iterator[Batch]:
+    def report(self) -> InventoryReport:
+        """Check every record (instead of iterating the events) and report; valid values are
+        proved, not converted, and no item is built."""
+        builder = ReportBuilder(self.file_errors, self.warnings)
+        for batch in self._batches(items=False):
+            builder.add_batch(batch)
+        return builder.report()
+
+    def _batches(self, *, items: bool = True) -> Iterator[Batch]:
         """The checked records batch by batch, duplicates checked. With ``items`` false
         (the route of :func:`validate_inventory`) valid values are proved, not converted."""
         if self._started:
@@ -210,8 +219,4 @@ def validate_inventory(
     stream: Readable, uploaded_at: datetime, *, resume: Checkpoint | None = None
 ) -> InventoryReport:
     """Check every record of ``stream`` and report, as :func:`parse_inventory` would."""
-    parser = InventoryParser(stream, uploaded_at, resume=resume)
-    builder = ReportBuilder(parser.file_errors, parser.warnings)
-    for batch in parser.batches(items=False):
-        builder.add_batch(batch)
-    return builder.report()
+    return InventoryParser(stream, uploaded_at, resume=resume).report()

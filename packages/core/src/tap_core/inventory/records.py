@@ -1,10 +1,11 @@
 """Splitting a byte stream into records, in bounded memory.
 
-The stream is read in chunks with ``read(n)`` only. Runs of complete lines without a double
-quote (almost every line of most files) come out whole as :class:`Lines`, one record per line,
-for the fast path; a line holding a quote starts a record read quote-aware (RFC 4180: quoted
-commas, quotes and line breaks) into a :class:`Record`; a record that cannot be read comes out
-as :class:`Broken`, and reading resumes at the line after its first line.
+The stream is read in chunks with ``read(n)`` only. Runs of complete lines that are one
+record each (no quote, or quoted fields that close on the line: almost every line of most
+files) come out whole as :class:`Lines`, for the fast path; any other line holding a quote
+starts a record read quote-aware (RFC 4180: quoted commas, quotes and line breaks) into a
+:class:`Record`; a record that cannot be read comes out as :class:`Broken`, and reading
+resumes at the line after its first line.
 
 Lines end at LF; CRLF counts as one terminator and a lone CR is data. A record's ``row`` is
 1 + the number of LFs before its first byte, its ``offset`` the number of bytes.
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 CHUNK_SIZE: Final = 1 << 20
 """Bytes asked of the stream per ``read``; memory stays within a few chunks plus one record."""
 
-_LF: Final = 0x0A
 _CR: Final = 0x0D
 _COMMA: Final = 0x2C
 _QUOTE: Final = 0x22

@@ -69,7 +69,6 @@ UPDATED_AT_SHAPES: Final = _updated_at_shapes()
 """The shape (digits as ``9``) of every ``updated_at`` the contract accepts, and its kind."""
 DIGITS_AS_NINES: Final = bytes.maketrans(b"0123456789", b"9999999999")
 KEY_PATTERN: Final = re.compile(KEY_RE)
-DIGITS_PATTERN: Final = re.compile(r"[0-9]+")
 PRICE_PATTERN: Final = re.compile(r"[0-9]+(?:\.[0-9]{1,4})?")
 UPDATED_AT_PATTERN: Final = re.compile(UPDATED_AT_RE)
 CONTROL_PATTERN: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -115,7 +114,10 @@ class RecordChecker:
 
     def __init__(self, columns: Columns, uploaded_at: datetime) -> None:
         self.columns = columns
-        self.uploaded_at = uploaded_at
+        try:
+            self.uploaded_at = uploaded_at.astimezone(UTC)  # items' updated_at are in UTC
+        except OverflowError:
+            self.uploaded_at = uploaded_at
         self.limit = updated_at_limit(uploaded_at)
         checks: dict[Column, Callable[[str], object]] = {
             "sku": _key,
@@ -142,7 +144,7 @@ class RecordChecker:
             None,
             DEFAULT_CATEGORY,
             0,
-            uploaded_at,
+            self.uploaded_at,
         ]
 
     def check(
