@@ -207,6 +207,24 @@ def test_validation_reports_what_the_events_report(data: bytes) -> None:
     assert report == builder.report()
 
 
+@given(spec=corrupted_files(), data=st.data())
+def test_validating_a_written_file_reports_what_its_events_report(
+    spec: FileSpec, data: st.DataObject
+) -> None:
+    """validate_inventory (values proved, not converted) reports what the parse events
+    (items built) add up to, for files with every kind of quoting and error."""
+    # Given a written file, parsed into events and counted by a ReportBuilder
+    rendered = data.draw(renders(spec))
+    parser = parse_inventory(rendered.stream(), NOW)
+    builder = ReportBuilder(parser.file_errors, parser.warnings)
+    for event in parser:
+        builder.add(event)
+    # When the same file is validated
+    report = validate_inventory(rendered.stream(), NOW)
+    # Then both reports are equal
+    assert report == builder.report()
+
+
 @given(data=ANY_BYTES, most=READ_SIZES)
 def test_how_the_stream_is_read_does_not_matter(data: bytes, most: int) -> None:
     """The events do not depend on how many bytes each read returns."""
