@@ -362,6 +362,22 @@ def test_a_duplicate_key_names_the_first_row_besides_its_own_field_errors() -> N
     assert '(sku "A-1", warehouse "W1")' in errors[1].message
 
 
+def test_duplicates_are_found_across_batches_of_lines() -> None:
+    filler = "".join(f"F{n},W1,Filler,1,1\n" for n in range(3000))  # batches of ~32 KB
+    data = f"{HEADER}\nA-1,W1,Hammer,3,1.5\n{filler}A-1,W1,Again,1,1\nF7,W1,x,1,1\nF7,W1,x,1,1\n"
+    errors = [e for e in _parse(data)[1] if isinstance(e, RowError)]
+    assert [(e.row, e.code) for e in errors] == [
+        (3003, "duplicate_key"),
+        (3004, "duplicate_key"),
+        (3005, "duplicate_key"),
+    ]
+    assert [e.message.split("used by ")[1].split(";")[0] for e in errors] == [
+        "row 2",
+        "row 10",
+        "row 10",
+    ]
+
+
 def test_an_invalid_record_does_not_claim_its_key() -> None:
     data = f"{HEADER}\nA-1,W1,Hammer,x,1.5\nA-1,W1,Hammer,3,1.5\nA-1,W1,Hammer,4,1.5\n"
     assert _errors(data) == [(2, "quantity", "invalid_value"), (4, None, "duplicate_key")]

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from array import array
 from itertools import compress, repeat
-from operator import and_
+from operator import and_, ne
 from typing import TYPE_CHECKING, Final, NamedTuple
 
-from tap_core.inventory.batches import error_row
+from tap_core.inventory.batches import error_row, without
 from tap_core.inventory.csv_contract import show
 from tap_core.inventory.events import RowError
 
@@ -91,21 +91,23 @@ class KeyClaims:
         first = dict(zip(reversed(prints), indexes, strict=True))  # fingerprint -> first index
         taken = self._claims.keys() & first.keys()  # claimed by earlier batches
         claimers: dict[int, int] = {}  # index of a duplicate -> the row that claimed its key
-        for index, fingerprint in enumerate(prints):
-            if fingerprint in taken:
-                claimers[index] = self.claimer(fingerprint)  # type: ignore[assignment]
-            elif first[fingerprint] != index:
-                claimers[index] = rows[first[fingerprint]]
-        keep = [index not in claimers for index in range(len(prints))]
-        self._claim(list(compress(prints, keep)), compress(rows, keep))
-        offsets = batch.locator.many([batch.positions[index] for index in claimers])
+        if taken:
+            for index in compress(range(len(prints)), map(taken.__contains__, prints)):
+                claimers[index] = self.claimer(prints[index])  # type: ignore[assignment]
+        if len(first) != len(prints):  # a key repeated within the batch: later ones lose
+            firsts = map(first.__getitem__, prints)
+            for index in compress(range(len(prints)), map(ne, firsts, range(len(prints)))):
+                claimers.setdefault(index, rows[first[prints[index]]])
+        duplicates = sorted(claimers)
+        self._claim(without(prints, duplicates), without(rows, duplicates))
         skus, warehouses = batch.keys()
-        batch.drop(
-            {
-                index: duplicate(rows[index], offset, skus[index], warehouses[index], claimer)
-                for (index, claimer), offset in zip(claimers.items(), offsets, strict=True)
-            }
-        )
+        errors = {}
+        for index in duplicates:
+            offset = batch.locator.one(batch.positions[index])
+            errors[index] = duplicate(
+                rows[index], offset, skus[index], warehouses[index], claimers[index]
+            )
+        batch.drop(errors)
 
 
 def duplicate(row: int, offset: int, sku: str, warehouse: str, claimer: int) -> RowError:
