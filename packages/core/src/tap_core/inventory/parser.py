@@ -9,10 +9,9 @@ from one fingerprint per distinct key.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from functools import partial
-from heapq import merge
 from itertools import chain
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from tap_core.inventory.batches import Batch, broken_batch, record_batch
@@ -48,7 +47,6 @@ if TYPE_CHECKING:
     from tap_core.inventory.records import Segment
 
 _valid_row = cast("Callable[[Iterable[Any]], ValidRow]", partial(tuple.__new__, ValidRow))
-_row = attrgetter("row")
 _REQUIRED_NAMES: Final = ", ".join(column for column in COLUMNS if column in REQUIRED)
 
 
@@ -91,12 +89,12 @@ class InventoryParser:
                 yield from batch.errors
                 continue
             items = map(InventoryItem, *cast("list[Sequence[Any]]", batch.values))
-            valid = map(_valid_row, zip(items, batch.rows, batch.offsets(), strict=True))
-            if batch.errors:
-                events: Iterable[ValidRow | RowError] = merge(valid, batch.errors, key=_row)
-                yield from events
-            else:
-                yield from valid
+            events: list[ValidRow | RowError] = list(
+                map(_valid_row, zip(items, batch.rows, batch.offsets(), strict=True))
+            )
+            for error in reversed(batch.errors):  # few: each at its place, in row order
+                events.insert(bisect_left(batch.rows, error.row), error)
+            yield from events
 
     def checkpoint(self, event: ValidRow | RowError) -> Checkpoint:
         """Where to resume so that ``event``'s record is the next one read."""
