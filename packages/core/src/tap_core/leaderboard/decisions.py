@@ -159,12 +159,11 @@ def decide(
             reason = f"score {submission.score} ties the stored score and is not earlier"
         else:
             reason = f"score {submission.score} does not beat the stored score {stored.score}"
-        return Decision(Outcome("unchanged", "not_better", reason))
+        return Decision(Outcome.unchanged("not_better", reason))
     if _is_later(submission, stored):
         return Decision(ACCEPTED, _as_entry(submission, submission.score))
     return Decision(
-        Outcome(
-            "unchanged",
+        Outcome.unchanged(
             "not_better",
             f"submission {submission.submission_id!r} is not later than the stored "
             f"submission {stored.submission_id!r}",

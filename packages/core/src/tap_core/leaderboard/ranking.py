@@ -19,7 +19,8 @@ EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND: Final = timedelta(microseconds=1)
 _OFFSET: Final = 2**63  # maps int64 onto 0 .. 2**64 - 1, keeping the order
 _U64_MAX: Final = 2**64 - 1
-PLAYER_OFFSET: Final = 32  # encoded keys hold the player id from this index on
+SCORE_PREFIX_LENGTH: Final = 16  # an encoded key starts with its score in 16 hex digits
+PLAYER_OFFSET: Final = 32  # ... then 15 of time and "#": the player id starts here
 _ENCODED = re.compile(r"([0-9a-f]{16})([0-9a-f]{15})#([A-Za-z0-9_.:-]{1,128})")
 
 
@@ -65,10 +66,7 @@ def encode_sort_key(order: Order, score: int, achieved_at: datetime, player_id: 
     16 hex digits of the oriented score shifted into 0..2**64-1, 15 hex digits of microseconds
     since the epoch (enough until year 9999), ``#``, then the player id.
     """
-    shifted = score + _OFFSET
-    if order == "desc":
-        shifted = _U64_MAX - shifted
-    return f"{shifted:016x}{(achieved_at - EPOCH) // _MICROSECOND:015x}#{player_id}"
+    return f"{score_prefix(order, score)}{micros(achieved_at):015x}#{player_id}"
 
 
 def decode_sort_key(order: Order, key: str) -> tuple[int, datetime, str]:

@@ -26,6 +26,7 @@ from tap_core.leaderboard.port import (
 )
 from tap_core.leaderboard.ranking import (
     PLAYER_OFFSET,
+    SCORE_PREFIX_LENGTH,
     Entry,
     decode_sort_key,
     encode_sort_key,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from tap_core.leaderboard.decisions import Outcome
     from tap_core.leaderboard.models import LeaderboardSpec, ScoreSubmission
 
-_SCORE_PREFIX = PLAYER_OFFSET - 16  # the first 16 characters of a key encode its score
 _TIE_STEPS = 8
 
 
@@ -67,7 +67,7 @@ class _Standings:
         players. The tests compare both branches, across many blocks, with a naive count.
         """
         keys = self.keys
-        floor = key[:_SCORE_PREFIX]
+        floor = key[:SCORE_PREFIX_LENGTH]
         block = bisect_left(keys._maxes, key)  # noqa: SLF001
         items = keys._lists[block]  # noqa: SLF001
         index = bisect_left(items, key)
@@ -88,13 +88,13 @@ class _Standings:
         window = list(self.keys.islice(start, stop))
         if not window:
             return []
-        previous = window[0][:_SCORE_PREFIX]
+        previous = window[0][:SCORE_PREFIX_LENGTH]
         # Competition rank: 1 + the number of entries with a strictly better score.
         rank = self.keys.bisect_left(previous) + 1
         ranked: list[RankedEntry] = []
         for position, key in enumerate(window, start + 1):
             if not key.startswith(previous):
-                rank, previous = position, key[:_SCORE_PREFIX]
+                rank, previous = position, key[:SCORE_PREFIX_LENGTH]
             ranked.append(_ranked(self.entries[key[PLAYER_OFFSET:]][0], rank, position))
         return ranked
 
