@@ -21,6 +21,7 @@ from tap_core.inventory import (
     parse_inventory,
     validate_inventory,
 )
+from tap_core.inventory.records import split_records
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 HEADER = "sku,warehouse,name,quantity,unit_price"
@@ -100,6 +101,38 @@ def test_a_quoted_field_holds_commas_quotes_and_line_breaks_and_rows_stay_physic
 
 def test_spaces_around_a_quoted_value_are_trimmed() -> None:
     assert _items(f'{HEADER}\n  "A-1" ,\t"W1",  " Hammer "  ,"3", 1.5\n') == [_item()]
+
+
+def test_a_file_that_quotes_every_field_is_read_exactly() -> None:
+    data = (
+        '"sku","warehouse","name","quantity","unit_price","category"\r\n'
+        '"A-1","W1","Hammer","3","1.5",""\r\n'
+        '"B-2","W1","say ""hi""","1","2","tools"\r\n'
+        '"C-3","W1","x, y","1","2",""\r\n'
+        '"D-4","W1","","1","2",""\r\n'
+        '"E-5","W1","two\r\nlines","1","2",""\r\n'
+        '"F-6", "W1" ,"Saw","1","2",""\r\n'
+    )
+    _, events = _parse(data)
+    assert [(e.row, e.item.name if isinstance(e, ValidRow) else e.code) for e in events] == [
+        (2, "Hammer"),
+        (3, 'say "hi"'),
+        (4, "x, y"),
+        (5, "missing_value"),
+        (6, "invalid_value"),
+        (8, "Saw"),
+    ]
+
+
+def test_lines_of_one_record_each_stay_in_one_block_quoted_or_not() -> None:
+    quoted = b'"A-1","W1","Hammer, big","3","1.5"\r\n' * 50
+    assert [type(s).__name__ for s in split_records(io.BytesIO(quoted))] == ["Lines"]
+    broken = quoted + b'"B-2","W1","two\nlines","1","2"\n' + quoted
+    assert [type(s).__name__ for s in split_records(io.BytesIO(broken))] == [
+        "Lines",
+        "Record",
+        "Lines",
+    ]
 
 
 def test_a_quote_inside_an_unquoted_value_is_data() -> None:

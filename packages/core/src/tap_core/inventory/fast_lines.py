@@ -72,6 +72,8 @@ _FRAGMENTS: Final[dict[Column, tuple[str, int]]] = {
     "updated_at": (r"([0-9T:. Z+-]{0,32}+)", 32),
 }
 _QUOTABLE: Final = frozenset({"name", "category"})
+_ESCAPED_QUOTE: Final = re.compile(r'""(?:(?<=[^,\n]"")|(?=[^,\r\n]))')  # "" found fast
+"""A doubled quote inside a quoted field (an empty quoted field, ``,"",``, is not one)."""
 _CAPTURING: Final = re.compile(r"\((?!\?)")
 _MAX_IGNORED_CHARS: Final = 1024
 _UTF8_MAX: Final = 4  # bytes per character
@@ -143,8 +145,13 @@ class LinesChecker:
         captured = self._findall(data.decode("utf-8", "surrogateescape"))
         count = len(captured)
         columns: list[Sequence[Any]] = list(zip(*captured, strict=True))
-        raw: Sequence[str] = columns.pop()  # the lines the expression did not take, else ""
+        raw: Sequence[str] = columns[-1]  # the lines the expression did not take, else ""
         slow = _empty_at(columns[self._groups["sku"]])  # a taken sku is never empty
+        if slow and self._unquoted(captured, raw, slow):  # some lines were only quoted
+            columns = list(zip(*captured, strict=True))
+            raw = columns[-1]
+            slow = _empty_at(columns[self._groups["sku"]])
+        columns.pop()
         fast: Sequence[int] = range(count)
         if slow:
             fast = without(fast, slow)
@@ -165,6 +172,32 @@ class LinesChecker:
         if slow:
             self._check_slow(batch, raw, sorted(slow), first_row)
         return batch, count
+
+    def _unquoted(self, captured: list[Any], raw: Sequence[str], slow: list[int]) -> bool:
+        """Try the lines not taken that hold quotes again without their quotes; replace the
+        captures of those now taken. Whether any was.
+
+        A line here is one record whose quoted fields close on it (the splitter checked).
+        Without a doubled quote inside a field, dropping every quote keeps each value, but
+        for spaces outside quotes (trimmed anyway) and commas inside them (which add fields,
+        so the expression rejects the line again, and the exact checker reads it as it is).
+        """
+        again = [index for index in slow if '"' in raw[index]]
+        if not again:
+            return False
+        lines = "\n".join(raw[index] for index in again)
+        if _ESCAPED_QUOTE.search(lines) is not None:  # keep those lines for the checker
+            again = [index for index in again if _ESCAPED_QUOTE.search(raw[index]) is None]
+            if not again:
+                return False
+            lines = "\n".join(raw[index] for index in again)
+        sku = self._groups["sku"]
+        taken = False
+        for index, retried in zip(again, self._findall(lines.replace('"', "")), strict=True):
+            if retried[sku]:
+                captured[index] = retried
+                taken = True
+        return taken
 
     def _convert(
         self, captured: list[Sequence[Any]], count: int

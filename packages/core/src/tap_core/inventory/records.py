@@ -34,10 +34,14 @@ _COMMA: Final = 0x2C
 _QUOTE: Final = 0x22
 _OPENING: Final = re.compile(rb'[ \t]*"')
 _PLAIN: Final = re.compile(rb"[^,\n]*")
-_QUOTED_FIELD = rb'[ \t]*"(?:[^"\n]|"")*"[ \t]*|[^,"\n]*'
-_SIMPLE_QUOTED_LINE: Final = re.compile(rb"(?:%s)(?:,(?:%s))*" % (_QUOTED_FIELD, _QUOTED_FIELD))
+_QUOTED_FIELD = rb'[ \t]*+"[^"\n]*+(?:""[^"\n]*+)*+"[ \t]*+|[^,"\n]*+'
+_SIMPLE_QUOTED = rb"(?:%s)(?:,(?:%s))*+\r?" % (_QUOTED_FIELD, _QUOTED_FIELD)
+_SIMPLE_QUOTED_LINE: Final = re.compile(_SIMPLE_QUOTED)
 """A line whose quoted fields all close on it, with nothing but spaces around their quotes
 and no quote in an unquoted field: one whole record, split by :func:`split_quoted_line`."""
+_SIMPLE_QUOTED_LINES: Final = re.compile(rb"(?:%s\n)*+" % _SIMPLE_QUOTED)
+_QUOTE_SAMPLE: Final = 65_536
+"""Bytes looked at to tell whether quotes are on most lines."""
 _FIELD_OF_LINE: Final = re.compile(r'[ \t]*"((?:[^"]|"")*)"[ \t]*|([^,"]*)')
 
 
@@ -138,6 +142,14 @@ class _Splitter:
         """How far from ``pos`` the lines are one record each: (-1, cut) when all are, else
         (the first quote that may open a record of several lines, its line's start)."""
         buf, scan = self._buf, pos
+        sample = min(cut, pos + _QUOTE_SAMPLE)
+        if buf.count(b'"', pos, sample) > buf.count(b"\n", pos, sample):
+            # Quotes on most lines (a file that quotes every field, say): take all the lines
+            # of one record each at once, up to the first that is not (it holds a quote).
+            simple = _SIMPLE_QUOTED_LINES.match(buf, pos, cut)
+            scan = simple.end() if simple is not None else pos
+            if scan == cut:
+                return -1, cut
         while True:
             quote = buf.find(b'"', scan, cut)
             if quote < 0:
