@@ -374,6 +374,13 @@ def test_errors_come_in_row_order_whichever_check_found_them() -> None:
     assert [item.sku for item in _items(data)] == ["D-4"]
 
 
+def test_a_message_shows_the_value_trimmed() -> None:
+    data = "sku,warehouse,name,quantity,unit_price,updated_at\nA-1,W1,Saw,1,1, 2026-02-30\t\n"
+    (error,) = _parse(data)[1]
+    assert isinstance(error, RowError)
+    assert error.message.startswith('row 2, updated_at: "2026-02-30" is not allowed')
+
+
 def test_money_is_an_exact_decimal_printed_without_exponent() -> None:
     (item,) = _items(f"{HEADER}\nA-1,W1,Hammer,3,1000000000.0000\n")
     assert isinstance(item.unit_price, Decimal)

@@ -99,6 +99,8 @@ def show(value: str) -> str:
     value longer than 40 characters is cut with ``...``."""
     if len(value) > _SHOWN_CHARS:
         return json.dumps(value[: _SHOWN_CHARS - 3], ensure_ascii=False)[:-1] + '..."'
+    if value.isprintable() and '"' not in value and "\\" not in value:
+        return f'"{value}"'  # what json.dumps gives, without its cost
     return json.dumps(value, ensure_ascii=False)
 
 

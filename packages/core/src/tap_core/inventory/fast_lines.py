@@ -31,7 +31,12 @@ from tap_core.inventory.batches import (
     error_row,
     without,
 )
-from tap_core.inventory.csv_contract import COLUMNS, DEFAULT_CATEGORY, MAX_RECORD_BYTES
+from tap_core.inventory.csv_contract import (
+    COLUMNS,
+    DEFAULT_CATEGORY,
+    MAX_RECORD_BYTES,
+    TRIMMED,
+)
 from tap_core.inventory.records import Broken, split_quoted_line
 from tap_core.inventory.values import (
     DIGITS_AS_NINES,
@@ -42,7 +47,7 @@ from tap_core.inventory.values import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterator, Sequence
+    from collections.abc import Callable, Collection, Iterator, Sequence
 
     from tap_core.inventory.csv_contract import Column, Columns
     from tap_core.inventory.events import RowError
@@ -79,6 +84,14 @@ _MAX_IGNORED_CHARS: Final = 1024
 _UTF8_MAX: Final = 4  # bytes per character
 _fromisoformat = datetime.fromisoformat
 _astimezone = datetime.astimezone
+_CHUNK: Final = 32
+_CONVERTERS: Final[dict[str | None, Callable[[Sequence[str]], list[datetime]]]] = {
+    "utc": lambda texts: list(map(_fromisoformat, texts)),
+    "naive": lambda texts: list(map(_fromisoformat, map(add, texts, repeat("+00:00")))),
+    "date": lambda texts: list(map(_fromisoformat, map(add, texts, repeat("T00:00+00:00")))),
+    "offset": lambda texts: list(map(_astimezone, map(_fromisoformat, texts), repeat(UTC))),
+}
+"""How each form of ``updated_at`` converts a column of texts to aware UTC moments."""
 _KINDS: Final[dict[bytes, str]] = {**UPDATED_AT_SHAPES, b"": "empty"}
 
 
@@ -262,7 +275,7 @@ class LinesChecker:
         for kind, indexes in zip(kinds, groups, strict=True):
             failed: set[int] = set()
             subset = texts if len(kinds) == 1 else tuple(texts[index] for index in indexes)
-            for index, moment in zip(indexes, self._moments(kind, subset, 0, failed), strict=True):
+            for index, moment in zip(indexes, self._moments(kind, subset, failed), strict=True):
                 result[index] = moment
             for position in failed:
                 index = indexes[position]
@@ -274,34 +287,39 @@ class LinesChecker:
         try:
             return self._checker.updated_at(text)
         except Invalid as why:
-            invalid[index] = (text, why.detail)  # not the exception: it would hold a cycle
+            # The text as the message shows it (trimmed), and not the exception: kept, it
+            # would hold this frame in a reference cycle.
+            invalid[index] = (text.strip(TRIMMED), why.detail)
             return self._uploaded_at
 
     def _moments(
-        self, kind: str | None, texts: tuple[str, ...], start: int, failed: set[int]
+        self, kind: str | None, texts: tuple[str, ...], failed: set[int]
     ) -> list[datetime]:
         """The moments of ``texts``, all of one ``kind``, converted with one ``map``; when
-        some text is not a real time, halves are retried until each failure is alone (its
-        index, from ``start``, goes to ``failed``)."""
+        some text is not a real time, chunk by chunk, and a failing chunk row by row (the
+        index of each failure goes to ``failed``, its moment is a placeholder)."""
+        convert = _CONVERTERS.get(kind) if kind != "empty" else None
+        if convert is None:
+            if kind != "empty":
+                failed.update(range(len(texts)))  # no form: the exact checker decides
+            return [self._uploaded_at] * len(texts)
         try:
-            if kind == "utc":
-                return list(map(_fromisoformat, texts))
-            if kind == "naive":
-                return list(map(_fromisoformat, map(add, texts, repeat("+00:00"))))
-            if kind == "date":
-                return list(map(_fromisoformat, map(add, texts, repeat("T00:00+00:00"))))
-            if kind == "offset":
-                return list(map(_astimezone, map(_fromisoformat, texts), repeat(UTC)))
-            if kind == "empty":
-                return [self._uploaded_at] * len(texts)
+            return convert(texts)
         except (ValueError, OverflowError):
-            if len(texts) > 1:
-                half = len(texts) // 2
-                return self._moments(kind, texts[:half], start, failed) + self._moments(
-                    kind, texts[half:], start + half, failed
-                )
-        failed.update(range(start, start + len(texts)))  # no form, or not a real time
-        return [self._uploaded_at] * len(texts)
+            pass
+        result: list[datetime] = []
+        for start in range(0, len(texts), _CHUNK):
+            chunk = texts[start : start + _CHUNK]
+            try:
+                result += convert(chunk)
+            except (ValueError, OverflowError):
+                for index, text in enumerate(chunk, start):
+                    try:
+                        result += convert((text,))
+                    except (ValueError, OverflowError):
+                        failed.add(index)
+                        result.append(self._uploaded_at)
+        return result
 
     def _reject_times(self, batch: Batch, invalid: dict[int, tuple[str, str]]) -> None:
         """Make the rows with an invalid ``updated_at`` invalid, with their one error."""
