@@ -251,6 +251,9 @@ def test_a_record_with_more_or_fewer_fields_has_only_wrong_field_count() -> None
 def test_a_record_with_bytes_that_are_not_utf8_has_only_invalid_encoding() -> None:
     data = HEADER.encode() + b"\nA-1,W1,Caf\xe9,x,y\nB-2,W1,Saw,1,2\n"
     assert _errors(data) == [(2, None, "invalid_encoding")]
+    (error, _) = _parse(data)[1]
+    assert isinstance(error, RowError)
+    assert error.message.startswith("row 2: the name value holds the bytes b'\\xe9' after \"Caf\"")
 
 
 def test_an_empty_required_value_is_missing_value_and_an_empty_optional_takes_its_default() -> None:

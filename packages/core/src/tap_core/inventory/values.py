@@ -73,6 +73,7 @@ PRICE_PATTERN: Final = re.compile(r"[0-9]+(?:\.[0-9]{1,4})?")
 UPDATED_AT_PATTERN: Final = re.compile(UPDATED_AT_RE)
 CONTROL_PATTERN: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 SURROGATE_PATTERN: Final = re.compile(r"[\ud800-\udfff]")
+_SURROGATES: Final = re.compile(r"[\ud800-\udfff]+")
 """Bytes that are not UTF-8 decode (with ``surrogateescape``) to lone surrogates, and valid
 UTF-8 never does: a record holds a surrogate exactly when its bytes are not UTF-8."""
 _MAX_DECIMAL: Final = Decimal(MAX_AMOUNT)
@@ -161,7 +162,7 @@ class RecordChecker:
         if not joined.strip(TRIMMED):
             return None  # blank
         if SURROGATE_PATTERN.search(joined):
-            return None, [encoding_error(row, locate())], None
+            return None, [self._encoding_error(fields, row, locate())], None
         if len(fields) != len(self.columns):
             message = (
                 f"row {row}: {len(fields)} fields where the header has {len(self.columns)}; "
@@ -189,6 +190,19 @@ class RecordChecker:
             errors = [value_error(row, offset, column, text, why) for column, text, why in problems]
             return None, errors, key
         return tuple(values), [], key  # type: ignore[return-value] # each check: its type
+
+    def _encoding_error(self, fields: Sequence[str], row: int, offset: int) -> RowError:
+        """Name the first field with bytes that are not UTF-8, and show those bytes."""
+        for position, field in enumerate(fields):
+            bad = _SURROGATES.search(field)
+            if bad is None:
+                continue
+            column = self.columns[position] if position < len(self.columns) else None
+            name = f"the {column} value" if column else f"field {position + 1}"
+            raw = bad.group()[:8].encode("utf-8", "surrogateescape")
+            after = f" after {show(field[: bad.start()][-20:])}" if bad.start() else ""
+            return encoding_error(row, offset, f"{name} holds the bytes {raw!r}{after}, which")
+        return encoding_error(row, offset, "its bytes")  # pragma: no cover - a field has them
 
     def updated_at(self, text: str) -> datetime:
         """An ``updated_at`` as written (it is trimmed here): the moment it means, the
@@ -273,12 +287,11 @@ def record_error(row: int, offset: int, code: RowErrorCode, message: str) -> Row
     return RowError.model_construct(row=row, field=None, code=code, message=message, offset=offset)
 
 
-def encoding_error(row: int, offset: int) -> RowError:
-    """The ``invalid_encoding`` error of the record at ``row``."""
+def encoding_error(row: int, offset: int, where: str) -> RowError:
+    """The ``invalid_encoding`` error of the record at ``row``; ``where`` says which bytes."""
     return record_error(
         row,
         offset,
         "invalid_encoding",
-        f"row {row}: the record holds bytes that are not UTF-8; save the file as UTF-8 "
-        "(a leading BOM is fine)",
+        f"row {row}: {where} are not UTF-8; save the file as UTF-8 (a leading BOM is fine)",
     )
