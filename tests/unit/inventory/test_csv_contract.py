@@ -181,6 +181,17 @@ def test_a_line_longer_than_memory_chunks_is_row_too_long_and_skipped() -> None:
     ]
 
 
+@pytest.mark.parametrize("first", ["notes", "category"])
+def test_a_line_never_runs_into_the_next(first: str) -> None:
+    data = f"{first},{HEADER}\n\n,A-1,W1,Hammer,3,1.5\nsomething\n,B-2,W1,Saw,1,2\n"
+    _, events = _parse(data)
+    assert [(e.row, getattr(e, "code", "valid")) for e in events] == [
+        (3, "valid"),
+        (4, "wrong_field_count"),
+        (5, "valid"),
+    ]
+
+
 def test_blank_records_are_skipped_and_not_counted() -> None:
     data = f'\n  \n{HEADER}\n\n,,,,\n \t, "" ,,,\nA-1,W1,Hammer,3,1.5\n\r\n'
     report = _report(data)

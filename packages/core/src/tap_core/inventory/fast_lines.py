@@ -58,9 +58,11 @@ BATCH_BYTES: Final = 32_768
 """Bytes checked per batch (about 400 lines): large enough that the per-batch overhead
 vanishes, small enough that a batch with a bad line loses little by its detour."""
 
-_NOT_TEXT = r'"\ud800-\udfff'  # quotes (a quoted record detours), and surrogates (values.py)
+# Never in an unquoted value the expression takes: a line end (a batch is many lines), a
+# quote (a quoted field detours) or a surrogate (bytes that were not UTF-8: see values.py).
+_NOT_TEXT = r'\n"\ud800-\udfff'
 _NAME = r"(?![ \t])[^%s\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,200}+(?<![ \t])"
-_CATEGORY = r"(?![ \t])[^%s\r\ud800-\udfff]{0,64}+(?<![ \t])"
+_CATEGORY = r"(?![ \t])[^%s\r\n\ud800-\udfff]{0,64}+(?<![ \t])"
 # Each column's fragment, matching only values that need no trimming and that the exact
 # checker accepts as they are, and the most characters it matches. Python's re is slow on
 # optional groups and counted repeats, so these stay flat; updated_at is only captured here,
