@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import TYPE_CHECKING, Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Final, Literal, TypeAlias, get_args
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -23,16 +23,7 @@ Column: TypeAlias = Literal[
     "reorder_level",
     "updated_at",
 ]
-COLUMNS: Final[tuple[Column, ...]] = (
-    "sku",
-    "warehouse",
-    "name",
-    "quantity",
-    "unit_price",
-    "category",
-    "reorder_level",
-    "updated_at",
-)
+COLUMNS: Final[tuple[Column, ...]] = get_args(Column)
 """Every known column, in :class:`~tap_core.inventory.item.InventoryItem` field order."""
 
 REQUIRED: Final[frozenset[Column]] = frozenset(
