@@ -175,16 +175,7 @@ def record_batch(checker: RecordChecker, record: Record) -> Batch:
     outcome = checker.check(fields, record.row, partial(int, record.offset))
     locator = FixedOffset(record.offset)
     if outcome is None:  # blank
-        return Batch(
-            records=0,
-            invalid=0,
-            rows=[],
-            positions=(),
-            values=empty_values(),
-            locator=locator,
-            errors=[],
-            keyed=[],
-        )
+        return _without_valid(locator, records=0)
     values, errors, key = outcome
     if values is not None:
         return Batch(
@@ -198,29 +189,31 @@ def record_batch(checker: RecordChecker, record: Record) -> Batch:
             keyed=[],
         )
     keyed = [] if key is None else [(record.row, record.offset, *key)]
-    return Batch(
-        records=1,
-        invalid=1,
-        rows=[],
-        positions=(),
-        values=empty_values(),
-        locator=locator,
-        errors=errors,
-        keyed=keyed,
-    )
+    return _without_valid(locator, records=1, errors=errors, keyed=keyed)
 
 
 def broken_batch(broken: Broken) -> Batch:
     """The one-error batch of a record that could not be read."""
+    return _without_valid(FixedOffset(broken.offset), records=1, errors=[broken_error(broken)])
+
+
+def _without_valid(
+    locator: Locator,
+    *,
+    records: int,
+    errors: list[RowError] | None = None,
+    keyed: list[tuple[int, int, str, str]] | None = None,
+) -> Batch:
+    """A batch of ``records`` records (0 or 1), none of them valid."""
     return Batch(
-        records=1,
-        invalid=1,
+        records=records,
+        invalid=records,
         rows=[],
         positions=(),
         values=empty_values(),
-        locator=FixedOffset(broken.offset),
-        errors=[broken_error(broken)],
-        keyed=[],
+        locator=locator,
+        errors=errors or [],
+        keyed=keyed or [],
     )
 
 
