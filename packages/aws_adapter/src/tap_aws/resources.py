@@ -1,0 +1,190 @@
+"""The AWS resources tap runs on, defined once: the Pulumi components and the local stack read them.
+
+Everything that must agree between what is deployed and what runs on one machine lives here:
+table keys and indexes, queue attributes (FIFO, redrive, visibility), bucket prefixes, the
+EventBridge pattern for CSV uploads, and the names of the stack outputs. Names are built from a
+stem and the environment suffix by :func:`resource_name` (and :func:`queue_name`, which adds the
+``.fifo`` that AWS requires of FIFO queue names), so no caller spells a name by hand.
+
+Pure data and pure functions: no boto3, no Pulumi, no environment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+PREFIX: Final = "tap"
+FIFO_SUFFIX: Final = ".fifo"
+LAMBDA_TIMEOUT_SECONDS: Final = 60
+"""Every function's timeout; queue visibility timeouts derive from it."""
+VISIBILITY_FACTOR: Final = 6
+"""AWS's guidance for an SQS event source: visibility at least 6x the function timeout."""
+LOG_RETENTION_DAYS: Final = 7
+
+_SUFFIX = re.compile(r"[a-z0-9][a-z0-9-]{0,19}")
+
+AttributeType = Literal["S", "N", "B"]
+
+
+def check_suffix(suffix: str) -> str:
+    """The environment suffix, or ValueError naming what is allowed (it ends up in every name)."""
+    if not _SUFFIX.fullmatch(suffix):
+        raise ValueError(
+            f"environment suffix {suffix!r} is not allowed; allowed: 1-20 of a-z 0-9 -, "
+            "starting with a letter or digit"
+        )
+    return suffix
+
+
+def resource_name(stem: str, suffix: str) -> str:
+    """``tap-<stem>-<suffix>``: the physical name of a table, bucket, function or queue."""
+    return f"{PREFIX}-{stem}-{check_suffix(suffix)}"
+
+
+@dataclass(frozen=True, slots=True)
+class KeySchema:
+    """A table's or index's partition key and optional sort key (attribute name, type)."""
+
+    hash_key: tuple[str, AttributeType]
+    range_key: tuple[str, AttributeType] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSpec:
+    """A global secondary index: its name, keys and projection."""
+
+    name: str
+    keys: KeySchema
+    projection: Literal["ALL", "KEYS_ONLY", "INCLUDE"] = "ALL"
+    non_key_attributes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    """A DynamoDB table: on-demand, keys, indexes, an optional TTL attribute."""
+
+    stem: str
+    keys: KeySchema
+    indexes: tuple[IndexSpec, ...] = ()
+    ttl_attribute: str | None = None
+
+    def name(self, suffix: str) -> str:
+        return resource_name(self.stem, suffix)
+
+    def attribute_definitions(self) -> dict[str, AttributeType]:
+        """Every key attribute of the table and its indexes, with its type, once each."""
+        found: dict[str, AttributeType] = {}
+        for schema in (self.keys, *(index.keys for index in self.indexes)):
+            for key in (schema.hash_key, schema.range_key):
+                if key is not None:
+                    found[key[0]] = key[1]
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSpec:
+    """An SQS queue; a FIFO queue's name ends ``.fifo`` whatever the stem."""
+
+    stem: str
+    fifo: bool
+    visibility_timeout_seconds: int = LAMBDA_TIMEOUT_SECONDS * VISIBILITY_FACTOR
+    retention_seconds: int = 4 * 24 * 3600
+    content_based_deduplication: bool = False
+
+    def name(self, suffix: str) -> str:
+        base = resource_name(self.stem, suffix)
+        return base + FIFO_SUFFIX if self.fifo else base
+
+
+@dataclass(frozen=True, slots=True)
+class QueueWithDlq:
+    """A work queue and the dead-letter queue SQS redrives to after ``max_receive_count``."""
+
+    queue: QueueSpec
+    dlq: QueueSpec
+    max_receive_count: int = 5
+
+    def __post_init__(self) -> None:
+        if self.queue.fifo != self.dlq.fifo:
+            raise ValueError("a FIFO queue needs a FIFO dead-letter queue (and only then)")
+
+
+@dataclass(frozen=True, slots=True)
+class BucketSpec:
+    """The inventory bucket: CSV uploads under ``inbound_prefix``, reports under ``reports_prefix``."""
+
+    stem: str
+    inbound_prefix: str
+    reports_prefix: str
+    csv_suffix: str = ".csv"
+
+    def name(self, suffix: str) -> str:
+        return resource_name(self.stem, suffix)
+
+    def upload_pattern(self, bucket_name: str) -> dict[str, object]:
+        """The EventBridge pattern for "Object Created" of CSV keys under the inbound prefix.
+
+        A list under one key is an OR in EventBridge, so prefix and suffix are one ``wildcard``
+        (their AND), not two entries.
+        """
+        return {
+            "source": ["aws.s3"],
+            "detail-type": ["Object Created"],
+            "detail": {
+                "bucket": {"name": [bucket_name]},
+                "object": {"key": [{"wildcard": f"{self.inbound_prefix}*{self.csv_suffix}"}]},
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionSpec:
+    """A Lambda function: its stem and its handler, a dotted path into ``tap_aws.functions``."""
+
+    stem: str
+    handler: str
+    timeout_seconds: int = LAMBDA_TIMEOUT_SECONDS
+    memory_mb: int = 512
+    environment: tuple[str, ...] = field(default=())
+    """The settings variables the function reads (see ``tap_aws.settings``)."""
+
+    def name(self, suffix: str) -> str:
+        return resource_name(self.stem, suffix)
+
+    def log_group(self, suffix: str) -> str:
+        return f"/aws/lambda/{self.name(suffix)}"
+
+
+LEADERBOARD_TABLE: Final = TableSpec(stem="leaderboard", keys=KeySchema(("pk", "S"), ("sk", "S")))
+INVENTORY_TABLE: Final = TableSpec(stem="inventory", keys=KeySchema(("pk", "S"), ("sk", "S")))
+
+SCORES: Final = QueueWithDlq(
+    queue=QueueSpec(stem="scores", fifo=True),
+    dlq=QueueSpec(stem="scores-dlq", fifo=True, retention_seconds=14 * 24 * 3600),
+)
+INVENTORY_ROWS_DLQ: Final = QueueSpec(
+    stem="inventory-rows-dlq", fifo=True, retention_seconds=14 * 24 * 3600
+)
+
+INVENTORY_BUCKET: Final = BucketSpec(
+    stem="inventory", inbound_prefix="inbound/", reports_prefix="reports/"
+)
+
+
+class Outputs:
+    """The stack output keys, the same for ``pulumi up`` and ``tap local up``."""
+
+    MAIN_QUEUE_URL: Final = "main_queue_url"
+    DLQ_URL: Final = "dlq_url"
+    DYNAMODB_TABLE_NAME: Final = "dynamodb_table_name"
+    LAMBDA_FUNCTION_NAME: Final = "lambda_function_name"
+    DLQ_ALARM_NAME: Final = "dlq_alarm_name"
+    INVENTORY_BUCKET_NAME: Final = "inventory_bucket_name"
+    INVENTORY_INBOUND_PREFIX: Final = "inventory_inbound_prefix"
+    INVENTORY_TABLE_NAME: Final = "inventory_table_name"
+    INVENTORY_DLQ_URL: Final = "inventory_dlq_url"
+    API_URL: Final = "api_url"
+    ENDPOINT_URL: Final = "endpoint_url"
+    """Local stack only: the emulator's endpoint for any AWS client."""
