@@ -113,7 +113,7 @@ class QueueWithDlq:
 
 @dataclass(frozen=True, slots=True)
 class BucketSpec:
-    """The inventory bucket: CSV uploads under ``inbound_prefix``, reports under ``reports_prefix``."""
+    """The inventory bucket: CSV uploads under ``inbound_prefix``, reports under the other."""
 
     stem: str
     inbound_prefix: str
