@@ -14,16 +14,15 @@ from tap_core.inventory.csv_contract import (
 )
 from tap_core.inventory.decisions import Cause, ImportDecision, ImportStatus, decide
 from tap_core.inventory.events import Checkpoint, FileError, RowError, ValidRow
-from tap_core.inventory.imports import (
-    STALE_ROWS_MAX,
-    ImportResult,
-    ImportTally,
-    StaleRow,
-    item_and_row,
-)
 from tap_core.inventory.item import InventoryItem, format_money
 from tap_core.inventory.parser import InventoryParser, parse_inventory, validate_inventory
-from tap_core.inventory.port import InventoryStore, LocatedItem
+from tap_core.inventory.port import (
+    STALE_ROWS_MAX,
+    ImportResult,
+    InventoryStore,
+    LocatedItem,
+    StaleRow,
+)
 from tap_core.inventory.records import Readable
 from tap_core.inventory.report import InventoryReport, ReportBuilder
 from tap_core.inventory.stock import (
@@ -46,6 +45,7 @@ from tap_core.inventory.summary import (
     Totals,
     summarize,
 )
+from tap_core.inventory.tally import ImportTally, item_and_row
 
 __all__ = [
     "COLUMNS",
