@@ -332,8 +332,10 @@ class StoreMachine(RuleBasedStateMachine):
         assert contents(self.store) == self.model
 
 
-def store_machine(factory: StoreFactory, steps: int = 20) -> type[unittest.TestCase]:
-    """The stateful test on the stores ``factory`` makes.
+def store_machine(
+    factory: StoreFactory, steps: int = 20, max_examples: int | None = None
+) -> type[unittest.TestCase]:
+    """The stateful test on the stores ``factory`` makes (``max_examples``: the profile's).
 
     Shorter runs than the default 50 steps (max_examples still comes from the loaded profile):
     a handful of uploads already exercises repeats, ties and stale rows.
@@ -342,7 +344,10 @@ def store_machine(factory: StoreFactory, steps: int = 20) -> type[unittest.TestC
         "StoreMachineOn", (StoreMachine,), {"make_store": staticmethod(factory)}
     )
     case: type[unittest.TestCase] = machine.TestCase
-    case.settings = settings(stateful_step_count=steps)  # type: ignore[attr-defined]
+    chosen = settings(stateful_step_count=steps)
+    if max_examples is not None:
+        chosen = settings(chosen, max_examples=max_examples)
+    case.settings = chosen  # type: ignore[attr-defined]
     return case
 
 
