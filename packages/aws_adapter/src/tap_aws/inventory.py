@@ -30,6 +30,7 @@ wins, nothing is written): <= 20 per 1,000 valid rows, 10 for a re-import.
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -326,7 +327,11 @@ class DynamoInventoryStore:
             for key in order
         ]
         try:
-            self._client.transact_write_items(TransactItems=transaction)
+            # A token per transaction: botocore's retry of a write whose answer was lost is
+            # then recognised by DynamoDB instead of failing its own conditions.
+            self._client.transact_write_items(
+                TransactItems=transaction, ClientRequestToken=uuid.uuid4().hex
+            )
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
