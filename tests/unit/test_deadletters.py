@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime, timedelta
 
 import pytest
 
 from tap_core import DeadLetter, LetterError, MessageSource, RowSource, encode_body
+from tap_core.inventory import RowError, parse_inventory
 from tap_core.memory import InMemoryDeadLetters
 from tests.unit.deadletters_contract import (  # noqa: F401 - the contract's tests run here
     AT,
@@ -73,3 +75,17 @@ def test_a_body_that_fits_is_not_cut() -> None:
     body = json.loads(encode_body(letter, max_bytes=2000))
     assert (body["raw"], body["raw_cut"]) == ("r" * 1000, 0)
     assert body["at"] == (AT + timedelta(0)).isoformat()
+
+
+def test_a_parsers_row_errors_become_one_letter_with_all_of_them() -> None:
+    # Given a row with two bad values, as the core parser reports it
+    header = b"sku,warehouse,name,quantity,unit_price,category\n"
+    stream = io.BytesIO(header + b"A-1,north,Nails,x,-1,tools\n")
+    errors = [e for e in parse_inventory(stream, AT) if isinstance(e, RowError)]
+    assert len(errors) >= 2
+    # When they are dead-lettered together
+    letter = DeadLetter.of(RowSource("b", "inbound/a.csv", errors[0].row), errors, "raw", AT)
+    # Then the letter carries every one of them, in order
+    body = json.loads(encode_body(letter))
+    assert [(e["code"], e["field"]) for e in body["errors"]] == [(e.code, e.field) for e in errors]
+    assert body["source"]["row"] == 2
