@@ -131,3 +131,31 @@ def test_atomic_requests_survive_concurrent_transactions(
         thread.join()
     assert errors == []
     assert client.scan(TableName=name, Select="COUNT")["Count"] == 80
+
+
+def test_the_shim_keeps_updates_in_a_transaction_correct(
+    aws: AwsClients, unique_name: Callable[[str], str]
+) -> None:
+    # Given the shim and two counters
+    copy_tables_once_per_transaction()
+    client = aws.dynamodb()
+    name = _table(client, unique_name("harness"))
+    for key in ("a", "b"):
+        client.put_item(TableName=name, Item={"pk": {"S": key}, "n": {"N": "1"}})
+    # When one transaction adds to both
+    client.transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": name,
+                    "Key": {"pk": {"S": key}},
+                    "UpdateExpression": "ADD n :one",
+                    "ExpressionAttributeValues": {":one": {"N": str(step)}},
+                }
+            }
+            for key, step in (("a", 1), ("b", 5))
+        ]
+    )
+    # Then each got its own addition
+    found = {item["pk"]["S"]: item["n"]["N"] for item in client.scan(TableName=name)["Items"]}
+    assert found == {"a": "2", "b": "6"}

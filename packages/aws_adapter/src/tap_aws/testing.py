@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import boto3
 from moto.dynamodb import models
+from moto.dynamodb.models.table import Table
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -120,13 +121,15 @@ class _OncePerTableCopier:
         return getattr(copy, name)
 
     def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
-        cache: dict[int, Any] | None = getattr(self._local, "cache", None)
-        if cache is None:
+        cache: dict[int, tuple[Any, Any]] | None = getattr(self._local, "cache", None)
+        # Only tables are shared: an item's copy (update_item's old image) stays its own.
+        if cache is None or not isinstance(value, Table):
             return copy.deepcopy(value, memo)
         if id(value) not in cache:
-            cache[id(value)] = copy.deepcopy(value, memo)
+            # The original is kept beside its copy, so its id cannot be reused meanwhile.
+            cache[id(value)] = (value, copy.deepcopy(value, memo))
             self.copies += 1
-        return cache[id(value)]
+        return cache[id(value)][1]
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
