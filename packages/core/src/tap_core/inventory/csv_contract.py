@@ -6,7 +6,7 @@ the value checks and the report refer to these names.
 
 from __future__ import annotations
 
-import json
+import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, Final, Literal, TypeAlias, get_args
 
@@ -54,6 +54,10 @@ MAX_RECORD_BYTES: Final = 65_536
 """The longest record, in bytes, its line terminator excluded."""
 MAX_AMOUNT: Final = 10**9
 """The largest ``quantity``, ``unit_price`` and ``reorder_level``."""
+MAX_PRICE_DECIMALS: Final = 4
+"""The most decimals of a ``unit_price``."""
+KEY_CHARS: Final = "A-Za-z0-9._-"
+"""The characters of a ``sku`` or ``warehouse``, as a regular expression class."""
 MAX_KEY_CHARS: Final = 64
 MAX_NAME_CHARS: Final = 200
 MAX_CATEGORY_CHARS: Final = 64
@@ -66,17 +70,30 @@ BOM: Final = b"\xef\xbb\xbf"
 TRIMMED: Final = " \t"
 """Values and header names are trimmed of these (ASCII space and tab) and nothing else."""
 
+
+def number(value: int) -> str:
+    """A number as every message writes it: ``1,000,000,000``."""
+    return f"{value:,}"
+
+
+TOLERANCE_TEXT: Final = f"{UPDATED_AT_TOLERANCE.total_seconds() / 60:g} minutes"
+""":data:`UPDATED_AT_TOLERANCE` in words."""
+_KEY_ALLOWED: Final = f"1-{MAX_KEY_CHARS} characters of A-Z a-z 0-9 . _ -"
+_WHOLE: Final = f"a whole number of ASCII digits 0-9, at most {number(MAX_AMOUNT)}"
 ALLOWED: Final[dict[Column, str]] = {
-    "sku": "1-64 characters of A-Z a-z 0-9 . _ -",
-    "warehouse": "1-64 characters of A-Z a-z 0-9 . _ -",
-    "name": "1-200 characters, no control characters",
-    "quantity": "a whole number of ASCII digits 0-9, at most 1000000000",
-    "unit_price": "ASCII digits with up to 4 decimals (like 12 or 12.5), at most 1000000000",
-    "category": "1-64 characters (empty means uncategorized)",
-    "reorder_level": "a whole number of ASCII digits 0-9, at most 1000000000 (empty means 0)",
+    "sku": _KEY_ALLOWED,
+    "warehouse": _KEY_ALLOWED,
+    "name": f"1-{MAX_NAME_CHARS} characters, no control characters",
+    "quantity": _WHOLE,
+    "unit_price": (
+        f"ASCII digits with up to {MAX_PRICE_DECIMALS} decimals (like 12 or 12.5), "
+        f"at most {number(MAX_AMOUNT)}"
+    ),
+    "category": f"1-{MAX_CATEGORY_CHARS} characters (empty means {DEFAULT_CATEGORY})",
+    "reorder_level": f"{_WHOLE} (empty means 0)",
     "updated_at": (
         "YYYY-MM-DD or YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]][Z|+HH:MM|-HH:MM] (naive means UTC), "
-        "at most 5 minutes after the upload time (empty means the upload time)"
+        f"at most {TOLERANCE_TEXT} after the upload time (empty means the upload time)"
     ),
 }
 """What each column accepts, as error messages and the README say it."""
@@ -86,13 +103,31 @@ _SHOWN_CHARS: Final = 40
 
 
 def show(value: str) -> str:
-    """``value`` quoted for a message: JSON escapes make control characters visible, and a
-    value longer than 40 characters is cut with ``...``."""
-    if len(value) > _SHOWN_CHARS:
-        return json.dumps(value[: _SHOWN_CHARS - 3], ensure_ascii=False)[:-1] + '..."'
-    if value.isprintable() and '"' not in value and "\\" not in value:
-        return f'"{value}"'  # what json.dumps gives, without its cost
-    return json.dumps(value, ensure_ascii=False)
+    """``value`` quoted for a message: every character that does not print as itself (control
+    characters, zero-width and no-break spaces, a BOM, bytes that were not UTF-8) written as
+    an escape, so the reader sees it; a value longer than 40 characters is cut with ``...``."""
+    cut = len(value) > _SHOWN_CHARS
+    if cut:
+        value = value[: _SHOWN_CHARS - 3]
+    if not (value.isprintable() and '"' not in value and "\\" not in value):
+        value = _UNSHOWN.sub(_escape, value)
+    return f'"{value}..."' if cut else f'"{value}"'
+
+
+_UNSHOWN: Final = re.compile(r'[^\x20-\x7e]|["\\]')
+"""What :func:`show` looks at: quote, backslash and all but printable ASCII; :func:`_escape`
+keeps a character that prints as itself."""
+_ESCAPES: Final = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    if char.isprintable() and not char.isspace():
+        return char
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def is_blank(fields: Sequence[str]) -> bool:

@@ -1,15 +1,16 @@
 """The fast path: checking the one-line records of a :class:`Lines` segment a batch at a time.
 
-One regular expression, built from the header, matches a line whose every value is valid as
-written (no padding to trim, no leading zeros past the limits, a name or category quoted at
-most, without inner quotes); ``findall`` runs it over
-a whole batch of lines and captures the values the caller needs, without a match object per
-line. ``updated_at`` is checked by its shape and converted a column at a time with
-``datetime.fromisoformat``; quantities and prices (when items are wanted) with ``int`` and
-``Decimal``. A line the expression rejects, or whose date is not real or too late, takes a
-detour through the exact :class:`~tap_core.inventory.values.RecordChecker`, which gives every
-error its message or accepts a value the expression was too strict for. So the fast path
-never decides that a record is invalid, and accepts only what the checker accepts.
+One regular expression, built from the header and the contract's limits, matches a line
+whose every value is valid as written (up to four spaces or tabs around it, no leading zeros
+past the limits, quoted or not, a quoted value holding no quote); a line it matches is split
+exactly as the quote-aware reading splits it. ``findall`` runs it over a whole batch of lines
+and captures the values the caller needs, without a match object per line. ``updated_at`` is
+checked by its shape and converted a column at a time with ``datetime.fromisoformat``;
+quantities and prices (when items are wanted) with ``int`` and ``Decimal``. A line the
+expression rejects, or whose date is not real or too late, is split by
+:func:`~tap_core.inventory.records.split_quoted_line` and checked by the exact
+:class:`~tap_core.inventory.values.RecordChecker`, which gives every error its message or
+accepts a value the expression was too strict for. Nothing is read a second way: never decides that a record is invalid, and accepts only what the checker accepts.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ from tap_core.inventory.batches import (
 from tap_core.inventory.csv_contract import (
     COLUMNS,
     DEFAULT_CATEGORY,
+    MAX_AMOUNT,
+    MAX_CATEGORY_CHARS,
+    MAX_KEY_CHARS,
+    MAX_NAME_CHARS,
+    MAX_PRICE_DECIMALS,
     MAX_RECORD_BYTES,
     TRIMMED,
 )
@@ -58,32 +64,75 @@ BATCH_BYTES: Final = 32_768
 """Bytes checked per batch (about 400 lines): large enough that the per-batch overhead
 vanishes, small enough that a batch with a bad line loses little by its detour."""
 
-# Never in an unquoted value the expression takes: a line end (a batch is many lines), a
-# quote (a quoted field detours) or a surrogate (bytes that were not UTF-8: see values.py).
-_NOT_TEXT = r'\n"\ud800-\udfff'
-_NAME = r"(?![ \t])[^%s\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,200}+(?<![ \t])"
-_CATEGORY = r"(?![ \t])[^%s\r\n\ud800-\udfff]{0,64}+(?<![ \t])"
-# Each column's fragment, matching only values that need no trimming and that the exact
-# checker accepts as they are, and the most characters it matches. Python's re is slow on
-# optional groups and counted repeats, so these stay flat; updated_at is only captured here,
-# and checked by its shape. A name or category may be quoted (with no quote inside): two
-# groups, quoted and plain, one of them empty.
-_FRAGMENTS: Final[dict[Column, tuple[str, int]]] = {
-    "sku": (f"({KEY_RE}+)", 64),
-    "warehouse": (f"({KEY_RE}+)", 64),
-    "name": ('"(' + _NAME % '"' + ')"|(' + _NAME % ',"' + ")", 202),
-    "quantity": (r"([0-9]{1,9}+|1000000000)", 10),
-    "unit_price": (r"([0-9]{1,9}+(?:\.[0-9]{1,4}+)?+|1000000000(?:\.0{1,4}+)?+)", 15),
-    "category": ('"(' + _CATEGORY % '"' + ')"|(' + _CATEGORY % ',"' + ")", 66),
-    "reorder_level": (r"([0-9]{0,9}+|1000000000)", 10),
-    "updated_at": (r"([0-9T:. Z+-]{0,32}+)", 32),
-}
-_QUOTABLE: Final = frozenset({"name", "category"})
-_ESCAPED_QUOTE: Final = re.compile(r'""(?:(?<=[^,\n]"")|(?=[^,\r\n]))')  # "" found fast
-"""A doubled quote inside a quoted field (an empty quoted field, ``,"",``, is not one)."""
-_CAPTURING: Final = re.compile(r"\((?!\?)")
-_MAX_IGNORED_CHARS: Final = 1024
+_PAD: Final = 4
+"""Spaces and tabs the expression takes around a value (they are trimmed): a space after
+every comma stays on the fast path."""
 _UTF8_MAX: Final = 4  # bytes per character
+_MAX_IGNORED_CHARS: Final = 1024
+_SURROGATES = r"\ud800-\udfff"  # bytes that were not UTF-8 (see values.py): never taken
+_CONTROLS = r"\x00-\x1f\x7f-\x9f"
+
+
+def at_most(limit: int) -> str:
+    """An expression for the texts of ASCII digits whose value is at most ``limit``, with at
+    most as many digits as ``limit`` has (more, with leading zeros, are checked exactly)."""
+    digits = str(limit)
+    width = len(digits)
+    if digits == "9" * width:
+        return f"[0-9]{{1,{width}}}+"
+    options = [f"[0-9]{{1,{width - 1}}}+"] if width > 1 else []
+    for place, digit in enumerate(digits):
+        if digits[place:] == "9" * (width - place):
+            options.append(digits[:place] + f"[0-9]{{{width - place}}}")
+            break
+        if digit != "0":
+            below = "0" if digit == "1" else f"[0-{int(digit) - 1}]"
+            rest = width - place - 1
+            options.append(digits[:place] + below + (f"[0-9]{{{rest}}}" if rest else ""))
+    options.append(digits)
+    return "|".join(options)
+
+
+def _text(most: int, excluded: str, *, optional: bool = False) -> tuple[str, str]:
+    """A name-like value of 1..``most`` characters (or none, when ``optional``) that are not
+    in ``excluded`` (a class body), with no space or tab at either end: its expression
+    (quoted, unquoted). Quoted it holds no quote; unquoted no comma, and no quote first."""
+    quoted = f'(?![ \t])[^"{excluded}]{{1,{most}}}+(?<![ \t])'
+    plain = f'(?![ \t"])[^,{excluded}]{{1,{most}}}+(?<![ \t])'
+    if optional:
+        return f"(?:{quoted})?", f"(?:{plain})?"
+    return quoted, plain
+
+
+def _simple(value: str) -> str:
+    """A value with neither comma nor quote, written plain or quoted (group ``q{n}`` holds
+    the quote, matched again after the value)."""
+    return f'(?P<q{{n}}>"?)({value})(?P=q{{n}})'
+
+
+_NAME_TEXT: Final = _text(MAX_NAME_CHARS, f"\\n{_CONTROLS}{_SURROGATES}")
+_CATEGORY_TEXT: Final = _text(MAX_CATEGORY_CHARS, f"\\r\\n{_SURROGATES}", optional=True)
+_PRICE: Final = (
+    f"(?:{at_most(MAX_AMOUNT - 1)})(?:\\.[0-9]{{1,{MAX_PRICE_DECIMALS}}}+)?+"
+    f"|{MAX_AMOUNT}(?:\\.0{{1,{MAX_PRICE_DECIMALS}}}+)?+"
+)
+_FRAGMENTS: Final[dict[Column, tuple[str, int]]] = {
+    "sku": (_simple(f"{KEY_RE}+"), MAX_KEY_CHARS),
+    "warehouse": (_simple(f"{KEY_RE}+"), MAX_KEY_CHARS),
+    "name": ('"({})"|({})'.format(*_NAME_TEXT), MAX_NAME_CHARS),
+    "quantity": (_simple(at_most(MAX_AMOUNT)), len(str(MAX_AMOUNT))),
+    "unit_price": (_simple(_PRICE), len(str(MAX_AMOUNT)) + 1 + MAX_PRICE_DECIMALS),
+    "category": ('"({})"|({})'.format(*_CATEGORY_TEXT), MAX_CATEGORY_CHARS),
+    "reorder_level": (_simple(f"(?:{at_most(MAX_AMOUNT)})?"), len(str(MAX_AMOUNT))),
+    "updated_at": (_simple(r"[0-9T:. Z+-]{0,32}+"), 32),
+}
+"""Each column's expression, matching only values (quoted or not) that the exact checker
+accepts as they are, after trimming; and the most characters of such a value. Python's re is
+slow on optional groups and counted repeats, so these stay flat; ``updated_at`` is only
+captured here, and checked by its shape. A name or category may hold commas when quoted: two
+groups, quoted and plain, one of them empty; any other column: the quote, then the value."""
+_QUOTABLE: Final = frozenset({"name", "category"})
+_CAPTURING: Final = re.compile(r"\((?!\?)")
 _fromisoformat = datetime.fromisoformat
 _astimezone = datetime.astimezone
 _CHUNK: Final = 32
@@ -98,28 +147,58 @@ _KINDS: Final[dict[bytes, str]] = {**UPDATED_AT_SHAPES, b"": "empty"}
 
 
 def fast_pattern(columns: Columns, captured: Collection[Column]) -> tuple[str, dict[Column, int]]:
-    """The expression for a line of ``columns`` whose values are all valid as written,
-    capturing the ``captured`` columns, and the first group index of each (name and
-    category have two: quoted, plain).
+    """The expression for a line of ``columns`` whose values are all valid as written (up
+    to padding), capturing the ``captured`` columns, and the group index of each: name and
+    category have two (quoted, plain), any other its value.
 
-    Every line it matches is at most 65,536 bytes (ignored columns match a bounded length)
-    and holds no quote.
+    A line it matches is read as the quote-aware reading of the contract reads it (quoted
+    fields hold no quote; an unquoted one starts with none), and is at most 65,536 bytes: each
+    value and ignored field matches a bounded length. A run of ignored columns is one counted
+    repeat, so the expression grows with the known columns, not the header.
     """
-    known_bytes = sum(_FRAGMENTS[column][1] * _UTF8_MAX for column in columns if column)
+    pad = f"[ \\t]{{0,{_PAD}}}+"
+    field_bytes = 2 * _PAD + 2  # padding and quotes
+    known_bytes = sum(
+        _FRAGMENTS[column][1] * _UTF8_MAX + field_bytes for column in columns if column
+    )
     ignored = columns.count(None)
     room = MAX_RECORD_BYTES - known_bytes - len(columns) - 1  # commas and a CR
-    ignored_chars = min(_MAX_IGNORED_CHARS, max(room, 0) // (_UTF8_MAX * max(ignored, 1)))
+    each = max(room, 0) // max(ignored, 1) - field_bytes
+    if each >= _UTF8_MAX:
+        chars = min(_MAX_IGNORED_CHARS, each // _UTF8_MAX)
+        quoted = f'"[^"\\n{_SURROGATES}]{{0,{chars}}}+"'
+        plain = f'(?![ \\t]*+")[^,\\n{_SURROGATES}]{{0,{chars}}}+'
+        skipped = f"{pad}(?:{quoted}|{plain}){pad}"
+    else:  # no room: only empty ignored fields
+        skipped = ""
     parts: list[str] = []
     groups: dict[Column, int] = {}
+    count = 0  # capturing groups so far
+    runs = 0  # ignored columns not yet written
     for column in columns:
         if column is None:
-            parts.append(f"[^,{_NOT_TEXT}]{{0,{ignored_chars}}}+")
-        elif column in captured:
-            groups[column] = sum(2 if c in _QUOTABLE else 1 for c in groups)
-            parts.append(f"(?:{_FRAGMENTS[column][0]})")
+            runs += 1
+            continue
+        if runs:
+            parts.append(_repeated(skipped, runs))
+            runs = 0
+        fragment = _FRAGMENTS[column][0].replace("{n}", str(count))
+        if column not in captured:
+            fragment = _CAPTURING.sub("(?:", fragment)
+        elif column in _QUOTABLE:
+            groups[column] = count
         else:
-            parts.append(f"(?:{_CAPTURING.sub('(?:', _FRAGMENTS[column][0])})")
+            groups[column] = count + 1  # after the quote's group
+        count += re.compile(fragment).groups
+        parts.append(f"{pad}(?:{fragment}){pad}")
+    if runs:
+        parts.append(_repeated(skipped, runs))
     return ",".join(parts) + r"\r?", groups
+
+
+def _repeated(field: str, times: int) -> str:
+    """``times`` fields of expression ``field``, comma-separated, as one counted repeat."""
+    return field if times == 1 else f"{field}(?:,{field}){{{times - 1}}}"
 
 
 class LinesChecker:
@@ -162,10 +241,6 @@ class LinesChecker:
         columns: list[Sequence[Any]] = list(zip(*captured, strict=True))
         raw: Sequence[str] = columns[-1]  # the lines the expression did not take, else ""
         slow = _empty_at(columns[self._groups["sku"]])  # a taken sku is never empty
-        if slow and self._unquoted(captured, raw, slow):  # some lines were only quoted
-            columns = list(zip(*captured, strict=True))
-            raw = columns[-1]
-            slow = _empty_at(columns[self._groups["sku"]])
         columns.pop()
         fast: Sequence[int] = range(count)
         if slow:
@@ -187,32 +262,6 @@ class LinesChecker:
         if slow:
             self._check_slow(batch, raw, sorted(slow), first_row)
         return batch, count
-
-    def _unquoted(self, captured: list[Any], raw: Sequence[str], slow: list[int]) -> bool:
-        """Try the lines not taken that hold quotes again without their quotes; replace the
-        captures of those now taken. Whether any was.
-
-        A line here is one record whose quoted fields close on it (the splitter checked).
-        Without a doubled quote inside a field, dropping every quote keeps each value, but
-        for spaces outside quotes (trimmed anyway) and commas inside them (which add fields,
-        so the expression rejects the line again, and the exact checker reads it as it is).
-        """
-        again = [index for index in slow if '"' in raw[index]]
-        if not again:
-            return False
-        lines = "\n".join(raw[index] for index in again)
-        if _ESCAPED_QUOTE.search(lines) is not None:  # keep those lines for the checker
-            again = [index for index in again if _ESCAPED_QUOTE.search(raw[index]) is None]
-            if not again:
-                return False
-            lines = "\n".join(raw[index] for index in again)
-        sku = self._groups["sku"]
-        taken = False
-        for index, retried in zip(again, self._findall(lines.replace('"', "")), strict=True):
-            if retried[sku]:
-                captured[index] = retried
-                taken = True
-        return taken
 
     def _convert(
         self, captured: list[Sequence[Any]], count: int

@@ -139,14 +139,7 @@ class InventoryParser:
         """Find the header (the first non-blank record) and resolve it; the rest follows."""
         for segment in segments:
             if isinstance(segment, Broken):
-                what = (
-                    "a quoted name is never closed"
-                    if segment.code == "invalid_quoting"
-                    else f"it is over {MAX_RECORD_BYTES:,} bytes"
-                )
-                self._fail(
-                    "missing_header", f"the header (row {segment.row}) cannot be read: {what}"
-                )
+                self._fail("missing_header", header_unreadable(segment.row, segment.code))
                 return None, segments
             if isinstance(segment, Record):
                 names = self._header_names(segment.fields, segment.row)
@@ -158,10 +151,14 @@ class InventoryParser:
             data, start, row = segment.data, 0, segment.row
             while start < len(data):
                 end = data.index(b"\n", start)
-                names = self._header_names([data[start:end].removesuffix(b"\r")], row)
+                line = data[start:end].removesuffix(b"\r")
+                if len(line) > MAX_RECORD_BYTES:
+                    self._fail("missing_header", header_unreadable(row, "row_too_long"))
+                    return None, segments
+                names = self._header_names([line], row)
                 if names is not None:
-                    (line,) = names
-                    names = split_quoted_line(line) if '"' in line else line.split(",")
+                    (text,) = names
+                    names = split_quoted_line(text) if '"' in text else text.split(",")
                 if names is None:
                     return None, segments
                 start, row = end + 1, row + 1
@@ -198,6 +195,16 @@ class InventoryParser:
 
     def _fail(self, code: FileErrorCode, message: str) -> None:
         self.file_errors = (FileError(code=code, message=message),)
+
+
+def header_unreadable(row: int, code: str) -> str:
+    """The ``missing_header`` message of a header that cannot be read."""
+    what = (
+        "a quoted name is never closed"
+        if code == "invalid_quoting"
+        else f"it is over {MAX_RECORD_BYTES:,} bytes"
+    )
+    return f"the header (row {row}) cannot be read: {what}"
 
 
 def parse_inventory(

@@ -16,10 +16,14 @@ from tap_core.inventory.csv_contract import (
     ALLOWED,
     COLUMNS,
     DEFAULT_CATEGORY,
+    KEY_CHARS,
     MAX_AMOUNT,
     MAX_CATEGORY_CHARS,
+    MAX_KEY_CHARS,
     MAX_NAME_CHARS,
+    MAX_PRICE_DECIMALS,
     REQUIRED,
+    TOLERANCE_TEXT,
     TRIMMED,
     UPDATED_AT_TOLERANCE,
     Column,
@@ -35,7 +39,7 @@ if TYPE_CHECKING:
 Values: TypeAlias = tuple[str, str, str, int, Decimal, str, int, datetime]
 """A valid record's values in :class:`~tap_core.inventory.item.InventoryItem` field order."""
 
-KEY_RE: Final = r"[A-Za-z0-9._-]{1,64}"
+KEY_RE: Final = f"[{KEY_CHARS}]{{1,{MAX_KEY_CHARS}}}"
 UPDATED_AT_RE: Final = (
     r"(?P<main>[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)"
     r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?"
@@ -69,7 +73,7 @@ UPDATED_AT_SHAPES: Final = _updated_at_shapes()
 """The shape (digits as ``9``) of every ``updated_at`` the contract accepts, and its kind."""
 DIGITS_AS_NINES: Final = bytes.maketrans(b"0123456789", b"9999999999")
 KEY_PATTERN: Final = re.compile(KEY_RE)
-PRICE_PATTERN: Final = re.compile(r"[0-9]+(?:\.[0-9]{1,4})?")
+PRICE_PATTERN: Final = re.compile(rf"[0-9]+(?:\.[0-9]{{1,{MAX_PRICE_DECIMALS}}})?")
 UPDATED_AT_PATTERN: Final = re.compile(UPDATED_AT_RE)
 CONTROL_PATTERN: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 SURROGATE_PATTERN: Final = re.compile(r"[\ud800-\udfff]")
@@ -220,7 +224,7 @@ class RecordChecker:
             raise Invalid(f"not a real date and time ({error})") from None
         if moment > self.limit:
             raise Invalid(
-                f"it is more than 5 minutes after the upload time "
+                f"it is more than {TOLERANCE_TEXT} after the upload time "
                 f"{self.uploaded_at.astimezone(UTC).isoformat()}"
             )
         return moment
