@@ -10,7 +10,8 @@ quantities and prices (when items are wanted) with ``int`` and ``Decimal``. A li
 expression rejects, or whose date is not real or too late, is split by
 :func:`~tap_core.inventory.records.split_quoted_line` and checked by the exact
 :class:`~tap_core.inventory.values.RecordChecker`, which gives every error its message or
-accepts a value the expression was too strict for. Nothing is read a second way: never decides that a record is invalid, and accepts only what the checker accepts.
+accepts a value the expression was too strict for. So the fast path never decides that a
+record is invalid, and accepts only what the checker accepts, with the same values.
 """
 
 from __future__ import annotations
