@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tap_core.inventory import RowError, ValidRow, parse_inventory, validate_inventory
+from tap_core.inventory import (
+    InventoryParser,
+    RowError,
+    ValidRow,
+    parse_inventory,
+    validate_inventory,
+)
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SIX = "sku,warehouse,name,quantity,unit_price,category"
@@ -62,7 +68,7 @@ def test_a_header_over_65536_bytes_is_missing_header_however_read(chunk: int, mo
     data = f"{header}\nA,W,Saw,1,2,\n".encode()
     # When it is parsed with any chunk size and read in pieces of any size
     parser = parse_inventory(Trickle(data, most), NOW)
-    parser_chunked = type(parser)(Trickle(data, most), NOW, chunk_size=chunk)
+    parser_chunked = InventoryParser(Trickle(data, most), NOW, chunk_size=chunk)
     # Then the header cannot be read
     for each in (parser, parser_chunked):
         assert [e.code for e in each.file_errors] == ["missing_header"]
