@@ -21,7 +21,7 @@ from tap_core.inventory import (
     parse_inventory,
     validate_inventory,
 )
-from tap_core.inventory.records import split_records
+from tap_core.inventory.csv.splitting import split_records
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 HEADER = "sku,warehouse,name,quantity,unit_price"

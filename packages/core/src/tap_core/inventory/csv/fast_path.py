@@ -8,8 +8,8 @@ and captures the values the caller needs, without a match object per line. ``upd
 checked by its shape and converted a column at a time with ``datetime.fromisoformat``;
 quantities and prices (when items are wanted) with ``int`` and ``Decimal``. A line the
 expression rejects, or whose date is not real or too late, is split by
-:func:`~tap_core.inventory.records.split_quoted_line` and checked by the exact
-:class:`~tap_core.inventory.values.RecordChecker`, which gives every error its message or
+:func:`~tap_core.inventory.csv.splitting.split_quoted_line` and checked by the exact
+:class:`~tap_core.inventory.csv.checker.RecordChecker`, which gives every error its message or
 accepts a value the expression was too strict for. So the fast path never decides that a
 record is invalid, and accepts only what the checker accepts, with the same values.
 """
@@ -25,7 +25,7 @@ from itertools import compress, repeat
 from operator import add
 from typing import TYPE_CHECKING, Any, Final
 
-from tap_core.inventory.batches import (
+from tap_core.inventory.csv.batches import (
     Batch,
     LineOffsets,
     broken_error,
@@ -33,7 +33,14 @@ from tap_core.inventory.batches import (
     error_row,
     without,
 )
-from tap_core.inventory.csv_contract import (
+from tap_core.inventory.csv.checker import (
+    DIGITS_AS_NINES,
+    KEY_RE,
+    UPDATED_AT_SHAPES,
+    Invalid,
+    value_error,
+)
+from tap_core.inventory.csv.contract import (
     COLUMNS,
     DEFAULT_CATEGORY,
     MAX_AMOUNT,
@@ -44,22 +51,15 @@ from tap_core.inventory.csv_contract import (
     MAX_RECORD_BYTES,
     TRIMMED,
 )
-from tap_core.inventory.records import Broken, split_quoted_line
-from tap_core.inventory.values import (
-    DIGITS_AS_NINES,
-    KEY_RE,
-    UPDATED_AT_SHAPES,
-    Invalid,
-    value_error,
-)
+from tap_core.inventory.csv.splitting import Broken, split_quoted_line
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterator, Sequence
 
-    from tap_core.inventory.csv_contract import Column, Columns
-    from tap_core.inventory.events import RowError
-    from tap_core.inventory.records import Lines
-    from tap_core.inventory.values import RecordChecker
+    from tap_core.inventory.csv.checker import RecordChecker
+    from tap_core.inventory.csv.contract import Column, Columns
+    from tap_core.inventory.csv.events import RowError
+    from tap_core.inventory.csv.splitting import Lines
 
 BATCH_BYTES: Final = 32_768
 """Bytes checked per batch (about 400 lines): large enough that the per-batch overhead

@@ -12,15 +12,15 @@ from itertools import accumulate, compress
 from operator import add
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar, cast
 
-from tap_core.inventory.csv_contract import MAX_RECORD_BYTES
-from tap_core.inventory.values import record_error
+from tap_core.inventory.csv.checker import record_error
+from tap_core.inventory.csv.contract import MAX_RECORD_BYTES
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from tap_core.inventory.events import RowError
-    from tap_core.inventory.records import Broken, Record
-    from tap_core.inventory.values import RecordChecker
+    from tap_core.inventory.csv.checker import RecordChecker
+    from tap_core.inventory.csv.events import RowError
+    from tap_core.inventory.csv.splitting import Broken, Record
 
 T = TypeVar("T")
 FIELDS: Final = 8

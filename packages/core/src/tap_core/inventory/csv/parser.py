@@ -14,8 +14,9 @@ from functools import partial
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Final, cast
 
-from tap_core.inventory.batches import Batch, broken_batch, record_batch
-from tap_core.inventory.csv_contract import (
+from tap_core.inventory.csv.batches import Batch, broken_batch, record_batch
+from tap_core.inventory.csv.checker import RecordChecker
+from tap_core.inventory.csv.contract import (
     COLUMNS,
     MAX_RECORD_BYTES,
     REQUIRED,
@@ -24,11 +25,11 @@ from tap_core.inventory.csv_contract import (
     is_blank,
     resolve_header,
 )
-from tap_core.inventory.events import Checkpoint, FileError, RowError, ValidRow
-from tap_core.inventory.fast_lines import LinesChecker
-from tap_core.inventory.item import InventoryItem
-from tap_core.inventory.keys import KeyClaims
-from tap_core.inventory.records import (
+from tap_core.inventory.csv.events import Checkpoint, FileError, RowError, ValidRow
+from tap_core.inventory.csv.fast_path import LinesChecker
+from tap_core.inventory.csv.key_claims import KeyClaims
+from tap_core.inventory.csv.report import InventoryReport, ReportBuilder
+from tap_core.inventory.csv.splitting import (
     CHUNK_SIZE,
     Broken,
     Lines,
@@ -37,14 +38,13 @@ from tap_core.inventory.records import (
     split_quoted_line,
     split_records,
 )
-from tap_core.inventory.report import InventoryReport, ReportBuilder
-from tap_core.inventory.values import RecordChecker
+from tap_core.inventory.item import InventoryItem
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
     from datetime import datetime
 
-    from tap_core.inventory.records import Segment
+    from tap_core.inventory.csv.splitting import Segment
 
 _valid_row = cast("Callable[[Iterable[Any]], ValidRow]", partial(tuple.__new__, ValidRow))
 _REQUIRED_NAMES: Final = ", ".join(column for column in COLUMNS if column in REQUIRED)

@@ -15,14 +15,14 @@ from itertools import compress, repeat
 from operator import and_, ne
 from typing import TYPE_CHECKING, Final, NamedTuple
 
-from tap_core.inventory.batches import error_row, without
-from tap_core.inventory.csv_contract import show
-from tap_core.inventory.events import RowError
+from tap_core.inventory.csv.batches import error_row, without
+from tap_core.inventory.csv.contract import show
+from tap_core.inventory.csv.events import RowError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from tap_core.inventory.batches import Batch
+    from tap_core.inventory.csv.batches import Batch
 
 _MASK: Final = (1 << 60) - 1  # 60 bits fit a CPython int's two 30-bit digits: 32 bytes
 

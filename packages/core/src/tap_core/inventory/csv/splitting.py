@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Final, Literal, NamedTuple, Protocol
 
-from tap_core.inventory.csv_contract import BOM, MAX_RECORD_BYTES
+from tap_core.inventory.csv.contract import BOM, MAX_RECORD_BYTES
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -1,7 +1,7 @@
 """Checking one record exactly: every rule of the contract, every error with its message.
 
 :class:`RecordChecker` is the reference implementation of the column rules. The fast path
-(:mod:`tap_core.inventory.fast_lines`) accepts only records this checker would accept with the
+(:mod:`tap_core.inventory.csv.fast_path`) accepts only records this checker would accept with the
 same values, and hands everything else here.
 """
 
@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final, Literal, TypeAlias
 
-from tap_core.inventory.csv_contract import (
+from tap_core.inventory.csv.contract import (
     ALLOWED,
     COLUMNS,
     DEFAULT_CATEGORY,
@@ -31,7 +31,7 @@ from tap_core.inventory.csv_contract import (
     RowErrorCode,
     show,
 )
-from tap_core.inventory.events import RowError
+from tap_core.inventory.csv.events import RowError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
