@@ -136,7 +136,7 @@ def _cut(stage: str) -> Callable[[BinaryIO], int]:
 
     def cut(stream: BinaryIO) -> int:
         header = stream.readline()
-        columns, _, _ = resolve_header(header.decode().rstrip("\r\n").split(","), 1)
+        columns = resolve_header(header.decode().rstrip("\r\n").split(",")).mapping
         checker = RecordChecker(columns, NOW)
         lines = LinesChecker(checker, items=False)
         claims, builder, seen = KeyClaims(), ReportBuilder(), 0

@@ -12,8 +12,7 @@ from itertools import accumulate, compress
 from operator import add
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar, cast
 
-from tap_core.inventory.csv.checker import record_error
-from tap_core.inventory.csv.contract import MAX_RECORD_BYTES
+from tap_core.inventory.csv import messages
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -219,18 +218,6 @@ def _without_valid(
 
 def broken_error(broken: Broken) -> RowError:
     """The ``row_too_long`` or ``invalid_quoting`` error of a :class:`Broken` record."""
-    row = broken.row
-    resume = (
-        f"; reading went on at row {row + 1}, the line after the record's first line"
-        if broken.resumes and broken.quoted  # else no line was swallowed: nothing to say
-        else ""
+    return messages.broken_error(
+        broken.row, broken.offset, broken.code, quoted=broken.quoted, resumes=broken.resumes
     )
-    if broken.code == "invalid_quoting":
-        message = (
-            f"row {row}: a quoted field is still open at the end of the file (a closing "
-            f'" is missing){resume}'
-        )
-    else:
-        hint = ' (a quoted field was still open: is a closing " missing?)' if broken.quoted else ""
-        message = f"row {row}: the record is over {MAX_RECORD_BYTES:,} bytes{hint}{resume}"
-    return record_error(row, broken.offset, broken.code, message)

@@ -6,9 +6,8 @@ the value checks and the report refer to these names.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
-from typing import TYPE_CHECKING, Final, Literal, TypeAlias, get_args
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple, TypeAlias, get_args
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -29,6 +28,7 @@ COLUMNS: Final[tuple[Column, ...]] = get_args(Column)
 REQUIRED: Final[frozenset[Column]] = frozenset(
     {"sku", "warehouse", "name", "quantity", "unit_price"}
 )
+REQUIRED_IN_ORDER: Final = tuple(column for column in COLUMNS if column in REQUIRED)
 
 Columns: TypeAlias = tuple[Column | None, ...]
 """A header's column mapping: for each field position, the column it holds, or None (ignored)."""
@@ -99,35 +99,6 @@ ALLOWED: Final[dict[Column, str]] = {
 """What each column accepts, as error messages and the README say it."""
 
 _BY_NAME: Final[dict[str, Column]] = {column: column for column in COLUMNS}
-_SHOWN_CHARS: Final = 40
-
-
-def show(value: str) -> str:
-    """``value`` quoted for a message: every character that does not print as itself (control
-    characters, zero-width and no-break spaces, a BOM, bytes that were not UTF-8) written as
-    an escape, so the reader sees it; a value longer than 40 characters is cut with ``...``."""
-    cut = len(value) > _SHOWN_CHARS
-    if cut:
-        value = value[: _SHOWN_CHARS - 3]
-    if not (value.isprintable() and '"' not in value and "\\" not in value):
-        value = _UNSHOWN.sub(_escape, value)
-    return f'"{value}..."' if cut else f'"{value}"'
-
-
-_UNSHOWN: Final = re.compile(r'[^\x20-\x7e]|["\\]')
-"""What :func:`show` looks at: quote, backslash and all but printable ASCII; :func:`_escape`
-keeps a character that prints as itself."""
-_ESCAPES: Final = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    if char in _ESCAPES:
-        return _ESCAPES[char]
-    if char.isprintable() and not char.isspace():
-        return char
-    code = ord(char)
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def is_blank(fields: Sequence[str]) -> bool:
@@ -141,60 +112,35 @@ def header_name(name: str) -> str:
     return name.lower() if name.isascii() else name
 
 
-def resolve_header(
-    names: Sequence[str], row: int
-) -> tuple[Columns, list[tuple[FileErrorCode, str]], list[str]]:
-    """The column mapping of a header's ``names`` (decoded fields, untrimmed) at ``row``.
+class Header(NamedTuple):
+    """A header resolved: the column ``mapping`` (for each field position, the column it holds
+    or None), the known columns named twice (in header order), the required columns not named
+    (in contract order) and the unknown names (trimmed, each once, in header order)."""
 
-    Returns the mapping, the file errors (``duplicate_column`` per known column named twice,
-    in header order, then ``missing_column`` per required column not named, in contract
-    order) and the warnings (one naming the unknown columns, which are ignored).
-    """
+    mapping: Columns
+    duplicated: list[Column]
+    missing: list[Column]
+    unknown: list[str]
+
+
+def resolve_header(names: Sequence[str]) -> Header:
+    """Resolve a header's ``names`` (decoded fields, untrimmed); linear in their number."""
     mapping: list[Column | None] = []
     seen: set[str] = set()
-    duplicated: list[str] = []
-    unknown: list[str] = []
+    duplicated: dict[Column, None] = {}
+    unknown: dict[str, None] = {}
     for raw in names:
-        name = header_name(raw)
-        column = _BY_NAME.get(name)
-        if column is not None:
-            if column in seen:
-                if column not in duplicated:
-                    duplicated.append(column)
-                mapping.append(None)
-            else:
-                seen.add(column)
-                mapping.append(column)
-        else:
+        column = _BY_NAME.get(header_name(raw))
+        if column is None:
             mapping.append(None)
             shown = raw.strip(TRIMMED)
-            if shown and shown not in unknown:
-                unknown.append(shown)
-    errors: list[tuple[FileErrorCode, str]] = [
-        (
-            "duplicate_column",
-            (
-                f"the header (row {row}) names the column {name!r} more than once; "
-                "each known column may appear once"
-            ),
-        )
-        for name in duplicated
-    ]
-    errors.extend(
-        (
-            "missing_column",
-            (
-                f"the header (row {row}) has no {column!r} column; the required columns are "
-                f"{', '.join(c for c in COLUMNS if c in REQUIRED)} (any order, any case)"
-            ),
-        )
-        for column in COLUMNS
-        if column in REQUIRED and column not in seen
-    )
-    warnings = []
-    if unknown:
-        listed = ", ".join(show(name) for name in unknown)
-        warnings.append(
-            f"unknown columns ignored: {listed}; the known columns are {', '.join(COLUMNS)}"
-        )
-    return tuple(mapping), errors, warnings
+            if shown:
+                unknown[shown] = None
+        elif column in seen:
+            duplicated[column] = None
+            mapping.append(None)
+        else:
+            seen.add(column)
+            mapping.append(column)
+    missing = [column for column in COLUMNS if column in REQUIRED and column not in seen]
+    return Header(tuple(mapping), list(duplicated), missing, list(unknown))

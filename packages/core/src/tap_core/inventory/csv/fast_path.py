@@ -38,7 +38,6 @@ from tap_core.inventory.csv.checker import (
     KEY_RE,
     UPDATED_AT_SHAPES,
     Invalid,
-    value_error,
 )
 from tap_core.inventory.csv.contract import (
     COLUMNS,
@@ -51,6 +50,7 @@ from tap_core.inventory.csv.contract import (
     MAX_RECORD_BYTES,
     TRIMMED,
 )
+from tap_core.inventory.csv.messages import value_error
 from tap_core.inventory.csv.splitting import Broken, split_quoted_line
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ _PAD: Final = 4
 every comma stays on the fast path."""
 _UTF8_MAX: Final = 4  # bytes per character
 _MAX_IGNORED_CHARS: Final = 1024
-_SURROGATES = r"\ud800-\udfff"  # bytes that were not UTF-8 (see values.py): never taken
+_SURROGATES = r"\ud800-\udfff"  # bytes that were not UTF-8 (see checker.py): never taken
 _CONTROLS = r"\x00-\x1f\x7f-\x9f"
 
 

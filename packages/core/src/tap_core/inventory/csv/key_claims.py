@@ -16,8 +16,7 @@ from operator import and_, ne
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from tap_core.inventory.csv.batches import error_row, without
-from tap_core.inventory.csv.contract import show
-from tap_core.inventory.csv.events import RowError
+from tap_core.inventory.csv.messages import duplicate_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -75,7 +74,7 @@ class KeyClaims:
             for row, offset, sku, warehouse in batch.keyed:
                 claimer = self.claimer(hash((sku, warehouse)) & _MASK)
                 if claimer is not None and claimer < row:
-                    batch.errors.append(duplicate(row, offset, sku, warehouse, claimer))
+                    batch.errors.append(duplicate_key(row, offset, sku, warehouse, claimer))
                     added = True
             if added:
                 batch.errors.sort(key=error_row)
@@ -104,18 +103,7 @@ class KeyClaims:
         errors = {}
         for index in duplicates:
             offset = batch.locator.one(batch.positions[index])
-            errors[index] = duplicate(
+            errors[index] = duplicate_key(
                 rows[index], offset, skus[index], warehouses[index], claimers[index]
             )
         batch.drop(errors)
-
-
-def duplicate(row: int, offset: int, sku: str, warehouse: str, claimer: int) -> RowError:
-    """The ``duplicate_key`` error of the record at ``row``, whose key row ``claimer`` has."""
-    message = (
-        f"row {row}: the key (sku {show(sku)}, warehouse {show(warehouse)}) is already used by "
-        f"row {claimer}; each (sku, warehouse) may appear once per file"
-    )
-    return RowError.model_construct(
-        row=row, field=None, code="duplicate_key", message=message, offset=offset
-    )

@@ -12,16 +12,14 @@ from __future__ import annotations
 from bisect import bisect_left
 from functools import partial
 from itertools import chain
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, cast
 
+from tap_core.inventory.csv import messages
 from tap_core.inventory.csv.batches import Batch, broken_batch, record_batch
 from tap_core.inventory.csv.checker import RecordChecker
 from tap_core.inventory.csv.contract import (
-    COLUMNS,
     MAX_RECORD_BYTES,
-    REQUIRED,
     Columns,
-    FileErrorCode,
     is_blank,
     resolve_header,
 )
@@ -47,7 +45,6 @@ if TYPE_CHECKING:
     from tap_core.inventory.csv.splitting import Segment
 
 _valid_row = cast("Callable[[Iterable[Any]], ValidRow]", partial(tuple.__new__, ValidRow))
-_REQUIRED_NAMES: Final = ", ".join(column for column in COLUMNS if column in REQUIRED)
 
 
 class InventoryParser:
@@ -139,7 +136,7 @@ class InventoryParser:
         """Find the header (the first non-blank record) and resolve it; the rest follows."""
         for segment in segments:
             if isinstance(segment, Broken):
-                self._fail("missing_header", header_unreadable(segment.row, segment.code))
+                self._fail(messages.header_unreadable(segment.row, segment.code))
                 return None, segments
             if isinstance(segment, Record):
                 names = self._header_names(segment.fields, segment.row)
@@ -153,7 +150,7 @@ class InventoryParser:
                 end = data.index(b"\n", start)
                 line = data[start:end].removesuffix(b"\r")
                 if len(line) > MAX_RECORD_BYTES:
-                    self._fail("missing_header", header_unreadable(row, "row_too_long"))
+                    self._fail(messages.header_unreadable(row, "row_too_long"))
                     return None, segments
                 names = self._header_names([line], row)
                 if names is not None:
@@ -167,11 +164,7 @@ class InventoryParser:
                 rest = Lines(data[start:], row, segment.offset + start)
                 remaining = chain((rest,), segments) if start < len(data) else segments
                 return self._resolve(names, row - 1), remaining
-        self._fail(
-            "missing_header",
-            "the file has no header: it is empty or blank; its first non-blank line must name "
-            f"the columns ({_REQUIRED_NAMES} and any of category, reorder_level, updated_at)",
-        )
+        self._fail(messages.no_header())
         return None, segments
 
     def _header_names(self, fields: list[bytes], row: int) -> list[str] | None:
@@ -179,32 +172,20 @@ class InventoryParser:
         try:
             return [field.decode("utf-8") for field in fields]
         except UnicodeDecodeError:
-            self._fail(
-                "invalid_encoding",
-                f"the header (row {row}) holds bytes that are not UTF-8; save the file as UTF-8",
-            )
+            self._fail(messages.header_encoding(row))
             return None
 
     def _resolve(self, names: list[str], row: int) -> Columns | None:
-        columns, errors, warnings = resolve_header(names, row)
-        self.warnings = tuple(warnings)
-        if errors:
-            self.file_errors = tuple(FileError(code=code, message=text) for code, text in errors)
+        header = resolve_header(names)
+        if header.unknown:
+            self.warnings = (messages.unknown_columns(header.unknown),)
+        if header.duplicated or header.missing:
+            self.file_errors = tuple(messages.header_errors(row, header.duplicated, header.missing))
             return None
-        return columns
+        return header.mapping
 
-    def _fail(self, code: FileErrorCode, message: str) -> None:
-        self.file_errors = (FileError(code=code, message=message),)
-
-
-def header_unreadable(row: int, code: str) -> str:
-    """The ``missing_header`` message of a header that cannot be read."""
-    what = (
-        "a quoted name is never closed"
-        if code == "invalid_quoting"
-        else f"it is over {MAX_RECORD_BYTES:,} bytes"
-    )
-    return f"the header (row {row}) cannot be read: {what}"
+    def _fail(self, error: FileError) -> None:
+        self.file_errors = (error,)
 
 
 def parse_inventory(
