@@ -7,10 +7,11 @@ calls; items are built only when a caller asks for them.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from functools import partial
 from itertools import accumulate, compress
 from operator import add
-from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, TypeVar, cast
 
 from tap_core.inventory.csv import messages
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from tap_core.inventory.csv.splitting import Broken, Record
 
 T = TypeVar("T")
+Values: TypeAlias = "list[Sequence[Any] | None]"
+"""A batch's value columns, in item field order (None: a column not needed)."""
 FIELDS: Final = 8
 """Columns of a batch's values: the :class:`InventoryItem` fields, in order."""
 
@@ -35,67 +38,139 @@ class Locator(Protocol):
 
 
 class Batch:
-    """Checked records in row order.
+    """Checked records in row order, which keeps its counts and order itself.
 
     ``records`` counts the records (blank ones excluded), ``invalid`` those with errors.
     ``rows``, ``positions`` and each of ``values`` (the item fields, as columns; None for a
     column a validation without items does not need) describe the valid records; ``errors``
-    lists every error by row (a record's own in column order);
-    ``keyed`` lists (row, offset, sku, warehouse) of invalid records whose key is valid, which
-    the duplicate check still looks at.
+    lists every error by row (a record's own in column order); ``keyed`` lists (row, offset,
+    sku, warehouse) of invalid records whose key is valid, which the duplicate check still
+    looks at. All are read-only: records are added and changed through the methods.
     """
 
     __slots__ = (
-        "errors",
-        "invalid",
-        "keyed",
+        "_errors",
+        "_invalid",
+        "_keyed",
+        "_positions",
+        "_records",
+        "_rows",
+        "_unsorted",
+        "_values",
         "locator",
-        "positions",
-        "records",
-        "rows",
-        "values",
     )
 
     def __init__(
-        self,
-        *,
-        records: int,
-        invalid: int,
-        rows: list[int],
-        positions: Sequence[int],
-        values: list[Sequence[Any] | None],
-        locator: Locator,
-        errors: list[RowError],
-        keyed: list[tuple[int, int, str, str]],
+        self, *, rows: list[int], positions: Sequence[int], values: Values, locator: Locator
     ) -> None:
-        self.records = records
-        self.invalid = invalid
-        self.rows = rows
-        self.positions = positions
-        self.values = values
+        """A batch of valid records only: their rows, positions and value columns."""
+        self._records = len(rows)
+        self._invalid = 0
+        self._rows = rows
+        self._positions = positions
+        self._values = values
         self.locator = locator
-        self.errors = errors
-        self.keyed = keyed
+        self._errors: list[RowError] = []
+        self._keyed: list[tuple[int, int, str, str]] = []
+        self._unsorted = False
+
+    @classmethod
+    def without_valid(cls, locator: Locator) -> Batch:
+        """An empty batch, for records that are added invalid."""
+        return cls(rows=[], positions=(), values=empty_values(), locator=locator)
+
+    @property
+    def records(self) -> int:
+        return self._records
+
+    @property
+    def invalid(self) -> int:
+        return self._invalid
+
+    @property
+    def rows(self) -> Sequence[int]:
+        return self._rows
+
+    @property
+    def positions(self) -> Sequence[int]:
+        return self._positions
+
+    @property
+    def values(self) -> Sequence[Sequence[Any] | None]:
+        return self._values
+
+    @property
+    def errors(self) -> Sequence[RowError]:
+        if self._unsorted:
+            self._errors.sort(key=error_row)  # stable: a record's own order is kept
+            self._unsorted = False
+        return self._errors
+
+    @property
+    def keyed(self) -> Sequence[tuple[int, int, str, str]]:
+        return self._keyed
 
     def keys(self) -> tuple[Sequence[str], Sequence[str]]:
         """The valid records' skus and warehouses (always present)."""
-        return cast("tuple[Sequence[str], Sequence[str]]", (self.values[0], self.values[1]))
+        return cast("tuple[Sequence[str], Sequence[str]]", (self._values[0], self._values[1]))
 
     def offsets(self) -> list[int]:
         """The valid records' byte offsets, aligned with ``rows``."""
-        return self.locator.many(self.positions)
+        return self.locator.many(self._positions)
 
-    def drop(self, errors: dict[int, RowError]) -> None:
-        """Make the valid records at the given indexes invalid, each with its error."""
-        indexes = sorted(errors)
-        self.rows = without(self.rows, indexes)
-        self.positions = without(self.positions, indexes)
-        self.values = [
-            None if column is None else without(column, indexes) for column in self.values
+    def add_invalid(self, errors: Sequence[RowError], key: tuple[str, str] | None = None) -> None:
+        """Count one more record, invalid with ``errors`` (at least one, its own, of one row);
+        ``key``, when valid, is still looked at by the duplicate check."""
+        first = errors[0]
+        self._records += 1
+        self._invalid += 1
+        self._add_errors(errors)
+        if key is not None:
+            self._keyed.append((first.row, first.offset, *key))
+
+    def add_errors(self, errors: Sequence[RowError]) -> None:
+        """More errors of records already counted invalid (``duplicate_key``)."""
+        self._add_errors(errors)
+
+    def _add_errors(self, errors: Sequence[RowError]) -> None:
+        if self._errors and errors and errors[0].row < self._errors[-1].row:
+            self._unsorted = True
+        self._errors.extend(errors)
+
+    def add_valid(self, accepted: Sequence[tuple[int, int, Sequence[Any]]]) -> None:
+        """Count more valid records, each (row, position, values), inserting each at its
+        place (they are few: lines the fast path detoured and the checker accepted)."""
+        rows, positions = list(self._rows), list(self._positions)
+        columns: list[list[Any] | None] = [
+            None if column is None else list(column) for column in self._values
         ]
-        self.invalid += len(errors)
-        self.errors.extend(errors.values())
-        self.errors.sort(key=error_row)
+        for row, position, values in accepted:
+            at = bisect_left(rows, row)
+            rows.insert(at, row)
+            positions.insert(at, position)
+            for column, value in zip(columns, values, strict=True):
+                if column is not None:
+                    column.insert(at, value)
+        self._records += len(accepted)
+        self._rows, self._positions, self._values = rows, positions, list(columns)
+
+    def drop(self, errors: dict[int, RowError], *, keyed: bool = False) -> None:
+        """Make the valid records at the given indexes invalid, each with its error; with
+        ``keyed`` their keys (valid) stay for the duplicate check to look at."""
+        indexes = sorted(errors)
+        if keyed:
+            skus, warehouses = self.keys()
+            self._keyed.extend(
+                (self._rows[i], errors[i].offset, skus[i], warehouses[i]) for i in indexes
+            )
+        self._rows = without(self._rows, indexes)
+        self._positions = without(self._positions, indexes)
+        self._values = [
+            None if column is None else without(column, indexes) for column in self._values
+        ]
+        self._invalid += len(errors)
+        self._errors.extend(errors[i] for i in indexes)
+        self._unsorted = True
 
 
 def without(items: Sequence[T], indexes: Sequence[int]) -> list[T]:
@@ -164,7 +239,7 @@ class LineOffsets:
         return list(map((self._table or self._build()).__getitem__, positions))
 
 
-def empty_values() -> list[Sequence[Any] | None]:
+def empty_values() -> Values:
     return [() for _ in range(FIELDS)]
 
 
@@ -174,46 +249,22 @@ def record_batch(checker: RecordChecker, record: Record) -> Batch:
     outcome = checker.check(fields, record.row, partial(int, record.offset))
     locator = FixedOffset(record.offset)
     if outcome is None:  # blank
-        return _without_valid(locator, records=0)
+        return Batch.without_valid(locator)
     values, errors, key = outcome
     if values is not None:
         return Batch(
-            records=1,
-            invalid=0,
-            rows=[record.row],
-            positions=[0],
-            values=[[value] for value in values],
-            locator=locator,
-            errors=[],
-            keyed=[],
+            rows=[record.row], positions=[0], values=[[value] for value in values], locator=locator
         )
-    keyed = [] if key is None else [(record.row, record.offset, *key)]
-    return _without_valid(locator, records=1, errors=errors, keyed=keyed)
+    batch = Batch.without_valid(locator)
+    batch.add_invalid(errors, key)
+    return batch
 
 
 def broken_batch(broken: Broken) -> Batch:
     """The one-error batch of a record that could not be read."""
-    return _without_valid(FixedOffset(broken.offset), records=1, errors=[broken_error(broken)])
-
-
-def _without_valid(
-    locator: Locator,
-    *,
-    records: int,
-    errors: list[RowError] | None = None,
-    keyed: list[tuple[int, int, str, str]] | None = None,
-) -> Batch:
-    """A batch of ``records`` records (0 or 1), none of them valid."""
-    return Batch(
-        records=records,
-        invalid=records,
-        rows=[],
-        positions=(),
-        values=empty_values(),
-        locator=locator,
-        errors=errors or [],
-        keyed=keyed or [],
-    )
+    batch = Batch.without_valid(FixedOffset(broken.offset))
+    batch.add_invalid([broken_error(broken)])
+    return batch
 
 
 def broken_error(broken: Broken) -> RowError:

@@ -17,7 +17,6 @@ record is invalid, and accepts only what the checker accepts, with the same valu
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
@@ -30,7 +29,6 @@ from tap_core.inventory.csv.batches import (
     LineOffsets,
     broken_error,
     empty_values,
-    error_row,
     without,
 )
 from tap_core.inventory.csv.checker import (
@@ -58,7 +56,6 @@ if TYPE_CHECKING:
 
     from tap_core.inventory.csv.checker import RecordChecker
     from tap_core.inventory.csv.contract import Column, Columns
-    from tap_core.inventory.csv.events import RowError
     from tap_core.inventory.csv.splitting import Lines
 
 BATCH_BYTES: Final = 32_768
@@ -249,14 +246,10 @@ class LinesChecker:
             columns = [without(column, slow) for column in columns]
         values, late = self._convert(columns, len(fast))
         batch = Batch(
-            records=len(fast),
-            invalid=0,
             rows=list(map(add, fast, repeat(first_row))),
             positions=fast,
             values=values,
             locator=LineOffsets(data, offset),
-            errors=[],
-            keyed=[],
         )
         if late:
             self._reject_times(batch, late)
@@ -375,60 +368,38 @@ class LinesChecker:
 
     def _reject_times(self, batch: Batch, invalid: dict[int, tuple[str, str]]) -> None:
         """Make the rows with an invalid ``updated_at`` invalid, with their one error."""
-        skus, warehouses = batch.keys()
         errors = {}
         for index, (text, why) in invalid.items():
             row, offset = batch.rows[index], batch.locator.one(batch.positions[index])
             errors[index] = value_error(row, offset, "updated_at", text, why)
-            batch.keyed.append((row, offset, skus[index], warehouses[index]))
-        batch.drop(errors)
+        batch.drop(errors, keyed=True)
 
     def _check_slow(
         self, batch: Batch, lines: Sequence[str], slow: list[int], first_row: int
     ) -> None:
         """Check the detoured lines exactly and merge them into ``batch`` in row order."""
         checker, locator = self._checker, batch.locator
-        accepted: list[tuple[int, int, tuple[Any, ...]]] = []
-        errors: list[RowError] = batch.errors
-        sort = bool(errors)  # errors of rejected times, to merge in row order
+        accepted: list[tuple[int, int, Sequence[Any]]] = []
         for index in slow:
             row, line = first_row + index, lines[index].removesuffix("\r")
             if (
                 len(line) > MAX_RECORD_BYTES // _UTF8_MAX
                 and len(line.encode("utf-8", "surrogateescape")) > MAX_RECORD_BYTES
             ):
-                batch.records += 1
-                batch.invalid += 1
                 too_long = Broken("row_too_long", row, locator.one(index), quoted=False)
-                errors.append(broken_error(too_long))
+                batch.add_invalid([broken_error(too_long)])
                 continue
             fields = split_quoted_line(line) if '"' in line else line.split(",")
             outcome = checker.check(fields, row, partial(locator.one, index))
             if outcome is None:  # blank
                 continue
-            batch.records += 1
-            values, record_errors, key = outcome
-            if values is not None:
+            values, errors, key = outcome
+            if values is None:
+                batch.add_invalid(errors, key)
+            else:
                 accepted.append((row, index, values))
-                continue
-            batch.invalid += 1
-            errors.extend(record_errors)
-            if key is not None:
-                batch.keyed.append((row, record_errors[0].offset, *key))
-        if sort:
-            errors.sort(key=error_row)
-        if accepted:  # few: insert each at its place
-            rows, positions = list(batch.rows), list(batch.positions)
-            columns = [None if column is None else list(column) for column in batch.values]
-            for row, index, values in accepted:
-                at = bisect_left(rows, row)
-                rows.insert(at, row)
-                positions.insert(at, index)
-                for column, value in zip(columns, values, strict=True):
-                    if column is not None:
-                        column.insert(at, value)
-            batch.rows, batch.positions = rows, positions
-            batch.values = list(columns)
+        if accepted:
+            batch.add_valid(accepted)
 
 
 def _empty_at(texts: Sequence[str]) -> list[int]:

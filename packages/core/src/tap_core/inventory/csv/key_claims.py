@@ -15,7 +15,7 @@ from itertools import compress, repeat
 from operator import and_, ne
 from typing import TYPE_CHECKING, Final, NamedTuple
 
-from tap_core.inventory.csv.batches import error_row, without
+from tap_core.inventory.csv.batches import without
 from tap_core.inventory.csv.messages import duplicate_key
 
 if TYPE_CHECKING:
@@ -70,14 +70,13 @@ class KeyClaims:
             else:
                 self._claim_some(batch, prints)
         if batch.keyed:
-            added = False
+            found = []
             for row, offset, sku, warehouse in batch.keyed:
                 claimer = self.claimer(hash((sku, warehouse)) & _MASK)
                 if claimer is not None and claimer < row:
-                    batch.errors.append(duplicate_key(row, offset, sku, warehouse, claimer))
-                    added = True
-            if added:
-                batch.errors.sort(key=error_row)
+                    found.append(duplicate_key(row, offset, sku, warehouse, claimer))
+            if found:
+                batch.add_errors(found)
 
     def _claim(self, prints: list[int], rows: Iterable[int]) -> None:
         self._batches.append(_Claims(array("q", prints), array("q", rows)))

@@ -15,7 +15,7 @@ from tap_core.inventory.csv.contract import MAX_REPORTED_ERRORS
 from tap_core.inventory.csv.events import FileError, RowError, ValidRow
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from tap_core.inventory.csv.batches import Batch
 
@@ -100,7 +100,7 @@ class ReportBuilder:
         if batch.errors:
             self._keep(batch.errors)
 
-    def _keep(self, errors: list[RowError]) -> None:
+    def _keep(self, errors: Sequence[RowError]) -> None:
         room = MAX_REPORTED_ERRORS - len(self._errors)
         if room > 0:
             self._errors.extend(errors[:room])
