@@ -102,33 +102,41 @@ def _text(most: int, excluded: str, *, optional: bool = False) -> tuple[str, str
     return quoted, plain
 
 
-def _simple(value: str) -> str:
-    """A value with neither comma nor quote, written plain or quoted (group ``q{n}`` holds
-    the quote, matched again after the value)."""
-    return f'(?P<q{{n}}>"?)({value})(?P=q{{n}})'
-
-
 _NAME_TEXT: Final = _text(MAX_NAME_CHARS, f"\\n{_CONTROLS}{_SURROGATES}")
 _CATEGORY_TEXT: Final = _text(MAX_CATEGORY_CHARS, f"\\r\\n{_SURROGATES}", optional=True)
 _PRICE: Final = (
     f"(?:{at_most(MAX_AMOUNT - 1)})(?:\\.[0-9]{{1,{MAX_PRICE_DECIMALS}}}+)?+"
     f"|{MAX_AMOUNT}(?:\\.0{{1,{MAX_PRICE_DECIMALS}}}+)?+"
 )
-_FRAGMENTS: Final[dict[Column, tuple[str, int]]] = {
-    "sku": (_simple(f"{KEY_RE}+"), MAX_KEY_CHARS),
-    "warehouse": (_simple(f"{KEY_RE}+"), MAX_KEY_CHARS),
-    "name": ('"({})"|({})'.format(*_NAME_TEXT), MAX_NAME_CHARS),
-    "quantity": (_simple(at_most(MAX_AMOUNT)), len(str(MAX_AMOUNT))),
-    "unit_price": (_simple(_PRICE), len(str(MAX_AMOUNT)) + 1 + MAX_PRICE_DECIMALS),
-    "category": ('"({})"|({})'.format(*_CATEGORY_TEXT), MAX_CATEGORY_CHARS),
-    "reorder_level": (_simple(f"(?:{at_most(MAX_AMOUNT)})?"), len(str(MAX_AMOUNT))),
-    "updated_at": (_simple(r"[0-9T:. Z+-]{0,32}+"), 32),
+_VALUES: Final[dict[Column, tuple[str | None, str, int]]] = {
+    "sku": (None, f"{KEY_RE}+", MAX_KEY_CHARS),
+    "warehouse": (None, f"{KEY_RE}+", MAX_KEY_CHARS),
+    "name": (*_NAME_TEXT, MAX_NAME_CHARS),
+    "quantity": (None, at_most(MAX_AMOUNT), len(str(MAX_AMOUNT))),
+    "unit_price": (None, _PRICE, len(str(MAX_AMOUNT)) + 1 + MAX_PRICE_DECIMALS),
+    "category": (*_CATEGORY_TEXT, MAX_CATEGORY_CHARS),
+    "reorder_level": (None, f"(?:{at_most(MAX_AMOUNT)})?", len(str(MAX_AMOUNT))),
+    "updated_at": (None, r"[0-9T:. Z+-]{0,32}+", 32),
 }
-"""Each column's expression, matching only values (quoted or not) that the exact checker
-accepts as they are, after trimming; and the most characters of such a value. Python's re is
-slow on optional groups and counted repeats, so these stay flat; ``updated_at`` is only
-captured here, and checked by its shape. A name or category may hold commas when quoted: two
-groups, quoted and plain, one of them empty; any other column: the quote, then the value."""
+"""Each column's value expressions, matching only values the exact checker accepts as they
+are: quoted (for a name or category, which may then hold commas; None: the plain one, in
+quotes) and plain; and the most characters of such a value. Python's re is slow on optional
+groups and counted repeats, so these stay flat; ``updated_at`` is only captured here, and
+checked by its shape."""
+
+
+def _fragment(column: Column, group: int, *, loose: bool) -> str:
+    """The expression of ``column``'s value, its first group numbered ``group``: two groups,
+    (quoted, plain) for a name or category, else (the quote, the value). ``loose`` takes
+    quotes and padding; strict, the first group is always empty."""
+    quoted, plain, _ = _VALUES[column]
+    if not loose:
+        return f"()({plain})"
+    if quoted is None:
+        return f'(?P<q{group}>"?)({plain})(?P=q{group})'
+    return f'"({quoted})"|({plain})'
+
+
 _QUOTABLE: Final = frozenset({"name", "category"})
 _CAPTURING: Final = re.compile(r"\((?!\?)")
 _fromisoformat = datetime.fromisoformat
@@ -144,21 +152,23 @@ _CONVERTERS: Final[dict[str | None, Callable[[Sequence[str]], list[datetime]]]] 
 _KINDS: Final[dict[bytes, str]] = {**UPDATED_AT_SHAPES, b"": "empty"}
 
 
-def fast_pattern(columns: Columns, captured: Collection[Column]) -> tuple[str, dict[Column, int]]:
-    """The expression for a line of ``columns`` whose values are all valid as written (up
-    to padding), capturing the ``captured`` columns, and the group index of each: name and
-    category have two (quoted, plain), any other its value.
+def fast_pattern(
+    columns: Columns, captured: Collection[Column], *, loose: bool = False
+) -> tuple[str, dict[Column, int]]:
+    """The expression for a line of ``columns`` whose values are all valid as written,
+    capturing the ``captured`` columns, and the group index of each value (name and category
+    have two: quoted, plain). Strict, values are plain and unpadded (most lines, fast);
+    ``loose``, quoted or not, with up to four spaces or tabs around: both have the same
+    groups, so a line may be taken by either.
 
     A line it matches is read as the quote-aware reading of the contract reads it (quoted
     fields hold no quote; an unquoted one starts with none), and is at most 65,536 bytes: each
     value and ignored field matches a bounded length. A run of ignored columns is one counted
     repeat, so the expression grows with the known columns, not the header.
     """
-    pad = f"[ \\t]{{0,{_PAD}}}+"
+    pad = f"[ \\t]{{0,{_PAD}}}+" if loose else ""
     field_bytes = 2 * _PAD + 2  # padding and quotes
-    known_bytes = sum(
-        _FRAGMENTS[column][1] * _UTF8_MAX + field_bytes for column in columns if column
-    )
+    known_bytes = sum(_VALUES[column][2] * _UTF8_MAX + field_bytes for column in columns if column)
     ignored = columns.count(None)
     room = MAX_RECORD_BYTES - known_bytes - len(columns) - 1  # commas and a CR
     each = max(room, 0) // max(ignored, 1) - field_bytes
@@ -166,7 +176,7 @@ def fast_pattern(columns: Columns, captured: Collection[Column]) -> tuple[str, d
         chars = min(_MAX_IGNORED_CHARS, each // _UTF8_MAX)
         quoted = f'"[^"\\n{_SURROGATES}]{{0,{chars}}}+"'
         plain = f'(?![ \\t]*+")[^,\\n{_SURROGATES}]{{0,{chars}}}+'
-        skipped = f"{pad}(?:{quoted}|{plain}){pad}"
+        skipped = f"{pad}(?:{quoted}|{plain}){pad}" if loose else plain
     else:  # no room: only empty ignored fields
         skipped = ""
     parts: list[str] = []
@@ -180,9 +190,11 @@ def fast_pattern(columns: Columns, captured: Collection[Column]) -> tuple[str, d
         if runs:
             parts.append(_repeated(skipped, runs))
             runs = 0
-        fragment = _FRAGMENTS[column][0].replace("{n}", str(count))
+        fragment = _fragment(column, count, loose=loose)
         if column not in captured:
             fragment = _CAPTURING.sub("(?:", fragment)
+            if not loose and column not in _QUOTABLE:
+                fragment = "()" + fragment  # as the loose one's quote group
         elif column in _QUOTABLE:
             groups[column] = count
         else:
@@ -199,6 +211,13 @@ def _repeated(field: str, times: int) -> str:
     return field if times == 1 else f"{field}(?:,{field}){{{times - 1}}}"
 
 
+def _finder(
+    columns: Columns, captured: Collection[Column], *, loose: bool
+) -> tuple[Callable[[str], list[Any]], dict[Column, int]]:
+    body, groups = fast_pattern(columns, captured, loose=loose)
+    return re.compile(rf"^(?:{body}|([^\n]*))$", re.MULTILINE).findall, groups
+
+
 class LinesChecker:
     """Checks :class:`Lines` segments with the fast path, deferring to ``checker``.
 
@@ -213,11 +232,13 @@ class LinesChecker:
         self._uploaded_at = checker.uploaded_at
         self._limit = checker.limit
         wanted = COLUMNS if items else ("sku", "warehouse", "updated_at")
-        body, groups = fast_pattern(checker.columns, wanted)
-        # One match per line: the fast expression, or any line, captured whole in the last
-        # group (the others empty; a matched sku never is).
-        self._findall = re.compile(rf"^(?:{body}|([^\n]*))$", re.MULTILINE).findall
-        self._groups = groups
+        # One match per line: the expression, or any line, captured whole in the last group
+        # (the others empty; a taken sku never is). The loose one sees what the strict did
+        # not take.
+        self._findall, self._groups = _finder(checker.columns, wanted, loose=False)
+        self._findall_loose, groups = _finder(checker.columns, wanted, loose=True)
+        if groups != self._groups:  # pragma: no cover - fast_pattern gives both the same
+            raise AssertionError(groups)
 
     def check(self, lines: Lines) -> Iterator[Batch]:
         """The batches of one segment, in row order."""
@@ -239,6 +260,10 @@ class LinesChecker:
         columns: list[Sequence[Any]] = list(zip(*captured, strict=True))
         raw: Sequence[str] = columns[-1]  # the lines the expression did not take, else ""
         slow = _empty_at(columns[self._groups["sku"]])  # a taken sku is never empty
+        if slow and self._loosely(captured, raw, slow):
+            columns = list(zip(*captured, strict=True))
+            raw = columns[-1]
+            slow = _empty_at(columns[self._groups["sku"]])
         columns.pop()
         fast: Sequence[int] = range(count)
         if slow:
@@ -256,6 +281,17 @@ class LinesChecker:
         if slow:
             self._check_slow(batch, raw, sorted(slow), first_row)
         return batch, count
+
+    def _loosely(self, captured: list[Any], raw: Sequence[str], slow: list[int]) -> bool:
+        """Match the lines the strict expression did not take with the loose one, and put
+        the captures of those it takes in place. Whether it took any."""
+        sku, taken = self._groups["sku"], False
+        lines = "\n".join(raw[index] for index in slow)
+        for index, retried in zip(slow, self._findall_loose(lines), strict=True):
+            if retried[sku]:
+                captured[index] = retried
+                taken = True
+        return taken
 
     def _convert(
         self, captured: list[Sequence[Any]], count: int
