@@ -113,3 +113,17 @@ def test_a_runaway_quote_on_the_last_line_names_no_row_after_the_file(end: str) 
     assert isinstance(error, RowError)
     assert error.code == "invalid_quoting"
     assert "row 3" not in error.message
+
+
+def test_a_row_error_is_what_validating_its_fields_gives() -> None:
+    # Given the errors of a record with a bad value and of one with a duplicate key
+    data = "sku,warehouse,name,quantity,unit_price\nA,W,Saw,x,1\nB,W,Saw,1,1\nB,W,Saw,1,1\n"
+    errors = [e for e in _events(data) if isinstance(e, RowError)]
+    # Then each equals the model validated from its fields, hashes so, and dumps so
+    assert [e.code for e in errors] == ["invalid_value", "duplicate_key"]
+    for error in errors:
+        validated = RowError.model_validate(dict(error))
+        assert error == validated
+        assert hash(error) == hash(validated)
+        assert error.model_dump_json() == validated.model_dump_json()
+        assert error.model_fields_set == validated.model_fields_set

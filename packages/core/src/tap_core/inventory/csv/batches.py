@@ -211,16 +211,17 @@ class FixedOffset:
 
 
 class LineOffsets:
-    """The locator of a batch of lines: line index -> byte offset. One offset is counted
-    when asked (for an error); many at once come from a table built on first use (for
-    items). A clean validation asks for none."""
+    """The locator of a batch of lines: line index -> byte offset. The first offset asked
+    (an error) is counted by one scan; later ones, or many at once (items), come from a table
+    built once. A clean validation asks for none."""
 
-    __slots__ = ("_data", "_offset", "_table")
+    __slots__ = ("_asked", "_data", "_offset", "_table")
 
     def __init__(self, data: bytes, offset: int) -> None:
         self._data = data
         self._offset = offset
         self._table: list[int] | None = None
+        self._asked = False
 
     def _build(self) -> list[int]:
         # Line k starts after the k lines before it and their k LFs.
@@ -232,6 +233,9 @@ class LineOffsets:
     def one(self, position: int, /) -> int:
         if self._table is not None:
             return self._table[position]
+        if self._asked:  # a second error: the table costs less than more scans
+            return self._build()[position]
+        self._asked = True
         data = self._data  # the line starts where the rest after ``position`` LFs does
         return self._offset + len(data) - len(data.split(b"\n", position)[-1])
 
