@@ -82,6 +82,9 @@ class TapStackArgs:
     deletion_protection: bool = True
     alarm_email: str | None = None
 
+    def __post_init__(self) -> None:
+        check_suffix(self.suffix)
+
 
 class TapStack(pulumi.ComponentResource):
     """Alarm topic, leaderboard pipeline, inventory pipeline and read API."""
