@@ -80,12 +80,21 @@ class CapturingMocks(pulumi.runtime.Mocks):
         return {}, None
 
     def of_type(self, type_token: str) -> list[Captured]:
-        return [r for r in self.resources if r.type_token == type_token]
+        return of_type(self.resources, type_token)
 
     def one(self, type_token: str, name: str) -> Captured:
-        """The resource of that type whose logical name is ``name``, or a clear KeyError."""
-        for resource in self.resources:
-            if resource.type_token == type_token and resource.name == name:
-                return resource
-        known = sorted(r.name for r in self.of_type(type_token))
-        raise KeyError(f"no {type_token} named {name!r}; there are {known}")
+        return one(self.resources, type_token, name)
+
+
+def of_type(resources: list[Captured], type_token: str) -> list[Captured]:
+    """The resources of that type, in registration order."""
+    return [r for r in resources if r.type_token == type_token]
+
+
+def one(resources: list[Captured], type_token: str, name: str) -> Captured:
+    """The resource of that type whose logical name is ``name``, or a clear KeyError."""
+    for resource in of_type(resources, type_token):
+        if resource.name == name:
+            return resource
+    known = sorted(r.name for r in of_type(resources, type_token))
+    raise KeyError(f"no {type_token} named {name!r}; there are {known}")

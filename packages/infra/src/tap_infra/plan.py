@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import pulumi
 
+from tap_infra import mocks
 from tap_infra.mocks import CapturingMocks
 from tap_infra.stack import (
     ARCHITECTURES,
@@ -62,11 +63,17 @@ class Plan:
     resources: list[Captured]
     outputs: dict[str, Any]
 
+    def of_type(self, type_token: str) -> list[Captured]:
+        return mocks.of_type(self.resources, type_token)
+
+    def one(self, type_token: str, name: str) -> Captured:
+        return mocks.one(self.resources, type_token, name)
+
 
 def run(args: TapStackArgs, stack: str = "plan") -> Plan:
     """Build the stack under mocks; the resources it registers and its resolved outputs."""
-    mocks = CapturingMocks()
-    pulumi.runtime.set_mocks(mocks, project=STACK_NAME, stack=stack, preview=False)
+    capturing = CapturingMocks()
+    pulumi.runtime.set_mocks(capturing, project=STACK_NAME, stack=stack, preview=False)
     resolved: dict[str, Any] = {}
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
@@ -75,7 +82,7 @@ def run(args: TapStackArgs, stack: str = "plan") -> Plan:
         return pulumi.Output.all(**outputs).apply(resolved.update)
 
     program()
-    return Plan(resources=list(mocks.resources), outputs=resolved)
+    return Plan(resources=list(capturing.resources), outputs=resolved)
 
 
 def _plain(value: Any) -> Any:
