@@ -25,7 +25,8 @@ args = TapStackArgs(
     architecture=architecture(config.get("architecture")),
     memory_mb=config.get_int("memory"),
     reserved_concurrency=config.get_int("reservedConcurrency"),
-    deletion_protection=config.get_bool("deletionProtection") is not False,
+    # Protected unless the stack says otherwise: a missing setting must not drop a table.
+    deletion_protection=config.get_bool("deletionProtection", True),
     alarm_email=config.get("alarmEmail"),
 )
 for key, value in define("tap", args).items():

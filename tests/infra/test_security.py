@@ -119,7 +119,7 @@ def test_role_policies_list_actions_on_exact_arns(planned: Plan) -> None:
                     }
                 elif resource.startswith("arn:aws:s3:::"):
                     assert resource in allowed_prefix_wildcards
-                elif not resource.startswith("arn:aws:cloudwatch:"):  # log streams: <group>:*
+                elif not resource.startswith("arn:aws:logs:"):  # log streams: <group>:*
                     assert "*" not in resource, (policy.name, resource)
 
 

@@ -17,6 +17,7 @@ from tap_aws.resources import (
     INVENTORY_SUMMARY_FUNCTION,
     INVENTORY_TABLE,
     Env,
+    FunctionSpec,
     resource_name,
 )
 from tap_infra import iam
@@ -130,24 +131,36 @@ class InventoryPipeline(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         bucket_arn = self.bucket.bucket.arn
         index_names = tuple(index.name for index in INVENTORY_TABLE.indexes)
-        common = {
-            "suffix": args.suffix,
-            "code": args.code,
-            "architecture": args.architecture,
-            "memory_mb": args.memory_mb,
-            "reserved_concurrency": args.reserved_concurrency,
-            "alarm_topic_arn": args.alarm_topic_arn,
-        }
+
+        def function_args(
+            spec: FunctionSpec,
+            environment: dict[str, pulumi.Input[str]],
+            statements: list[iam.Statement],
+        ) -> ObservedFunctionArgs:
+            return ObservedFunctionArgs(
+                spec=spec,
+                suffix=args.suffix,
+                code=args.code,
+                architecture=args.architecture,
+                memory_mb=args.memory_mb,
+                reserved_concurrency=args.reserved_concurrency,
+                environment=environment,
+                statements=statements,
+                # Events Lambda could not process after its async retries.
+                dead_letter_arn=self.events_dlq.arn,
+                alarm_topic_arn=args.alarm_topic_arn,
+            )
+
         importer = ObservedFunction(
             f"{name}-import",
-            ObservedFunctionArgs(
-                spec=INVENTORY_IMPORT_FUNCTION,
-                environment={
+            function_args(
+                INVENTORY_IMPORT_FUNCTION,
+                {
                     Env.INVENTORY_TABLE: self.table.name,
                     Env.INVENTORY_BUCKET: self.bucket.bucket.bucket,
                     Env.INVENTORY_DLQ_URL: self.rows_dlq.url,
                 },
-                statements=[
+                [
                     # Object keys are chosen by uploaders: the prefix wildcard is the narrowest.
                     iam.allow(
                         ["s3:GetObject"],
@@ -160,21 +173,18 @@ class InventoryPipeline(pulumi.ComponentResource):
                     iam.allow(IMPORT_TABLE_ACTIONS, table_resources(self.table, index_names)),
                     iam.allow(["sqs:SendMessage"], [self.rows_dlq.arn]),
                 ],
-                # Events Lambda could not process after its async retries.
-                dead_letter_arn=self.events_dlq.arn,
-                **common,  # type: ignore[arg-type]
             ),
             opts=child,
         )
         summary = ObservedFunction(
             f"{name}-summary",
-            ObservedFunctionArgs(
-                spec=INVENTORY_SUMMARY_FUNCTION,
-                environment={
+            function_args(
+                INVENTORY_SUMMARY_FUNCTION,
+                {
                     Env.INVENTORY_TABLE: self.table.name,
                     Env.INVENTORY_BUCKET: self.bucket.bucket.bucket,
                 },
-                statements=[
+                [
                     iam.allow(SUMMARY_TABLE_ACTIONS, table_resources(self.table, index_names)),
                     # Report keys carry the date: the prefix wildcard is the narrowest.
                     iam.allow(
@@ -186,8 +196,6 @@ class InventoryPipeline(pulumi.ComponentResource):
                         ],
                     ),
                 ],
-                dead_letter_arn=self.events_dlq.arn,
-                **common,  # type: ignore[arg-type]
             ),
             opts=child,
         )

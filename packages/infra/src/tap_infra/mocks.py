@@ -69,6 +69,8 @@ class CapturingMocks(pulumi.runtime.Mocks):
             outputs["executionArn"] = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{physical}"
         elif args.typ == "aws:apigatewayv2/stage:Stage":
             outputs["invokeUrl"] = f"https://{args.name}.execute-api.{REGION}.amazonaws.com/"
+        elif args.typ == "aws:cloudwatch/logGroup:LogGroup":
+            outputs["arn"] = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{physical}"
         elif args.typ == "aws:s3/bucket:Bucket":
             outputs["arn"] = f"arn:aws:s3:::{physical}"
         return f"{physical}-id", outputs
