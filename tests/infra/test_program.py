@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import ast
 import json
+import runpy
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import pulumi
 import pytest
 
+from tap_aws.resources import FUNCTIONS
 from tap_infra.stack import architecture, leaderboards_json
-from tests.infra.conftest import stack_args
+from tests.infra.conftest import pulumi_test, stack_args
+
+if TYPE_CHECKING:
+    from tap_infra.mocks import CapturingMocks
 
 MAIN = Path(__file__).resolve().parents[2] / "packages" / "infra" / "__main__.py"
 
@@ -58,3 +65,35 @@ def test_only_the_program_reads_config_and_environment() -> None:
     main = ast.unparse(ast.parse(MAIN.read_text(encoding="utf-8")))
     assert "pulumi.Config()" in main
     assert "environment_suffix(os.environ" in main
+
+
+def test_the_program_runs_under_mocks_with_the_suffix_from_the_environment(
+    mocks: CapturingMocks, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """__main__.py as Pulumi runs it: config in, ENVIRONMENT_SUFFIX over `tap:env`."""
+    bundle = tmp_path / "bundle.zip"
+    bundle.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip: the mocks never read it
+    monkeypatch.setenv("ENVIRONMENT_SUFFIX", "ci7")
+    config = {
+        "tap:leaderboards": json.dumps([{"id": "global"}]),
+        "tap:bundle": str(bundle),
+        "tap:env": "fromconfig",
+        "tap:architecture": "x86_64",
+    }
+    for key, value in config.items():
+        pulumi.runtime.set_config(key, value)
+
+    @pulumi_test
+    def program() -> None:
+        runpy.run_path(str(MAIN), run_name="__main__")
+
+    try:
+        program()  # returns once every resource is registered
+    finally:
+        pulumi.runtime.set_all_config({})
+    functions = mocks.of_type("aws:lambda/function:Function")
+    assert sorted(f.inputs["name"] for f in functions) == sorted(
+        spec.name("ci7") for spec in FUNCTIONS
+    )
+    assert {tuple(f.inputs["architectures"]) for f in functions} == {("x86_64",)}
+    assert {f.inputs["code"].path for f in functions} == {str(bundle)}
