@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tap_aws.resources import FUNCTIONS
-from tap_infra.bundle import PYTHON_VERSION, BundleError, build
+from tap_infra.bundle import PLATFORMS, PYTHON_VERSION, BundleError, build
+from tap_infra.functions import ARCHITECTURES
 
 if TYPE_CHECKING:
     from tap_aws.resources import FunctionSpec
@@ -138,3 +139,9 @@ def test_each_handler_imports_from_the_bundle(host_bundle: Path, spec: FunctionS
         host_bundle, f"import {module} as m\nassert callable(m.{attribute}), 'not callable'"
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_every_architecture_has_a_wheel_platform() -> None:
+    """The program accepts exactly the architectures the bundle can be built for."""
+    assert set(PLATFORMS) == set(ARCHITECTURES)
+    assert PYTHON_VERSION == "3.13"  # python3.13, the Lambda runtime the functions declare

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, get_args
 
 import pulumi
 import pulumi_aws as aws
@@ -20,6 +20,7 @@ SERVICE: Final = "tap"
 ERRORS_ALARM_PERIOD_SECONDS: Final = 300
 
 Architecture = Literal["arm64", "x86_64"]
+ARCHITECTURES: Final[tuple[Architecture, ...]] = get_args(Architecture)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 import pulumi
 
 from tap_infra import mocks
+from tap_infra.functions import ARCHITECTURES
 from tap_infra.mocks import CapturingMocks
 from tap_infra.stack import (
-    ARCHITECTURES,
     DEFAULT_SUFFIX,
     TapStackArgs,
     architecture,

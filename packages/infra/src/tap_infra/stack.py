@@ -12,6 +12,7 @@ from tap_aws.resources import INVENTORY_BUCKET, Outputs, check_suffix, resource_
 from tap_core.leaderboard import LeaderboardSpec
 from tap_infra.alarms import AlarmTopic
 from tap_infra.api import ReadApi, ReadApiArgs
+from tap_infra.functions import ARCHITECTURES
 from tap_infra.inventory import InventoryPipeline, InventoryPipelineArgs
 from tap_infra.leaderboard import LeaderboardPipeline, LeaderboardPipelineArgs
 
@@ -41,7 +42,6 @@ def environment_suffix(environ: Mapping[str, str], config_env: str | None) -> st
     return DEFAULT_SUFFIX
 
 
-ARCHITECTURES: Final[tuple[Architecture, ...]] = ("arm64", "x86_64")
 _SPECS: Final = TypeAdapter(list[LeaderboardSpec])
 
 
