@@ -17,7 +17,7 @@ import pytest
 from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs
 
 from tap_infra import iam
-from tap_infra.guards import GUARDS
+from tap_infra.guards import GUARDS, STACK_GUARDS
 from tests.infra.conftest import pulumi_test
 
 if TYPE_CHECKING:
@@ -179,3 +179,33 @@ def test_the_pack_wraps_every_guard_as_mandatory_without_being_imported() -> Non
     assert {"PolicyPack", "ResourceValidationPolicy"} <= calls
     assert "EnforcementLevel.MANDATORY" in source
     assert "for guard in GUARDS" in source
+    assert "for guard in STACK_GUARDS" in source
+    assert "StackValidationPolicy" in calls
+
+
+def test_the_stack_passes_its_stack_guards(planned: Plan) -> None:
+    resources = [(r.type_token, r.inputs) for r in planned.resources]
+    assert [(g.name, g.check(resources)) for g in STACK_GUARDS] == [
+        (g.name, []) for g in STACK_GUARDS
+    ]
+
+
+@pulumi_test
+def test_a_bucket_without_its_companions_is_caught(mocks: CapturingMocks) -> pulumi.Output[None]:
+    """Given a bare bucket with versioning only, the stack guard names the three missing."""
+    bucket = aws.s3.Bucket("bare", bucket="bare-bucket")
+    versioning = aws.s3.BucketVersioning(
+        "bare-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}
+    )
+
+    def check(_: object) -> None:
+        (guard,) = STACK_GUARDS
+        problems = guard.check([(r.type_token, r.inputs) for r in mocks.resources])
+        assert problems == [
+            "bucket 'bare-bucket' has no public access block",
+            "bucket 'bare-bucket' has no default encryption",
+            "bucket 'bare-bucket' has no bucket policy (TLS only)",
+        ]
+
+    checked: pulumi.Output[None] = versioning.urn.apply(check)
+    return checked

@@ -4,17 +4,27 @@ Never import this module from tests: constructing ``PolicyPack`` starts a gRPC s
 blocks. The rules live in :mod:`tap_infra.guards`, which the tests call directly.
 """
 
-from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyPack,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+)
 
-from tap_infra.guards import GUARDS
+from tap_infra.guards import GUARDS, STACK_GUARDS
 
+policies: list[ResourceValidationPolicy | StackValidationPolicy] = [
+    ResourceValidationPolicy(
+        name=guard.name, description=guard.description, validate=guard.validate
+    )
+    for guard in GUARDS
+]
+policies += [
+    StackValidationPolicy(name=guard.name, description=guard.description, validate=guard.validate)
+    for guard in STACK_GUARDS
+]
 PolicyPack(
     name="tap-secure-defaults",
     enforcement_level=EnforcementLevel.MANDATORY,
-    policies=[
-        ResourceValidationPolicy(
-            name=guard.name, description=guard.description, validate=guard.validate
-        )
-        for guard in GUARDS
-    ],
+    policies=list(policies),
 )

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any, Final
 from tap_aws.resources import FIFO_SUFFIX
 
 if TYPE_CHECKING:
-    from pulumi_policy import ReportViolation, ResourceValidationArgs
+    from collections.abc import Sequence
+
+    from pulumi_policy import ReportViolation, ResourceValidationArgs, StackValidationArgs
 
 Props = Mapping[str, Any]
 
@@ -200,3 +202,51 @@ GUARDS: Final = (
     Guard("schedule-dlq", "Schedules retry, then dead-letter",
           "aws:scheduler/schedule:Schedule", _schedule),
 )  # fmt: skip
+
+
+BUCKET: Final = "aws:s3/bucket:Bucket"
+BUCKET_COMPANIONS: Final = {
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "public access block",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        "default encryption"
+    ),
+    "aws:s3/bucketVersioning:BucketVersioning": "versioning",
+    "aws:s3/bucketPolicy:BucketPolicy": "bucket policy (TLS only)",
+}
+"""Since AWS provider v4 a bucket's settings are resources of their own: a bucket without
+them is public-capable, unencrypted by KMS and unversioned, and no per-resource rule sees it."""
+
+
+def bucket_companions(resources: Sequence[tuple[str, Props]]) -> list[str]:
+    """Every bucket has each companion resource, pointing at it by name (the bucket's id)."""
+    buckets = sorted(str(props.get("bucket")) for kind, props in resources if kind == BUCKET)
+    configured = {(kind, props.get("bucket")) for kind, props in resources}
+    return [
+        f"bucket {bucket!r} has no {what}"
+        for bucket in buckets
+        for kind, what in BUCKET_COMPANIONS.items()
+        if (kind, bucket) not in configured
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class StackGuard:
+    """One mandatory rule over the whole stack (resources that must come together)."""
+
+    name: str
+    description: str
+    check: Callable[[Sequence[tuple[str, Props]]], list[str]]
+
+    def validate(self, args: StackValidationArgs, report: ReportViolation) -> None:
+        """The CrossGuard stack ``validate`` callback."""
+        for problem in self.check([(r.resource_type, r.props) for r in args.resources]):
+            report(problem, None)
+
+
+STACK_GUARDS: Final = (
+    StackGuard(
+        "s3-bucket-configured",
+        "Every bucket has its public access block, encryption, versioning and TLS policy",
+        bucket_companions,
+    ),
+)

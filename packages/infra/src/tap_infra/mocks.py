@@ -73,7 +73,9 @@ class CapturingMocks(pulumi.runtime.Mocks):
             outputs["arn"] = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{physical}"
         elif args.typ == "aws:s3/bucket:Bucket":
             outputs["arn"] = f"arn:aws:s3:::{physical}"
-        return f"{physical}-id", outputs
+        # A bucket's id is its name, as in AWS: its companion resources refer to it by that.
+        resource_id = physical if args.typ == "aws:s3/bucket:Bucket" else f"{physical}-id"
+        return resource_id, outputs
 
     def call(
         self,
