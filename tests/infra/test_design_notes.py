@@ -19,6 +19,8 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 from aws_lambda_powertools.metrics import MetricUnit
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.settings import get_monitor
 
 from tap_aws.resources import (
     FIFO_SUFFIX,
@@ -349,3 +351,23 @@ def test_observed_function_alone_has_role_logs_alarm(mocks: CapturingMocks) -> p
         assert variables["POWERTOOLS_SERVICE_NAME"] == "tap"
 
     return pulumi.Output.all(component.function.name, component.errors_alarm.name).apply(check)
+
+
+def test_every_resource_is_the_child_of_a_tap_component() -> None:
+    """parent=self everywhere: no resource hangs off the stack root but TapStack itself.
+    (The mock monitor builds each URN from the parent's type: ``<parent type>$<type>``.)"""
+
+    @pulumi_test
+    def program() -> None:
+        define("tap", stack_args())
+
+    program()
+    monitor = get_monitor()
+    assert isinstance(monitor, MockMonitor)
+    urns = list(monitor.get_registered_resources())
+    parents = {urn.split("::")[2].rsplit("$", 1)[0] for urn in urns}
+    assert len(urns) > 60
+    assert "pulumi:pulumi:Stack" in parents
+    assert [p for p in parents if not p.startswith("tap:") and p != "pulumi:pulumi:Stack"] == []
+    roots = [u for u in urns if u.split("::")[2].startswith("pulumi:pulumi:Stack$")]
+    assert [u.rsplit("::", 1)[1] for u in roots] == ["tap"]
