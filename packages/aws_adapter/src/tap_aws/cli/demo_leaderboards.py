@@ -4,7 +4,7 @@ It streams generated score submissions (some of them invalid, some re-sent) thro
 exactly as the ``scores`` function will: parse the raw body, submit, and give every input an
 ending. Then it prints the endings, the standings, a player's rank and neighbours, and why
 rejected inputs were rejected. Then the inventory pipeline: CSV uploads parsed, applied and
-summarised (see :mod:`tap_aws.cli.demo_inventory`). Deterministic for a given ``--seed``.
+summarized (see :mod:`tap_aws.cli.demo_inventory`). Deterministic for a given ``--seed``.
 """
 
 from __future__ import annotations
