@@ -1,6 +1,6 @@
 """Inventory CSV validation throughput and memory, next to a plain ``csv.reader`` pass.
 
-Two generated files of 10^6 rows (``--quick``: 20,000): a clean one and one with 1% bad rows
+Two generated files of 10^6 rows (``--quick``: 5,000): a clean one and one with 1% bad rows
 of every kind. Every measurement runs in a fresh subprocess, which reports its CPU time (the
 machine is shared, and CPU time is what a pass costs) and its own peak RSS; the headline runs
 alternate with the floor and the best of three is kept. Goal: validate end to end at >= 30%
@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from bench.timing import Sample, options, stage_costs
 from tap_core.inventory import parse_inventory, validate_inventory
 from tap_core.inventory.csv.batches import broken_batch, record_batch
 from tap_core.inventory.csv.checker import RecordChecker
@@ -40,7 +41,7 @@ from tap_core.inventory.csv.report import ReportBuilder
 from tap_core.inventory.csv.splitting import Lines, Record, split_records
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from typing import BinaryIO
 
 NOW: Final = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -207,19 +208,24 @@ def _bench_file(title: str, path: Path, repeats: int, *, stages: bool = True) ->
     print(_line("parse_inventory (items + events)", _measure("parse", path), floor_rate))
     if not stages:
         return
+    runs = 1 if repeats == 1 else max(repeats, 3)
     print(
         "  stages of validate: the pipeline cut after each stage, each cut in its own run "
-        f"(best of {min(repeats, 2)}); a stage's cost = its cut - the previous cut:"
+        f"(median of {runs}); a stage's cost = its cut - the previous cut, unless that is "
+        "within the cuts' noise:"
     )
-    previous = 0.0
-    cuts = {stage: _best(stage, path, min(repeats, 2)) for stage in STAGES}
-    for stage, figures in cuts.items():
-        cost = figures["cpu"] - previous
-        previous = figures["cpu"]
-        share = 100 * cost / cuts["report"]["cpu"]
+    cuts = [
+        (stage, Sample(tuple(_measure(stage, path)["cpu"] for _ in range(runs))))
+        for stage in STAGES
+    ]
+    whole = cuts[-1][1].median
+    for stage, cost in stage_costs(cuts):
+        if cost is None:
+            print(f"    {stage:<16} within noise")
+            continue
         print(
             f"    {stage:<16} {cost:6.2f} s  {1e9 * cost / validate['rows']:6.0f} ns/row "
-            f"{share:5.1f}% of the whole   (cut peak RSS {figures['peak_mb']:5.1f} MB)"
+            f"{100 * cost / whole:5.1f}% of the whole"
         )
 
 
@@ -338,8 +344,9 @@ def _wide_header(columns: int) -> None:
     )
 
 
-def main(*, quick: bool) -> None:
-    rows = 20_000 if quick else 1_000_000
+def main(argv: Sequence[str]) -> None:
+    quick = options(__doc__, argv).quick
+    rows = 5_000 if quick else 1_000_000
     repeats = 1 if quick else REPEATS
     print(
         f"Inventory CSV: validate {rows:,} rows vs a plain csv.reader pass; CPU time of a "
@@ -354,7 +361,12 @@ def main(*, quick: bool) -> None:
         for title, bad_share, quote_all in files:
             path = Path(directory) / f"inventory-{bad_share}-{quote_all}.csv"
             generate(path, rows, bad_share=bad_share, quote_all=quote_all)
-            _bench_file(f"{title}, {rows:,} rows", path, repeats, stages=not quote_all)
+            _bench_file(
+                f"{title}, {rows:,} rows",
+                path,
+                repeats,
+                stages=not quote_all and not (quick and bad_share),
+            )
             path.unlink()
     ratios(quick=quick)
 
