@@ -82,6 +82,26 @@ def demo(session: nox.Session) -> None:
 
 
 @nox.session
+def bundle(session: nox.Session) -> None:
+    """Build the Lambda bundle zips (arm64 and x86_64) into dist/, fetching their wheels.
+
+    CI runs it before the tests: it fills uv's cache, so the bundle tests (which stay offline)
+    build and check real bundles instead of skipping on a fresh machine.
+    """
+    _sync(session, "--all-packages")
+    for architecture in ("arm64", "x86_64"):
+        session.run(
+            "python",
+            "-m",
+            "tap_infra.bundle",
+            "--architecture",
+            architecture,
+            "--out",
+            f"dist/tap-lambda-{architecture}.zip",
+        )
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Throughput and memory benchmarks (figures, not pass/fail tests)."""
     # moto (tests group) serves the AWS benchmarks.

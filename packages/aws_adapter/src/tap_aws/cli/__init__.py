@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-COMMANDS: Final = ("tap_aws.cli.demo", "tap_aws.cli.inventory")
+COMMANDS: Final = ("tap_aws.cli.demo", "tap_aws.cli.inventory", "tap_aws.cli.infra")
 """The subcommand modules, in the order ``tap --help`` lists them."""
 
 DISTRIBUTION: Final = "tap-aws"
@@ -28,6 +28,7 @@ EPILOG: Final = """\
 examples:
   tap demo
   tap inventory validate inventory.csv
+  tap infra plan
 
 exit status:
   0  success
@@ -79,7 +80,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     run quietly, as the Python docs' note on SIGPIPE shows: the rest of the output goes to
     ``os.devnull`` so the interpreter's final flush cannot raise again.
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # A command that hands its arguments to another parser (``tap infra plan``) sets
+    # ``passthrough``; for every other command an unknown argument is a usage error.
+    args, extra = parser.parse_known_args(argv)
+    if getattr(args, "passthrough", False):
+        args.options = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         status: int = args.run(args)
         sys.stdout.flush()

@@ -1,0 +1,55 @@
+"""``tap infra plan``: the Pulumi program run under mocks, from ``tap_infra.plan``.
+
+tap_infra depends on tap_aws, not the other way round: it is imported only when the command
+runs, and a missing tap_infra is a usage error that says how to install it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Final
+
+INFRA_HELP: Final = """\
+Show what `pulumi up` in packages/infra would create, without credentials, the Pulumi CLI or a
+network: the program runs under Pulumi's mocks and every resource is listed with its type
+token, its name and its key settings, then the stack outputs.
+
+examples:
+  tap infra plan
+  tap infra plan --suffix pr42 --board global --board weekly
+
+exit status:
+  0  the plan was printed
+  2  usage error (a bad suffix, board id or architecture), or tap-infra is not installed"""
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "infra",
+        help="show the AWS resources the Pulumi program would create (offline)",
+        description=INFRA_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    plan = actions.add_parser(
+        "plan",
+        help="list resources and outputs under mocks",
+        description=INFRA_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,  # tap_infra.plan's own parser answers --help with its options
+    )
+    plan.set_defaults(run=run_plan, passthrough=True)
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    try:
+        from tap_infra.plan import main  # noqa: PLC0415 - optional, and heavy (pulumi_aws)
+    except ModuleNotFoundError as error:
+        print(
+            f"tap infra plan: {error.name} is not installed; install the workspace "
+            "(uv sync --all-packages) or tap-infra",
+            file=sys.stderr,
+        )
+        return 2
+    return main(args.options)

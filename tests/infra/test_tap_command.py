@@ -1,0 +1,31 @@
+"""``tap infra plan``: the Pulumi program under mocks, reached through the ``tap`` command (here,
+beside the other infra tests, for their pulumi_aws warning filters)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tap_aws.cli import main
+from tap_aws.resources import SCORES, Outputs
+
+
+def test_plan_lists_the_stack_and_its_outputs(capsys: pytest.CaptureFixture[str]) -> None:
+    # Given a suffix, When the plan runs, Then the queue it names carries that suffix and .fifo.
+    status = main(["infra", "plan", "--suffix", "pr42"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "aws:sqs/queue:Queue" in out
+    queue_line = next(line for line in out.splitlines() if f"{Outputs.MAIN_QUEUE_URL} =" in line)
+    assert queue_line.endswith("/" + SCORES.queue.name("pr42"))
+    assert queue_line.endswith("-pr42.fifo")
+
+
+def test_plan_refuses_a_bad_suffix_as_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["infra", "plan", "--suffix", "Not OK"]) == 2
+    assert "'Not OK'" in capsys.readouterr().err
+
+
+def test_other_commands_still_refuse_unknown_arguments() -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["demo", "--no-such-option"])
+    assert exit_.value.code == 2
