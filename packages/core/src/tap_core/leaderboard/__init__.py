@@ -4,6 +4,7 @@ Pure: no I/O, no clock reads (time is passed in), no environment. Adapters imple
 :class:`Leaderboards` port; :class:`tap_core.memory.InMemoryLeaderboards` is the reference one.
 """
 
+from tap_core.leaderboard import counts
 from tap_core.leaderboard.cursor import Cursor
 from tap_core.leaderboard.decisions import (
     ACCEPTED,
@@ -95,6 +96,7 @@ __all__ = [
     "check_player_ids",
     "check_window",
     "counted_after",
+    "counts",
     "decide",
     "decode_sort_key",
     "encode_sort_key",
