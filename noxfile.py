@@ -84,5 +84,6 @@ def demo(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Throughput and memory benchmarks (figures, not pass/fail tests)."""
-    _sync(session, "--all-packages", "--group", "bench")
+    # moto (tests group) serves the AWS benchmarks.
+    _sync(session, "--all-packages", "--group", "bench", "--group", "tests")
     session.run("python", "-m", "bench", *session.posargs)

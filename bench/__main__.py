@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-SUITES = ("leaderboard", "inventory")
+SUITES = ("leaderboard", "inventory", "inventory_dynamo")
 
 
 def main() -> None:

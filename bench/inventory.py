@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from tap_core.inventory import parse_inventory, validate_inventory
-from tap_core.inventory.batches import broken_batch, record_batch
-from tap_core.inventory.csv_contract import resolve_header
-from tap_core.inventory.fast_lines import LinesChecker
-from tap_core.inventory.keys import KeyClaims
-from tap_core.inventory.records import Lines, Record, split_records
-from tap_core.inventory.report import ReportBuilder
-from tap_core.inventory.values import RecordChecker
+from tap_core.inventory.csv.batches import broken_batch, record_batch
+from tap_core.inventory.csv.checker import RecordChecker
+from tap_core.inventory.csv.contract import resolve_header
+from tap_core.inventory.csv.fast_path import LinesChecker
+from tap_core.inventory.csv.key_claims import KeyClaims
+from tap_core.inventory.csv.report import ReportBuilder
+from tap_core.inventory.csv.splitting import Lines, Record, split_records
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -136,7 +136,7 @@ def _cut(stage: str) -> Callable[[BinaryIO], int]:
 
     def cut(stream: BinaryIO) -> int:
         header = stream.readline()
-        columns, _, _ = resolve_header(header.decode().rstrip("\r\n").split(","), 1)
+        columns = resolve_header(header.decode().rstrip("\r\n").split(",")).mapping
         checker = RecordChecker(columns, NOW)
         lines = LinesChecker(checker, items=False)
         claims, builder, seen = KeyClaims(), ReportBuilder(), 0

@@ -21,7 +21,7 @@ from tap_core.inventory import (
     parse_inventory,
     validate_inventory,
 )
-from tap_core.inventory.records import split_records
+from tap_core.inventory.csv.splitting import split_records
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 HEADER = "sku,warehouse,name,quantity,unit_price"
@@ -474,7 +474,7 @@ def test_a_message_names_row_column_value_and_what_is_allowed() -> None:
     (error,) = _parse(f"{HEADER}\nA-1,W1,Hammer,{'9' * 60},1.5\n")[1]
     assert isinstance(error, RowError)
     assert error.message.startswith(f'row 2, quantity: "{"9" * 37}..." is not allowed')
-    assert "allowed: a whole number of ASCII digits 0-9, at most 1000000000" in error.message
+    assert "allowed: a whole number of ASCII digits 0-9, at most 1,000,000,000" in error.message
 
 
 # The API

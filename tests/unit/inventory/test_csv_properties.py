@@ -23,10 +23,10 @@ from tap_core.inventory import (
     parse_inventory,
     validate_inventory,
 )
-from tap_core.inventory.csv_contract import BOM
-from tap_core.inventory.fast_lines import LinesChecker
-from tap_core.inventory.records import Lines, split_quoted_line
-from tap_core.inventory.values import RecordChecker
+from tap_core.inventory.csv.checker import RecordChecker
+from tap_core.inventory.csv.contract import BOM
+from tap_core.inventory.csv.fast_path import LinesChecker
+from tap_core.inventory.csv.splitting import Lines, split_quoted_line
 from tests.unit.inventory.csv_strategies import (
     BAD_VALUES,
     NOW,
@@ -39,7 +39,7 @@ from tests.unit.inventory.csv_strategies import (
 )
 
 if TYPE_CHECKING:
-    from tap_core.inventory.batches import Batch
+    from tap_core.inventory.csv.batches import Batch
 
 READ_SIZES = st.sampled_from([1, 2, 3, 5, 8, 64, 1 << 20])
 """How many bytes the stream hands over per read, however many are asked for."""

@@ -1,11 +1,19 @@
-"""InMemoryInventoryStore: convergence, idempotence and endings, against a plain dict model."""
+"""The InventoryStore contract: convergence, idempotence and endings, against a plain dict model.
+
+Every test takes a ``make_store`` fixture (a factory of empty stores); this module runs them on
+``InMemoryInventoryStore``, and ``tests/adapters/test_dynamo_inventory.py`` imports the same
+tests and runs them on ``DynamoInventoryStore`` (its own ``make_store``, and
+:func:`store_machine` for the stateful test). Nothing here needs more than the core.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -36,13 +44,22 @@ from tests.unit.inventory.stock_strategies import (
 )
 
 if TYPE_CHECKING:
+    import unittest
     from collections.abc import Iterable
+
+StoreFactory = Callable[[], InventoryStore]
 
 Key = tuple[str, str]
 Rank = tuple[datetime, datetime, str]
 Row = tuple[datetime, InventoryItem]
 
 UPLOAD_LISTS = st.lists(uploads(), min_size=1, max_size=6)
+
+
+@pytest.fixture(scope="module")
+def make_store() -> StoreFactory:
+    """Empty stores of the adapter under test (module scope: Hypothesis reuses it)."""
+    return InMemoryInventoryStore
 
 
 @st.composite
@@ -72,14 +89,14 @@ def naive_store(rows: Iterable[Row]) -> dict[Key, tuple[InventoryItem, datetime]
     return {key: (item, uploaded_at) for key, (_, item, uploaded_at) in best.items()}
 
 
-def contents(store: InMemoryInventoryStore) -> dict[Key, tuple[InventoryItem, datetime]]:
+def contents(store: InventoryStore) -> dict[Key, tuple[InventoryItem, datetime]]:
     """Every stored record, read through the port's items() and get()."""
     found: dict[Key, tuple[InventoryItem, datetime]] = {}
     for item in store.items():
         assert item.key not in found, "items() streamed a key twice"
         record = store.get(item.sku, item.warehouse)
         assert record is not None
-        assert record.item is item
+        assert record.item == item
         found[item.key] = (item, record.uploaded_at)
     return found
 
@@ -94,35 +111,38 @@ def apply_all(store: InventoryStore, batch: list[Upload]) -> None:
 
 @given(data=st.data(), batch=UPLOAD_LISTS)
 def test_rows_in_any_order_and_repeated_converge_to_the_greatest_per_key(
-    data: st.DataObject, batch: list[Upload]
+    data: st.DataObject, batch: list[Upload], make_store: StoreFactory
 ) -> None:
     """Applying rows shuffled and repeated leaves, per key, the row with the greatest rank."""
     # Given every row of some uploads, shuffled, some delivered more than once
     rows = data.draw(deliveries(batch))
-    store = InMemoryInventoryStore()
+    store = make_store()
     # When each row is applied on its own
     for uploaded_at, item in rows:
         store.apply([item], uploaded_at)
     # Then the store holds exactly the naive "greatest (version, fingerprint) per key"
     assert contents(store) == naive_store(rows)
-    assert len(store) == len(naive_store(rows))
 
 
 @given(data=st.data(), batch=UPLOAD_LISTS)
-def test_upload_order_does_not_matter(data: st.DataObject, batch: list[Upload]) -> None:
+def test_upload_order_does_not_matter(
+    data: st.DataObject, batch: list[Upload], make_store: StoreFactory
+) -> None:
     """Whole uploads applied in any two orders leave equal stores."""
     shuffled = data.draw(st.permutations(batch))
-    first, second = InMemoryInventoryStore(), InMemoryInventoryStore()
+    first, second = make_store(), make_store()
     apply_all(first, batch)
     apply_all(second, shuffled)
     assert contents(first) == contents(second)
 
 
 @given(data=st.data(), batch=UPLOAD_LISTS)
-def test_applying_an_upload_again_changes_nothing(data: st.DataObject, batch: list[Upload]) -> None:
+def test_applying_an_upload_again_changes_nothing(
+    data: st.DataObject, batch: list[Upload], make_store: StoreFactory
+) -> None:
     """Re-applying any upload already applied writes nothing: every row is unchanged or stale."""
     # Given a store that has seen some uploads
-    store = InMemoryInventoryStore()
+    store = make_store()
     apply_all(store, batch)
     before = contents(store)
     # When one of them is delivered again
@@ -135,9 +155,11 @@ def test_applying_an_upload_again_changes_nothing(data: st.DataObject, batch: li
 
 
 @given(upload=uploads())
-def test_the_same_upload_twice_in_a_row_is_all_unchanged(upload: Upload) -> None:
+def test_the_same_upload_twice_in_a_row_is_all_unchanged(
+    upload: Upload, make_store: StoreFactory
+) -> None:
     """An upload (distinct keys) applied twice: the second time every row is unchanged."""
-    store = InMemoryInventoryStore()
+    store = make_store()
     first = store.apply(upload.items, upload.uploaded_at, upload.source)
     second = store.apply(upload.items, upload.uploaded_at, upload.source)
     assert (first.applied, first.rows) == (len(upload.items), len(upload.items))
@@ -145,9 +167,11 @@ def test_the_same_upload_twice_in_a_row_is_all_unchanged(upload: Upload) -> None
 
 
 @given(batch=UPLOAD_LISTS)
-def test_summary_of_the_store_is_the_summary_of_the_winners(batch: list[Upload]) -> None:
+def test_summary_of_the_store_is_the_summary_of_the_winners(
+    batch: list[Upload], make_store: StoreFactory
+) -> None:
     """summarize(store.items()) equals the summary of the naive winners."""
-    store = InMemoryInventoryStore()
+    store = make_store()
     apply_all(store, batch)
     winners = naive_store((u.uploaded_at, item) for u in batch for item in u.items)
     expected = summarize([item for item, _ in winners.values()], "d")
@@ -157,10 +181,10 @@ def test_summary_of_the_store_is_the_summary_of_the_winners(batch: list[Upload])
 # --- examples ---
 
 
-def test_stale_rows_are_listed_up_to_the_cap_and_counted_beyond() -> None:
+def test_stale_rows_are_listed_up_to_the_cap_and_counted_beyond(make_store: StoreFactory) -> None:
     fresh = [_numbered(n, NOW) for n in range(STALE_ROWS_MAX + 5)]
     old = [_numbered(n, NOW.replace(year=2020)) for n in range(STALE_ROWS_MAX + 5)]
-    store = InMemoryInventoryStore()
+    store = make_store()
     store.apply(fresh, NOW, "new.csv")
     result = store.apply(old, NOW, "old.csv")
     assert (result.rows, result.stale, result.applied) == (
@@ -175,8 +199,8 @@ def test_stale_rows_are_listed_up_to_the_cap_and_counted_beyond() -> None:
     assert result.source == "old.csv"
 
 
-def test_apply_reads_a_one_shot_iterator_once() -> None:
-    store = InMemoryInventoryStore()
+def test_apply_reads_a_one_shot_iterator_once(make_store: StoreFactory) -> None:
+    store = make_store()
     result = store.apply(iter([_numbered(1, NOW), _numbered(2, NOW)]), NOW, "a.csv")
     assert (result.rows, result.applied) == (2, 2)
     record = store.get("S0001", "w")
@@ -185,8 +209,10 @@ def test_apply_reads_a_one_shot_iterator_once() -> None:
     assert store.get("S0001", "W") is None  # keys compare exactly
 
 
-def test_an_unchanged_row_keeps_the_provenance_of_the_first_delivery() -> None:
-    store = InMemoryInventoryStore()
+def test_an_unchanged_row_keeps_the_provenance_of_the_first_delivery(
+    make_store: StoreFactory,
+) -> None:
+    store = make_store()
     store.apply([_numbered(1, NOW)], NOW, "first.csv")
     result = store.apply([_numbered(1, NOW)], NOW, "second.csv")
     assert result.unchanged == 1
@@ -203,8 +229,8 @@ class Located(NamedTuple):
     offset: int
 
 
-def test_items_with_rows_keep_their_row_and_stale_rows_name_it() -> None:
-    store = InMemoryInventoryStore()
+def test_items_with_rows_keep_their_row_and_stale_rows_name_it(make_store: StoreFactory) -> None:
+    store = make_store()
     store.apply([Located(_numbered(1, NOW), 4, 120)], NOW, "new.csv")
     record = store.get("S0001", "w")
     assert record is not None
@@ -218,9 +244,10 @@ def test_items_with_rows_keep_their_row_and_stale_rows_name_it() -> None:
     assert [(r.sku, r.row) for r in result.stale_rows] == [("S0001", 9)]
 
 
-def test_the_memory_store_satisfies_the_port() -> None:
-    store: InventoryStore = InMemoryInventoryStore()
+def test_a_new_store_is_empty(make_store: StoreFactory) -> None:
+    store = make_store()
     assert list(store.items()) == []
+    assert store.get("S0001", "w") is None
 
 
 def _numbered(n: int, updated_at: datetime) -> InventoryItem:
@@ -244,9 +271,11 @@ class StoreMachine(RuleBasedStateMachine):
 
     applied = Bundle("applied")
 
+    make_store: StoreFactory = InMemoryInventoryStore
+
     @initialize()
     def start(self) -> None:
-        self.store = InMemoryInventoryStore()
+        self.store = type(self).make_store()
         self.model: dict[Key, tuple[InventoryItem, datetime]] = {}
 
     def _expect(self, upload: Upload) -> tuple[int, int, int]:
@@ -300,11 +329,26 @@ class StoreMachine(RuleBasedStateMachine):
 
     @invariant()
     def same_records(self) -> None:
-        assert len(self.store) == len(self.model)
         assert contents(self.store) == self.model
 
 
-TestStoreMachine = StoreMachine.TestCase
-# Shorter runs than the default 50 steps (max_examples still comes from the loaded profile):
-# a handful of uploads already exercises repeats, ties and stale rows.
-TestStoreMachine.settings = settings(stateful_step_count=20)
+def store_machine(
+    factory: StoreFactory, steps: int = 20, max_examples: int | None = None
+) -> type[unittest.TestCase]:
+    """The stateful test on the stores ``factory`` makes (``max_examples``: the profile's).
+
+    Shorter runs than the default 50 steps (max_examples still comes from the loaded profile):
+    a handful of uploads already exercises repeats, ties and stale rows.
+    """
+    machine: type[StoreMachine] = type(
+        "StoreMachineOn", (StoreMachine,), {"make_store": staticmethod(factory)}
+    )
+    case: type[unittest.TestCase] = machine.TestCase
+    chosen = settings(stateful_step_count=steps)
+    if max_examples is not None:
+        chosen = settings(chosen, max_examples=max_examples)
+    case.settings = chosen  # type: ignore[attr-defined]
+    return case
+
+
+TestStoreMachine = store_machine(InMemoryInventoryStore)

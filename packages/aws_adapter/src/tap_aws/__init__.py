@@ -1,3 +1,30 @@
-"""tap's AWS adapters, Lambda functions, local stack and CLI."""
+"""tap's AWS adapters, Lambda functions, local stack and CLI.
 
-__all__: list[str] = []
+The adapters are imported on first use (``tap_aws.SqsDeadLetters``), so importing the package
+(as the CLI does) costs no boto3 import.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tap_aws.deadletters import SqsDeadLetters
+    from tap_aws.inventory import DynamoInventoryStore
+    from tap_aws.objects import S3Objects
+
+_HOMES = {
+    "DynamoInventoryStore": "tap_aws.inventory",
+    "S3Objects": "tap_aws.objects",
+    "SqsDeadLetters": "tap_aws.deadletters",
+}
+
+__all__ = ["DynamoInventoryStore", "S3Objects", "SqsDeadLetters"]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'tap_aws' has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)

@@ -188,3 +188,49 @@ class Outputs:
     API_URL: Final = "api_url"
     ENDPOINT_URL: Final = "endpoint_url"
     """Local stack only: the emulator's endpoint for any AWS client."""
+
+
+class Env:
+    """The environment variables the functions read their settings from, set by the stack."""
+
+    LEADERBOARD_TABLE: Final = "TAP_LEADERBOARD_TABLE"
+    LEADERBOARDS: Final = "TAP_LEADERBOARDS"
+    """The leaderboard specs, a JSON list of ``tap_core.leaderboard.LeaderboardSpec``."""
+    SCORES_DLQ_URL: Final = "TAP_SCORES_DLQ_URL"
+    INVENTORY_TABLE: Final = "TAP_INVENTORY_TABLE"
+    INVENTORY_BUCKET: Final = "TAP_INVENTORY_BUCKET"
+    INVENTORY_DLQ_URL: Final = "TAP_INVENTORY_DLQ_URL"
+
+
+SCORES_FUNCTION: Final = FunctionSpec(
+    stem="scores",
+    handler="tap_aws.functions.scores.lambda_handler",
+    environment=(Env.LEADERBOARD_TABLE, Env.LEADERBOARDS, Env.SCORES_DLQ_URL),
+)
+INVENTORY_IMPORT_FUNCTION: Final = FunctionSpec(
+    stem="inventory-import",
+    handler="tap_aws.functions.inventory_import.lambda_handler",
+    environment=(Env.INVENTORY_TABLE, Env.INVENTORY_BUCKET, Env.INVENTORY_DLQ_URL),
+)
+INVENTORY_SUMMARY_FUNCTION: Final = FunctionSpec(
+    stem="inventory-summary",
+    handler="tap_aws.functions.inventory_summary.lambda_handler",
+    environment=(Env.INVENTORY_TABLE, Env.INVENTORY_BUCKET),
+)
+API_FUNCTION: Final = FunctionSpec(
+    stem="api",
+    handler="tap_aws.functions.api.lambda_handler",
+    environment=(Env.LEADERBOARD_TABLE, Env.LEADERBOARDS, Env.INVENTORY_TABLE),
+)
+FUNCTIONS: Final = (
+    SCORES_FUNCTION,
+    INVENTORY_IMPORT_FUNCTION,
+    INVENTORY_SUMMARY_FUNCTION,
+    API_FUNCTION,
+)
+
+INVENTORY_EVENTS_DLQ: Final = QueueSpec(
+    stem="inventory-events-dlq", fifo=False, retention_seconds=14 * 24 * 3600
+)
+"""Where EventBridge, the Scheduler and Lambda's async invocations put events they could not
+deliver; a standard queue, because none of the three can write to a FIFO one."""

@@ -3,7 +3,7 @@
 Pure: streams and times are passed in; nothing here opens files or reads the clock.
 """
 
-from tap_core.inventory.csv_contract import (
+from tap_core.inventory.csv.contract import (
     COLUMNS,
     MAX_RECORD_BYTES,
     MAX_REPORTED_ERRORS,
@@ -12,20 +12,19 @@ from tap_core.inventory.csv_contract import (
     FileErrorCode,
     RowErrorCode,
 )
+from tap_core.inventory.csv.events import Checkpoint, FileError, RowError, ValidRow
+from tap_core.inventory.csv.parser import InventoryParser, parse_inventory, validate_inventory
+from tap_core.inventory.csv.report import InventoryReport, ReportBuilder
+from tap_core.inventory.csv.splitting import Readable
 from tap_core.inventory.decisions import Cause, ImportDecision, ImportStatus, decide
-from tap_core.inventory.events import Checkpoint, FileError, RowError, ValidRow
-from tap_core.inventory.imports import (
+from tap_core.inventory.item import InventoryItem, format_money
+from tap_core.inventory.port import (
     STALE_ROWS_MAX,
     ImportResult,
-    ImportTally,
+    InventoryStore,
+    LocatedItem,
     StaleRow,
-    item_and_row,
 )
-from tap_core.inventory.item import InventoryItem, format_money
-from tap_core.inventory.parser import InventoryParser, parse_inventory, validate_inventory
-from tap_core.inventory.port import InventoryStore, LocatedItem
-from tap_core.inventory.records import Readable
-from tap_core.inventory.report import InventoryReport, ReportBuilder
 from tap_core.inventory.stock import (
     FINGERPRINT_WIDTH,
     INSTANT_WIDTH,
@@ -46,6 +45,7 @@ from tap_core.inventory.summary import (
     Totals,
     summarize,
 )
+from tap_core.inventory.tally import ImportTally, item_and_row
 
 __all__ = [
     "COLUMNS",

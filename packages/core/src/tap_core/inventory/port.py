@@ -2,20 +2,66 @@
 
 Adapters (``tap_core.memory.InMemoryInventoryStore``, ``tap_aws``'s DynamoDB one) implement this
 Protocol structurally, decide every row with :func:`tap_core.inventory.decisions.decide`, count
-endings with :class:`tap_core.inventory.imports.ImportTally`, and so answer identically.
+endings with :class:`tap_core.inventory.tally.ImportTally`, and so answer identically. The
+types it returns live here beside it (as ``tap_core.leaderboard.port`` does), so nothing this
+module needs imports back into it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from datetime import datetime  # noqa: TC003 - pydantic resolves annotations at runtime
+from typing import TYPE_CHECKING, Final, Protocol, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
-    from datetime import datetime
 
-    from tap_core.inventory.imports import ImportResult
     from tap_core.inventory.item import InventoryItem
     from tap_core.inventory.stock import StockRecord
+
+STALE_ROWS_MAX: Final = 1000
+"""How many stale rows an import result lists; the rest are counted in ``stale_rows_truncated``."""
+
+
+class StaleRow(BaseModel):
+    """A valid row that changed nothing because the store holds a winning record."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sku: str
+    warehouse: str
+    row: int | None = Field(default=None, description="its row in the file, when known")
+    reason: str
+
+
+class ImportResult(BaseModel):
+    """The endings of one upload's valid rows: ``rows`` = ``applied + unchanged + stale``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str | None = None
+    uploaded_at: datetime
+    rows: int = Field(default=0, ge=0)
+    applied: int = Field(default=0, ge=0)
+    unchanged: int = Field(default=0, ge=0)
+    stale: int = Field(default=0, ge=0)
+    stale_rows: list[StaleRow] = Field(default_factory=list, max_length=STALE_ROWS_MAX)
+    stale_rows_truncated: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _every_row_has_one_ending(self) -> Self:
+        if self.rows != self.applied + self.unchanged + self.stale:
+            raise ValueError(
+                f"rows ({self.rows}) must equal applied + unchanged + stale "
+                f"({self.applied} + {self.unchanged} + {self.stale})"
+            )
+        if len(self.stale_rows) + self.stale_rows_truncated != self.stale:
+            raise ValueError(
+                f"stale_rows ({len(self.stale_rows)}) + stale_rows_truncated "
+                f"({self.stale_rows_truncated}) must equal stale ({self.stale})"
+            )
+        return self
 
 
 class LocatedItem(Protocol):

@@ -9,15 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tap_core.inventory.decisions import decide
-from tap_core.inventory.imports import ImportTally, item_and_row
+from tap_core.inventory.tally import ImportTally, item_and_row
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
     from datetime import datetime
 
-    from tap_core.inventory.imports import ImportResult
     from tap_core.inventory.item import InventoryItem
-    from tap_core.inventory.port import LocatedItem
+    from tap_core.inventory.port import ImportResult, LocatedItem
     from tap_core.inventory.stock import StockRecord
 
 

@@ -1,21 +1,22 @@
 """The fast path: checking the one-line records of a :class:`Lines` segment a batch at a time.
 
-One regular expression, built from the header, matches a line whose every value is valid as
-written (no padding to trim, no leading zeros past the limits, a name or category quoted at
-most, without inner quotes); ``findall`` runs it over
-a whole batch of lines and captures the values the caller needs, without a match object per
-line. ``updated_at`` is checked by its shape and converted a column at a time with
-``datetime.fromisoformat``; quantities and prices (when items are wanted) with ``int`` and
-``Decimal``. A line the expression rejects, or whose date is not real or too late, takes a
-detour through the exact :class:`~tap_core.inventory.values.RecordChecker`, which gives every
-error its message or accepts a value the expression was too strict for. So the fast path
-never decides that a record is invalid, and accepts only what the checker accepts.
+One regular expression, built from the header and the contract's limits, matches a line
+whose every value is valid as written (up to four spaces or tabs around it, no leading zeros
+past the limits, quoted or not, a quoted value holding no quote); a line it matches is split
+exactly as the quote-aware reading splits it. ``findall`` runs it over a whole batch of lines
+and captures the values the caller needs, without a match object per line. ``updated_at`` is
+checked by its shape and converted a column at a time with ``datetime.fromisoformat``;
+quantities and prices (when items are wanted) with ``int`` and ``Decimal``. A line the
+expression rejects, or whose date is not real or too late, is split by
+:func:`~tap_core.inventory.csv.splitting.split_quoted_line` and checked by the exact
+:class:`~tap_core.inventory.csv.checker.RecordChecker`, which gives every error its message or
+accepts a value the expression was too strict for. So the fast path never decides that a
+record is invalid, and accepts only what the checker accepts, with the same values.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
@@ -23,67 +24,121 @@ from itertools import compress, repeat
 from operator import add
 from typing import TYPE_CHECKING, Any, Final
 
-from tap_core.inventory.batches import (
+from tap_core.inventory.csv.batches import (
     Batch,
     LineOffsets,
     broken_error,
     empty_values,
-    error_row,
     without,
 )
-from tap_core.inventory.csv_contract import (
-    COLUMNS,
-    DEFAULT_CATEGORY,
-    MAX_RECORD_BYTES,
-    TRIMMED,
-)
-from tap_core.inventory.records import Broken, split_quoted_line
-from tap_core.inventory.values import (
+from tap_core.inventory.csv.checker import (
     DIGITS_AS_NINES,
     KEY_RE,
     UPDATED_AT_SHAPES,
     Invalid,
-    value_error,
 )
+from tap_core.inventory.csv.contract import (
+    COLUMNS,
+    DEFAULT_CATEGORY,
+    MAX_AMOUNT,
+    MAX_CATEGORY_CHARS,
+    MAX_KEY_CHARS,
+    MAX_NAME_CHARS,
+    MAX_PRICE_DECIMALS,
+    MAX_RECORD_BYTES,
+    TRIMMED,
+)
+from tap_core.inventory.csv.messages import value_error
+from tap_core.inventory.csv.splitting import Broken, split_quoted_line
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterator, Sequence
 
-    from tap_core.inventory.csv_contract import Column, Columns
-    from tap_core.inventory.events import RowError
-    from tap_core.inventory.records import Lines
-    from tap_core.inventory.values import RecordChecker
+    from tap_core.inventory.csv.checker import RecordChecker
+    from tap_core.inventory.csv.contract import Column, Columns
+    from tap_core.inventory.csv.splitting import Lines
 
 BATCH_BYTES: Final = 32_768
 """Bytes checked per batch (about 400 lines): large enough that the per-batch overhead
 vanishes, small enough that a batch with a bad line loses little by its detour."""
 
-# Never in an unquoted value the expression takes: a line end (a batch is many lines), a
-# quote (a quoted field detours) or a surrogate (bytes that were not UTF-8: see values.py).
-_NOT_TEXT = r'\n"\ud800-\udfff'
-_NAME = r"(?![ \t])[^%s\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,200}+(?<![ \t])"
-_CATEGORY = r"(?![ \t])[^%s\r\n\ud800-\udfff]{0,64}+(?<![ \t])"
-# Each column's fragment, matching only values that need no trimming and that the exact
-# checker accepts as they are, and the most characters it matches. Python's re is slow on
-# optional groups and counted repeats, so these stay flat; updated_at is only captured here,
-# and checked by its shape. A name or category may be quoted (with no quote inside): two
-# groups, quoted and plain, one of them empty.
-_FRAGMENTS: Final[dict[Column, tuple[str, int]]] = {
-    "sku": (f"({KEY_RE}+)", 64),
-    "warehouse": (f"({KEY_RE}+)", 64),
-    "name": ('"(' + _NAME % '"' + ')"|(' + _NAME % ',"' + ")", 202),
-    "quantity": (r"([0-9]{1,9}+|1000000000)", 10),
-    "unit_price": (r"([0-9]{1,9}+(?:\.[0-9]{1,4}+)?+|1000000000(?:\.0{1,4}+)?+)", 15),
-    "category": ('"(' + _CATEGORY % '"' + ')"|(' + _CATEGORY % ',"' + ")", 66),
-    "reorder_level": (r"([0-9]{0,9}+|1000000000)", 10),
-    "updated_at": (r"([0-9T:. Z+-]{0,32}+)", 32),
-}
-_QUOTABLE: Final = frozenset({"name", "category"})
-_ESCAPED_QUOTE: Final = re.compile(r'""(?:(?<=[^,\n]"")|(?=[^,\r\n]))')  # "" found fast
-"""A doubled quote inside a quoted field (an empty quoted field, ``,"",``, is not one)."""
-_CAPTURING: Final = re.compile(r"\((?!\?)")
-_MAX_IGNORED_CHARS: Final = 1024
+_PAD: Final = 4
+"""Spaces and tabs the expression takes around a value (they are trimmed): a space after
+every comma stays on the fast path."""
 _UTF8_MAX: Final = 4  # bytes per character
+_MAX_IGNORED_CHARS: Final = 1024
+_SURROGATES = r"\ud800-\udfff"  # bytes that were not UTF-8 (see checker.py): never taken
+_CONTROLS = r"\x00-\x1f\x7f-\x9f"
+
+
+def at_most(limit: int) -> str:
+    """An expression for the texts of ASCII digits whose value is at most ``limit``, with at
+    most as many digits as ``limit`` has (more, with leading zeros, are checked exactly)."""
+    digits = str(limit)
+    width = len(digits)
+    if digits == "9" * width:
+        return f"[0-9]{{1,{width}}}+"
+    options = [f"[0-9]{{1,{width - 1}}}+"] if width > 1 else []
+    for place, digit in enumerate(digits):
+        if digits[place:] == "9" * (width - place):
+            options.append(digits[:place] + f"[0-9]{{{width - place}}}")
+            break
+        if digit != "0":
+            below = "0" if digit == "1" else f"[0-{int(digit) - 1}]"
+            rest = width - place - 1
+            options.append(digits[:place] + below + (f"[0-9]{{{rest}}}" if rest else ""))
+    options.append(digits)
+    return "|".join(options)
+
+
+def _text(most: int, excluded: str, *, optional: bool = False) -> tuple[str, str]:
+    """A name-like value of 1..``most`` characters (or none, when ``optional``) that are not
+    in ``excluded`` (a class body), with no space or tab at either end: its expression
+    (quoted, unquoted). Quoted it holds no quote; unquoted no comma, and no quote first."""
+    quoted = f'(?![ \t])[^"{excluded}]{{1,{most}}}+(?<![ \t])'
+    plain = f'(?![ \t"])[^,{excluded}]{{1,{most}}}+(?<![ \t])'
+    if optional:
+        return f"(?:{quoted})?", f"(?:{plain})?"
+    return quoted, plain
+
+
+_NAME_TEXT: Final = _text(MAX_NAME_CHARS, f"\\n{_CONTROLS}{_SURROGATES}")
+_CATEGORY_TEXT: Final = _text(MAX_CATEGORY_CHARS, f"\\r\\n{_SURROGATES}", optional=True)
+_PRICE: Final = (
+    f"(?:{at_most(MAX_AMOUNT - 1)})(?:\\.[0-9]{{1,{MAX_PRICE_DECIMALS}}}+)?+"
+    f"|{MAX_AMOUNT}(?:\\.0{{1,{MAX_PRICE_DECIMALS}}}+)?+"
+)
+_VALUES: Final[dict[Column, tuple[str | None, str, int]]] = {
+    "sku": (None, f"{KEY_RE}+", MAX_KEY_CHARS),
+    "warehouse": (None, f"{KEY_RE}+", MAX_KEY_CHARS),
+    "name": (*_NAME_TEXT, MAX_NAME_CHARS),
+    "quantity": (None, at_most(MAX_AMOUNT), len(str(MAX_AMOUNT))),
+    "unit_price": (None, _PRICE, len(str(MAX_AMOUNT)) + 1 + MAX_PRICE_DECIMALS),
+    "category": (*_CATEGORY_TEXT, MAX_CATEGORY_CHARS),
+    "reorder_level": (None, f"(?:{at_most(MAX_AMOUNT)})?", len(str(MAX_AMOUNT))),
+    "updated_at": (None, r"[0-9T:. Z+-]{0,32}+", 32),
+}
+"""Each column's value expressions, matching only values the exact checker accepts as they
+are: quoted (for a name or category, which may then hold commas; None: the plain one, in
+quotes) and plain; and the most characters of such a value. Python's re is slow on optional
+groups and counted repeats, so these stay flat; ``updated_at`` is only captured here, and
+checked by its shape."""
+
+
+def _fragment(column: Column, group: int, *, loose: bool) -> str:
+    """The expression of ``column``'s value, its first group numbered ``group``: two groups,
+    (quoted, plain) for a name or category, else (the quote, the value). ``loose`` takes
+    quotes and padding; strict, the first group is always empty."""
+    quoted, plain, _ = _VALUES[column]
+    if not loose:
+        return f"()({plain})"
+    if quoted is None:
+        return f'(?P<q{group}>"?)({plain})(?P=q{group})'
+    return f'"({quoted})"|({plain})'
+
+
+_QUOTABLE: Final = frozenset({"name", "category"})
+_CAPTURING: Final = re.compile(r"\((?!\?)")
 _fromisoformat = datetime.fromisoformat
 _astimezone = datetime.astimezone
 _CHUNK: Final = 32
@@ -97,29 +152,70 @@ _CONVERTERS: Final[dict[str | None, Callable[[Sequence[str]], list[datetime]]]] 
 _KINDS: Final[dict[bytes, str]] = {**UPDATED_AT_SHAPES, b"": "empty"}
 
 
-def fast_pattern(columns: Columns, captured: Collection[Column]) -> tuple[str, dict[Column, int]]:
+def fast_pattern(
+    columns: Columns, captured: Collection[Column], *, loose: bool = False
+) -> tuple[str, dict[Column, int]]:
     """The expression for a line of ``columns`` whose values are all valid as written,
-    capturing the ``captured`` columns, and the first group index of each (name and
-    category have two: quoted, plain).
+    capturing the ``captured`` columns, and the group index of each value (name and category
+    have two: quoted, plain). Strict, values are plain and unpadded (most lines, fast);
+    ``loose``, quoted or not, with up to four spaces or tabs around: both have the same
+    groups, so a line may be taken by either.
 
-    Every line it matches is at most 65,536 bytes (ignored columns match a bounded length)
-    and holds no quote.
+    A line it matches is read as the quote-aware reading of the contract reads it (quoted
+    fields hold no quote; an unquoted one starts with none), and is at most 65,536 bytes: each
+    value and ignored field matches a bounded length. A run of ignored columns is one counted
+    repeat, so the expression grows with the known columns, not the header.
     """
-    known_bytes = sum(_FRAGMENTS[column][1] * _UTF8_MAX for column in columns if column)
+    pad = f"[ \\t]{{0,{_PAD}}}+" if loose else ""
+    field_bytes = 2 * _PAD + 2  # padding and quotes
+    known_bytes = sum(_VALUES[column][2] * _UTF8_MAX + field_bytes for column in columns if column)
     ignored = columns.count(None)
     room = MAX_RECORD_BYTES - known_bytes - len(columns) - 1  # commas and a CR
-    ignored_chars = min(_MAX_IGNORED_CHARS, max(room, 0) // (_UTF8_MAX * max(ignored, 1)))
+    each = max(room, 0) // max(ignored, 1) - field_bytes
+    if each >= _UTF8_MAX:
+        chars = min(_MAX_IGNORED_CHARS, each // _UTF8_MAX)
+        quoted = f'"[^"\\n{_SURROGATES}]{{0,{chars}}}+"'
+        plain = f'(?![ \\t]*+")[^,\\n{_SURROGATES}]{{0,{chars}}}+'
+        skipped = f"{pad}(?:{quoted}|{plain}){pad}" if loose else plain
+    else:  # no room: only empty ignored fields
+        skipped = ""
     parts: list[str] = []
     groups: dict[Column, int] = {}
+    count = 0  # capturing groups so far
+    runs = 0  # ignored columns not yet written
     for column in columns:
         if column is None:
-            parts.append(f"[^,{_NOT_TEXT}]{{0,{ignored_chars}}}+")
-        elif column in captured:
-            groups[column] = sum(2 if c in _QUOTABLE else 1 for c in groups)
-            parts.append(f"(?:{_FRAGMENTS[column][0]})")
+            runs += 1
+            continue
+        if runs:
+            parts.append(_repeated(skipped, runs))
+            runs = 0
+        fragment = _fragment(column, count, loose=loose)
+        if column not in captured:
+            fragment = _CAPTURING.sub("(?:", fragment)
+            if not loose and column not in _QUOTABLE:
+                fragment = "()" + fragment  # as the loose one's quote group
+        elif column in _QUOTABLE:
+            groups[column] = count
         else:
-            parts.append(f"(?:{_CAPTURING.sub('(?:', _FRAGMENTS[column][0])})")
+            groups[column] = count + 1  # after the quote's group
+        count += re.compile(fragment).groups
+        parts.append(f"{pad}(?:{fragment}){pad}")
+    if runs:
+        parts.append(_repeated(skipped, runs))
     return ",".join(parts) + r"\r?", groups
+
+
+def _repeated(field: str, times: int) -> str:
+    """``times`` fields of expression ``field``, comma-separated, as one counted repeat."""
+    return field if times == 1 else f"{field}(?:,{field}){{{times - 1}}}"
+
+
+def _finder(
+    columns: Columns, captured: Collection[Column], *, loose: bool
+) -> tuple[Callable[[str], list[Any]], dict[Column, int]]:
+    body, groups = fast_pattern(columns, captured, loose=loose)
+    return re.compile(rf"^(?:{body}|([^\n]*))$", re.MULTILINE).findall, groups
 
 
 class LinesChecker:
@@ -136,11 +232,13 @@ class LinesChecker:
         self._uploaded_at = checker.uploaded_at
         self._limit = checker.limit
         wanted = COLUMNS if items else ("sku", "warehouse", "updated_at")
-        body, groups = fast_pattern(checker.columns, wanted)
-        # One match per line: the fast expression, or any line, captured whole in the last
-        # group (the others empty; a matched sku never is).
-        self._findall = re.compile(rf"^(?:{body}|([^\n]*))$", re.MULTILINE).findall
-        self._groups = groups
+        # One match per line: the expression, or any line, captured whole in the last group
+        # (the others empty; a taken sku never is). The loose one sees what the strict did
+        # not take.
+        self._findall, self._groups = _finder(checker.columns, wanted, loose=False)
+        self._findall_loose, groups = _finder(checker.columns, wanted, loose=True)
+        if groups != self._groups:  # pragma: no cover - fast_pattern gives both the same
+            raise AssertionError(groups)
 
     def check(self, lines: Lines) -> Iterator[Batch]:
         """The batches of one segment, in row order."""
@@ -162,7 +260,7 @@ class LinesChecker:
         columns: list[Sequence[Any]] = list(zip(*captured, strict=True))
         raw: Sequence[str] = columns[-1]  # the lines the expression did not take, else ""
         slow = _empty_at(columns[self._groups["sku"]])  # a taken sku is never empty
-        if slow and self._unquoted(captured, raw, slow):  # some lines were only quoted
+        if slow and self._loosely(captured, raw, slow):
             columns = list(zip(*captured, strict=True))
             raw = columns[-1]
             slow = _empty_at(columns[self._groups["sku"]])
@@ -173,14 +271,10 @@ class LinesChecker:
             columns = [without(column, slow) for column in columns]
         values, late = self._convert(columns, len(fast))
         batch = Batch(
-            records=len(fast),
-            invalid=0,
             rows=list(map(add, fast, repeat(first_row))),
             positions=fast,
             values=values,
             locator=LineOffsets(data, offset),
-            errors=[],
-            keyed=[],
         )
         if late:
             self._reject_times(batch, late)
@@ -188,27 +282,12 @@ class LinesChecker:
             self._check_slow(batch, raw, sorted(slow), first_row)
         return batch, count
 
-    def _unquoted(self, captured: list[Any], raw: Sequence[str], slow: list[int]) -> bool:
-        """Try the lines not taken that hold quotes again without their quotes; replace the
-        captures of those now taken. Whether any was.
-
-        A line here is one record whose quoted fields close on it (the splitter checked).
-        Without a doubled quote inside a field, dropping every quote keeps each value, but
-        for spaces outside quotes (trimmed anyway) and commas inside them (which add fields,
-        so the expression rejects the line again, and the exact checker reads it as it is).
-        """
-        again = [index for index in slow if '"' in raw[index]]
-        if not again:
-            return False
-        lines = "\n".join(raw[index] for index in again)
-        if _ESCAPED_QUOTE.search(lines) is not None:  # keep those lines for the checker
-            again = [index for index in again if _ESCAPED_QUOTE.search(raw[index]) is None]
-            if not again:
-                return False
-            lines = "\n".join(raw[index] for index in again)
-        sku = self._groups["sku"]
-        taken = False
-        for index, retried in zip(again, self._findall(lines.replace('"', "")), strict=True):
+    def _loosely(self, captured: list[Any], raw: Sequence[str], slow: list[int]) -> bool:
+        """Match the lines the strict expression did not take with the loose one, and put
+        the captures of those it takes in place. Whether it took any."""
+        sku, taken = self._groups["sku"], False
+        lines = "\n".join(raw[index] for index in slow)
+        for index, retried in zip(slow, self._findall_loose(lines), strict=True):
             if retried[sku]:
                 captured[index] = retried
                 taken = True
@@ -325,60 +404,38 @@ class LinesChecker:
 
     def _reject_times(self, batch: Batch, invalid: dict[int, tuple[str, str]]) -> None:
         """Make the rows with an invalid ``updated_at`` invalid, with their one error."""
-        skus, warehouses = batch.keys()
         errors = {}
         for index, (text, why) in invalid.items():
             row, offset = batch.rows[index], batch.locator.one(batch.positions[index])
             errors[index] = value_error(row, offset, "updated_at", text, why)
-            batch.keyed.append((row, offset, skus[index], warehouses[index]))
-        batch.drop(errors)
+        batch.drop(errors, keyed=True)
 
     def _check_slow(
         self, batch: Batch, lines: Sequence[str], slow: list[int], first_row: int
     ) -> None:
         """Check the detoured lines exactly and merge them into ``batch`` in row order."""
         checker, locator = self._checker, batch.locator
-        accepted: list[tuple[int, int, tuple[Any, ...]]] = []
-        errors: list[RowError] = batch.errors
-        sort = bool(errors)  # errors of rejected times, to merge in row order
+        accepted: list[tuple[int, int, Sequence[Any]]] = []
         for index in slow:
             row, line = first_row + index, lines[index].removesuffix("\r")
             if (
                 len(line) > MAX_RECORD_BYTES // _UTF8_MAX
                 and len(line.encode("utf-8", "surrogateescape")) > MAX_RECORD_BYTES
             ):
-                batch.records += 1
-                batch.invalid += 1
                 too_long = Broken("row_too_long", row, locator.one(index), quoted=False)
-                errors.append(broken_error(too_long))
+                batch.add_invalid([broken_error(too_long)])
                 continue
             fields = split_quoted_line(line) if '"' in line else line.split(",")
             outcome = checker.check(fields, row, partial(locator.one, index))
             if outcome is None:  # blank
                 continue
-            batch.records += 1
-            values, record_errors, key = outcome
-            if values is not None:
+            values, errors, key = outcome
+            if values is None:
+                batch.add_invalid(errors, key)
+            else:
                 accepted.append((row, index, values))
-                continue
-            batch.invalid += 1
-            errors.extend(record_errors)
-            if key is not None:
-                batch.keyed.append((row, record_errors[0].offset, *key))
-        if sort:
-            errors.sort(key=error_row)
-        if accepted:  # few: insert each at its place
-            rows, positions = list(batch.rows), list(batch.positions)
-            columns = [None if column is None else list(column) for column in batch.values]
-            for row, index, values in accepted:
-                at = bisect_left(rows, row)
-                rows.insert(at, row)
-                positions.insert(at, index)
-                for column, value in zip(columns, values, strict=True):
-                    if column is not None:
-                        column.insert(at, value)
-            batch.rows, batch.positions = rows, positions
-            batch.values = list(columns)
+        if accepted:
+            batch.add_valid(accepted)
 
 
 def _empty_at(texts: Sequence[str]) -> list[int]:

@@ -15,14 +15,13 @@ from itertools import compress, repeat
 from operator import and_, ne
 from typing import TYPE_CHECKING, Final, NamedTuple
 
-from tap_core.inventory.batches import error_row, without
-from tap_core.inventory.csv_contract import show
-from tap_core.inventory.events import RowError
+from tap_core.inventory.csv.batches import without
+from tap_core.inventory.csv.messages import duplicate_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from tap_core.inventory.batches import Batch
+    from tap_core.inventory.csv.batches import Batch
 
 _MASK: Final = (1 << 60) - 1  # 60 bits fit a CPython int's two 30-bit digits: 32 bytes
 
@@ -71,14 +70,13 @@ class KeyClaims:
             else:
                 self._claim_some(batch, prints)
         if batch.keyed:
-            added = False
+            found = []
             for row, offset, sku, warehouse in batch.keyed:
                 claimer = self.claimer(hash((sku, warehouse)) & _MASK)
                 if claimer is not None and claimer < row:
-                    batch.errors.append(duplicate(row, offset, sku, warehouse, claimer))
-                    added = True
-            if added:
-                batch.errors.sort(key=error_row)
+                    found.append(duplicate_key(row, offset, sku, warehouse, claimer))
+            if found:
+                batch.add_errors(found)
 
     def _claim(self, prints: list[int], rows: Iterable[int]) -> None:
         self._batches.append(_Claims(array("q", prints), array("q", rows)))
@@ -104,18 +102,7 @@ class KeyClaims:
         errors = {}
         for index in duplicates:
             offset = batch.locator.one(batch.positions[index])
-            errors[index] = duplicate(
+            errors[index] = duplicate_key(
                 rows[index], offset, skus[index], warehouses[index], claimers[index]
             )
         batch.drop(errors)
-
-
-def duplicate(row: int, offset: int, sku: str, warehouse: str, claimer: int) -> RowError:
-    """The ``duplicate_key`` error of the record at ``row``, whose key row ``claimer`` has."""
-    message = (
-        f"row {row}: the key (sku {show(sku)}, warehouse {show(warehouse)}) is already used by "
-        f"row {claimer}; each (sku, warehouse) may appear once per file"
-    )
-    return RowError.model_construct(
-        row=row, field=None, code="duplicate_key", message=message, offset=offset
-    )

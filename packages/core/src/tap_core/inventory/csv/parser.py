@@ -12,23 +12,22 @@ from __future__ import annotations
 from bisect import bisect_left
 from functools import partial
 from itertools import chain
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from tap_core.inventory.batches import Batch, broken_batch, record_batch
-from tap_core.inventory.csv_contract import (
-    COLUMNS,
+from tap_core.inventory.csv import messages
+from tap_core.inventory.csv.batches import Batch, broken_batch, record_batch
+from tap_core.inventory.csv.checker import RecordChecker
+from tap_core.inventory.csv.contract import (
     MAX_RECORD_BYTES,
-    REQUIRED,
     Columns,
-    FileErrorCode,
     is_blank,
     resolve_header,
 )
-from tap_core.inventory.events import Checkpoint, FileError, RowError, ValidRow
-from tap_core.inventory.fast_lines import LinesChecker
-from tap_core.inventory.item import InventoryItem
-from tap_core.inventory.keys import KeyClaims
-from tap_core.inventory.records import (
+from tap_core.inventory.csv.events import Checkpoint, FileError, RowError, ValidRow
+from tap_core.inventory.csv.fast_path import LinesChecker
+from tap_core.inventory.csv.key_claims import KeyClaims
+from tap_core.inventory.csv.report import InventoryReport, ReportBuilder
+from tap_core.inventory.csv.splitting import (
     CHUNK_SIZE,
     Broken,
     Lines,
@@ -37,17 +36,15 @@ from tap_core.inventory.records import (
     split_quoted_line,
     split_records,
 )
-from tap_core.inventory.report import InventoryReport, ReportBuilder
-from tap_core.inventory.values import RecordChecker
+from tap_core.inventory.item import InventoryItem
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
     from datetime import datetime
 
-    from tap_core.inventory.records import Segment
+    from tap_core.inventory.csv.splitting import Segment
 
 _valid_row = cast("Callable[[Iterable[Any]], ValidRow]", partial(tuple.__new__, ValidRow))
-_REQUIRED_NAMES: Final = ", ".join(column for column in COLUMNS if column in REQUIRED)
 
 
 class InventoryParser:
@@ -139,14 +136,7 @@ class InventoryParser:
         """Find the header (the first non-blank record) and resolve it; the rest follows."""
         for segment in segments:
             if isinstance(segment, Broken):
-                what = (
-                    "a quoted name is never closed"
-                    if segment.code == "invalid_quoting"
-                    else f"it is over {MAX_RECORD_BYTES:,} bytes"
-                )
-                self._fail(
-                    "missing_header", f"the header (row {segment.row}) cannot be read: {what}"
-                )
+                self._fail(messages.header_unreadable(segment.row, segment.code))
                 return None, segments
             if isinstance(segment, Record):
                 names = self._header_names(segment.fields, segment.row)
@@ -158,10 +148,14 @@ class InventoryParser:
             data, start, row = segment.data, 0, segment.row
             while start < len(data):
                 end = data.index(b"\n", start)
-                names = self._header_names([data[start:end].removesuffix(b"\r")], row)
+                line = data[start:end].removesuffix(b"\r")
+                if len(line) > MAX_RECORD_BYTES:
+                    self._fail(messages.header_unreadable(row, "row_too_long"))
+                    return None, segments
+                names = self._header_names([line], row)
                 if names is not None:
-                    (line,) = names
-                    names = split_quoted_line(line) if '"' in line else line.split(",")
+                    (text,) = names
+                    names = split_quoted_line(text) if '"' in text else text.split(",")
                 if names is None:
                     return None, segments
                 start, row = end + 1, row + 1
@@ -170,11 +164,7 @@ class InventoryParser:
                 rest = Lines(data[start:], row, segment.offset + start)
                 remaining = chain((rest,), segments) if start < len(data) else segments
                 return self._resolve(names, row - 1), remaining
-        self._fail(
-            "missing_header",
-            "the file has no header: it is empty or blank; its first non-blank line must name "
-            f"the columns ({_REQUIRED_NAMES} and any of category, reorder_level, updated_at)",
-        )
+        self._fail(messages.no_header())
         return None, segments
 
     def _header_names(self, fields: list[bytes], row: int) -> list[str] | None:
@@ -182,22 +172,20 @@ class InventoryParser:
         try:
             return [field.decode("utf-8") for field in fields]
         except UnicodeDecodeError:
-            self._fail(
-                "invalid_encoding",
-                f"the header (row {row}) holds bytes that are not UTF-8; save the file as UTF-8",
-            )
+            self._fail(messages.header_encoding(row))
             return None
 
     def _resolve(self, names: list[str], row: int) -> Columns | None:
-        columns, errors, warnings = resolve_header(names, row)
-        self.warnings = tuple(warnings)
-        if errors:
-            self.file_errors = tuple(FileError(code=code, message=text) for code, text in errors)
+        header = resolve_header(names)
+        if header.unknown:
+            self.warnings = (messages.unknown_columns(header.unknown),)
+        if header.duplicated or header.missing:
+            self.file_errors = tuple(messages.header_errors(row, header.duplicated, header.missing))
             return None
-        return columns
+        return header.mapping
 
-    def _fail(self, code: FileErrorCode, message: str) -> None:
-        self.file_errors = (FileError(code=code, message=message),)
+    def _fail(self, error: FileError) -> None:
+        self.file_errors = (error,)
 
 
 def parse_inventory(

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tap_core.inventory.csv_contract import MAX_REPORTED_ERRORS
-from tap_core.inventory.events import FileError, RowError, ValidRow
+from tap_core.inventory.csv.contract import MAX_REPORTED_ERRORS
+from tap_core.inventory.csv.events import FileError, RowError, ValidRow
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
-    from tap_core.inventory.batches import Batch
+    from tap_core.inventory.csv.batches import Batch
 
 
 class InventoryReport(BaseModel):
@@ -84,7 +84,7 @@ class ReportBuilder:
         self._last_row = 0
 
     def add(self, event: ValidRow | RowError) -> None:
-        """Count one event of :func:`~tap_core.inventory.parser.parse_inventory`."""
+        """Count one event of :func:`~tap_core.inventory.csv.parser.parse_inventory`."""
         if isinstance(event, ValidRow):
             self._valid += 1
             return
@@ -100,7 +100,7 @@ class ReportBuilder:
         if batch.errors:
             self._keep(batch.errors)
 
-    def _keep(self, errors: list[RowError]) -> None:
+    def _keep(self, errors: Sequence[RowError]) -> None:
         room = MAX_REPORTED_ERRORS - len(self._errors)
         if room > 0:
             self._errors.extend(errors[:room])

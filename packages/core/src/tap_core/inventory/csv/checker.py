@@ -1,7 +1,7 @@
 """Checking one record exactly: every rule of the contract, every error with its message.
 
 :class:`RecordChecker` is the reference implementation of the column rules. The fast path
-(:mod:`tap_core.inventory.fast_lines`) accepts only records this checker would accept with the
+(:mod:`tap_core.inventory.csv.fast_path`) accepts only records this checker would accept with the
 same values, and hands everything else here.
 """
 
@@ -12,30 +12,41 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final, Literal, TypeAlias
 
-from tap_core.inventory.csv_contract import (
-    ALLOWED,
+from tap_core.inventory.csv.contract import (
     COLUMNS,
     DEFAULT_CATEGORY,
+    KEY_CHARS,
     MAX_AMOUNT,
     MAX_CATEGORY_CHARS,
+    MAX_KEY_CHARS,
     MAX_NAME_CHARS,
+    MAX_PRICE_DECIMALS,
     REQUIRED,
     TRIMMED,
     UPDATED_AT_TOLERANCE,
     Column,
     Columns,
-    RowErrorCode,
-    show,
 )
-from tap_core.inventory.events import RowError
+from tap_core.inventory.csv.messages import (
+    TOO_LARGE,
+    control_character,
+    encoding_error,
+    not_a_real_time,
+    too_late,
+    too_many_chars,
+    value_error,
+    wrong_field_count,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from tap_core.inventory.csv.events import RowError
+
 Values: TypeAlias = tuple[str, str, str, int, Decimal, str, int, datetime]
 """A valid record's values in :class:`~tap_core.inventory.item.InventoryItem` field order."""
 
-KEY_RE: Final = r"[A-Za-z0-9._-]{1,64}"
+KEY_RE: Final = f"[{KEY_CHARS}]{{1,{MAX_KEY_CHARS}}}"
 UPDATED_AT_RE: Final = (
     r"(?P<main>[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)"
     r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?"
@@ -69,7 +80,7 @@ UPDATED_AT_SHAPES: Final = _updated_at_shapes()
 """The shape (digits as ``9``) of every ``updated_at`` the contract accepts, and its kind."""
 DIGITS_AS_NINES: Final = bytes.maketrans(b"0123456789", b"9999999999")
 KEY_PATTERN: Final = re.compile(KEY_RE)
-PRICE_PATTERN: Final = re.compile(r"[0-9]+(?:\.[0-9]{1,4})?")
+PRICE_PATTERN: Final = re.compile(rf"[0-9]+(?:\.[0-9]{{1,{MAX_PRICE_DECIMALS}}})?")
 UPDATED_AT_PATTERN: Final = re.compile(UPDATED_AT_RE)
 CONTROL_PATTERN: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 SURROGATE_PATTERN: Final = re.compile(r"[\ud800-\udfff]")
@@ -164,11 +175,8 @@ class RecordChecker:
         if SURROGATE_PATTERN.search(joined):
             return None, [self._encoding_error(fields, row, locate())], None
         if len(fields) != len(self.columns):
-            message = (
-                f"row {row}: {len(fields)} fields where the header has {len(self.columns)}; "
-                "every record needs one field per header column (quote values that hold commas)"
-            )
-            return None, [record_error(row, locate(), "wrong_field_count", message)], None
+            error = wrong_field_count(row, locate(), len(fields), len(self.columns))
+            return None, [error], None
         values = self._defaults.copy()
         # (column, text, why): why is None for a missing value, else the Invalid's detail.
         # Only strings are kept: an exception kept would hold this frame in a cycle.
@@ -198,11 +206,12 @@ class RecordChecker:
             if bad is None:
                 continue
             column = self.columns[position] if position < len(self.columns) else None
-            name = f"the {column} value" if column else f"field {position + 1}"
             raw = bad.group()[:8].encode("utf-8", "surrogateescape")
-            after = f" after {show(field[: bad.start()][-20:])}" if bad.start() else ""
-            return encoding_error(row, offset, f"{name} holds the bytes {raw!r}{after}, which")
-        return encoding_error(row, offset, "its bytes")  # pragma: no cover - a field has them
+            before = field[: bad.start()]
+            return encoding_error(
+                row, offset, column=column, position=position, raw=raw, before=before
+            )
+        raise AssertionError(fields)  # pragma: no cover - the caller found a surrogate
 
     def updated_at(self, text: str) -> datetime:
         """An ``updated_at`` as written (it is trimmed here): the moment it means, the
@@ -217,12 +226,9 @@ class RecordChecker:
         try:
             moment = instant(match["main"], match["zone"], match["date"])
         except (ValueError, OverflowError) as error:
-            raise Invalid(f"not a real date and time ({error})") from None
+            raise Invalid(not_a_real_time(error)) from None
         if moment > self.limit:
-            raise Invalid(
-                f"it is more than 5 minutes after the upload time "
-                f"{self.uploaded_at.astimezone(UTC).isoformat()}"
-            )
+            raise Invalid(too_late(self.uploaded_at))
         return moment
 
 
@@ -234,16 +240,16 @@ def _key(text: str) -> str:
 
 def _name(text: str) -> str:
     if len(text) > MAX_NAME_CHARS:
-        raise Invalid(f"it has {len(text)} characters")
+        raise Invalid(too_many_chars(len(text)))
     control = CONTROL_PATTERN.search(text)
     if control is not None:
-        raise Invalid(f"it holds the control character {show(control.group())}")
+        raise Invalid(control_character(control.group()))
     return text
 
 
 def _category(text: str) -> str:
     if len(text) > MAX_CATEGORY_CHARS:
-        raise Invalid(f"it has {len(text)} characters")
+        raise Invalid(too_many_chars(len(text)))
     return text
 
 
@@ -252,7 +258,7 @@ def _amount(text: str) -> int:
         raise Invalid
     amount = int(text)
     if amount > MAX_AMOUNT:
-        raise Invalid("it is too large")
+        raise Invalid(TOO_LARGE)
     return amount
 
 
@@ -261,37 +267,5 @@ def _price(text: str) -> Decimal:
         raise Invalid
     price = Decimal(text)
     if price > _MAX_DECIMAL:
-        raise Invalid("it is too large")
+        raise Invalid(TOO_LARGE)
     return price
-
-
-def value_error(row: int, offset: int, column: Column, text: str, why: str | None) -> RowError:
-    """``missing_value`` (``why`` None) or ``invalid_value`` (``why``: an :class:`Invalid`'s
-    detail, maybe empty) of one column."""
-    if why is None:
-        code: RowErrorCode = "missing_value"
-        message = f"row {row}, {column}: the value is empty; required: {ALLOWED[column]}"
-    else:
-        code = "invalid_value"
-        because = f" ({why})" if why else ""
-        message = (
-            f"row {row}, {column}: {show(text)} is not allowed{because}; allowed: {ALLOWED[column]}"
-        )
-    return RowError.model_construct(
-        row=row, field=column, code=code, message=message, offset=offset
-    )
-
-
-def record_error(row: int, offset: int, code: RowErrorCode, message: str) -> RowError:
-    """A record-level error (``field`` None): the record's only error."""
-    return RowError.model_construct(row=row, field=None, code=code, message=message, offset=offset)
-
-
-def encoding_error(row: int, offset: int, where: str) -> RowError:
-    """The ``invalid_encoding`` error of the record at ``row``; ``where`` says which bytes."""
-    return record_error(
-        row,
-        offset,
-        "invalid_encoding",
-        f"row {row}: {where} are not UTF-8; save the file as UTF-8 (a leading BOM is fine)",
-    )

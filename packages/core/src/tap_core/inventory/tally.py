@@ -1,65 +1,22 @@
-"""How an import ended: every valid row counted as applied, unchanged or stale.
+"""Counting an import's endings: every valid row counted as applied, unchanged or stale.
 
 :class:`ImportTally` counts :class:`ImportDecision`\\ s while a store applies an upload, in
 constant memory (stale rows beyond the first :data:`STALE_ROWS_MAX` are only counted), and
-gives the :class:`ImportResult`. Every store uses it, so every store reports alike.
+gives the port's :class:`ImportResult`. Every store uses it, so every store reports alike.
 """
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - pydantic resolves annotations at runtime
-from typing import TYPE_CHECKING, Final, Self
-
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import TYPE_CHECKING
 
 from tap_core.inventory.item import InventoryItem
+from tap_core.inventory.port import STALE_ROWS_MAX, ImportResult, StaleRow
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from tap_core.inventory.decisions import ImportDecision
     from tap_core.inventory.port import LocatedItem
-
-STALE_ROWS_MAX: Final = 1000
-"""How many stale rows an import result lists; the rest are counted in ``stale_rows_truncated``."""
-
-
-class StaleRow(BaseModel):
-    """A valid row that changed nothing because the store holds a winning record."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    sku: str
-    warehouse: str
-    row: int | None = Field(default=None, description="its row in the file, when known")
-    reason: str
-
-
-class ImportResult(BaseModel):
-    """The endings of one upload's valid rows: ``rows`` = ``applied + unchanged + stale``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    source: str | None = None
-    uploaded_at: datetime
-    rows: int = Field(default=0, ge=0)
-    applied: int = Field(default=0, ge=0)
-    unchanged: int = Field(default=0, ge=0)
-    stale: int = Field(default=0, ge=0)
-    stale_rows: list[StaleRow] = Field(default_factory=list, max_length=STALE_ROWS_MAX)
-    stale_rows_truncated: int = Field(default=0, ge=0)
-
-    @model_validator(mode="after")
-    def _every_row_has_one_ending(self) -> Self:
-        if self.rows != self.applied + self.unchanged + self.stale:
-            raise ValueError(
-                f"rows ({self.rows}) must equal applied + unchanged + stale "
-                f"({self.applied} + {self.unchanged} + {self.stale})"
-            )
-        if len(self.stale_rows) + self.stale_rows_truncated != self.stale:
-            raise ValueError(
-                f"stale_rows ({len(self.stale_rows)}) + stale_rows_truncated "
-                f"({self.stale_rows_truncated}) must equal stale ({self.stale})"
-            )
-        return self
 
 
 def item_and_row(entry: InventoryItem | LocatedItem) -> tuple[InventoryItem, int | None]:

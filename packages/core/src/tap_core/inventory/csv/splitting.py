@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Final, Literal, NamedTuple, Protocol
 
-from tap_core.inventory.csv_contract import BOM, MAX_RECORD_BYTES
+from tap_core.inventory.csv.contract import BOM, MAX_RECORD_BYTES
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -34,15 +34,16 @@ _COMMA: Final = 0x2C
 _QUOTE: Final = 0x22
 _OPENING: Final = re.compile(rb'[ \t]*"')
 _PLAIN: Final = re.compile(rb"[^,\n]*")
-_QUOTED_FIELD = rb'[ \t]*+"[^"\n]*+(?:""[^"\n]*+)*+"[ \t]*+|[^,"\n]*+'
+_QUOTED_FIELD = rb'[ \t]*+"[^"\n]*+(?:""[^"\n]*+)*+"[ \t]*+|(?![ \t]*+")[^,\n]*+'
 _SIMPLE_QUOTED = rb"(?:%s)(?:,(?:%s))*+\r?" % (_QUOTED_FIELD, _QUOTED_FIELD)
 _SIMPLE_QUOTED_LINE: Final = re.compile(_SIMPLE_QUOTED)
-"""A line whose quoted fields all close on it, with nothing but spaces around their quotes
-and no quote in an unquoted field: one whole record, split by :func:`split_quoted_line`."""
+"""A line whose quoted fields all close on it, with nothing but spaces around their quotes:
+one whole record, split by :func:`split_quoted_line` (an unquoted field may hold a quote
+after its first character that is not a space or tab: it is data)."""
 _SIMPLE_QUOTED_LINES: Final = re.compile(rb"(?:%s\n)*+" % _SIMPLE_QUOTED)
 _QUOTE_SAMPLE: Final = 65_536
 """Bytes looked at to tell whether quotes are on most lines."""
-_FIELD_OF_LINE: Final = re.compile(r'[ \t]*"((?:[^"]|"")*)"[ \t]*|([^,"]*)')
+_FIELD_OF_LINE: Final = re.compile(r'[ \t]*+"((?:[^"]|"")*+)"[ \t]*+|([^,]*+)')
 
 
 class Readable(Protocol):
@@ -73,12 +74,14 @@ class Record(NamedTuple):
 
 class Broken(NamedTuple):
     """A record that cannot be read. ``quoted``: a quoted field was still open where reading
-    stopped (at the end of the file, or 65,536 bytes in)."""
+    stopped (at the end of the file, or 65,536 bytes in). ``resumes``: a line follows the
+    record's first line, where reading goes on."""
 
     code: Literal["row_too_long", "invalid_quoting"]
     row: int
     offset: int
     quoted: bool
+    resumes: bool = True
 
 
 Segment = Lines | Record | Broken
@@ -133,8 +136,8 @@ class _Splitter:
                     yield from self._record(pos)
                 return
             elif len(buf) - pos > MAX_RECORD_BYTES + 1:  # a line that cannot fit
-                yield Broken("row_too_long", self._row, self._base + pos, quoted=False)
-                self._skip_first_line(pos)
+                broken = Broken("row_too_long", self._row, self._base + pos, quoted=False)
+                yield self._skip_broken(broken, pos)
             else:
                 self._fill()
 
@@ -183,13 +186,19 @@ class _Splitter:
         buf = self._buf
         outcome = read_record(buf, start, at_end=self._eof)
         if isinstance(outcome, Broken):
-            yield outcome._replace(row=self._row, offset=self._base + start)
-            self._skip_first_line(start)
+            broken = outcome._replace(row=self._row, offset=self._base + start)
+            yield self._skip_broken(broken, start)
             return
         fields, end = outcome
         yield Record(fields, self._row, self._base + start)
         self._row += buf.count(b"\n", start, end)
         self._pos = end
+
+    def _skip_broken(self, broken: Broken, start: int) -> Broken:
+        """Skip the first line of ``broken`` (at ``start``); it, knowing whether more follows."""
+        self._skip_first_line(start)
+        more = self._pos < len(self._buf) or (not self._eof and self._fill())
+        return broken if more else broken._replace(resumes=False)
 
     def _skip_first_line(self, start: int) -> None:
         """Move past the first LF at or after ``start`` (reading on if needed): one row on."""

@@ -1,0 +1,384 @@
+"""``DynamoInventoryStore``: the core ``InventoryStore`` port on one DynamoDB table.
+
+Table (``tap_aws.resources.INVENTORY_TABLE``, keys ``pk``/``sk``, on demand):
+
+- a stock record: ``pk = stock#<len(sku)>#<sku>#<warehouse>`` (the length keeps any ``#`` in
+  a sku unambiguous), ``sk = record``; attributes ``sku``, ``warehouse``, ``name``,
+  ``quantity``, ``unit_price`` (exact decimal text), ``category``, ``reorder_level``,
+  ``updated_at`` and ``uploaded_at`` (fixed-width UTC instants), ``stamp`` (the core's
+  :attr:`StockRecord.stamp`), and provenance ``source``/``row``;
+- an import record: ``pk = import#<bucket>/<key>``, ``sk = <version id or ETag>``, with its
+  ``status`` and counts (:meth:`DynamoInventoryStore.begin_import`,
+  :meth:`DynamoInventoryStore.record_import`).
+
+Applying an upload, per chunk of :data:`CHUNK` rows:
+
+1. one ``BatchGetItem`` reads the stored records of the chunk's keys (eventually consistent:
+   the read only proposes, the write condition decides);
+2. the core's :func:`decide` runs on every row against what was read, exactly as the in-memory
+   store runs it against its dict;
+3. one ``TransactWriteItems`` puts every winning record under the condition
+   ``attribute_not_exists(pk) OR stamp < :stamp``, which is the core's winning order, so a
+   record is replaced only by a greater one whatever runs at the same time. A failed condition
+   returns the record that beat us (``ALL_OLD``); those rows are decided again against it and
+   the rest of the chunk is written again. Conflicts and throttling are retried with backoff.
+
+Requests: a chunk of 100 new keys costs 2 (one read, one transaction); a re-import 1 (nothing
+wins, nothing is written): <= 20 per 1,000 valid rows, 10 for a re-import.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Final
+
+from botocore.exceptions import ClientError
+
+from tap_aws.resources import INVENTORY_TABLE
+from tap_core.inventory import ImportTally, InventoryItem, StockRecord, decide, item_and_row
+from tap_core.inventory import encode_instant as _encode
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
+
+    from tap_core.inventory import ImportDecision, ImportResult, LocatedItem
+
+CHUNK: Final = 100
+"""Rows per BatchGetItem and per TransactWriteItems (both AWS limits are 100)."""
+ATTEMPTS: Final = 8
+"""Rounds of one chunk's read or write before giving up (unprocessed keys, conflicts)."""
+BACKOFF_SECONDS: Final = 0.02
+"""The first retry's pause; it doubles each round."""
+RETRIABLE_REASONS: Final = frozenset(
+    {
+        "TransactionConflict",
+        "ThrottlingError",
+        "ProvisionedThroughputExceeded",
+        "InternalServerError",
+    }
+)
+"""Cancellation reasons of a transaction item that retrying can cure."""
+
+_RECORD_SK: Final = "record"
+_STOCK: Final = "stock#"
+_IMPORT: Final = "import#"
+_CONDITION: Final = "attribute_not_exists(pk) OR stamp < :stamp"
+
+Item = dict[str, Any]
+
+
+class StoreFailure(RuntimeError):
+    """Rows that could not be written after every retry (nothing was silently dropped)."""
+
+
+def stock_key(sku: str, warehouse: str) -> dict[str, AttributeValueTypeDef]:
+    """The table key of one (sku, warehouse) record."""
+    return {"pk": {"S": f"{_STOCK}{len(sku)}#{sku}#{warehouse}"}, "sk": {"S": _RECORD_SK}}
+
+
+def _instant(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def to_item(record: StockRecord) -> dict[str, AttributeValueTypeDef]:
+    """A stock record as a DynamoDB item."""
+    item = record.item
+    found: dict[str, AttributeValueTypeDef] = {
+        **stock_key(item.sku, item.warehouse),
+        "sku": {"S": item.sku},
+        "warehouse": {"S": item.warehouse},
+        "name": {"S": item.name},
+        "quantity": {"N": str(item.quantity)},
+        "unit_price": {"S": format(item.unit_price, "f")},
+        "category": {"S": item.category},
+        "reorder_level": {"N": str(item.reorder_level)},
+        "updated_at": {"S": _encode(item.updated_at)},
+        "uploaded_at": {"S": _encode(record.uploaded_at)},
+        "stamp": {"S": record.stamp},
+    }
+    if record.source is not None:
+        found["source"] = {"S": record.source}
+    if record.row is not None:
+        found["row"] = {"N": str(record.row)}
+    return found
+
+
+def from_item(item: Item) -> StockRecord:
+    """The stock record a DynamoDB item holds."""
+    return StockRecord(
+        InventoryItem(
+            sku=item["sku"]["S"],
+            warehouse=item["warehouse"]["S"],
+            name=item["name"]["S"],
+            quantity=int(item["quantity"]["N"]),
+            unit_price=Decimal(item["unit_price"]["S"]),
+            category=item["category"]["S"],
+            reorder_level=int(item["reorder_level"]["N"]),
+            updated_at=_instant(item["updated_at"]["S"]),
+        ),
+        _instant(item["uploaded_at"]["S"]),
+        item["source"]["S"] if "source" in item else None,
+        int(item["row"]["N"]) if "row" in item else None,
+    )
+
+
+@dataclass
+class _Key:
+    """One key of a chunk: its rows (chunk index, item, row) and what is known to be stored."""
+
+    rows: list[tuple[int, InventoryItem, int | None]]
+    stored: StockRecord | None = None
+
+
+class DynamoInventoryStore:
+    """The ``InventoryStore`` port on a DynamoDB table; answers as ``InMemoryInventoryStore``."""
+
+    def __init__(
+        self,
+        table_name: str,
+        client: DynamoDBClient | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if client is None:
+            from tap_aws import clients  # noqa: PLC0415 - built on first use, not at import
+
+            client = clients.dynamodb()
+        self._client = client
+        self.table_name = table_name
+        self._sleep = sleep
+
+    # --- the table ---
+
+    def ensure_table(self) -> None:
+        """Create the table from the shared spec when it is missing; wait until it is active."""
+        spec = INVENTORY_TABLE
+        keys = [{"AttributeName": spec.keys.hash_key[0], "KeyType": "HASH"}]
+        if spec.keys.range_key is not None:
+            keys.append({"AttributeName": spec.keys.range_key[0], "KeyType": "RANGE"})
+        try:
+            self._client.create_table(
+                TableName=self.table_name,
+                KeySchema=keys,  # type: ignore[arg-type]
+                AttributeDefinitions=[
+                    {"AttributeName": name, "AttributeType": kind}
+                    for name, kind in spec.attribute_definitions().items()
+                ],
+                BillingMode="PAY_PER_REQUEST",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceInUseException":
+                raise
+        self._client.get_waiter("table_exists").wait(
+            TableName=self.table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )
+
+    # --- the port ---
+
+    def apply(
+        self,
+        items: Iterable[InventoryItem | LocatedItem],
+        uploaded_at: datetime,
+        source: str | None = None,
+    ) -> ImportResult:
+        tally = ImportTally(uploaded_at, source)
+        entries = iter(items)
+        while chunk := list(islice(entries, CHUNK)):
+            for decision in self._apply_chunk(chunk, uploaded_at, source):
+                tally.count(decision)
+        return tally.result()
+
+    def get(self, sku: str, warehouse: str) -> StockRecord | None:
+        found = self._client.get_item(
+            TableName=self.table_name, Key=stock_key(sku, warehouse), ConsistentRead=True
+        ).get("Item")
+        return None if found is None else from_item(found)
+
+    def items(self) -> Iterator[InventoryItem]:
+        pages = self._client.get_paginator("scan").paginate(
+            TableName=self.table_name,
+            FilterExpression="begins_with(pk, :stock)",
+            ExpressionAttributeValues={":stock": {"S": _STOCK}},
+            ConsistentRead=True,
+        )
+        for page in pages:
+            for found in page.get("Items", []):
+                yield from_item(found).item
+
+    # --- import records ---
+
+    def begin_import(self, bucket: str, key: str, version: str, started_at: datetime) -> bool:
+        """Claim the import of one object version: False when it was already recorded done.
+
+        A repeated S3 event for the same version is then a no-op. An import that started and
+        never finished (a crashed function) may be begun again: applying is idempotent.
+        """
+        try:
+            self._client.put_item(
+                TableName=self.table_name,
+                Item={
+                    **_import_key(bucket, key, version),
+                    "status": {"S": "started"},
+                    "started_at": {"S": _encode(started_at)},
+                },
+                ConditionExpression="attribute_not_exists(pk) OR #status <> :done",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":done": {"S": "done"}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def record_import(self, bucket: str, key: str, version: str, result: ImportResult) -> None:
+        """Mark one object version imported, with its counts."""
+        self._client.put_item(
+            TableName=self.table_name,
+            Item={
+                **_import_key(bucket, key, version),
+                "status": {"S": "done"},
+                "uploaded_at": {"S": _encode(result.uploaded_at)},
+                "rows": {"N": str(result.rows)},
+                "applied": {"N": str(result.applied)},
+                "unchanged": {"N": str(result.unchanged)},
+                "stale": {"N": str(result.stale)},
+            },
+        )
+
+    # --- one chunk ---
+
+    def _apply_chunk(
+        self,
+        chunk: list[InventoryItem | LocatedItem],
+        uploaded_at: datetime,
+        source: str | None,
+    ) -> list[ImportDecision]:
+        keys: dict[tuple[str, str], _Key] = {}
+        for index, entry in enumerate(chunk):
+            item, row = item_and_row(entry)
+            keys.setdefault(item.key, _Key([])).rows.append((index, item, row))
+        for key, stored in self._read(list(keys)).items():
+            keys[key].stored = stored
+        decisions: list[ImportDecision | None] = [None] * len(chunk)
+        pending = dict(keys)
+        for attempt in range(ATTEMPTS):
+            writes: dict[tuple[str, str], StockRecord] = {}
+            for key, state in pending.items():
+                winner = _decide_key(state, uploaded_at, source, decisions)
+                if winner is not None:
+                    writes[key] = winner
+            if not writes:
+                break
+            if attempt:
+                self._sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+            pending = self._write(writes, keys)
+            if not pending:
+                break
+        else:
+            raise StoreFailure(
+                f"{len(pending)} records of {self.table_name} could not be written after "
+                f"{ATTEMPTS} rounds (conflicts or throttling)"
+            )
+        return [decision for decision in decisions if decision is not None]
+
+    def _read(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], StockRecord]:
+        """The stored records of ``keys`` (at most 100), unprocessed keys read again."""
+        found: dict[tuple[str, str], StockRecord] = {}
+        wanted = [stock_key(sku, warehouse) for sku, warehouse in keys]
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                self._sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+            response = self._client.batch_get_item(RequestItems={self.table_name: {"Keys": wanted}})
+            for raw in response.get("Responses", {}).get(self.table_name, []):
+                record = from_item(raw)
+                found[record.key] = record
+            unprocessed = response.get("UnprocessedKeys") or {}
+            wanted = list(unprocessed[self.table_name]["Keys"]) if unprocessed else []
+            if not wanted:
+                return found
+        raise StoreFailure(
+            f"{len(wanted)} keys of {self.table_name} stayed unprocessed after {ATTEMPTS} reads"
+        )
+
+    def _write(
+        self, writes: dict[tuple[str, str], StockRecord], keys: dict[tuple[str, str], _Key]
+    ) -> dict[tuple[str, str], _Key]:
+        """Put every winner under the stamp condition; the keys to decide and write again."""
+        order = list(writes)
+        transaction: list[TransactWriteItemTypeDef] = [
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": to_item(writes[key]),
+                    "ConditionExpression": _CONDITION,
+                    "ExpressionAttributeValues": {":stamp": {"S": writes[key].stamp}},
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
+            for key in order
+        ]
+        try:
+            # A token per transaction: botocore's retry of a write whose answer was lost is
+            # then recognised by DynamoDB instead of failing its own conditions.
+            self._client.transact_write_items(
+                TransactItems=transaction, ClientRequestToken=uuid.uuid4().hex
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons: list[dict[str, Any]] = list(error.response.get("CancellationReasons") or [])  # type: ignore[arg-type]
+            return self._after_cancel(order, reasons, keys)
+        for key in order:
+            keys[key].stored = writes[key]
+        return {}
+
+    def _after_cancel(
+        self,
+        order: list[tuple[str, str]],
+        reasons: list[dict[str, Any]],
+        keys: dict[tuple[str, str], _Key],
+    ) -> dict[tuple[str, str], _Key]:
+        """After a cancelled transaction, learn what beat us; every key is written again."""
+        if len(reasons) != len(order):
+            # No per-item reasons (an error of the whole request): try every key again.
+            return {key: keys[key] for key in order}
+        for key, reason in zip(order, reasons, strict=True):
+            code = reason.get("Code", "None")
+            if code == "ConditionalCheckFailed" and "Item" in reason:
+                keys[key].stored = from_item(reason["Item"])
+            elif code not in {"None", "ConditionalCheckFailed"} | RETRIABLE_REASONS:
+                raise StoreFailure(
+                    f"writing {key!r} to {self.table_name} failed: {code}: "
+                    f"{reason.get('Message', '')}"
+                )
+        return {key: keys[key] for key in order}
+
+
+def _decide_key(
+    state: _Key,
+    uploaded_at: datetime,
+    source: str | None,
+    decisions: list[ImportDecision | None],
+) -> StockRecord | None:
+    """Decide the key's rows in order against what is stored; the record to write, if any."""
+    current = state.stored
+    winner: StockRecord | None = None
+    for index, item, row in state.rows:
+        decision = decide(current, item, uploaded_at, source=source, row=row)
+        decisions[index] = decision
+        if decision.record is not None:
+            current = winner = decision.record
+    return winner
+
+
+def _import_key(bucket: str, key: str, version: str) -> dict[str, AttributeValueTypeDef]:
+    return {"pk": {"S": f"{_IMPORT}{bucket}/{key}"}, "sk": {"S": version}}

@@ -1,0 +1,76 @@
+"""tap's runtime settings: one pydantic-settings model, read from ``TAP_*`` variables on demand.
+
+Nothing reads the environment at import: :func:`get_settings` reads it once per process (cached)
+when a composition root first asks. Resource names have no defaults (a made-up table name would
+only fail later, far from the cause): a function that needs one asks with :meth:`Settings.need`,
+which names the missing variable. A malformed value (a retry mode that botocore does not know,
+a timeout that is not a positive number) is a :class:`SettingsError` naming the variable too.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Final, Literal
+
+from pydantic import AnyHttpUrl, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX: Final = "TAP_"
+
+ResourceSetting = Literal[
+    "leaderboard_table", "inventory_table", "inventory_bucket", "scores_dlq_url", "rows_dlq_url"
+]
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the environment variable."""
+
+
+def variable(field_name: str) -> str:
+    """The variable behind a settings field: ``inventory_table`` -> ``TAP_INVENTORY_TABLE``."""
+    return f"{ENV_PREFIX}{field_name.upper()}"
+
+
+class Settings(BaseSettings):
+    """Every variable tap's functions and CLI read; a function reads the ones it needs."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    leaderboard_table: str | None = Field(default=None, min_length=3, max_length=255)
+    inventory_table: str | None = Field(default=None, min_length=3, max_length=255)
+    inventory_bucket: str | None = Field(default=None, min_length=3, max_length=63)
+    scores_dlq_url: AnyHttpUrl | None = None
+    rows_dlq_url: AnyHttpUrl | None = None
+
+    endpoint_url: AnyHttpUrl | None = None
+    """The local stack's emulator; unset in AWS."""
+    retry_mode: Literal["standard", "adaptive"] = "standard"
+    """botocore's retry mode: both back off with jitter; adaptive also rate-limits the client."""
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    """Attempts per call, the first included (botocore's ``total_max_attempts``)."""
+    connect_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    read_timeout_seconds: float = Field(default=10.0, gt=0, le=900)
+
+    def need(self, name: ResourceSetting) -> str:
+        """The value of a resource setting, or SettingsError naming its variable."""
+        value = getattr(self, name)
+        if value is None:
+            raise SettingsError(f"{variable(name)} is not set; tap needs it to reach its {name}")
+        return str(value)
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment now; SettingsError names every bad variable."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{variable(str(detail['loc'][0]))}: {detail['msg']}" for detail in error.errors()
+        )
+        raise SettingsError(f"invalid settings: {problems}") from None
+
+
+@cache
+def get_settings() -> Settings:
+    """The process's settings, read on first use (never at import)."""
+    return load_settings()

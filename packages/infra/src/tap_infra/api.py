@@ -1,0 +1,145 @@
+"""The read API: an HTTP API in front of the api function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+import pulumi
+import pulumi_aws as aws
+
+from tap_aws.resources import API_FUNCTION, LOG_RETENTION_DAYS, Env, resource_name
+from tap_infra import iam
+from tap_infra.functions import Architecture, ObservedFunction, ObservedFunctionArgs
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+PUBLIC_ROUTES: Final = ("GET /leaderboards/{proxy+}",)
+"""Standings anyone may read: public, and throttled so no one client can run up the bill."""
+IAM_ROUTES: Final = ("GET /inventory/{proxy+}",)
+"""Stock levels and imports: callers sign with SigV4 (``AWS_IAM``)."""
+THROTTLE_RATE: Final = 50.0
+THROTTLE_BURST: Final = 100
+READ_ACTIONS: Final = ("dynamodb:GetItem", "dynamodb:Query")
+ACCESS_LOG_FORMAT: Final = (
+    '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
+    '"routeKey":"$context.routeKey","status":"$context.status",'
+    '"latency":"$context.responseLatency","error":"$context.integrationErrorMessage"}'
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadApiArgs:
+    suffix: str
+    code: pulumi.Archive
+    leaderboards_json: str
+    leaderboard_table_name: pulumi.Input[str]
+    leaderboard_table_arn: pulumi.Input[str]
+    inventory_table_name: pulumi.Input[str]
+    inventory_table_arns: Sequence[pulumi.Input[str]]
+    architecture: Architecture = "arm64"
+    memory_mb: int | None = None
+    reserved_concurrency: int | None = None
+    throttle_rate: float = THROTTLE_RATE
+    throttle_burst: int = THROTTLE_BURST
+    alarm_topic_arn: pulumi.Input[str] | None = None
+
+
+class ReadApi(pulumi.ComponentResource):
+    """HTTP API + api function; leaderboard routes public and throttled, inventory routes IAM."""
+
+    api: aws.apigatewayv2.Api
+    stage: aws.apigatewayv2.Stage
+    handler: ObservedFunction
+
+    def __init__(
+        self, name: str, args: ReadApiArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("tap:api:ReadApi", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.handler = ObservedFunction(
+            f"{name}-function",
+            ObservedFunctionArgs(
+                spec=API_FUNCTION,
+                suffix=args.suffix,
+                code=args.code,
+                architecture=args.architecture,
+                memory_mb=args.memory_mb,
+                reserved_concurrency=args.reserved_concurrency,
+                environment={
+                    Env.LEADERBOARD_TABLE: args.leaderboard_table_name,
+                    Env.LEADERBOARDS: args.leaderboards_json,
+                    Env.INVENTORY_TABLE: args.inventory_table_name,
+                },
+                statements=[
+                    iam.allow(
+                        READ_ACTIONS, [args.leaderboard_table_arn, *args.inventory_table_arns]
+                    )
+                ],
+                alarm_topic_arn=args.alarm_topic_arn,
+            ),
+            opts=child,
+        )
+        api_name = resource_name("api", args.suffix)
+        self.api = aws.apigatewayv2.Api(
+            f"{name}-api", name=api_name, protocol_type="HTTP", opts=child
+        )
+        integration = aws.apigatewayv2.Integration(
+            f"{name}-integration",
+            api_id=self.api.id,
+            integration_type="AWS_PROXY",
+            integration_uri=self.handler.function.invoke_arn,
+            payload_format_version="2.0",
+            opts=child,
+        )
+        target = pulumi.Output.concat("integrations/", integration.id)
+        routes = [
+            aws.apigatewayv2.Route(
+                f"{name}-{kind.lower()}-{index}",
+                api_id=self.api.id,
+                route_key=route_key,
+                authorization_type=kind,
+                target=target,
+                opts=child,
+            )
+            for kind, keys in (("NONE", PUBLIC_ROUTES), ("AWS_IAM", IAM_ROUTES))
+            for index, route_key in enumerate(keys)
+        ]
+        access_logs = aws.cloudwatch.LogGroup(
+            f"{name}-access-logs",
+            name=f"/aws/apigateway/{api_name}",
+            retention_in_days=LOG_RETENTION_DAYS,
+            opts=child,
+        )
+        self.stage = aws.apigatewayv2.Stage(
+            f"{name}-stage",
+            api_id=self.api.id,
+            name="$default",
+            auto_deploy=True,
+            default_route_settings={
+                "throttling_rate_limit": args.throttle_rate,
+                "throttling_burst_limit": args.throttle_burst,
+            },
+            route_settings=[
+                {
+                    "route_key": route_key,
+                    "throttling_rate_limit": args.throttle_rate,
+                    "throttling_burst_limit": args.throttle_burst,
+                }
+                for route_key in PUBLIC_ROUTES
+            ],
+            access_log_settings={"destination_arn": access_logs.arn, "format": ACCESS_LOG_FORMAT},
+            # Route settings name routes by key: they must exist first.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=routes),
+        )
+        aws.lambda_.Permission(
+            f"{name}-permission",
+            action="lambda:InvokeFunction",
+            function=self.handler.function.name,
+            principal="apigateway.amazonaws.com",
+            # Any stage and route of this API only.
+            source_arn=pulumi.Output.concat(self.api.execution_arn, "/*/*"),
+            opts=child,
+        )
+        self.register_outputs({"api_url": self.stage.invoke_url})

@@ -1,0 +1,252 @@
+"""tap's secure defaults as CrossGuard resource validations, in a module tests can import.
+
+Each :class:`Guard` checks one resource type's inputs (engine, camelCase names such as
+``fifoQueue``) and returns what is wrong. ``policy_pack/__main__.py`` wraps them in
+``ResourceValidationPolicy`` objects for ``pulumi preview --policy-pack``; constructing the
+``PolicyPack`` starts a gRPC server, so nothing else may import that module.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from tap_aws.resources import FIFO_SUFFIX
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pulumi_policy import ReportViolation, ResourceValidationArgs, StackValidationArgs
+
+Props = Mapping[str, Any]
+
+WILDCARD_RESOURCE_ACTIONS: Final = frozenset({"xray:PutTelemetryRecords", "xray:PutTraceSegments"})
+"""Actions AWS only grants on ``"*"``; any other action must name its resources."""
+ENCRYPTION_ALGORITHMS: Final = frozenset({"aws:kms", "aws:kms:dsse", "AES256"})
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """One mandatory rule for one resource type."""
+
+    name: str
+    description: str
+    resource_type: str
+    check: Callable[[Props], list[str]]
+
+    def validate(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
+        """The CrossGuard ``validate`` callback: one violation per problem found."""
+        if args.resource_type != self.resource_type:
+            return
+        for problem in self.check(args.props):
+            report(f"{args.name}: {problem}", args.urn)
+
+
+def _statements(document: object) -> list[dict[str, Any]] | None:
+    """The statements of a JSON policy document; None while the value is still unknown."""
+    if not isinstance(document, str):
+        return None
+    parsed = json.loads(document)
+    statements = parsed.get("Statement", [])
+    return [statements] if isinstance(statements, dict) else list(statements)
+
+
+def _as_list(value: object) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _denies_insecure_transport(props: Props) -> list[str]:
+    statements = _statements(props.get("policy"))
+    if statements is None:
+        return []
+    for statement in statements:
+        condition = statement.get("Condition", {}).get("Bool", {})
+        if (
+            statement.get("Effect") == "Deny"
+            and statement.get("Principal") == "*"
+            and str(condition.get("aws:SecureTransport")).lower() == "false"
+        ):
+            return []
+    return ["the policy must deny requests without TLS (aws:SecureTransport false)"]
+
+
+def _queue(props: Props) -> list[str]:
+    problems = []
+    if not props.get("sqsManagedSseEnabled") and not props.get("kmsMasterKeyId"):
+        problems.append("server-side encryption is off (sqsManagedSseEnabled or kmsMasterKeyId)")
+    name = props.get("name")
+    if isinstance(name, str) and bool(props.get("fifoQueue")) != name.endswith(FIFO_SUFFIX):
+        problems.append(f"name {name!r} must end {FIFO_SUFFIX!r} exactly when fifoQueue is set")
+    return problems
+
+
+def _table(props: Props) -> list[str]:
+    problems = []
+    if props.get("billingMode") != "PAY_PER_REQUEST":
+        problems.append(f"billingMode is {props.get('billingMode')!r}, not PAY_PER_REQUEST")
+    if not (props.get("pointInTimeRecovery") or {}).get("enabled"):
+        problems.append("point-in-time recovery is off")
+    if not (props.get("serverSideEncryption") or {}).get("enabled"):
+        problems.append("server-side encryption with KMS is off")
+    return problems
+
+
+def _public_access_block(props: Props) -> list[str]:
+    flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    return [f"{flag} is not true" for flag in flags if props.get(flag) is not True]
+
+
+def _bucket_encryption(props: Props) -> list[str]:
+    rules = props.get("rules") or []
+    algorithms = {
+        (rule.get("applyServerSideEncryptionByDefault") or {}).get("sseAlgorithm") for rule in rules
+    }
+    if not algorithms or not algorithms <= ENCRYPTION_ALGORITHMS:
+        return [f"default encryption must be one of {sorted(ENCRYPTION_ALGORITHMS)}"]
+    return []
+
+
+def _bucket_versioning(props: Props) -> list[str]:
+    status = (props.get("versioningConfiguration") or {}).get("status")
+    return [] if status == "Enabled" else [f"versioning is {status!r}, not Enabled"]
+
+
+def _function(props: Props) -> list[str]:
+    problems = []
+    if (props.get("tracingConfig") or {}).get("mode") != "Active":
+        problems.append("X-Ray active tracing is off")
+    if not (props.get("loggingConfig") or {}).get("logGroup"):
+        problems.append("no explicit log group (loggingConfig.logGroup)")
+    if props.get("reservedConcurrentExecutions") == 0:
+        problems.append("reserved concurrency 0 disables the function")
+    return problems
+
+
+def _log_group(props: Props) -> list[str]:
+    days = props.get("retentionInDays")
+    return [] if isinstance(days, int | float) and days > 0 else ["logs are kept forever"]
+
+
+def _event_source_mapping(props: Props) -> list[str]:
+    problems = []
+    source = props.get("eventSourceArn")
+    if isinstance(source, str) and source.startswith("arn:aws:sqs:"):
+        if source.endswith(FIFO_SUFFIX) and props.get("maximumBatchingWindowInSeconds"):
+            problems.append("FIFO queues reject maximumBatchingWindowInSeconds")
+        if "ReportBatchItemFailures" not in (props.get("functionResponseTypes") or []):
+            problems.append("without ReportBatchItemFailures one bad message retries the batch")
+    return problems
+
+
+def _role_policy(props: Props) -> list[str]:
+    statements = _statements(props.get("policy"))
+    problems: list[str] = []
+    for statement in statements or []:
+        if statement.get("Effect") != "Allow":
+            continue
+        actions = [str(action) for action in _as_list(statement.get("Action"))]
+        resources = _as_list(statement.get("Resource"))
+        problems.extend(
+            f"action {action!r} is a wildcard"
+            for action in actions
+            if action == "*" or action.endswith(":*")
+        )
+        if "*" in resources and not set(actions) <= WILDCARD_RESOURCE_ACTIONS:
+            problems.append(f"{sorted(actions)} granted on every resource ('*')")
+    return problems
+
+
+def _event_target(props: Props) -> list[str]:
+    problems = []
+    if not (props.get("deadLetterConfig") or {}).get("arn"):
+        problems.append("no dead-letter queue for events it cannot deliver")
+    if not props.get("retryPolicy"):
+        problems.append("no retry policy")
+    return problems
+
+
+def _schedule(props: Props) -> list[str]:
+    return _event_target(props.get("target") or {})
+
+
+GUARDS: Final = (
+    Guard("sqs-encrypted-and-fifo-named", "SQS queues are encrypted; FIFO names end .fifo",
+          "aws:sqs/queue:Queue", _queue),
+    Guard("sqs-tls-only", "SQS queue policies deny requests without TLS",
+          "aws:sqs/queuePolicy:QueuePolicy", _denies_insecure_transport),
+    Guard("sns-tls-only", "SNS topic policies deny requests without TLS",
+          "aws:sns/topicPolicy:TopicPolicy", _denies_insecure_transport),
+    Guard("dynamodb-on-demand-pitr-encrypted", "DynamoDB: on-demand, PITR, KMS encryption",
+          "aws:dynamodb/table:Table", _table),
+    Guard("s3-block-public-access", "S3 buckets block every kind of public access",
+          "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", _public_access_block),
+    Guard("s3-encrypted", "S3 buckets encrypt objects by default",
+          "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+          _bucket_encryption),
+    Guard("s3-versioned", "S3 buckets keep versions",
+          "aws:s3/bucketVersioning:BucketVersioning", _bucket_versioning),
+    Guard("s3-tls-only", "S3 bucket policies deny requests without TLS",
+          "aws:s3/bucketPolicy:BucketPolicy", _denies_insecure_transport),
+    Guard("lambda-traced-and-logged", "Lambda: X-Ray active, explicit log group",
+          "aws:lambda/function:Function", _function),
+    Guard("log-retention", "Log groups expire their logs",
+          "aws:cloudwatch/logGroup:LogGroup", _log_group),
+    Guard("sqs-trigger-fifo-safe", "SQS triggers report partial failures; FIFO: no window",
+          "aws:lambda/eventSourceMapping:EventSourceMapping", _event_source_mapping),
+    Guard("iam-least-privilege", "Role policies list actions and name their resources",
+          "aws:iam/rolePolicy:RolePolicy", _role_policy),
+    Guard("eventbridge-target-dlq", "EventBridge targets retry, then dead-letter",
+          "aws:cloudwatch/eventTarget:EventTarget", _event_target),
+    Guard("schedule-dlq", "Schedules retry, then dead-letter",
+          "aws:scheduler/schedule:Schedule", _schedule),
+)  # fmt: skip
+
+
+BUCKET: Final = "aws:s3/bucket:Bucket"
+BUCKET_COMPANIONS: Final = {
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "public access block",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        "default encryption"
+    ),
+    "aws:s3/bucketVersioning:BucketVersioning": "versioning",
+    "aws:s3/bucketPolicy:BucketPolicy": "bucket policy (TLS only)",
+}
+"""Since AWS provider v4 a bucket's settings are resources of their own: a bucket without
+them is public-capable, unencrypted by KMS and unversioned, and no per-resource rule sees it."""
+
+
+def bucket_companions(resources: Sequence[tuple[str, Props]]) -> list[str]:
+    """Every bucket has each companion resource, pointing at it by name (the bucket's id)."""
+    buckets = sorted(str(props.get("bucket")) for kind, props in resources if kind == BUCKET)
+    configured = {(kind, props.get("bucket")) for kind, props in resources}
+    return [
+        f"bucket {bucket!r} has no {what}"
+        for bucket in buckets
+        for kind, what in BUCKET_COMPANIONS.items()
+        if (kind, bucket) not in configured
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class StackGuard:
+    """One mandatory rule over the whole stack (resources that must come together)."""
+
+    name: str
+    description: str
+    check: Callable[[Sequence[tuple[str, Props]]], list[str]]
+
+    def validate(self, args: StackValidationArgs, report: ReportViolation) -> None:
+        """The CrossGuard stack ``validate`` callback."""
+        for problem in self.check([(r.resource_type, r.props) for r in args.resources]):
+            report(problem, None)
+
+
+STACK_GUARDS: Final = (
+    StackGuard(
+        "s3-bucket-configured",
+        "Every bucket has its public access block, encryption, versioning and TLS policy",
+        bucket_companions,
+    ),
+)

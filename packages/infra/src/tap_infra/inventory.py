@@ -1,0 +1,276 @@
+"""The inventory pipeline: S3 inbound/*.csv -> EventBridge -> import function -> inventory table;
+a daily schedule -> summary function -> summary item and report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import pulumi
+import pulumi_aws as aws
+
+from tap_aws.resources import (
+    INVENTORY_BUCKET,
+    INVENTORY_EVENTS_DLQ,
+    INVENTORY_IMPORT_FUNCTION,
+    INVENTORY_ROWS_DLQ,
+    INVENTORY_SUMMARY_FUNCTION,
+    INVENTORY_TABLE,
+    Env,
+    FunctionSpec,
+    resource_name,
+)
+from tap_infra import iam
+from tap_infra.alarms import queue_depth_alarm
+from tap_infra.buckets import SecureBucket, SecureBucketArgs
+from tap_infra.functions import Architecture, ObservedFunction, ObservedFunctionArgs
+from tap_infra.leaderboard import table_resources
+from tap_infra.queues import create_queue, queue_policy
+from tap_infra.tables import create_table
+
+SUMMARY_SCHEDULE: Final = "cron(15 0 * * ? *)"
+"""Daily at 00:15 UTC, once the day's last uploads have landed."""
+MAX_EVENT_AGE_SECONDS: Final = 3600
+MAX_RETRY_ATTEMPTS: Final = 4
+IMPORT_TABLE_ACTIONS: Final = (
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:TransactWriteItems",
+    "dynamodb:UpdateItem",
+)
+SUMMARY_TABLE_ACTIONS: Final = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
+
+
+@dataclass(frozen=True, kw_only=True)
+class InventoryPipelineArgs:
+    suffix: str
+    code: pulumi.Archive
+    architecture: Architecture = "arm64"
+    memory_mb: int | None = None
+    reserved_concurrency: int | None = None
+    deletion_protection: bool = True
+    report_retention_days: int = 90
+    alarm_topic_arn: pulumi.Input[str] | None = None
+
+
+def _retry() -> dict[str, int]:
+    return {
+        "maximum_event_age_in_seconds": MAX_EVENT_AGE_SECONDS,
+        "maximum_retry_attempts": MAX_RETRY_ATTEMPTS,
+    }
+
+
+class InventoryPipeline(pulumi.ComponentResource):
+    """Bucket, table, upload rule, import and summary functions, daily schedule, DLQs."""
+
+    bucket: SecureBucket
+    table: aws.dynamodb.Table
+    rows_dlq: aws.sqs.Queue
+    events_dlq: aws.sqs.Queue
+    importer: ObservedFunction
+    summary: ObservedFunction
+    rule: aws.cloudwatch.EventRule
+    schedule: aws.scheduler.Schedule
+
+    def __init__(
+        self, name: str, args: InventoryPipelineArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("tap:inventory:InventoryPipeline", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.bucket = SecureBucket(
+            f"{name}-bucket",
+            SecureBucketArgs(
+                spec=INVENTORY_BUCKET,
+                suffix=args.suffix,
+                report_retention_days=args.report_retention_days,
+            ),
+            opts=child,
+        )
+        self.table = create_table(
+            f"{name}-table",
+            INVENTORY_TABLE,
+            args.suffix,
+            self,
+            deletion_protection=args.deletion_protection,
+        )
+        self.rows_dlq = create_queue(f"{name}-rows-dlq", INVENTORY_ROWS_DLQ, args.suffix, self)
+        queue_policy(f"{name}-rows-dlq-policy", self.rows_dlq, self)
+        self.events_dlq = create_queue(
+            f"{name}-events-dlq", INVENTORY_EVENTS_DLQ, args.suffix, self
+        )
+        self.importer, self.summary = self._create_functions(name, args)
+        self.rule = self._create_upload_rule(name, args)
+        self.schedule = self._create_schedule(name, args)
+        for queue, spec in (
+            (self.rows_dlq, INVENTORY_ROWS_DLQ),
+            (self.events_dlq, INVENTORY_EVENTS_DLQ),
+        ):
+            queue_depth_alarm(
+                f"{name}-{spec.stem}-alarm",
+                resource_name(f"{spec.stem}-depth", args.suffix),
+                queue,
+                args.alarm_topic_arn,
+                self,
+            )
+        self.register_outputs(
+            {
+                "bucket_name": self.bucket.bucket.bucket,
+                "table_name": self.table.name,
+                "rows_dlq_url": self.rows_dlq.url,
+                "events_dlq_url": self.events_dlq.url,
+                "rule_name": self.rule.name,
+            }
+        )
+
+    def _create_functions(
+        self, name: str, args: InventoryPipelineArgs
+    ) -> tuple[ObservedFunction, ObservedFunction]:
+        child = pulumi.ResourceOptions(parent=self)
+        bucket_arn = self.bucket.bucket.arn
+        index_names = tuple(index.name for index in INVENTORY_TABLE.indexes)
+
+        def function_args(
+            spec: FunctionSpec,
+            environment: dict[str, pulumi.Input[str]],
+            statements: list[iam.Statement],
+        ) -> ObservedFunctionArgs:
+            return ObservedFunctionArgs(
+                spec=spec,
+                suffix=args.suffix,
+                code=args.code,
+                architecture=args.architecture,
+                memory_mb=args.memory_mb,
+                reserved_concurrency=args.reserved_concurrency,
+                environment=environment,
+                statements=statements,
+                # Events Lambda could not process after its async retries.
+                dead_letter_arn=self.events_dlq.arn,
+                alarm_topic_arn=args.alarm_topic_arn,
+            )
+
+        importer = ObservedFunction(
+            f"{name}-import",
+            function_args(
+                INVENTORY_IMPORT_FUNCTION,
+                {
+                    Env.INVENTORY_TABLE: self.table.name,
+                    Env.INVENTORY_BUCKET: self.bucket.bucket.bucket,
+                    Env.INVENTORY_DLQ_URL: self.rows_dlq.url,
+                },
+                [
+                    # Object keys are chosen by uploaders: the prefix wildcard is the narrowest.
+                    iam.allow(
+                        ["s3:GetObject"],
+                        [
+                            pulumi.Output.concat(
+                                bucket_arn, "/", INVENTORY_BUCKET.inbound_prefix, "*"
+                            )
+                        ],
+                    ),
+                    iam.allow(IMPORT_TABLE_ACTIONS, table_resources(self.table, index_names)),
+                    iam.allow(["sqs:SendMessage"], [self.rows_dlq.arn]),
+                ],
+            ),
+            opts=child,
+        )
+        summary = ObservedFunction(
+            f"{name}-summary",
+            function_args(
+                INVENTORY_SUMMARY_FUNCTION,
+                {
+                    Env.INVENTORY_TABLE: self.table.name,
+                    Env.INVENTORY_BUCKET: self.bucket.bucket.bucket,
+                },
+                [
+                    iam.allow(SUMMARY_TABLE_ACTIONS, table_resources(self.table, index_names)),
+                    # Report keys carry the date: the prefix wildcard is the narrowest.
+                    iam.allow(
+                        ["s3:PutObject"],
+                        [
+                            pulumi.Output.concat(
+                                bucket_arn, "/", INVENTORY_BUCKET.reports_prefix, "*"
+                            )
+                        ],
+                    ),
+                ],
+            ),
+            opts=child,
+        )
+        return importer, summary
+
+    def _create_upload_rule(
+        self, name: str, args: InventoryPipelineArgs
+    ) -> aws.cloudwatch.EventRule:
+        child = pulumi.ResourceOptions(parent=self)
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-upload-rule",
+            name=resource_name("inventory-upload", args.suffix),
+            description="CSV uploads under the inbound prefix of the inventory bucket",
+            # The bucket name is an Output: the pattern is built once it is known.
+            event_pattern=pulumi.Output.json_dumps(
+                self.bucket.bucket.bucket.apply(INVENTORY_BUCKET.upload_pattern)
+            ),
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-upload-target",
+            rule=rule.name,
+            arn=self.importer.function.arn,
+            retry_policy=_retry(),
+            dead_letter_config={"arn": self.events_dlq.arn},
+            opts=child,
+        )
+        aws.lambda_.Permission(
+            f"{name}-upload-permission",
+            action="lambda:InvokeFunction",
+            function=self.importer.function.name,
+            principal="events.amazonaws.com",
+            source_arn=rule.arn,
+            opts=child,
+        )
+        queue_policy(
+            f"{name}-events-dlq-policy",
+            self.events_dlq,
+            self,
+            extra=[
+                iam.allow_service(
+                    "events.amazonaws.com", ["sqs:SendMessage"], self.events_dlq.arn, rule.arn
+                )
+            ],
+        )
+        return rule
+
+    def _create_schedule(self, name: str, args: InventoryPipelineArgs) -> aws.scheduler.Schedule:
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-scheduler-role",
+            name=resource_name("inventory-scheduler", args.suffix),
+            assume_role_policy=iam.assume_role("scheduler.amazonaws.com"),
+            opts=child,
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-scheduler-policy",
+            role=role.id,
+            policy=iam.document(
+                iam.allow(["lambda:InvokeFunction"], [self.summary.function.arn]),
+                iam.allow(["sqs:SendMessage"], [self.events_dlq.arn]),
+            ),
+            opts=child,
+        )
+        return aws.scheduler.Schedule(
+            f"{name}-summary-schedule",
+            name=resource_name("inventory-summary", args.suffix),
+            schedule_expression=SUMMARY_SCHEDULE,
+            schedule_expression_timezone="UTC",
+            flexible_time_window={"mode": "OFF"},
+            target={
+                "arn": self.summary.function.arn,
+                "role_arn": role.arn,
+                "retry_policy": _retry(),
+                "dead_letter_config": {"arn": self.events_dlq.arn},
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+        )

@@ -1,0 +1,134 @@
+"""The leaderboard pipeline: scores.fifo -> scores function -> leaderboard table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import pulumi
+import pulumi_aws as aws
+
+from tap_aws.resources import LEADERBOARD_TABLE, SCORES, SCORES_FUNCTION, Env, resource_name
+from tap_infra import iam
+from tap_infra.alarms import queue_depth_alarm
+from tap_infra.functions import Architecture, ObservedFunction, ObservedFunctionArgs
+from tap_infra.queues import FifoQueue, FifoQueueArgs
+from tap_infra.tables import create_table
+
+BATCH_SIZE: Final = 10
+TABLE_ACTIONS: Final = (
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:TransactWriteItems",
+    "dynamodb:UpdateItem",
+)
+CONSUMER_ACTIONS: Final = (
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
+)
+
+
+def table_resources(
+    table: aws.dynamodb.Table, index_names: tuple[str, ...]
+) -> list[pulumi.Input[str]]:
+    """The table's ARN and each of its indexes' ARNs, exactly (no ``/index/*``)."""
+    return [table.arn, *(pulumi.Output.concat(table.arn, "/index/", n) for n in index_names)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeaderboardPipelineArgs:
+    suffix: str
+    code: pulumi.Archive
+    leaderboards_json: str
+    """The boards' specs, a JSON list of ``tap_core.leaderboard.LeaderboardSpec``."""
+    architecture: Architecture = "arm64"
+    memory_mb: int | None = None
+    reserved_concurrency: int | None = None
+    deletion_protection: bool = True
+    alarm_topic_arn: pulumi.Input[str] | None = None
+
+
+class LeaderboardPipeline(pulumi.ComponentResource):
+    """Scores queue (FIFO + DLQ), leaderboard table, scores function and its trigger."""
+
+    queues: FifoQueue
+    table: aws.dynamodb.Table
+    scores: ObservedFunction
+    mapping: aws.lambda_.EventSourceMapping
+    dlq_alarm: aws.cloudwatch.MetricAlarm
+
+    def __init__(
+        self, name: str, args: LeaderboardPipelineArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("tap:leaderboard:LeaderboardPipeline", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.queues = FifoQueue(
+            f"{name}-scores",
+            FifoQueueArgs(
+                spec=SCORES,
+                suffix=args.suffix,
+                consumer_timeout_seconds=SCORES_FUNCTION.timeout_seconds,
+            ),
+            opts=child,
+        )
+        self.table = create_table(
+            f"{name}-table",
+            LEADERBOARD_TABLE,
+            args.suffix,
+            self,
+            deletion_protection=args.deletion_protection,
+        )
+        index_names = tuple(index.name for index in LEADERBOARD_TABLE.indexes)
+        self.scores = ObservedFunction(
+            f"{name}-function",
+            ObservedFunctionArgs(
+                spec=SCORES_FUNCTION,
+                suffix=args.suffix,
+                code=args.code,
+                architecture=args.architecture,
+                memory_mb=args.memory_mb,
+                reserved_concurrency=args.reserved_concurrency,
+                environment={
+                    Env.LEADERBOARD_TABLE: self.table.name,
+                    Env.LEADERBOARDS: args.leaderboards_json,
+                    Env.SCORES_DLQ_URL: self.queues.dlq.url,
+                },
+                statements=[
+                    iam.allow(TABLE_ACTIONS, table_resources(self.table, index_names)),
+                    iam.allow(CONSUMER_ACTIONS, [self.queues.queue.arn]),
+                    # The function dead-letters bad messages itself, with their reason.
+                    iam.allow(["sqs:SendMessage"], [self.queues.dlq.arn]),
+                ],
+                alarm_topic_arn=args.alarm_topic_arn,
+            ),
+            opts=child,
+        )
+        # No maximum_batching_window_in_seconds: SQS FIFO event sources reject it.
+        self.mapping = aws.lambda_.EventSourceMapping(
+            f"{name}-trigger",
+            event_source_arn=self.queues.queue.arn,
+            function_name=self.scores.function.arn,
+            batch_size=BATCH_SIZE,
+            function_response_types=["ReportBatchItemFailures"],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.scores]),
+        )
+        self.dlq_alarm = queue_depth_alarm(
+            f"{name}-dlq-alarm",
+            resource_name(f"{SCORES.dlq.stem}-depth", args.suffix),
+            self.queues.dlq,
+            args.alarm_topic_arn,
+            self,
+        )
+        self.register_outputs(
+            {
+                "queue_url": self.queues.queue.url,
+                "dlq_url": self.queues.dlq.url,
+                "table_name": self.table.name,
+                "function_name": self.scores.function.name,
+                "dlq_alarm_name": self.dlq_alarm.name,
+            }
+        )

@@ -1,0 +1,173 @@
+"""The whole of tap as one component, and the program that exports its outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+import pulumi
+from pydantic import TypeAdapter, ValidationError
+
+from tap_aws.resources import INVENTORY_BUCKET, Outputs, check_suffix, resource_name
+from tap_core.leaderboard import LeaderboardSpec
+from tap_infra.alarms import AlarmTopic
+from tap_infra.api import ReadApi, ReadApiArgs
+from tap_infra.functions import ARCHITECTURES
+from tap_infra.inventory import InventoryPipeline, InventoryPipelineArgs
+from tap_infra.leaderboard import LeaderboardPipeline, LeaderboardPipelineArgs
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from tap_infra.functions import Architecture
+
+SUFFIX_VARIABLE: Final = "ENVIRONMENT_SUFFIX"
+DEFAULT_SUFFIX: Final = "dev"
+
+
+def environment_suffix(environ: Mapping[str, str], config_env: str | None) -> str:
+    """``ENVIRONMENT_SUFFIX``, else the stack's ``env`` config, else ``dev``; checked either way.
+
+    CI sets the variable per pipeline run, so it wins over what a stack file says.
+    """
+    for source, value in (
+        (SUFFIX_VARIABLE, environ.get(SUFFIX_VARIABLE)),
+        ("config env", config_env),
+    ):
+        if value:
+            try:
+                return check_suffix(value)
+            except ValueError as error:
+                raise ValueError(f"{source}: {error}") from error
+    return DEFAULT_SUFFIX
+
+
+_SPECS: Final = TypeAdapter(list[LeaderboardSpec])
+
+
+def leaderboards_json(raw: object) -> str:
+    """The stack config's ``leaderboards`` list, validated, as the JSON the functions read."""
+    try:
+        specs = _SPECS.validate_python(raw)
+    except ValidationError as error:
+        raise ValueError(f"config leaderboards: {error}") from error
+    if not specs:
+        raise ValueError("config leaderboards: at least one board is needed")
+    ids = [spec.id for spec in specs]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"config leaderboards: board ids repeat: {sorted(ids)}")
+    return _SPECS.dump_json(specs).decode()
+
+
+def architecture(value: str | None) -> Architecture:
+    """The Lambda architecture from config (``arm64`` when unset: cheaper per ms)."""
+    if value is None:
+        return "arm64"
+    for known in ARCHITECTURES:
+        if value == known:
+            return known
+    raise ValueError(f"config architecture: {value!r} is not one of {list(ARCHITECTURES)}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TapStackArgs:
+    """Everything the stack config chooses; read in ``__main__.py`` and passed in."""
+
+    suffix: str
+    code: pulumi.Archive
+    leaderboards_json: str
+    architecture: Architecture = "arm64"
+    memory_mb: int | None = None
+    reserved_concurrency: int | None = None
+    deletion_protection: bool = True
+    alarm_email: str | None = None
+
+    def __post_init__(self) -> None:
+        check_suffix(self.suffix)
+
+
+class TapStack(pulumi.ComponentResource):
+    """Alarm topic, leaderboard pipeline, inventory pipeline and read API."""
+
+    alarms: AlarmTopic
+    leaderboard: LeaderboardPipeline
+    inventory: InventoryPipeline
+    api: ReadApi
+
+    def __init__(
+        self, name: str, args: TapStackArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("tap:stack:TapStack", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.alarms = AlarmTopic(
+            f"{name}-alarms", resource_name("alarms", args.suffix), args.alarm_email, opts=child
+        )
+        topic_arn = self.alarms.topic.arn
+        self.leaderboard = LeaderboardPipeline(
+            f"{name}-leaderboard",
+            LeaderboardPipelineArgs(
+                suffix=args.suffix,
+                code=args.code,
+                leaderboards_json=args.leaderboards_json,
+                architecture=args.architecture,
+                memory_mb=args.memory_mb,
+                reserved_concurrency=args.reserved_concurrency,
+                deletion_protection=args.deletion_protection,
+                alarm_topic_arn=topic_arn,
+            ),
+            opts=child,
+        )
+        self.inventory = InventoryPipeline(
+            f"{name}-inventory",
+            InventoryPipelineArgs(
+                suffix=args.suffix,
+                code=args.code,
+                architecture=args.architecture,
+                memory_mb=args.memory_mb,
+                reserved_concurrency=args.reserved_concurrency,
+                deletion_protection=args.deletion_protection,
+                alarm_topic_arn=topic_arn,
+            ),
+            opts=child,
+        )
+        self.api = ReadApi(
+            f"{name}-api",
+            ReadApiArgs(
+                suffix=args.suffix,
+                code=args.code,
+                leaderboards_json=args.leaderboards_json,
+                leaderboard_table_name=self.leaderboard.table.name,
+                leaderboard_table_arn=self.leaderboard.table.arn,
+                inventory_table_name=self.inventory.table.name,
+                inventory_table_arns=[self.inventory.table.arn],
+                architecture=args.architecture,
+                memory_mb=args.memory_mb,
+                reserved_concurrency=args.reserved_concurrency,
+                alarm_topic_arn=topic_arn,
+            ),
+            opts=child,
+        )
+        self.register_outputs(self.outputs())
+
+    def outputs(self) -> dict[str, pulumi.Output[str]]:
+        """The stack outputs by their shared key (``tap_aws.resources.Outputs``)."""
+        leaderboard, inventory = self.leaderboard, self.inventory
+        return {
+            Outputs.MAIN_QUEUE_URL: leaderboard.queues.queue.url,
+            Outputs.DLQ_URL: leaderboard.queues.dlq.url,
+            Outputs.DYNAMODB_TABLE_NAME: leaderboard.table.name,
+            Outputs.LAMBDA_FUNCTION_NAME: leaderboard.scores.function.name,
+            Outputs.DLQ_ALARM_NAME: leaderboard.dlq_alarm.name,
+            Outputs.INVENTORY_BUCKET_NAME: inventory.bucket.bucket.bucket,
+            Outputs.INVENTORY_INBOUND_PREFIX: pulumi.Output.from_input(
+                INVENTORY_BUCKET.inbound_prefix
+            ),
+            Outputs.INVENTORY_TABLE_NAME: inventory.table.name,
+            Outputs.INVENTORY_DLQ_URL: inventory.rows_dlq.url,
+            Outputs.API_URL: self.api.stage.invoke_url,
+        }
+
+
+def define(name: str, args: TapStackArgs) -> dict[str, pulumi.Output[str]]:
+    """Build the stack; return its outputs for the caller to export (or print, under mocks)."""
+    return TapStack(name, args).outputs()

@@ -1,0 +1,294 @@
+"""DynamoInventoryStore on moto: the InventoryStore contract, request budgets, races, retries."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import threading
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tap_aws.inventory import DynamoInventoryStore, StoreFailure
+from tap_aws.testing import (
+    AwsClients,
+    MotoServer,
+    RequestCounter,
+    copy_tables_once_per_transaction,
+)
+from tap_core.inventory import ImportResult, InventoryItem
+from tap_core.memory import InMemoryInventoryStore
+from tests.unit.inventory.test_store import (  # noqa: F401 - the contract's tests run here
+    StoreFactory,
+    contents,
+    store_machine,
+    test_a_new_store_is_empty,
+    test_an_unchanged_row_keeps_the_provenance_of_the_first_delivery,
+    test_apply_reads_a_one_shot_iterator_once,
+    test_applying_an_upload_again_changes_nothing,
+    test_items_with_rows_keep_their_row_and_stale_rows_name_it,
+    test_rows_in_any_order_and_repeated_converge_to_the_greatest_per_key,
+    test_stale_rows_are_listed_up_to_the_cap_and_counted_beyond,
+    test_summary_of_the_store_is_the_summary_of_the_winners,
+    test_the_same_upload_twice_in_a_row_is_all_unchanged,
+    test_upload_order_does_not_matter,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+MAX_EXAMPLES = 12
+"""Hypothesis examples per contract property here (see conftest): each costs ~50 requests."""
+
+
+@functools.cache
+def _server() -> MotoServer:
+    """A server for this module's factories, which outlive one test (Hypothesis reuses them,
+    and the stateful test takes no fixtures)."""
+    server = MotoServer()
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_the_module_server() -> Iterator[None]:
+    yield
+    if _server.cache_info().currsize:
+        _server().stop()
+        _server.cache_clear()
+
+
+_TABLES = itertools.count()
+
+
+def _fresh_store() -> DynamoInventoryStore:
+    copy_tables_once_per_transaction()
+    made = DynamoInventoryStore(
+        f"tap-inventory-contract-{next(_TABLES)}", AwsClients(_server().endpoint).dynamodb()
+    )
+    made.ensure_table()
+    return made
+
+
+@pytest.fixture(scope="module")
+def make_store() -> StoreFactory:
+    return _fresh_store
+
+
+TestDynamoStoreMachine = store_machine(_fresh_store, steps=10, max_examples=MAX_EXAMPLES)
+
+
+def _rows(count: int, updated_at: datetime = NOW, start: int = 0) -> list[InventoryItem]:
+    return [
+        InventoryItem(
+            sku=f"S{n:05d}",
+            warehouse=f"w{n % 4}",
+            name=f"thing {n}",
+            quantity=n,
+            unit_price=Decimal("1.50"),
+            category="tools",
+            reorder_level=2,
+            updated_at=updated_at,
+        )
+        for n in range(start, start + count)
+    ]
+
+
+@pytest.fixture
+def store(aws: AwsClients, unique_name: Callable[[str], str]) -> DynamoInventoryStore:
+    made = DynamoInventoryStore(unique_name("inventory"), aws.dynamodb())
+    made.ensure_table()
+    return made
+
+
+def _counted(store: DynamoInventoryStore) -> RequestCounter:
+    return RequestCounter.attach(store._client)  # noqa: SLF001 - the test counts its requests
+
+
+def test_a_thousand_new_rows_cost_at_most_twenty_requests(
+    store: DynamoInventoryStore, fast_transactions: None
+) -> None:
+    counter = _counted(store)
+    result = store.apply(_rows(1_000), NOW, "a.csv")
+    assert result.applied == 1_000
+    assert counter.requests == {"BatchGetItem": 10, "TransactWriteItems": 10}
+
+
+def test_a_reimport_of_a_thousand_rows_costs_ten_reads_and_no_write(
+    store: DynamoInventoryStore, fast_transactions: None
+) -> None:
+    store.apply(_rows(1_000), NOW, "a.csv")
+    counter = _counted(store)
+    result = store.apply(_rows(1_000), NOW, "a.csv")
+    assert result.unchanged == 1_000
+    assert counter.requests == {"BatchGetItem": 10}
+    assert counter.items_returned == 1_000
+
+
+def test_the_stored_record_round_trips(store: DynamoInventoryStore) -> None:
+    [item] = _rows(1)
+    odd = InventoryItem(
+        sku="A#1#x",
+        warehouse="#",
+        name='Nails "100", é',
+        quantity=0,
+        unit_price=Decimal("0.0500"),
+        category="c",
+        reorder_level=0,
+        updated_at=datetime(1, 1, 1, tzinfo=UTC),
+    )
+    store.apply([item, odd], NOW.astimezone(), "in/a.csv")
+    record = store.get("A#1#x", "#")
+    assert record is not None
+    assert record.item == odd
+    assert str(record.item.unit_price) == "0.0500"
+    assert (record.uploaded_at, record.source, record.row) == (NOW, "in/a.csv", None)
+    assert store.get("A#1", "x##") is None
+
+
+def test_overlapping_concurrent_imports_end_as_the_memory_store(
+    aws: AwsClients,
+    unique_name: Callable[[str], str],
+    atomic_moto: None,
+    fast_transactions: None,
+) -> None:
+    # Given four uploads over the same keys with different versions, run at the same time
+    name = unique_name("inventory")
+    DynamoInventoryStore(name, aws.dynamodb()).ensure_table()
+    uploads = [
+        (_rows(150, NOW - timedelta(hours=h)), NOW + timedelta(minutes=m), f"u{h}{m}.csv")
+        for h, m in ((0, 0), (1, 5), (0, 7), (2, 1))
+    ]
+    errors: list[BaseException] = []
+
+    def run(rows: list[InventoryItem], uploaded_at: datetime, source: str) -> None:
+        try:
+            DynamoInventoryStore(name, aws.dynamodb()).apply(rows, uploaded_at, source)
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=upload) for upload in uploads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then nothing failed and the table holds what the memory store holds after the same rows
+    assert errors == []
+    memory = InMemoryInventoryStore()
+    for rows, uploaded_at, source in uploads:
+        memory.apply(rows, uploaded_at, source)
+    assert contents(DynamoInventoryStore(name, aws.dynamodb())) == contents(memory)
+
+
+def test_a_write_that_loses_a_race_is_decided_again(
+    store: DynamoInventoryStore, fast_transactions: None
+) -> None:
+    """Another writer lands a newer record between our read and our write: ours is stale."""
+    newer = _rows(1, NOW + timedelta(hours=1))
+    other = DynamoInventoryStore(store.table_name, store._client)  # noqa: SLF001
+    original = store._read  # noqa: SLF001
+
+    def read_then_race(keys: list[tuple[str, str]]) -> dict[Any, Any]:
+        found = original(keys)
+        other.apply(newer, NOW, "newer.csv")
+        return found
+
+    store._read = read_then_race  # type: ignore[method-assign]  # noqa: SLF001
+    result = store.apply(_rows(1), NOW, "older.csv")
+    assert (result.applied, result.stale) == (0, 1)
+    assert "older" in result.stale_rows[0].reason
+    record = other.get("S00000", "w0")
+    assert record is not None
+    assert record.source == "newer.csv"
+
+
+class _Flaky:
+    """A client that answers like DynamoDB under load: unprocessed keys, then conflicts."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.unprocessed_left = 2
+        self.conflicts_left = 2
+        self.meta = client.meta
+
+    def batch_get_item(self, **kwargs: Any) -> dict[str, Any]:
+        response: dict[str, Any] = self._client.batch_get_item(**kwargs)
+        if self.unprocessed_left:
+            self.unprocessed_left -= 1
+            [(table, request)] = kwargs["RequestItems"].items()
+            keys = request["Keys"]
+            response["Responses"] = {table: response["Responses"][table][: len(keys) // 2]}
+            returned = {r["pk"]["S"] for r in response["Responses"][table]}
+            response["UnprocessedKeys"] = {
+                table: {"Keys": [k for k in keys if k["pk"]["S"] not in returned]}
+            }
+        return response
+
+    def transact_write_items(self, **kwargs: Any) -> dict[str, Any]:
+        if self.conflicts_left:
+            self.conflicts_left -= 1
+            items = kwargs["TransactItems"]
+            reasons = [{"Code": "TransactionConflict"}] + [{"Code": "None"}] * (len(items) - 1)
+            error: Any = {
+                "Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+                "CancellationReasons": reasons,
+            }
+            raise ClientError(error, "TransactWriteItems")
+        result: dict[str, Any] = self._client.transact_write_items(**kwargs)
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_unprocessed_keys_and_conflicts_are_retried_and_nothing_is_dropped(
+    store: DynamoInventoryStore, fast_transactions: None
+) -> None:
+    # Given 50 rows already stored (so the reads matter) and a client under load
+    store.apply(_rows(50), NOW - timedelta(days=1), "old.csv")
+    flaky = _Flaky(store._client)  # noqa: SLF001
+    pauses: list[float] = []
+    loaded = DynamoInventoryStore(store.table_name, flaky, sleep=pauses.append)  # type: ignore[arg-type]
+    # When 100 rows (50 newer, 50 new) are applied through it
+    result = loaded.apply(_rows(100, NOW), NOW, "new.csv")
+    # Then every row was applied, after retries with growing pauses
+    assert result.applied == 100
+    assert (flaky.unprocessed_left, flaky.conflicts_left) == (0, 0)
+    assert len(pauses) == 4
+    assert sorted(item.quantity for item in store.items()) == list(range(100))
+
+
+def test_a_client_that_never_recovers_is_a_failure_not_a_silent_drop(
+    store: DynamoInventoryStore,
+) -> None:
+    flaky = _Flaky(store._client)  # noqa: SLF001
+    flaky.conflicts_left = 10**6
+    loaded = DynamoInventoryStore(store.table_name, flaky, sleep=lambda _: None)  # type: ignore[arg-type]
+    with pytest.raises(StoreFailure, match="could not be written"):
+        loaded.apply(_rows(3), NOW, "a.csv")
+
+
+def test_a_repeated_s3_event_is_a_no_op(store: DynamoInventoryStore) -> None:
+    # Given an import begun and recorded
+    assert store.begin_import("bucket", "inbound/a.csv", '"etag-1"', NOW)
+    result = store.apply(_rows(2), NOW, "inbound/a.csv")
+    store.record_import("bucket", "inbound/a.csv", '"etag-1"', result)
+    # When the same event comes again, it is refused; another version is not
+    assert not store.begin_import("bucket", "inbound/a.csv", '"etag-1"', NOW)
+    assert store.begin_import("bucket", "inbound/a.csv", '"etag-2"', NOW)
+    # And an import that began but never finished may begin again
+    assert store.begin_import("bucket", "inbound/b.csv", '"e"', NOW)
+    assert store.begin_import("bucket", "inbound/b.csv", '"e"', NOW)
+    assert sorted(item.sku for item in store.items()) == ["S00000", "S00001"]
+    assert isinstance(result, ImportResult)
+
+
+def test_ensure_table_twice_is_fine(store: DynamoInventoryStore) -> None:
+    store.ensure_table()
+    assert list(store.items()) == []

@@ -1,0 +1,94 @@
+"""Settings read lazily from TAP_* variables, errors naming the variable; clients built once."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any, cast
+
+import pytest
+
+from tap_aws import clients
+from tap_aws.settings import Settings, SettingsError, get_settings, load_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tap_aws.testing import MotoServer
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in list(os.environ):
+        if name.startswith("TAP_"):
+            monkeypatch.delenv(name)
+    get_settings.cache_clear()
+    for build in (clients.dynamodb, clients.sqs, clients.s3):
+        build.cache_clear()
+    yield
+    get_settings.cache_clear()
+    for build in (clients.dynamodb, clients.sqs, clients.s3):
+        build.cache_clear()
+
+
+def test_a_missing_resource_is_an_error_naming_its_variable() -> None:
+    settings = load_settings()
+    with pytest.raises(SettingsError, match="TAP_INVENTORY_TABLE is not set"):
+        settings.need("inventory_table")
+
+
+def test_a_set_resource_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAP_INVENTORY_TABLE", "tap-inventory-dev")
+    assert load_settings().need("inventory_table") == "tap-inventory-dev"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TAP_RETRY_MODE", "legacy"),
+        ("TAP_MAX_ATTEMPTS", "many"),
+        ("TAP_READ_TIMEOUT_SECONDS", "-1"),
+        ("TAP_ROWS_DLQ_URL", "not a url"),
+        ("TAP_INVENTORY_TABLE", "x"),
+    ],
+)
+def test_a_malformed_variable_is_an_error_naming_it(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=name):
+        load_settings()
+
+
+def test_settings_are_read_once_and_not_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAP_LEADERBOARD_TABLE", "tap-leaderboard-a")
+    first = get_settings()
+    monkeypatch.setenv("TAP_LEADERBOARD_TABLE", "tap-leaderboard-b")
+    assert get_settings() is first
+    assert first.need("leaderboard_table") == "tap-leaderboard-a"
+
+
+def test_client_config_carries_retries_and_timeouts() -> None:
+    settings = Settings(retry_mode="adaptive", max_attempts=7, connect_timeout_seconds=1.5)
+    config = cast("Any", clients.client_config(settings))
+    assert config.retries == {"mode": "adaptive", "total_max_attempts": 7}
+    assert config.connect_timeout == 1.5
+    assert config.read_timeout == settings.read_timeout_seconds
+
+
+def test_clients_are_built_once_and_reach_the_endpoint(
+    monkeypatch: pytest.MonkeyPatch, moto_server: MotoServer
+) -> None:
+    # Given the local stack's settings (fake credentials, set for this test only)
+    monkeypatch.setenv("TAP_ENDPOINT_URL", moto_server.endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    # When a client is asked for twice
+    client = clients.dynamodb()
+    # Then it is the same client, configured and bound to the emulator
+    assert clients.dynamodb() is client
+    assert client.meta.endpoint_url == moto_server.endpoint
+    assert cast("Any", client.meta.config).retries == {"mode": "standard", "total_max_attempts": 5}
+    assert isinstance(client.list_tables()["TableNames"], list)
+    assert clients.sqs().meta.endpoint_url == moto_server.endpoint
+    assert clients.s3().meta.endpoint_url == moto_server.endpoint

@@ -1,0 +1,87 @@
+"""The upload rule's pattern matches exactly the CSV keys under the inbound prefix.
+
+The pattern is the one the stack deploys (read from the planned EventRule), matched by
+``tests.infra.pattern`` against the real "Object Created" sample with only the key and
+bucket changed.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tap_aws.resources import INVENTORY_BUCKET, Outputs
+from tests.infra.pattern import matches
+
+if TYPE_CHECKING:
+    from tap_infra.plan import Plan
+
+SAMPLE = json.loads((Path(__file__).parent / "events" / "s3_object_created.json").read_text())
+
+
+def _event(bucket: str, key: str, detail_type: str = "Object Created") -> dict[str, Any]:
+    event: dict[str, Any] = copy.deepcopy(SAMPLE)
+    event["detail-type"] = detail_type
+    event["detail"]["bucket"]["name"] = bucket
+    event["detail"]["object"]["key"] = key
+    return event
+
+
+@pytest.fixture
+def pattern(planned: Plan) -> dict[str, Any]:
+    (rule,) = planned.of_type("aws:cloudwatch/eventRule:EventRule")
+    parsed: dict[str, Any] = json.loads(rule.inputs["eventPattern"])
+    return parsed
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("inbound/a.csv", True),
+        ("inbound/2026/12/01/stock.csv", True),
+        ("inbound/.csv", True),
+        ("inbound/a.txt", False),
+        ("inbound/a.csv.txt", False),
+        ("inbound/a.CSV", False),
+        ("other/a.csv", False),
+        ("a.csv", False),
+        ("reports/inbound/a.csv", False),
+        ("inbound", False),
+    ],
+)
+def test_upload_rule_matches_only_csv_keys_under_inbound(
+    pattern: dict[str, Any], planned: Plan, key: str, expected: bool
+) -> None:
+    bucket = planned.outputs[Outputs.INVENTORY_BUCKET_NAME]
+    assert matches(pattern, _event(bucket, key)) is expected
+
+
+def test_upload_rule_ignores_other_buckets_and_event_types(
+    pattern: dict[str, Any], planned: Plan
+) -> None:
+    bucket = planned.outputs[Outputs.INVENTORY_BUCKET_NAME]
+    assert matches(pattern, _event(bucket, "inbound/a.csv"))
+    assert not matches(pattern, _event("someone-elses-bucket", "inbound/a.csv"))
+    assert not matches(pattern, _event(bucket, "inbound/a.csv", detail_type="Object Deleted"))
+
+
+def test_the_real_sample_is_not_an_inventory_upload(pattern: dict[str, Any]) -> None:
+    """The unmodified AWS sample (a .jpg at the root of example-bucket) does not match."""
+    assert not matches(pattern, SAMPLE)
+
+
+def test_two_list_entries_would_be_an_or() -> None:
+    """Why the spec uses one wildcard: prefix and suffix as two entries match either."""
+    or_pattern = {"detail": {"object": {"key": [{"prefix": "inbound/"}, {"suffix": ".csv"}]}}}
+    assert matches(or_pattern, _event("b", "other/a.csv"))
+    and_pattern = INVENTORY_BUCKET.upload_pattern("b")
+    assert not matches(and_pattern, _event("b", "other/a.csv"))
+
+
+def test_the_matcher_refuses_operators_it_does_not_know() -> None:
+    with pytest.raises(NotImplementedError, match="anything-but"):
+        matches({"source": [{"anything-but": "x"}]}, {"source": "y"})

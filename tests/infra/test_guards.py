@@ -1,0 +1,211 @@
+"""The stack passes its own CrossGuard pack, and the pack catches what it should.
+
+The validations are called the way the policy engine calls them: a
+``ResourceValidationArgs`` per resource, built from the inputs the mocks captured.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs
+
+from tap_infra import iam
+from tap_infra.guards import GUARDS, STACK_GUARDS
+from tests.infra.conftest import pulumi_test
+
+if TYPE_CHECKING:
+    from tap_infra.mocks import Captured, CapturingMocks
+    from tap_infra.plan import Plan
+
+
+def _args(resource: Captured) -> ResourceValidationArgs:
+    options = PolicyResourceOptions(
+        protect=False,
+        ignore_changes=[],
+        delete_before_replace=None,
+        aliases=[],
+        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+        additional_secret_outputs=[],
+    )
+    return ResourceValidationArgs(
+        resource.type_token, resource.inputs, resource.urn, resource.name, options, None
+    )
+
+
+def violations(resources: list[Captured]) -> list[tuple[str, str]]:
+    """(guard, message) for every violation any guard reports on any resource."""
+    found: list[tuple[str, str]] = []
+    for resource in resources:
+        for guard in GUARDS:
+
+            def report(message: str, _urn: str | None, name: str = guard.name) -> None:
+                found.append((name, message))
+
+            guard.validate(_args(resource), report)
+    return found
+
+
+def test_the_stack_passes_its_own_policy_pack(planned: Plan) -> None:
+    assert violations(planned.resources) == []
+
+
+def test_every_guard_applies_to_something_in_the_stack(planned: Plan) -> None:
+    types = {resource.type_token for resource in planned.resources}
+    assert [guard.name for guard in GUARDS if guard.resource_type not in types] == []
+
+
+INSECURE: dict[str, tuple[str, str]] = {
+    "fifo-without-suffix": ("sqs-encrypted-and-fifo-named", "must end '.fifo'"),
+    "plain-queue": ("sqs-encrypted-and-fifo-named", "server-side encryption is off"),
+    "provisioned-table": ("dynamodb-on-demand-pitr-encrypted", "not PAY_PER_REQUEST"),
+    "public-bucket-block": ("s3-block-public-access", "restrictPublicBuckets is not true"),
+    "open-queue-policy": ("sqs-tls-only", "deny requests without TLS"),
+    "untraced-function": ("lambda-traced-and-logged", "X-Ray active tracing is off"),
+    "forever-logs": ("log-retention", "kept forever"),
+    "windowed-fifo-trigger": ("sqs-trigger-fifo-safe", "reject maximumBatchingWindowInSeconds"),
+    "admin-policy": ("iam-least-privilege", "'s3:*' is a wildcard"),
+    "target-without-dlq": ("eventbridge-target-dlq", "no dead-letter queue"),
+}
+
+
+@pulumi_test
+def test_deliberately_insecure_resources_are_caught(mocks: CapturingMocks) -> pulumi.Output[None]:
+    """Given one insecure resource per rule, each is reported by the rule it breaks."""
+    queue = aws.sqs.Queue(
+        "fifo-without-suffix", name="scores", fifo_queue=True, sqs_managed_sse_enabled=True
+    )
+    aws.sqs.Queue("plain-queue", name="plain")
+    aws.dynamodb.Table(
+        "provisioned-table",
+        billing_mode="PROVISIONED",
+        hash_key="pk",
+        attributes=[{"name": "pk", "type": "S"}],
+        read_capacity=1,
+        write_capacity=1,
+        point_in_time_recovery={"enabled": True},
+        server_side_encryption={"enabled": True},
+    )
+    aws.s3.BucketPublicAccessBlock(
+        "public-bucket-block",
+        bucket="b",
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=False,
+    )
+    policy = aws.sqs.QueuePolicy(
+        "open-queue-policy",
+        queue_url=queue.url,
+        policy=iam.document(iam.allow(["sqs:SendMessage"], [queue.arn])),
+    )
+    aws.lambda_.Function(
+        "untraced-function",
+        role="arn:aws:iam::1:role/r",
+        runtime="python3.13",
+        handler="h.h",
+        code=pulumi.AssetArchive({}),
+        logging_config={"log_format": "JSON", "log_group": "/aws/lambda/x"},
+    )
+    aws.cloudwatch.LogGroup("forever-logs", name="/aws/lambda/forever")
+    aws.lambda_.EventSourceMapping(
+        "windowed-fifo-trigger",
+        event_source_arn="arn:aws:sqs:us-east-1:1:q.fifo",
+        function_name="f",
+        batch_size=10,
+        maximum_batching_window_in_seconds=5,
+        function_response_types=["ReportBatchItemFailures"],
+    )
+    aws.iam.RolePolicy(
+        "admin-policy",
+        role="r",
+        policy=iam.document({"Effect": "Allow", "Action": ["s3:*"], "Resource": ["*"]}),
+    )
+    aws.cloudwatch.EventTarget(
+        "target-without-dlq", rule="r", arn="arn:aws:lambda:us-east-1:1:function:f"
+    )
+
+    def check(_: object) -> None:
+        for resource in mocks.resources:
+            guard, fragment = INSECURE[resource.name]
+            found = violations([resource])
+            assert any(g == guard and fragment in m for g, m in found), (resource.name, found)
+        assert {r.name for r in mocks.resources} == set(INSECURE)
+
+    # The policy waits for the queue's URL: check once it too is registered.
+    checked: pulumi.Output[None] = policy.urn.apply(check)
+    return checked
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ({"Effect": "Allow", "Action": ["xray:PutTraceSegments"], "Resource": ["*"]}, []),
+        ({"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}, ["every resource"]),
+        ({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b"}, ["'*' is a wildcard"]),
+        ({"Effect": "Deny", "Action": "*", "Resource": "*"}, []),
+    ],
+)
+def test_least_privilege_rule_on_single_statements(
+    statement: dict[str, Any], expected: list[str]
+) -> None:
+    """Single actions and resources may be strings, not lists; Deny statements are not grants."""
+    (guard,) = [g for g in GUARDS if g.name == "iam-least-privilege"]
+    problems = guard.check({"policy": json.dumps({"Statement": [statement]})})
+    assert len(problems) == len(expected)
+    for problem, fragment in zip(problems, expected, strict=True):
+        assert fragment in problem
+
+
+def test_unknown_documents_are_not_judged_during_preview() -> None:
+    """In a preview an Output-backed policy may be unknown (not a string): no verdict yet."""
+    (guard,) = [g for g in GUARDS if g.name == "sqs-tls-only"]
+    assert guard.check({"policy": None}) == []
+
+
+def test_the_pack_wraps_every_guard_as_mandatory_without_being_imported() -> None:
+    """Read, not imported: constructing PolicyPack would start a gRPC server and block."""
+    source = (
+        Path(__file__).resolve().parents[2] / "packages/infra/policy_pack/__main__.py"
+    ).read_text()
+    tree = ast.parse(source)
+    calls = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    assert {"PolicyPack", "ResourceValidationPolicy"} <= calls
+    assert "EnforcementLevel.MANDATORY" in source
+    assert "for guard in GUARDS" in source
+    assert "for guard in STACK_GUARDS" in source
+    assert "StackValidationPolicy" in calls
+
+
+def test_the_stack_passes_its_stack_guards(planned: Plan) -> None:
+    resources = [(r.type_token, r.inputs) for r in planned.resources]
+    assert [(g.name, g.check(resources)) for g in STACK_GUARDS] == [
+        (g.name, []) for g in STACK_GUARDS
+    ]
+
+
+@pulumi_test
+def test_a_bucket_without_its_companions_is_caught(mocks: CapturingMocks) -> pulumi.Output[None]:
+    """Given a bare bucket with versioning only, the stack guard names the three missing."""
+    bucket = aws.s3.Bucket("bare", bucket="bare-bucket")
+    versioning = aws.s3.BucketVersioning(
+        "bare-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}
+    )
+
+    def check(_: object) -> None:
+        (guard,) = STACK_GUARDS
+        problems = guard.check([(r.type_token, r.inputs) for r in mocks.resources])
+        assert problems == [
+            "bucket 'bare-bucket' has no public access block",
+            "bucket 'bare-bucket' has no default encryption",
+            "bucket 'bare-bucket' has no bucket policy (TLS only)",
+        ]
+
+    checked: pulumi.Output[None] = versioning.urn.apply(check)
+    return checked
