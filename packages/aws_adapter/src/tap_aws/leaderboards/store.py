@@ -175,20 +175,10 @@ class DynamoLeaderboards:
         expected: int | None,
     ) -> None:
         key = encode_sort_key(spec.order, entry.score, entry.achieved_at, entry.player_id)
-        player: dict[str, Any] = {
-            "pk": {"S": pk},
-            "sk": {"S": f"P#{entry.player_id}"},
-            "s": {"N": str(entry.score)},
-            "sid": {"S": entry.submission_id},
-            "k": {"S": key},
-            "rev": {"N": str(entry.revision)},
-        }
-        if entry.counted:
-            player["cnt"] = {"L": [{"S": sid} for sid in entry.counted]}
+        player = entry_item(pk, entry, key)
         rank: dict[str, Any] = {"pk": {"S": pk}, "sk": {"S": f"R#{key}"}}
-        if entry.metadata is not None:
-            text = {"S": json.dumps(entry.metadata, separators=(",", ":"), ensure_ascii=False)}
-            player["m"] = rank["m"] = text
+        if "m" in player:
+            rank["m"] = player["m"]
         put: dict[str, Any] = {"TableName": self.table_name, "Item": player}
         if expected is None:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
@@ -454,6 +444,32 @@ class DynamoLeaderboards:
             if not last:
                 return
             query["ExclusiveStartKey"] = last
+
+
+def page_key(board_id: str, period: str) -> str:
+    """The partition key of a board's page in one period."""
+    return _page_pk(board_id, period)
+
+
+def entry_item(pk: str, entry: Entry, key: str) -> dict[str, Any]:
+    """The player item of ``entry`` (encoded sort key ``key``) on the page ``pk``.
+
+    Also how a bulk load writes entries before a ``repair`` builds their rank items and counts.
+    """
+    item: dict[str, Any] = {
+        "pk": {"S": pk},
+        "sk": {"S": f"P#{entry.player_id}"},
+        "s": {"N": str(entry.score)},
+        "sid": {"S": entry.submission_id},
+        "k": {"S": key},
+        "rev": {"N": str(entry.revision)},
+    }
+    if entry.counted:
+        item["cnt"] = {"L": [{"S": sid} for sid in entry.counted]}
+    if entry.metadata is not None:
+        text = json.dumps(entry.metadata, separators=(",", ":"), ensure_ascii=False)
+        item["m"] = {"S": text}
+    return item
 
 
 def _retryable(error: ClientError) -> bool:
