@@ -33,6 +33,8 @@ SPECS = (
 BY_ID = {spec.id: spec for spec in SPECS}
 
 if TYPE_CHECKING:
+    import pytest
+
     from tests.unit.leaderboard.factories import LeaderboardsFactory
 
 
@@ -112,10 +114,18 @@ class LeaderboardMachine(RuleBasedStateMachine):
             assert self.store.count(spec.id) == len(self.model.get((spec.id, current), {}))
 
 
-def test_the_store_reads_like_the_model(leaderboards_factory: LeaderboardsFactory) -> None:
+def test_the_store_reads_like_the_model(
+    leaderboards_factory: LeaderboardsFactory, request: pytest.FixtureRequest
+) -> None:
+    """The machine on the factory's store; a collecting module's ``MAX_EXAMPLES`` caps its
+    runs (the adapters' convention: there each step costs HTTP requests)."""
     machine = type(
         "LeaderboardMachineOn",
         (LeaderboardMachine,),
         {"factory": staticmethod(leaderboards_factory)},
     )
-    run_state_machine_as_test(machine, settings=settings(stateful_step_count=30))
+    limit = getattr(request.module, "MAX_EXAMPLES", None)
+    chosen = settings(stateful_step_count=30)
+    if limit is not None:
+        chosen = settings(chosen, max_examples=min(limit, chosen.max_examples))
+    run_state_machine_as_test(machine, settings=chosen)
