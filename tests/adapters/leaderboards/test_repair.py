@@ -45,7 +45,7 @@ def test_repair_after_losing_derived_items_equals_the_in_memory_store(
         ExpressionAttributeValues={":pk": {"S": pk}},
     )["Items"]
     for row in items:
-        if row["sk"]["S"][:2] in lost:  # type: ignore[index]
+        if row["sk"]["S"][:2] in lost:
             client.delete_item(TableName=store.table_name, Key={"pk": row["pk"], "sk": row["sk"]})
     store.repair("board", "all")
     # Then every read equals the in-memory store's
