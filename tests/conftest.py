@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.unit.leaderboard.factories import FACTORIES
+
+if TYPE_CHECKING:
+    from tests.unit.leaderboard.factories import LeaderboardsFactory
 
 settings.register_profile(
     "ci",
@@ -15,3 +22,12 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=50, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(scope="session", params=sorted(FACTORIES))
+def leaderboards_factory(request: pytest.FixtureRequest) -> LeaderboardsFactory:
+    """Builds a fresh ``Leaderboards`` store; see ``tests/unit/leaderboard/factories.py``.
+
+    Session-scoped (a factory holds no state), so Hypothesis tests may take it.
+    """
+    return FACTORIES[request.param]

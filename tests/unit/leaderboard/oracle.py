@@ -1,13 +1,16 @@
 """A naive model of leaderboards: apply by brute force, rank by sorting everything.
 
 The tests compare ``InMemoryLeaderboards`` with it. It shares no code with the library beyond
-the input models: its rules are written out again from the specification.
+the input models and the COUNTED_IDS_KEPT bound: its rules are written out again from the
+specification.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from tap_core.leaderboard import COUNTED_IDS_KEPT
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -21,7 +24,7 @@ class Held:
     achieved_at: datetime
     submission_id: str
     metadata: Metadata | None
-    counted: set[str] = field(default_factory=set)
+    counted: list[str] = field(default_factory=list)  # the last COUNTED_IDS_KEPT, oldest first
 
 
 @dataclass
@@ -43,7 +46,7 @@ def apply(spec: LeaderboardSpec, page: dict[str, Held], item: ScoreSubmission) -
     held = page.get(item.player_id)
     fresh = Held(item.score, item.achieved_at, item.submission_id, item.metadata)
     if held is None:
-        fresh.counted.add(item.submission_id)
+        fresh.counted.append(item.submission_id)
         page[item.player_id] = fresh
         return "accepted"
     if spec.operator == "increment":
@@ -52,7 +55,8 @@ def apply(spec: LeaderboardSpec, page: dict[str, Held], item: ScoreSubmission) -
         newer = (item.achieved_at, item.submission_id) > (held.achieved_at, held.submission_id)
         if item.score == 0 and not newer:
             return "unchanged"
-        held.counted.add(item.submission_id)
+        held.counted.append(item.submission_id)
+        del held.counted[:-COUNTED_IDS_KEPT]
         held.score += item.score
         if newer:
             held.achieved_at, held.submission_id = item.achieved_at, item.submission_id

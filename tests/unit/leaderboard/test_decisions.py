@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tap_core.leaderboard import (
+    COUNTED_IDS_KEPT,
     INT64_MAX,
     INT64_MIN,
     Entry,
@@ -33,8 +34,17 @@ def _sub(sid: str, score: int, at: datetime = T0, **extra: object) -> ScoreSubmi
     )
 
 
-def _entry(sid: str, score: int, at: datetime = T0) -> Entry:
-    return Entry(player_id="p", score=score, achieved_at=at, submission_id=sid)
+def _entry(
+    sid: str, score: int, at: datetime = T0, revision: int = 1, counted: tuple[str, ...] = ()
+) -> Entry:
+    return Entry(
+        player_id="p",
+        score=score,
+        achieved_at=at,
+        submission_id=sid,
+        revision=revision,
+        counted=counted,
+    )
 
 
 def _spec(
@@ -53,7 +63,8 @@ def test_first_submission_creates_the_entry() -> None:
     assert decision.outcome.status == "accepted"
     assert decision.outcome.code is None
     assert decision.outcome.reason is None
-    assert decision.entry == Entry("p", 5, T0, "a", {"m": 1})
+    assert decision.entry == Entry("p", 5, T0, "a", {"m": 1}, revision=1)
+    assert decision.expected_revision is None  # decided against "no entry yet"
 
 
 @pytest.mark.parametrize(
@@ -88,31 +99,66 @@ def test_latest_keeps_the_later_time_then_the_greater_id() -> None:
     older = decide(spec, _entry("b", 9), _sub("z", 1, T0 - timedelta(seconds=1)), NOW)
     assert older.outcome.code == "not_better"
     tie_greater = decide(spec, _entry("b", 9), _sub("c", 1), NOW)
-    assert tie_greater.entry == _entry("c", 1)
+    assert tie_greater.entry == _entry("c", 1, revision=2)
     tie_smaller = decide(spec, _entry("b", 9), _sub("a", 1), NOW)
     assert tie_smaller.outcome.code == "not_better"
 
 
 def test_increment_adds_and_takes_the_latest_time_and_metadata() -> None:
     spec = _spec("increment")
-    stored = Entry("p", 10, T0, "a", {"old": True})
+    stored = Entry("p", 10, T0, "a", {"old": True}, revision=4, counted=("a",))
     later = decide(spec, stored, _sub("b", -3, T0 + timedelta(minutes=1), metadata={"n": 1}), NOW)
-    assert later.entry == Entry("p", 7, T0 + timedelta(minutes=1), "b", {"n": 1})
+    assert later.entry == Entry(
+        "p", 7, T0 + timedelta(minutes=1), "b", {"n": 1}, revision=5, counted=("a", "b")
+    )
     earlier = decide(spec, stored, _sub("c", 4, T0 - timedelta(minutes=1), metadata={"n": 2}), NOW)
-    assert earlier.entry == Entry("p", 14, T0, "a", {"old": True})
+    assert earlier.entry == Entry("p", 14, T0, "a", {"old": True}, revision=5, counted=("a", "c"))
+    assert later.expected_revision == earlier.expected_revision == 4
 
 
 def test_increment_counts_each_submission_once() -> None:
-    decision = decide(_spec("increment"), _entry("a", 10), _sub("b", 3), NOW, counted=True)
+    # Given an entry whose counted ids hold "b"
+    stored = _entry("a", 10, counted=("a", "b"))
+    # When "b" is sent again
+    decision = decide(_spec("increment"), stored, _sub("b", 3), NOW)
+    # Then it is a duplicate and nothing is written
     assert (decision.outcome.status, decision.outcome.code) == ("unchanged", "duplicate")
     assert decision.entry is None
+
+
+def test_increment_keeps_the_last_counted_ids_only() -> None:
+    """The first id falls out once COUNTED_IDS_KEPT newer ones are counted, and counts again."""
+    spec = _spec("increment")
+    # Given a first submission "s0" and then COUNTED_IDS_KEPT more counted ones
+    entry = decide(spec, None, _sub("s0", 1), NOW).entry
+    assert entry is not None
+    assert entry.counted == ("s0",)
+    for number in range(1, COUNTED_IDS_KEPT + 1):
+        entry = decide(
+            spec, entry, _sub(f"s{number}", 1, T0 + timedelta(seconds=number)), NOW
+        ).entry
+        assert entry is not None
+    # Then the entry holds exactly the last COUNTED_IDS_KEPT ids, oldest first
+    assert entry.counted == tuple(f"s{n}" for n in range(1, COUNTED_IDS_KEPT + 1))
+    assert entry.revision == COUNTED_IDS_KEPT + 1
+    # And "s1" is still a duplicate while "s0", forgotten, is counted again
+    assert decide(spec, entry, _sub("s1", 1), NOW).outcome.code == "duplicate"
+    assert decide(spec, entry, _sub("s0", 1), NOW).outcome.status == "accepted"
+
+
+@pytest.mark.parametrize("operator", ["best", "latest", "increment"])
+def test_an_accepted_write_names_the_revision_it_was_decided_against(operator: Operator) -> None:
+    stored = _entry("a", 1, revision=7, counted=("a",))
+    decision = decide(_spec(operator), stored, _sub("b", 5, T0 + timedelta(seconds=1)), NOW)
+    assert decision.entry is not None
+    assert (decision.expected_revision, decision.entry.revision) == (7, 8)
 
 
 def test_increment_of_zero_that_is_not_the_latest_changes_nothing() -> None:
     decision = decide(_spec("increment"), _entry("b", 10), _sub("a", 0), NOW)
     assert (decision.outcome.status, decision.outcome.code) == ("unchanged", "not_better")
     moved = decide(_spec("increment"), _entry("a", 10), _sub("b", 0), NOW)
-    assert moved.entry == _entry("b", 10)
+    assert moved.entry == _entry("b", 10, revision=2, counted=("b",))
 
 
 @pytest.mark.parametrize(("stored", "sent"), [(INT64_MAX, 1), (INT64_MIN, -1)])

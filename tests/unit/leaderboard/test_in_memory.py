@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,6 +24,10 @@ from tests.unit.leaderboard.strategies import (
     submissions,
 )
 
+if TYPE_CHECKING:
+    from tap_core.leaderboard import Leaderboards
+    from tests.unit.leaderboard.factories import LeaderboardsFactory
+
 STREAMS = st.lists(submissions(), max_size=60).map(numbered)
 WIDE_STREAMS = st.lists(
     submissions(
@@ -35,9 +40,9 @@ WIDE_STREAMS = st.lists(
 
 
 def _load(
-    spec: LeaderboardSpec, stream: list[ScoreSubmission]
-) -> tuple[InMemoryLeaderboards, dict[str, oracle.Held]]:
-    boards = InMemoryLeaderboards([spec], clock=lambda: NOW)
+    make: LeaderboardsFactory, spec: LeaderboardSpec, stream: list[ScoreSubmission]
+) -> tuple[Leaderboards, dict[str, oracle.Held]]:
+    boards = make([spec], lambda: NOW)
     model: dict[str, oracle.Held] = {}
     for item in stream:
         boards.submit(item)
@@ -55,10 +60,13 @@ def _oracle_rows(rows: list[oracle.Row]) -> list[tuple[int, int, str, int]]:
 
 @given(spec=specs(), stream=STREAMS | WIDE_STREAMS, limit=st.integers(1, 9))
 def test_pages_concatenate_to_the_full_order(
-    spec: LeaderboardSpec, stream: list[ScoreSubmission], limit: int
+    leaderboards_factory: LeaderboardsFactory,
+    spec: LeaderboardSpec,
+    stream: list[ScoreSubmission],
+    limit: int,
 ) -> None:
     """Pages of any size, followed by cursor, list every entry once, in oracle order."""
-    boards, model = _load(spec, stream)
+    boards, model = _load(leaderboards_factory, spec, stream)
     expected = _oracle_rows(oracle.standings(spec, model))
 
     seen: list[tuple[int, int, str, int]] = []
@@ -77,9 +85,11 @@ def test_pages_concatenate_to_the_full_order(
 
 
 @given(spec=specs(), stream=STREAMS | WIDE_STREAMS)
-def test_rank_of_matches_counting(spec: LeaderboardSpec, stream: list[ScoreSubmission]) -> None:
+def test_rank_of_matches_counting(
+    leaderboards_factory: LeaderboardsFactory, spec: LeaderboardSpec, stream: list[ScoreSubmission]
+) -> None:
     """rank_of gives the oracle's competition rank and position for every player."""
-    boards, model = _load(spec, stream)
+    boards, model = _load(leaderboards_factory, spec, stream)
     for row in oracle.standings(spec, model):
         entry = boards.rank_of("board", row.player_id)
         assert entry is not None
@@ -101,10 +111,16 @@ def test_rank_of_matches_counting(spec: LeaderboardSpec, stream: list[ScoreSubmi
     player=FEW_PLAYERS,
 )
 def test_around_is_the_clipped_window(
-    spec: LeaderboardSpec, stream: list[ScoreSubmission], before: int, after: int, player: str
+    *,
+    leaderboards_factory: LeaderboardsFactory,
+    spec: LeaderboardSpec,
+    stream: list[ScoreSubmission],
+    before: int,
+    after: int,
+    player: str,
 ) -> None:
     """around() is the oracle's slice [i - before, i + after], clipped at the ends."""
-    boards, model = _load(spec, stream)
+    boards, model = _load(leaderboards_factory, spec, stream)
     rows = oracle.standings(spec, model)
     index = next((i for i, row in enumerate(rows) if row.player_id == player), None)
     window = boards.around("board", player, before=before, after=after)
@@ -116,15 +132,17 @@ def test_around_is_the_clipped_window(
 
 
 @given(spec=specs(), stream=STREAMS)
-def test_outcomes_match_the_oracle(spec: LeaderboardSpec, stream: list[ScoreSubmission]) -> None:
+def test_outcomes_match_the_oracle(
+    leaderboards_factory: LeaderboardsFactory, spec: LeaderboardSpec, stream: list[ScoreSubmission]
+) -> None:
     """Each submission is accepted exactly when the oracle says the entry changes."""
-    boards = InMemoryLeaderboards([spec], clock=lambda: NOW)
+    boards = leaderboards_factory([spec], lambda: NOW)
     model: dict[str, oracle.Held] = {}
     for item in stream:
         assert boards.submit(item).status == oracle.apply(spec, model, item)
 
 
-def _final(spec: LeaderboardSpec, boards: InMemoryLeaderboards) -> list[tuple[object, ...]]:
+def _final(spec: LeaderboardSpec, boards: Leaderboards) -> list[tuple[object, ...]]:
     entries = boards.top("board", limit=100).entries
     if spec.operator == "best":
         # Equal (score, time) pairs keep whichever came first: only those fields are settled.
@@ -134,22 +152,25 @@ def _final(spec: LeaderboardSpec, boards: InMemoryLeaderboards) -> list[tuple[ob
 
 @given(spec=specs(), stream=STREAMS, seed=st.randoms(use_true_random=False))
 def test_any_delivery_order_converges(
-    spec: LeaderboardSpec, stream: list[ScoreSubmission], seed: random.Random
+    leaderboards_factory: LeaderboardsFactory,
+    spec: LeaderboardSpec,
+    stream: list[ScoreSubmission],
+    seed: random.Random,
 ) -> None:
     """Shuffled, duplicated delivery of the same submissions ends in the same standings."""
-    boards, _ = _load(spec, stream)
+    boards, _ = _load(leaderboards_factory, spec, stream)
     redelivered = stream + seed.sample(stream, k=len(stream) // 2)
     seed.shuffle(redelivered)
-    again, _ = _load(spec, redelivered)
+    again, _ = _load(leaderboards_factory, spec, redelivered)
     assert _final(spec, again) == _final(spec, boards)
 
 
 @given(spec=specs(), stream=STREAMS)
 def test_resending_everything_changes_nothing(
-    spec: LeaderboardSpec, stream: list[ScoreSubmission]
+    leaderboards_factory: LeaderboardsFactory, spec: LeaderboardSpec, stream: list[ScoreSubmission]
 ) -> None:
     """Re-sending every submission after the fact leaves every outcome unchanged."""
-    boards, _ = _load(spec, stream)
+    boards, _ = _load(leaderboards_factory, spec, stream)
     before = _final(spec, boards)
     assert {boards.submit(item).status for item in stream} <= {"unchanged"}
     assert _final(spec, boards) == before
@@ -162,10 +183,14 @@ def test_resending_everything_changes_nothing(
     gain=st.integers(1, 10),
 )
 def test_a_better_score_never_lowers_a_rank(
-    spec: LeaderboardSpec, stream: list[ScoreSubmission], player: str, gain: int
+    leaderboards_factory: LeaderboardsFactory,
+    spec: LeaderboardSpec,
+    stream: list[ScoreSubmission],
+    player: str,
+    gain: int,
 ) -> None:
     """On a best board, submitting a better score moves a player up or leaves them in place."""
-    boards, _ = _load(spec, stream)
+    boards, _ = _load(leaderboards_factory, spec, stream)
     current = boards.rank_of("board", player)
     base = 0 if current is None else current.score
     better = base + gain if spec.order == "desc" else base - gain
@@ -187,10 +212,12 @@ def test_a_better_score_never_lowers_a_rank(
 
 
 @given(stream=st.lists(submissions(moments=TIED_RECENT), max_size=40).map(numbered))
-def test_periods_hold_their_own_submissions(stream: list[ScoreSubmission]) -> None:
+def test_periods_hold_their_own_submissions(
+    leaderboards_factory: LeaderboardsFactory, stream: list[ScoreSubmission]
+) -> None:
     """On an hourly-spread stream, each daily page holds exactly its day's players."""
     spec = LeaderboardSpec(id="board", reset="daily", operator="latest")
-    boards = InMemoryLeaderboards([spec], clock=lambda: NOW)
+    boards = leaderboards_factory([spec], lambda: NOW)
     for item in stream:
         boards.submit(item)
     for day in {item.achieved_at.date().isoformat() for item in stream}:

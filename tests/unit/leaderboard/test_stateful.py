@@ -1,17 +1,27 @@
-"""A state machine: InMemoryLeaderboards against a dict of dicts, over boards and periods."""
+"""A state machine: a Leaderboards store against a dict of dicts, over boards and periods.
+
+The store comes from the ``leaderboards_factory`` fixture, so every adapter runs this machine.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from itertools import count
+from typing import TYPE_CHECKING, ClassVar
 
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission, period_key
-from tap_core.memory import InMemoryLeaderboards
 from tests.unit.leaderboard import oracle
+from tests.unit.leaderboard.factories import in_memory
 from tests.unit.leaderboard.strategies import FEW_PLAYERS, NOW, TIED_SCORES
 
 SPECS = (
@@ -22,14 +32,21 @@ SPECS = (
 )
 BY_ID = {spec.id: spec for spec in SPECS}
 
+if TYPE_CHECKING:
+    import pytest
+
+    from tests.unit.leaderboard.factories import LeaderboardsFactory
+
 
 class LeaderboardMachine(RuleBasedStateMachine):
     """Every read of the store equals the same read computed from a plain dict model."""
 
+    factory: ClassVar[LeaderboardsFactory] = staticmethod(in_memory)
+
     def __init__(self) -> None:
         super().__init__()
         self.now = NOW
-        self.store = InMemoryLeaderboards(SPECS, clock=lambda: self.now)
+        self.store = type(self).factory(SPECS, lambda: self.now)
         self.model: dict[tuple[str, str], dict[str, oracle.Held]] = {}
         self.sent: list[ScoreSubmission] = []
         self.ids = count()
@@ -86,6 +103,8 @@ class LeaderboardMachine(RuleBasedStateMachine):
                 (r.rank, r.position, r.player_id, r.score, r.achieved_at) for r in expected
             ]
             assert self.store.count(board, period=period) == len(expected)
+            friends = self.store.ranks_of(board, sorted(page, reverse=True), period=period)
+            assert friends == got
 
     @invariant()
     def current_period_defaults_to_the_clock(self) -> None:
@@ -95,5 +114,18 @@ class LeaderboardMachine(RuleBasedStateMachine):
             assert self.store.count(spec.id) == len(self.model.get((spec.id, current), {}))
 
 
-TestLeaderboardMachine = LeaderboardMachine.TestCase
-TestLeaderboardMachine.settings = settings(TestLeaderboardMachine.settings, stateful_step_count=30)
+def test_the_store_reads_like_the_model(
+    leaderboards_factory: LeaderboardsFactory, request: pytest.FixtureRequest
+) -> None:
+    """The machine on the factory's store; a collecting module's ``MAX_EXAMPLES`` caps its
+    runs (the adapters' convention: there each step costs HTTP requests)."""
+    machine = type(
+        "LeaderboardMachineOn",
+        (LeaderboardMachine,),
+        {"factory": staticmethod(leaderboards_factory)},
+    )
+    limit = getattr(request.module, "MAX_EXAMPLES", None)
+    chosen = settings(stateful_step_count=30)
+    if limit is not None:
+        chosen = settings(chosen, max_examples=min(limit, chosen.max_examples))
+    run_state_machine_as_test(machine, settings=chosen)

@@ -12,15 +12,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from tap_aws.deadletters import SqsDeadLetters
     from tap_aws.inventory import DynamoInventoryStore
+    from tap_aws.leaderboards import DynamoLeaderboards
     from tap_aws.objects import S3Objects
 
 _HOMES = {
     "DynamoInventoryStore": "tap_aws.inventory",
+    "DynamoLeaderboards": "tap_aws.leaderboards",
     "S3Objects": "tap_aws.objects",
     "SqsDeadLetters": "tap_aws.deadletters",
 }
 
-__all__ = ["DynamoInventoryStore", "S3Objects", "SqsDeadLetters"]
+__all__ = ["DynamoInventoryStore", "DynamoLeaderboards", "S3Objects", "SqsDeadLetters"]
 
 
 def __getattr__(name: str) -> Any:

@@ -51,7 +51,10 @@ def lazy_exports(
         module = home_of(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
+        if module == package:  # ``from package import submodule``: import the submodule
+            value: object = importlib.import_module(f"{package}.{name}")
+        else:
+            value = getattr(importlib.import_module(module), name)
         setattr(sys.modules[package], name, value)  # the next lookup does not come here
         return value
 

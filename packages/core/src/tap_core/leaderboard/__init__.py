@@ -9,22 +9,28 @@ from typing import TYPE_CHECKING
 from tap_core.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from tap_core.leaderboard import counts
     from tap_core.leaderboard.cursor import Cursor
     from tap_core.leaderboard.decisions import (
         ACCEPTED,
+        COUNTED_IDS_KEPT,
         FUTURE_TOLERANCE,
         Code,
         Decision,
         Outcome,
         Status,
         check,
+        counted_after,
         decide,
         unknown_board,
     )
     from tap_core.leaderboard.models import (
         INT64_MAX,
         INT64_MIN,
+        LEADERBOARD_ID_ALLOWED,
         METADATA_MAX_BYTES,
+        PLAYER_ID_ALLOWED,
+        SUBMISSION_ID_ALLOWED,
         LeaderboardSpec,
         Metadata,
         Operator,
@@ -41,6 +47,7 @@ if TYPE_CHECKING:
     )
     from tap_core.leaderboard.port import (
         AROUND_MAX,
+        RANKS_OF_MAX,
         TOP_LIMIT_MAX,
         Leaderboards,
         Page,
@@ -48,16 +55,34 @@ if TYPE_CHECKING:
         UnknownLeaderboard,
     )
     from tap_core.leaderboard.ranking import Entry, decode_sort_key, encode_sort_key, score_prefix
+    from tap_core.leaderboard.reads import (
+        BoardSpecs,
+        PagePlan,
+        TopPlan,
+        check_limit,
+        check_player_ids,
+        check_window,
+        plan_around,
+        plan_page,
+        plan_ranks_of,
+        plan_top,
+    )
 
 __all__ = [
     "ACCEPTED",
     "ALL_TIME",
     "AROUND_MAX",
+    "COUNTED_IDS_KEPT",
     "FUTURE_TOLERANCE",
     "INT64_MAX",
     "INT64_MIN",
+    "LEADERBOARD_ID_ALLOWED",
     "METADATA_MAX_BYTES",
+    "PLAYER_ID_ALLOWED",
+    "RANKS_OF_MAX",
+    "SUBMISSION_ID_ALLOWED",
     "TOP_LIMIT_MAX",
+    "BoardSpecs",
     "Code",
     "Cursor",
     "Decision",
@@ -69,18 +94,29 @@ __all__ = [
     "Order",
     "Outcome",
     "Page",
+    "PagePlan",
     "RankedEntry",
     "Reset",
     "ScoreSubmission",
     "Status",
+    "TopPlan",
     "UnknownLeaderboard",
     "check",
+    "check_limit",
     "check_period",
+    "check_player_ids",
+    "check_window",
+    "counted_after",
+    "counts",
     "decide",
     "decode_sort_key",
     "encode_sort_key",
     "period_key",
     "period_start",
+    "plan_around",
+    "plan_page",
+    "plan_ranks_of",
+    "plan_top",
     "resets_at",
     "score_prefix",
     "unknown_board",

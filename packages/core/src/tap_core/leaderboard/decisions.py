@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from tap_core.leaderboard.models import LeaderboardSpec, ScoreSubmission
 
 FUTURE_TOLERANCE: Final = timedelta(minutes=5)
+# An increment entry remembers the ids of its last 16 counted submissions: a re-sent one among
+# them is a duplicate; one re-sent after 16 newer submissions of that player were counted would
+# be counted again. SQS redelivers within minutes, long before a player sends 16 more scores;
+# the bound keeps an entry's item small (16 ids of at most 64 bytes) whatever its history.
+COUNTED_IDS_KEPT: Final = 16
 
 Status = Literal["accepted", "unchanged", "rejected"]
 Code = Literal[
@@ -61,10 +66,18 @@ ACCEPTED: Final = Outcome("accepted")
 
 
 class Decision(NamedTuple):
-    """The outcome of a submission and, when it is accepted, the entry to store."""
+    """The outcome of a submission and, when it is accepted, the entry to store.
+
+    ``expected_revision`` is what the decision was made against: the stored entry's revision,
+    or None when the player had no entry. The write of ``entry`` must be conditional on it (in
+    DynamoDB ``revision = :expected``, or ``attribute_not_exists`` for None); when the condition
+    fails, the store changed meanwhile: read again and decide again.
+    ``entry.revision`` is ``expected_revision + 1`` (1 for a new entry).
+    """
 
     outcome: Outcome
     entry: Entry | None = None
+    expected_revision: int | None = None
 
 
 def unknown_board(board_id: str) -> Outcome:
@@ -97,14 +110,32 @@ def check(spec: LeaderboardSpec, submission: ScoreSubmission, now: datetime) -> 
     return None
 
 
-def _as_entry(submission: ScoreSubmission, score: int) -> Entry:
-    return Entry(
-        player_id=submission.player_id,
-        score=score,
-        achieved_at=submission.achieved_at,
-        submission_id=submission.submission_id,
-        metadata=submission.metadata,
+def _replacing(
+    stored: Entry | None,
+    submission: ScoreSubmission,
+    score: int,
+    counted: tuple[str, ...] = (),
+) -> Decision:
+    """Accept ``submission`` as the player's entry with ``score``, decided against ``stored``."""
+    revision = None if stored is None else stored.revision
+    return Decision(
+        ACCEPTED,
+        Entry(
+            player_id=submission.player_id,
+            score=score,
+            achieved_at=submission.achieved_at,
+            submission_id=submission.submission_id,
+            metadata=submission.metadata,
+            revision=1 if revision is None else revision + 1,
+            counted=counted,
+        ),
+        revision,
     )
+
+
+def counted_after(counted: tuple[str, ...], submission_id: str) -> tuple[str, ...]:
+    """The counted ids once ``submission_id`` is added: the last ``COUNTED_IDS_KEPT``."""
+    return (*counted, submission_id)[-COUNTED_IDS_KEPT:]
 
 
 def _is_later(submission: ScoreSubmission, stored: Entry) -> bool:
@@ -131,28 +162,25 @@ def decide(
     stored: Entry | None,
     submission: ScoreSubmission,
     now: datetime,
-    *,
-    counted: bool = False,
 ) -> Decision:
     """What ``submission`` does to the ``stored`` entry of its player on its board's page.
 
     ``stored`` is the player's entry on the page of the submission's own period (None when
-    there is none). ``counted`` tells, for an ``increment`` board, whether this submission id
-    was already added into ``stored``; other operators recognise a re-sent submission from the
-    entry itself.
+    there is none). A re-sent submission is recognised from the entry itself: its
+    ``submission_id``, or on ``increment`` boards its ``counted`` ids.
     """
     rejection = check(spec, submission, now)
     if rejection is not None:
         return Decision(rejection)
-    if stored is None:
-        return Decision(ACCEPTED, _as_entry(submission, submission.score))
     if spec.operator == "increment":
-        return _increment(stored, submission, counted=counted)
+        return _increment(stored, submission)
+    if stored is None:
+        return _replacing(None, submission, submission.score)
     if stored.submission_id == submission.submission_id:
         return Decision(_duplicate(submission))
     if spec.operator == "best":
         if _beats(spec, submission, stored):
-            return Decision(ACCEPTED, _as_entry(submission, submission.score))
+            return _replacing(stored, submission, submission.score)
         # Reasons are built without formatting times: most submissions to a busy best board
         # end here, and isoformat() would be the costliest step of the whole decision.
         if submission.score == stored.score:
@@ -161,7 +189,7 @@ def decide(
             reason = f"score {submission.score} does not beat the stored score {stored.score}"
         return Decision(Outcome.unchanged("not_better", reason))
     if _is_later(submission, stored):
-        return Decision(ACCEPTED, _as_entry(submission, submission.score))
+        return _replacing(stored, submission, submission.score)
     return Decision(
         Outcome.unchanged(
             "not_better",
@@ -179,8 +207,10 @@ def _duplicate(submission: ScoreSubmission) -> Outcome:
     )
 
 
-def _increment(stored: Entry, submission: ScoreSubmission, *, counted: bool) -> Decision:
-    if counted:
+def _increment(stored: Entry | None, submission: ScoreSubmission) -> Decision:
+    if stored is None:
+        return _replacing(None, submission, submission.score, (submission.submission_id,))
+    if submission.submission_id in stored.counted:
         return Decision(_duplicate(submission))
     total = stored.score + submission.score
     if not INT64_MIN <= total <= INT64_MAX:
@@ -200,15 +230,11 @@ def _increment(stored: Entry, submission: ScoreSubmission, *, counted: bool) -> 
                 "changes nothing",
             )
         )
+    counted = counted_after(stored.counted, submission.submission_id)
     if later:
-        return Decision(ACCEPTED, _as_entry(submission, total))
+        return _replacing(stored, submission, total, counted)
     return Decision(
         ACCEPTED,
-        Entry(
-            player_id=stored.player_id,
-            score=total,
-            achieved_at=stored.achieved_at,
-            submission_id=stored.submission_id,
-            metadata=stored.metadata,
-        ),
+        stored._replace(score=total, revision=stored.revision + 1, counted=counted),
+        stored.revision,
     )

@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     JsonValue,
-    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -31,9 +31,39 @@ ACHIEVED_AT_MIN: Final = datetime(1970, 1, 1, tzinfo=UTC)
 ACHIEVED_AT_MAX: Final = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
 
 Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
-SubmissionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
-LeaderboardId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,64}$")]
-PlayerId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,128}$")]
+SUBMISSION_ID_ALLOWED: Final = "1-64 of A-Z a-z 0-9 _ -"
+LEADERBOARD_ID_ALLOWED: Final = "1-64 of a-z 0-9 _ -"
+PLAYER_ID_ALLOWED: Final = "1-128 of A-Z a-z 0-9 _ . : -"
+_SHOWN_CHARS: Final = 80  # a refused id is quoted up to this length
+
+
+def _id_rule(what: str, pattern: str, allowed: str) -> AfterValidator:
+    """A validator for an id: ``pattern`` in full, or an error showing the value and ``allowed``.
+
+    pydantic's own message would show the regex; people read the allowed set in words.
+    """
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if compiled.fullmatch(value) is None:
+            shown = (
+                repr(value)
+                if len(value) <= _SHOWN_CHARS
+                else (f"{value[:_SHOWN_CHARS]!r}... ({len(value)} characters)")
+            )
+            raise ValueError(f"{what} {shown} is not allowed: use {allowed}")
+        return value
+
+    return AfterValidator(check)
+
+
+SubmissionId = Annotated[
+    str, _id_rule("submission id", r"[A-Za-z0-9_-]{1,64}", SUBMISSION_ID_ALLOWED)
+]
+LeaderboardId = Annotated[
+    str, _id_rule("leaderboard id", r"[a-z0-9_-]{1,64}", LEADERBOARD_ID_ALLOWED)
+]
+PlayerId = Annotated[str, _id_rule("player id", r"[A-Za-z0-9_.:-]{1,128}", PLAYER_ID_ALLOWED)]
 Metadata = dict[str, JsonValue]
 
 Order = Literal["desc", "asc"]
@@ -63,10 +93,10 @@ class ScoreSubmission(BaseModel):
     model_config = ConfigDict(frozen=True, strict=True, extra="forbid", hide_input_in_errors=False)
 
     submission_id: SubmissionId = Field(
-        description="Unique per submission; re-sending it is harmless (1-64 of A-Z a-z 0-9 _ -)."
+        description=f"Unique per submission; re-sending it is harmless ({SUBMISSION_ID_ALLOWED})."
     )
-    leaderboard_id: LeaderboardId = Field(description="The board (1-64 of a-z 0-9 _ -).")
-    player_id: PlayerId = Field(description="The player (1-128 of A-Z a-z 0-9 _ . : -).")
+    leaderboard_id: LeaderboardId = Field(description=f"The board ({LEADERBOARD_ID_ALLOWED}).")
+    player_id: PlayerId = Field(description=f"The player ({PLAYER_ID_ALLOWED}).")
     score: Int64 = Field(description="A JSON integer within int64.")
     achieved_at: datetime = Field(
         strict=False,  # strings are parsed; the validator below admits ISO-8601 text only

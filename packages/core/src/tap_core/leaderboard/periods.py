@@ -19,9 +19,11 @@ ALL_TIME: Final = "all"
 # Periods that end after 9999-12-31 report this as their (clamped) exclusive end.
 LAST_INSTANT: Final = datetime.max.replace(tzinfo=UTC)
 
-_DAILY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_WEEKLY = re.compile(r"(\d{4})-W(\d{2})")
-_MONTHLY = re.compile(r"(\d{4})-(\d{2})")
+# ASCII digits only: \d would also take other scripts' digits (a fullwidth 2026-W53),
+# which int() reads.
+_DAILY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_WEEKLY = re.compile(r"([0-9]{4})-W([0-9]{2})")
+_MONTHLY = re.compile(r"([0-9]{4})-([0-9]{2})")
 _EXAMPLES: Final[dict[str, str]] = {
     "never": "'all'",
     "daily": "YYYY-MM-DD, e.g. '2026-11-24'",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from datetime import datetime
 
     from tap_core.leaderboard.decisions import Outcome
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 TOP_LIMIT_MAX: Final = 100
 AROUND_MAX: Final = 50
+RANKS_OF_MAX: Final = 100
 
 
 class UnknownLeaderboard(LookupError):
@@ -101,19 +103,16 @@ class Leaderboards(Protocol):
         """
         ...
 
+    def ranks_of(
+        self, board_id: str, player_ids: Iterable[str], period: str | None = None
+    ) -> list[RankedEntry]:
+        """The entries of up to 100 distinct players (a friends board), best first.
+
+        Each player appears once however often named; players without an entry are left out;
+        more than 100 distinct ids raise ValueError.
+        """
+        ...
+
     def count(self, board_id: str, period: str | None = None) -> int:
         """How many players have an entry on the page."""
         ...
-
-
-def check_limit(limit: int) -> None:
-    """ValueError unless 1 <= ``limit`` <= 100."""
-    if isinstance(limit, bool) or not 1 <= limit <= TOP_LIMIT_MAX:
-        raise ValueError(f"limit must be an integer from 1 to {TOP_LIMIT_MAX}, got {limit!r}")
-
-
-def check_window(before: int, after: int) -> None:
-    """ValueError unless ``before`` and ``after`` are each 0..50."""
-    for name, value in (("before", before), ("after", after)):
-        if isinstance(value, bool) or not 0 <= value <= AROUND_MAX:
-            raise ValueError(f"{name} must be an integer from 0 to {AROUND_MAX}, got {value!r}")

@@ -28,7 +28,10 @@ class Entry(NamedTuple):
     """A player's standing on one page of a board, as stored.
 
     Immutable; a NamedTuple because it is built on every accepted submission and costs half
-    of what a frozen dataclass does to construct.
+    of what a frozen dataclass does to construct. ``revision`` counts the accepted writes of
+    this entry (1 for a new one): a write is conditional on the revision it was decided
+    against. ``counted`` holds, on ``increment`` boards, the ids of the last
+    ``COUNTED_IDS_KEPT`` submissions added into the total, oldest first (see decisions).
     """
 
     player_id: str
@@ -36,6 +39,8 @@ class Entry(NamedTuple):
     achieved_at: datetime
     submission_id: str
     metadata: Metadata | None = None
+    revision: int = 1
+    counted: tuple[str, ...] = ()
 
 
 def micros(moment: datetime) -> int:

@@ -7,29 +7,24 @@ read is a bisect and a slice, never a sort.
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sortedcontainers import SortedList
 
-from tap_core.leaderboard.cursor import Cursor
 from tap_core.leaderboard.decisions import decide, unknown_board
-from tap_core.leaderboard.models import as_utc
-from tap_core.leaderboard.periods import check_period, period_key, resets_at
-from tap_core.leaderboard.port import (
-    Page,
-    RankedEntry,
-    UnknownLeaderboard,
-    check_limit,
-    check_window,
-)
-from tap_core.leaderboard.ranking import (
-    PLAYER_OFFSET,
-    SCORE_PREFIX_LENGTH,
-    Entry,
-    decode_sort_key,
-    encode_sort_key,
+from tap_core.leaderboard.models import as_utc, compact_json
+from tap_core.leaderboard.periods import period_key
+from tap_core.leaderboard.port import Page, RankedEntry
+from tap_core.leaderboard.ranking import PLAYER_OFFSET, SCORE_PREFIX_LENGTH, Entry, encode_sort_key
+from tap_core.leaderboard.reads import (
+    BoardSpecs,
+    plan_around,
+    plan_page,
+    plan_ranks_of,
+    plan_top,
 )
 
 if TYPE_CHECKING:
@@ -37,14 +32,25 @@ if TYPE_CHECKING:
 
     from tap_core.clock import Clock
     from tap_core.leaderboard.decisions import Outcome
-    from tap_core.leaderboard.models import LeaderboardSpec, ScoreSubmission
+    from tap_core.leaderboard.models import LeaderboardSpec, Metadata, ScoreSubmission
 
 _TIE_STEPS = 8
 
 
+def _copy(metadata: Metadata | None) -> Metadata | None:
+    """A fresh copy of ``metadata``: callers never hold the dict the store keeps.
+
+    A JSON round trip (C code) copies a nested JSON object faster than ``copy.deepcopy``.
+    """
+    if metadata is None:
+        return None
+    copied: Metadata = json.loads(compact_json(metadata))
+    return copied
+
+
 def _ranked(entry: Entry, rank: int, position: int) -> RankedEntry:
     return RankedEntry(
-        rank, position, entry.player_id, entry.score, entry.achieved_at, entry.metadata
+        rank, position, entry.player_id, entry.score, entry.achieved_at, _copy(entry.metadata)
     )
 
 
@@ -54,7 +60,6 @@ class _Standings:
 
     keys: SortedList = field(default_factory=SortedList)
     entries: dict[str, tuple[Entry, str]] = field(default_factory=dict)
-    counted: dict[str, set[str]] = field(default_factory=dict)  # increment boards only
 
     def place(self, key: str) -> tuple[int, int]:
         """(rank, position) of the entry whose key is ``key``.
@@ -104,37 +109,34 @@ class InMemoryLeaderboards:
 
     ``specs`` define the boards (a duplicate id raises ValueError); ``clock`` returns the
     current time as an aware datetime (naive is read as UTC) and decides the default period
-    and what counts as the future.
+    and what counts as the future. Reads are planned by ``tap_core.leaderboard.reads`` and
+    writes decided by ``decide``, as in every adapter.
     """
 
     def __init__(self, specs: Iterable[LeaderboardSpec], clock: Clock) -> None:
-        # board id -> (spec, period key -> standings): one lookup finds both.
-        self._boards: dict[str, tuple[LeaderboardSpec, dict[str, _Standings]]] = {}
-        for spec in specs:
-            if spec.id in self._boards:
-                raise ValueError(f"leaderboard {spec.id!r} is defined twice")
-            self._boards[spec.id] = (spec, {})
+        self._specs = BoardSpecs(specs)
+        # board id -> period key -> standings
+        self._pages: dict[str, dict[str, _Standings]] = {spec.id: {} for spec in self._specs}
         self._clock = clock
 
     def submit(self, submission: ScoreSubmission) -> Outcome:
-        board = self._boards.get(submission.leaderboard_id)
-        if board is None:
+        spec = self._specs.get(submission.leaderboard_id)
+        if spec is None:
             return unknown_board(submission.leaderboard_id)
-        spec, pages = board
+        pages = self._pages[spec.id]
         period = period_key(spec.reset, submission.achieved_at)
         page = pages.get(period)
         player = submission.player_id
         held = None if page is None else page.entries.get(player)
-        counted = (
-            page is not None
-            and spec.operator == "increment"
-            and submission.submission_id in page.counted.get(player, ())
-        )
         now = as_utc(self._clock())
-        decision = decide(spec, held[0] if held else None, submission, now, counted=counted)
+        decision = decide(spec, held[0] if held else None, submission, now)
         entry = decision.entry
         if entry is None:
             return decision.outcome
+        # decision.expected_revision (the condition a DynamoDB write carries) holds here by
+        # construction: one thread reads and writes the page.
+        if entry.metadata is not None:
+            entry = entry._replace(metadata=_copy(entry.metadata))  # not the caller's dict
         if page is None:
             page = pages[period] = _Standings()
         key = encode_sort_key(spec.order, entry.score, entry.achieved_at, player)
@@ -144,8 +146,6 @@ class InMemoryLeaderboards:
             page.keys.remove(held[1])
             page.keys.add(key)
         page.entries[player] = (entry, key)
-        if spec.operator == "increment":
-            page.counted.setdefault(player, set()).add(submission.submission_id)
         return decision.outcome
 
     def top(
@@ -155,35 +155,48 @@ class InMemoryLeaderboards:
         cursor: str | None = None,
         period: str | None = None,
     ) -> Page:
-        check_limit(limit)
-        spec, _ = self._board(board_id)
-        after = None
-        if cursor is not None:
-            resume = Cursor.decode(cursor)
-            resume.check(board_id, period)
-            decode_sort_key(spec.order, resume.after)  # refuses a forged key
-            period, after = resume.period, resume.after
-        period, page = self._page(board_id, period)
+        plan = plan_top(
+            self._specs, board_id, limit=limit, cursor=cursor, period=period, clock=self._clock
+        )
+        page = self._pages[board_id].get(plan.period)
         entries: list[RankedEntry] = []
         next_cursor = None
         if page is not None:
-            start = 0 if after is None else page.keys.bisect_right(after)
-            entries = page.ranked(start, start + limit + 1)
-            if len(entries) > limit:
-                del entries[limit:]
-                last = page.entries[entries[-1].player_id][1]
-                next_cursor = Cursor(board_id, period, last).encode()
-        return Page(entries, next_cursor, period, resets_at(spec.reset, period))
+            start = 0 if plan.after is None else page.keys.bisect_right(plan.after)
+            entries = page.ranked(start, start + plan.limit + 1)
+            if len(entries) > plan.limit:
+                del entries[plan.limit :]
+                next_cursor = plan.next_cursor(page.entries[entries[-1].player_id][1])
+        return Page(entries, next_cursor, plan.period, plan.resets_at)
 
     def rank_of(
         self, board_id: str, player_id: str, period: str | None = None
     ) -> RankedEntry | None:
-        _, page = self._page(board_id, period)
+        plan = plan_page(self._specs, board_id, period=period, clock=self._clock)
+        page = self._pages[board_id].get(plan.period)
         held = None if page is None else page.entries.get(player_id)
         if page is None or held is None:
             return None
         rank, position = page.place(held[1])
         return _ranked(held[0], rank, position)
+
+    def ranks_of(
+        self, board_id: str, player_ids: Iterable[str], period: str | None = None
+    ) -> list[RankedEntry]:
+        plan, players = plan_ranks_of(
+            self._specs, board_id, player_ids, period=period, clock=self._clock
+        )
+        page = self._pages[board_id].get(plan.period)
+        if page is None:
+            return []
+        found = []
+        for player_id in players:
+            held = page.entries.get(player_id)
+            if held is not None:
+                rank, position = page.place(held[1])
+                found.append(_ranked(held[0], rank, position))
+        found.sort(key=lambda entry: entry.position)
+        return found
 
     def around(
         self,
@@ -193,8 +206,10 @@ class InMemoryLeaderboards:
         after: int = 5,
         period: str | None = None,
     ) -> list[RankedEntry]:
-        check_window(before, after)
-        _, page = self._page(board_id, period)
+        plan = plan_around(
+            self._specs, board_id, before=before, after=after, period=period, clock=self._clock
+        )
+        page = self._pages[board_id].get(plan.period)
         held = None if page is None else page.entries.get(player_id)
         if page is None or held is None:
             return []
@@ -202,25 +217,6 @@ class InMemoryLeaderboards:
         return page.ranked(max(0, index - before), index + after + 1)
 
     def count(self, board_id: str, period: str | None = None) -> int:
-        _, page = self._page(board_id, period)
+        plan = plan_page(self._specs, board_id, period=period, clock=self._clock)
+        page = self._pages[board_id].get(plan.period)
         return 0 if page is None else len(page.keys)
-
-    def _board(self, board_id: str) -> tuple[LeaderboardSpec, dict[str, _Standings]]:
-        board = self._boards.get(board_id)
-        if board is None:
-            raise UnknownLeaderboard(board_id)
-        return board
-
-    def _page(self, board_id: str, period: str | None) -> tuple[str, _Standings | None]:
-        """The period key (``period``, checked, or the current one) and its standings.
-
-        Raises UnknownLeaderboard for a board no spec defines, ValueError for a period key of
-        the wrong kind.
-        """
-        spec, pages = self._board(board_id)
-        if period is None:
-            period = period_key(spec.reset, self._clock())
-        page = pages.get(period)
-        if page is None:  # pages exist only under valid keys: check the others
-            check_period(spec.reset, period)
-        return period, page

@@ -1,0 +1,527 @@
+"""``DynamoLeaderboards``: the ``Leaderboards`` port on the base table of one DynamoDB table.
+
+Every page (a board in one period) is one partition, ``pk = LB#{board}#{period}``:
+
+- ``sk = P#{player}``: the entry (score, time, submission id, metadata, encoded key, revision,
+  counted ids);
+- ``sk = R#{encoded sort key}``: what a standings row needs, in rank order (the core's
+  ``encode_sort_key`` is the sort key), so ``top`` is one Query;
+- ``sk = N#{prefix}``: a node of the core's tree of counts (``tap_core.leaderboard.counts``),
+  one number attribute ``c{child}`` per child, so a rank is a few node reads whatever the
+  number of players.
+
+Reads are strongly consistent (read-your-writes; no GSI, which would be eventually
+consistent). Reads are planned by ``tap_core.leaderboard.reads`` and writes decided by
+``decide``, as ``InMemoryLeaderboards`` does. A submit is one GetItem and, when accepted, one
+TransactWriteItems: the entry put on the condition ``decide`` names (its revision, or none),
+the rank item moved, and ``ADD`` on the tree nodes where the old and new paths differ. A
+cancelled transaction (the entry changed meanwhile, or a conflict) is read and decided again.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from botocore.exceptions import ClientError
+
+from tap_aws.resources import LEADERBOARD_TABLE
+from tap_core.leaderboard import (
+    BoardSpecs,
+    Entry,
+    Page,
+    RankedEntry,
+    check,
+    counts,
+    decide,
+    decode_sort_key,
+    encode_sort_key,
+    period_key,
+    plan_around,
+    plan_page,
+    plan_ranks_of,
+    plan_top,
+    unknown_board,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from tap_core.clock import Clock
+    from tap_core.leaderboard import LeaderboardSpec, Outcome, ScoreSubmission
+
+ATTEMPTS: Final = 8
+"""How many times a submit is decided and written before its last error is raised."""
+FIRST_PAUSE: Final = 0.02
+"""The first retry's pause in seconds; it doubles each round."""
+_RETRYABLE: Final = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+_BATCH_GET_MAX: Final = 100
+_BATCH_WRITE_MAX: Final = 25
+
+
+def _page_pk(board_id: str, period: str) -> str:
+    return f"LB#{board_id}#{period}"
+
+
+def _child(name: str) -> str:
+    return f"c{name}"
+
+
+def _metadata(item: Mapping[str, Any]) -> Any:
+    text = item.get("m")
+    return None if text is None else json.loads(text["S"])
+
+
+class DynamoLeaderboards:
+    """The ``Leaderboards`` port on DynamoDB; answers exactly as ``InMemoryLeaderboards``.
+
+    ``specs`` define the boards (a duplicate id raises ValueError); ``client`` is a boto3
+    DynamoDB client (built on first use when None); ``clock`` returns the current time.
+    """
+
+    def __init__(
+        self,
+        table_name: str,
+        specs: Iterable[LeaderboardSpec],
+        client: DynamoDBClient | None = None,
+        clock: Clock | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if clock is None:
+            raise ValueError("DynamoLeaderboards needs a clock, e.g. lambda: datetime.now(UTC)")
+        self._specs = BoardSpecs(specs)
+        if client is None:
+            from tap_aws import clients  # noqa: PLC0415 - built on first use, not at import
+
+            client = clients.dynamodb()
+        self._client = client
+        self._clock = clock
+        self._sleep = sleep
+        self.table_name = table_name
+
+    def ensure_table(self) -> None:
+        """Create the table from the shared spec when it is missing; wait until it is active."""
+        spec = LEADERBOARD_TABLE
+        keys = [{"AttributeName": spec.keys.hash_key[0], "KeyType": "HASH"}]
+        if spec.keys.range_key is not None:
+            keys.append({"AttributeName": spec.keys.range_key[0], "KeyType": "RANGE"})
+        try:
+            self._client.create_table(
+                TableName=self.table_name,
+                KeySchema=keys,  # type: ignore[arg-type]
+                AttributeDefinitions=[
+                    {"AttributeName": name, "AttributeType": kind}
+                    for name, kind in spec.attribute_definitions().items()
+                ],
+                BillingMode="PAY_PER_REQUEST",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceInUseException":
+                raise
+        self._client.get_waiter("table_exists").wait(TableName=self.table_name)
+
+    # -- writes -------------------------------------------------------------------------
+
+    def submit(self, submission: ScoreSubmission) -> Outcome:
+        spec = self._specs.get(submission.leaderboard_id)
+        if spec is None:
+            return unknown_board(submission.leaderboard_id)
+        rejection = check(spec, submission, self._now())
+        if rejection is not None:
+            return rejection  # no request for what the submission earns on its own
+        pk = _page_pk(spec.id, period_key(spec.reset, submission.achieved_at))
+        pause = FIRST_PAUSE
+        for attempt in range(ATTEMPTS):
+            stored, old_key = self._entry(pk, submission.player_id)
+            decision = decide(spec, stored, submission, self._now())
+            if decision.entry is None:
+                return decision.outcome
+            try:
+                self._write(spec, pk, decision.entry, old_key, decision.expected_revision)
+            except ClientError as error:
+                if attempt == ATTEMPTS - 1 or not _retryable(error):
+                    raise
+                self._sleep(pause)
+                pause *= 2
+                continue
+            return decision.outcome
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _now(self) -> datetime:
+        moment = self._clock()
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+    def _entry(self, pk: str, player_id: str) -> tuple[Entry | None, str | None]:
+        item = self._client.get_item(
+            TableName=self.table_name,
+            Key={"pk": {"S": pk}, "sk": {"S": f"P#{player_id}"}},
+            ConsistentRead=True,
+        ).get("Item")
+        if item is None:
+            return None, None
+        return _entry_of(player_id, item), item["k"]["S"]
+
+    def _write(
+        self,
+        spec: LeaderboardSpec,
+        pk: str,
+        entry: Entry,
+        old_key: str | None,
+        expected: int | None,
+    ) -> None:
+        key = encode_sort_key(spec.order, entry.score, entry.achieved_at, entry.player_id)
+        player = entry_item(pk, entry, key)
+        rank: dict[str, Any] = {"pk": {"S": pk}, "sk": {"S": f"R#{key}"}}
+        if "m" in player:
+            rank["m"] = player["m"]
+        put: dict[str, Any] = {"TableName": self.table_name, "Item": player}
+        if expected is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "rev = :rev"
+            put["ExpressionAttributeValues"] = {":rev": {"N": str(expected)}}
+        actions: list[dict[str, Any]] = [{"Put": put}]
+        actions.append({"Put": {"TableName": self.table_name, "Item": rank}})
+        if old_key is not None and old_key != key:
+            actions.append(
+                {
+                    "Delete": {
+                        "TableName": self.table_name,
+                        "Key": {"pk": {"S": pk}, "sk": {"S": f"R#{old_key}"}},
+                    }
+                }
+            )
+        by_node: dict[str, dict[str, int]] = {}
+        for (node, child), change in counts.deltas(old_key, key).items():
+            by_node.setdefault(node, {})[child] = change
+        for node, children in by_node.items():
+            names = {f"#c{i}": _child(child) for i, child in enumerate(children)}
+            values = {f":v{i}": {"N": str(change)} for i, change in enumerate(children.values())}
+            actions.append(
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": {"pk": {"S": pk}, "sk": {"S": f"N#{node}"}},
+                        "UpdateExpression": "ADD "
+                        + ", ".join(f"#c{i} :v{i}" for i in range(len(children))),
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": values,
+                    }
+                }
+            )
+        self._client.transact_write_items(TransactItems=actions)  # type: ignore[arg-type]
+
+    # -- reads --------------------------------------------------------------------------
+
+    def top(
+        self,
+        board_id: str,
+        limit: int = 10,
+        cursor: str | None = None,
+        period: str | None = None,
+    ) -> Page:
+        plan = plan_top(
+            self._specs, board_id, limit=limit, cursor=cursor, period=period, clock=self._clock
+        )
+        pk = _page_pk(board_id, plan.period)
+        query: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :r)",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":r": {"S": "R#"}},
+            "Limit": plan.limit + 1,
+            "ConsistentRead": True,
+        }
+        if plan.after is not None:
+            query["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": f"R#{plan.after}"}}
+        items = self._client.query(**query).get("Items", [])
+        more = len(items) > plan.limit
+        items = items[: plan.limit]
+        keys = [item["sk"]["S"][2:] for item in items]
+        if not keys:
+            return Page([], None, plan.period, plan.resets_at)
+        if plan.after is None:
+            first_rank, first_position = 1, 1
+        else:
+            first_rank, first_position = self._place(pk, keys[0])
+        entries = _rows(plan.spec, items, keys, first_rank, first_position)
+        next_cursor = plan.next_cursor(keys[-1]) if more else None
+        return Page(entries, next_cursor, plan.period, plan.resets_at)
+
+    def rank_of(
+        self, board_id: str, player_id: str, period: str | None = None
+    ) -> RankedEntry | None:
+        plan = plan_page(self._specs, board_id, period=period, clock=self._clock)
+        pk = _page_pk(board_id, plan.period)
+        stored, key = self._entry(pk, player_id)
+        if stored is None or key is None:
+            return None
+        rank, position = self._place(pk, key)
+        return _ranked(stored, rank, position)
+
+    def ranks_of(
+        self, board_id: str, player_ids: Iterable[str], period: str | None = None
+    ) -> list[RankedEntry]:
+        plan, players = plan_ranks_of(
+            self._specs, board_id, player_ids, period=period, clock=self._clock
+        )
+        pk = _page_pk(board_id, plan.period)
+        items = self._batch_get(pk, [f"P#{player}" for player in players])
+        held = [(_entry_of(sk[2:], item), item["k"]["S"]) for sk, item in items.items()]
+        nodes = self._nodes(pk, {node for _, key in held for node in counts.rank_nodes(key)})
+        found = []
+        for entry, key in held:
+            rank = counts.rank_from(key, nodes)
+            position = counts.position_from(key, nodes, self._tied_before(pk, key, nodes))
+            found.append(_ranked(entry, rank, position))
+        found.sort(key=lambda entry: entry.position)
+        return found
+
+    def around(
+        self,
+        board_id: str,
+        player_id: str,
+        before: int = 5,
+        after: int = 5,
+        period: str | None = None,
+    ) -> list[RankedEntry]:
+        plan = plan_around(
+            self._specs,
+            board_id,
+            before=before,
+            after=after,
+            period=period,
+            clock=self._clock,
+        )
+        pk = _page_pk(board_id, plan.period)
+        stored, key = self._entry(pk, player_id)
+        if stored is None or key is None:
+            return []
+        above = self._neighbours(pk, key, before, forward=False)[::-1]
+        below = self._neighbours(pk, key, after, forward=True)
+        first = above[0]["sk"]["S"][2:] if above else key
+        wanted = set(counts.rank_nodes(key)) | set(counts.nodes_for(first[:16]))
+        nodes = self._nodes(pk, wanted)
+        position = counts.position_from(key, nodes, self._tied_before(pk, key, nodes))
+        player_row = {"sk": {"S": f"R#{key}"}}
+        if stored.metadata is not None:
+            player_row["m"] = {"S": json.dumps(stored.metadata)}
+        items = [*above, player_row, *below]
+        keys = [item["sk"]["S"][2:] for item in items]
+        first_rank = counts.rank_from(first, nodes)
+        return _rows(plan.spec, items, keys, first_rank, position - len(above))
+
+    def count(self, board_id: str, period: str | None = None) -> int:
+        plan = plan_page(self._specs, board_id, period=period, clock=self._clock)
+        pk = _page_pk(board_id, plan.period)
+        root = self._client.get_item(
+            TableName=self.table_name,
+            Key={"pk": {"S": pk}, "sk": {"S": f"N#{counts.ROOT}"}},
+            ConsistentRead=True,
+        ).get("Item", {})
+        return counts.size(_children(root))
+
+    def repair(self, board_id: str, period: str) -> None:
+        """Recompute the page's rank items and tree of counts from its entries."""
+        plan = plan_page(self._specs, board_id, period=period, clock=self._clock)
+        pk = _page_pk(board_id, plan.period)
+        entries: dict[str, dict[str, Any]] = {}
+        ranks: set[str] = set()
+        nodes_present: set[str] = set()
+        for item in self._all(pk):
+            sk = item["sk"]["S"]
+            if sk.startswith("P#"):
+                entries[sk] = item
+            elif sk.startswith("R#"):
+                ranks.add(sk)
+            elif sk.startswith("N#"):
+                nodes_present.add(sk)
+        writes: list[dict[str, Any]] = []
+        keys = []
+        wanted_ranks = set()
+        for sk, item in entries.items():
+            entry = _entry_of(sk[2:], item)
+            key = encode_sort_key(plan.spec.order, entry.score, entry.achieved_at, entry.player_id)
+            keys.append(key)
+            rank: dict[str, Any] = {"pk": {"S": pk}, "sk": {"S": f"R#{key}"}}
+            if "m" in item:
+                rank["m"] = item["m"]
+            wanted_ranks.add(f"R#{key}")
+            writes.append({"PutRequest": {"Item": rank}})
+            if item["k"]["S"] != key:
+                writes.append({"PutRequest": {"Item": {**item, "k": {"S": key}}}})
+        tree = counts.build(keys)
+        for node, children in tree.items():
+            node_item: dict[str, Any] = {"pk": {"S": pk}, "sk": {"S": f"N#{node}"}}
+            for child, number in children.items():
+                node_item[_child(child)] = {"N": str(number)}
+            writes.append({"PutRequest": {"Item": node_item}})
+        stale = (ranks - wanted_ranks) | (nodes_present - {f"N#{node}" for node in tree})
+        writes += [
+            {"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": sk}}}} for sk in sorted(stale)
+        ]
+        for start in range(0, len(writes), _BATCH_WRITE_MAX):
+            request = {self.table_name: writes[start : start + _BATCH_WRITE_MAX]}
+            while request:
+                answer = self._client.batch_write_item(RequestItems=request)  # type: ignore[arg-type]
+                request = answer.get("UnprocessedItems") or {}  # type: ignore[assignment]
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _place(self, pk: str, key: str) -> tuple[int, int]:
+        nodes = self._nodes(pk, set(counts.rank_nodes(key)))
+        rank = counts.rank_from(key, nodes)
+        return rank, counts.position_from(key, nodes, self._tied_before(pk, key, nodes))
+
+    def _tied_before(self, pk: str, key: str, nodes: Mapping[str, Mapping[str, int]]) -> int:
+        """Keys with the same score and microsecond and a smaller player id (a COUNT query,
+        only when the deepest node says another key shares the prefix)."""
+        prefix = key[: counts.TIME_PREFIX_LENGTH]
+        deepest = nodes.get(prefix[: counts.LEVELS[-2]], {})
+        if deepest.get(prefix[counts.LEVELS[-2] :], 0) <= 1:
+            return 0
+        answer = self._client.query(
+            TableName=self.table_name,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :low AND :high",
+            ExpressionAttributeValues={
+                ":pk": {"S": pk},
+                ":low": {"S": f"R#{prefix}"},
+                ":high": {"S": f"R#{key}"},
+            },
+            Select="COUNT",
+            ConsistentRead=True,
+        )
+        return int(answer["Count"]) - 1  # BETWEEN includes the key itself
+
+    def _nodes(self, pk: str, nodes: set[str]) -> dict[str, dict[str, int]]:
+        items = self._batch_get(pk, [f"N#{node}" for node in sorted(nodes)])
+        return {sk[2:]: _children(item) for sk, item in items.items()}
+
+    def _batch_get(self, pk: str, sks: list[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(sks), _BATCH_GET_MAX):
+            keys = [
+                {"pk": {"S": pk}, "sk": {"S": sk}} for sk in sks[start : start + _BATCH_GET_MAX]
+            ]
+            request: dict[str, Any] = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                answer = self._client.batch_get_item(RequestItems=request)
+                for item in answer.get("Responses", {}).get(self.table_name, []):
+                    found[item["sk"]["S"]] = item
+                request = answer.get("UnprocessedKeys") or {}
+        return found
+
+    def _neighbours(self, pk: str, key: str, limit: int, *, forward: bool) -> list[Any]:
+        """Up to ``limit`` rank items after (``forward``) or before ``key``, nearest first."""
+        if limit == 0:
+            return []
+        answer = self._client.query(
+            TableName=self.table_name,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :r)",
+            ExpressionAttributeValues={":pk": {"S": pk}, ":r": {"S": "R#"}},
+            ExclusiveStartKey={"pk": {"S": pk}, "sk": {"S": f"R#{key}"}},
+            ScanIndexForward=forward,
+            Limit=limit,
+            ConsistentRead=True,
+        )
+        return list(answer.get("Items", []))
+
+    def _all(self, pk: str) -> Iterable[dict[str, Any]]:
+        query: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": pk}},
+            "ConsistentRead": True,
+        }
+        while True:
+            answer = self._client.query(**query)
+            yield from answer.get("Items", [])
+            last = answer.get("LastEvaluatedKey")
+            if not last:
+                return
+            query["ExclusiveStartKey"] = last
+
+
+def page_key(board_id: str, period: str) -> str:
+    """The partition key of a board's page in one period."""
+    return _page_pk(board_id, period)
+
+
+def entry_item(pk: str, entry: Entry, key: str) -> dict[str, Any]:
+    """The player item of ``entry`` (encoded sort key ``key``) on the page ``pk``.
+
+    Also how a bulk load writes entries before a ``repair`` builds their rank items and counts.
+    """
+    item: dict[str, Any] = {
+        "pk": {"S": pk},
+        "sk": {"S": f"P#{entry.player_id}"},
+        "s": {"N": str(entry.score)},
+        "sid": {"S": entry.submission_id},
+        "k": {"S": key},
+        "rev": {"N": str(entry.revision)},
+    }
+    if entry.counted:
+        item["cnt"] = {"L": [{"S": sid} for sid in entry.counted]}
+    if entry.metadata is not None:
+        text = json.dumps(entry.metadata, separators=(",", ":"), ensure_ascii=False)
+        item["m"] = {"S": text}
+    return item
+
+
+def _retryable(error: ClientError) -> bool:
+    if error.response["Error"]["Code"] == "TransactionConflictException":
+        return True
+    if error.response["Error"]["Code"] != "TransactionCanceledException":
+        return False
+    reasons = error.response.get("CancellationReasons", [])
+    codes = {reason.get("Code") for reason in reasons} - {"None", None}
+    return not reasons or (bool(codes) and codes <= _RETRYABLE)
+
+
+def _children(item: Mapping[str, Any]) -> dict[str, int]:
+    return {
+        name[1:]: int(value["N"])
+        for name, value in item.items()
+        if name.startswith("c") and int(value["N"])
+    }
+
+
+def _entry_of(player_id: str, item: Mapping[str, Any]) -> Entry:
+    return Entry(
+        player_id=player_id,
+        score=int(item["s"]["N"]),
+        achieved_at=decode_sort_key("desc", item["k"]["S"])[1],
+        submission_id=item["sid"]["S"],
+        metadata=_metadata(item),
+        revision=int(item["rev"]["N"]),
+        counted=tuple(value["S"] for value in item.get("cnt", {}).get("L", [])),
+    )
+
+
+def _ranked(entry: Entry, rank: int, position: int) -> RankedEntry:
+    return RankedEntry(
+        rank, position, entry.player_id, entry.score, entry.achieved_at, entry.metadata
+    )
+
+
+def _rows(
+    spec: LeaderboardSpec,
+    items: list[Any],
+    keys: list[str],
+    first_rank: int,
+    first_position: int,
+) -> list[RankedEntry]:
+    """Standings rows of consecutive keys, the first at ``first_rank``/``first_position``."""
+    rows = []
+    rank, previous = first_rank, keys[0][:16]
+    for offset, (item, key) in enumerate(zip(items, keys, strict=True)):
+        position = first_position + offset
+        if not key.startswith(previous):
+            rank, previous = position, key[:16]
+        score, achieved_at, player = decode_sort_key(spec.order, key)
+        rows.append(RankedEntry(rank, position, player, score, achieved_at, _metadata(item)))
+    return rows

@@ -1,0 +1,120 @@
+"""DynamoLeaderboards' request budgets, counted through botocore's event hooks (not timed)."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tap_aws.leaderboards import DynamoLeaderboards
+from tap_aws.leaderboards.store import entry_item, page_key
+from tap_aws.testing import AwsClients, RequestCounter
+from tap_core.leaderboard import Entry, LeaderboardSpec, ScoreSubmission, encode_sort_key
+from tap_core.memory import InMemoryLeaderboards
+
+if TYPE_CHECKING:
+    from tap_aws.testing import MotoServer
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+SPEC = LeaderboardSpec(id="b", order="desc")
+WRITES = {"TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"}
+
+
+def _store(moto_server: MotoServer) -> tuple[DynamoLeaderboards, RequestCounter]:
+    client = AwsClients(moto_server.endpoint).dynamodb()
+    store = DynamoLeaderboards(f"tap-lb-{uuid.uuid4().hex[:12]}", [SPEC], client, lambda: NOW)
+    store.ensure_table()
+    return store, RequestCounter.attach(client)
+
+
+def _sub(player: str, score: int, sid: str, minutes: int = 0) -> ScoreSubmission:
+    return ScoreSubmission(
+        submission_id=sid,
+        leaderboard_id="b",
+        player_id=player,
+        score=score,
+        achieved_at=NOW - timedelta(minutes=minutes),
+    )
+
+
+def _bulk_load(
+    store: DynamoLeaderboards, client_store: InMemoryLeaderboards, size: int, *, tied: bool
+) -> None:
+    """``size`` entries written with BatchWriteItem, then ``repair``: moto transactions are slow.
+
+    ``tied``: Zipf-like scores (a few scores held by thousands), else uniform.
+    """
+    rng = random.Random(size)
+    pk = page_key("b", "all")
+    requests = []
+    for number in range(size):
+        score = int(rng.paretovariate(1.2)) if tied else rng.randrange(10**9)
+        minutes = rng.randrange(3) if tied else rng.randrange(10**5)
+        sub = _sub(f"p{number:06d}", score, f"s{number}", minutes)
+        client_store.submit(sub)
+        entry = Entry(sub.player_id, score, sub.achieved_at, sub.submission_id)
+        key = encode_sort_key("desc", score, sub.achieved_at, sub.player_id)
+        requests.append({"PutRequest": {"Item": entry_item(pk, entry, key)}})
+    for start in range(0, len(requests), 25):
+        store._client.batch_write_item(  # noqa: SLF001 - a test's bulk load
+            RequestItems={store.table_name: requests[start : start + 25]}  # type: ignore[dict-item]
+        )
+    store.repair("b", "all")
+
+
+def test_submit_budgets(moto_server: MotoServer, fast_transactions: None) -> None:
+    store, counter = _store(moto_server)
+    # An accepted submit: one read, one transaction
+    counter.reset()
+    assert store.submit(_sub("a", 5, "s1")).status == "accepted"
+    assert counter.calls == {"GetItem": 1, "TransactWriteItems": 1}
+    # An unchanged one: no write
+    counter.reset()
+    assert store.submit(_sub("a", 5, "s1")).code == "duplicate"
+    assert store.submit(_sub("a", 4, "s2")).code == "not_better"
+    assert not set(counter.calls) & WRITES
+    # A rejected one (bounds, future, unknown board): no request at all
+    counter.reset()
+    future = _sub("a", 9, "s3", minutes=-10)
+    assert store.submit(future).code == "achieved_at_in_future"
+    assert store.submit(future.model_copy(update={"leaderboard_id": "zz"})).status == "rejected"
+    assert counter.total_requests == 0
+
+
+@pytest.mark.parametrize("tied", [False, True], ids=["uniform", "zipf"])
+def test_read_budgets_do_not_grow_with_the_board(
+    moto_server: MotoServer, fast_transactions: None, tied: bool
+) -> None:
+    """top 1, count 1, rank_of <= 3, around <= 5 requests, and flat items, at 100 and 2,000."""
+    seen: list[tuple[dict[str, int], int]] = []
+    for size in (100, 2_000):
+        store, counter = _store(moto_server)
+        memory = InMemoryLeaderboards([SPEC], lambda: NOW)
+        _bulk_load(store, memory, size, tied=tied)
+        players = [f"p{number:06d}" for number in random.Random(1).sample(range(size), 5)]
+        counter.reset()
+        assert store.top("b", limit=100) == memory.top("b", limit=100)
+        top_requests = counter.total_requests
+        counter.reset()
+        assert store.count("b") == size
+        assert counter.total_requests == 1
+        worst: dict[str, int] = {"rank_of": 0, "around": 0}
+        for player in players:
+            counter.reset()
+            assert store.rank_of("b", player) == memory.rank_of("b", player)
+            worst["rank_of"] = max(worst["rank_of"], counter.total_requests)
+            counter.reset()
+            assert store.around("b", player) == memory.around("b", player)
+            worst["around"] = max(worst["around"], counter.total_requests)
+        assert top_requests == 1
+        assert worst["rank_of"] <= 3
+        assert worst["around"] <= 5
+        counter.reset()
+        store.rank_of("b", players[0])
+        seen.append((worst, counter.items_returned))
+    (small, small_items), (large, large_items) = seen
+    assert small == large  # the same request counts at both sizes
+    assert large_items <= small_items + 2  # items read stay flat (a node or so more)
