@@ -8,11 +8,7 @@ import sys
 
 import pytest
 
-MODULES = (
-    "tap_aws.functions.scores",
-    "tap_aws.functions.api",
-    "tap_aws.functions.inventory_summary",
-)
+from tap_aws.resources import FUNCTIONS
 
 PROBE = """
 import json, sys
@@ -21,7 +17,7 @@ import tap_aws.functions.bootstrap as bootstrap
 clients = sys.modules.get("tap_aws.clients")
 settings = sys.modules.get("tap_aws.settings")
 print(json.dumps({{
-    "handler": callable(function.lambda_handler),
+    "handler": callable(getattr(function, "{attribute}", None)),
     "boto3": "boto3" in sys.modules,
     "clients_built": None if clients is None else sum(
         build.cache_info().currsize for build in (clients.dynamodb, clients.sqs, clients.s3)
@@ -32,12 +28,13 @@ print(json.dumps({{
 """
 
 
-@pytest.mark.parametrize("module", MODULES)
-def test_importing_a_function_builds_no_client_and_reads_no_setting(module: str) -> None:
+@pytest.mark.parametrize("handler", [spec.handler for spec in FUNCTIONS])
+def test_importing_a_function_builds_no_client_and_reads_no_setting(handler: str) -> None:
+    module, _, attribute = handler.rpartition(".")
     # Given a process with no environment at all (no TAP_* variable, no AWS credentials)
     # When it imports the function module
     done = subprocess.run(  # noqa: S603 - our own interpreter and probe
-        [sys.executable, "-c", PROBE.format(module=module)],
+        [sys.executable, "-c", PROBE.format(module=module, attribute=attribute)],
         env={},
         capture_output=True,
         text=True,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from tap_aws.functions.reports import Reports
+    from tap_aws.objects import S3Objects
     from tap_core import DeadLetters
     from tap_core.clock import Clock
     from tap_core.inventory import InventoryStore
@@ -75,6 +76,14 @@ class SummaryDependencies:
     reports: Reports
 
 
+@dataclass(frozen=True, slots=True)
+class ImportDependencies:
+    inventory: InventoryStore
+    objects: S3Objects
+    dead_letters: DeadLetters
+    clock: Clock
+
+
 def _leaderboards(specs: tuple[LeaderboardSpec, ...]) -> Leaderboards:
     from tap_aws.settings import get_settings  # noqa: PLC0415 - on first use only
 
@@ -126,3 +135,16 @@ def build_api() -> ApiDependencies:
 
 def build_summary() -> SummaryDependencies:
     return SummaryDependencies(inventory=_inventory(), reports=_reports())
+
+
+def build_import() -> ImportDependencies:
+    from tap_aws.deadletters import SqsDeadLetters  # noqa: PLC0415
+    from tap_aws.objects import S3Objects  # noqa: PLC0415
+    from tap_aws.settings import get_settings  # noqa: PLC0415
+
+    return ImportDependencies(
+        inventory=_inventory(),
+        objects=S3Objects(),
+        dead_letters=SqsDeadLetters(get_settings().need("inventory_dlq_url")),
+        clock=utc_now,
+    )
