@@ -18,6 +18,7 @@ from tap_aws.resources import INVENTORY_BUCKET
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import date
 
     from tap_aws.functions.reports import Reports
     from tap_aws.objects import S3Objects
@@ -95,6 +96,24 @@ def _leaderboards(specs: tuple[LeaderboardSpec, ...]) -> Leaderboards:
     return store
 
 
+class _LazyReports:
+    """Reports built on first use: the API's leaderboard routes never need the bucket."""
+
+    def __init__(self) -> None:
+        self._reports: Reports | None = None
+
+    def _get(self) -> Reports:
+        if self._reports is None:
+            self._reports = _reports()
+        return self._reports
+
+    def put_summary(self, day: date, body: str) -> str:
+        return self._get().put_summary(day, body)
+
+    def summary(self, day: date | str) -> str | None:
+        return self._get().summary(day)
+
+
 def _reports() -> Reports:
     from tap_aws.functions.reports import S3Reports  # noqa: PLC0415
     from tap_aws.settings import get_settings  # noqa: PLC0415
@@ -128,7 +147,7 @@ def build_api() -> ApiDependencies:
     return ApiDependencies(
         leaderboards=_leaderboards(specs),
         boards={spec.id: spec for spec in specs},
-        reports=_reports(),
+        reports=_LazyReports(),
         clock=utc_now,
     )
 
