@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-SUITES = ("leaderboard", "inventory", "inventory_dynamo")
+SUITES = ("leaderboard", "inventory", "inventory_dynamo", "cold_start")
 
 
 def main() -> None:
