@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tap_aws.functions import api
 from tap_aws.functions.bootstrap import ApiDependencies
@@ -170,3 +172,32 @@ def test_a_stored_summary_is_served_by_date_and_as_the_latest(
         {"as_of": "2026-11-30", "items": 1},
     )
     assert get(context, "/inventory/summaries/latest")[1]["as_of"] == "2026-12-01"
+
+
+ROUTES = (
+    "/leaderboards/global/top",
+    "/leaderboards/weekly/top",
+    "/leaderboards/weekly/count",
+    "/leaderboards/global/players/p3/around",
+    "/leaderboards/global/ranks",
+)
+PARAMETERS = ("limit", "cursor", "period", "before", "after", "players")
+
+
+@settings(max_examples=100)
+@given(
+    route=st.sampled_from(ROUTES),
+    query=st.dictionaries(
+        st.sampled_from(PARAMETERS),
+        st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
+        | st.integers(-(10**20), 10**20).map(str),
+        max_size=4,
+    ),
+)
+def test_no_query_makes_a_500(route: str, query: dict[str, str]) -> None:
+    # Given any values for the parameters of any route; When it is read
+    status, body = get(FakeContext(), route, **query)
+    # Then the answer is a page or a 4xx with a message, never a server error
+    assert status in {200, 400, 404}, body
+    if status != 200:
+        assert body["message"]
