@@ -102,6 +102,9 @@ def test_every_record_ends_accepted_unchanged_or_dead_lettered(
     assert metrics["ScoresRejected"] == [1]
     assert metrics["DeadLettered"] == [3]
     assert sorted(metrics["PlayerScore"]) == [50, 100, 250]
+    # so each of the 7 records has exactly one ending
+    endings = metrics["ScoresAccepted"][0] + metrics["ScoresUnchanged"][0]
+    assert endings + metrics["DeadLettered"][0] == len(event["Records"]) == 7
 
 
 def test_a_transient_error_is_a_batch_item_failure_and_skips_the_rest_of_its_group(
