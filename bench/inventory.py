@@ -1,6 +1,6 @@
 """Inventory CSV validation throughput and memory, next to a plain ``csv.reader`` pass.
 
-Two generated files of 10^6 rows (``--quick``: 20,000): a clean one and one with 1% bad rows
+Two generated files of 10^6 rows (``--quick``: 5,000): a clean one and one with 1% bad rows
 of every kind. Every measurement runs in a fresh subprocess, which reports its CPU time (the
 machine is shared, and CPU time is what a pass costs) and its own peak RSS; the headline runs
 alternate with the floor and the best of three is kept. Goal: validate end to end at >= 30%
@@ -20,14 +20,17 @@ import csv
 import json
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from bench.timing import Sample, options, stage_costs
 from tap_core.inventory import parse_inventory, validate_inventory
 from tap_core.inventory.csv.batches import broken_batch, record_batch
 from tap_core.inventory.csv.checker import RecordChecker
@@ -38,7 +41,7 @@ from tap_core.inventory.csv.report import ReportBuilder
 from tap_core.inventory.csv.splitting import Lines, Record, split_records
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from typing import BinaryIO
 
 NOW: Final = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -205,24 +208,145 @@ def _bench_file(title: str, path: Path, repeats: int, *, stages: bool = True) ->
     print(_line("parse_inventory (items + events)", _measure("parse", path), floor_rate))
     if not stages:
         return
+    runs = 1 if repeats == 1 else max(repeats, 3)
     print(
         "  stages of validate: the pipeline cut after each stage, each cut in its own run "
-        f"(best of {min(repeats, 2)}); a stage's cost = its cut - the previous cut:"
+        f"(median of {runs}); a stage's cost = its cut - the previous cut, unless that is "
+        "within the cuts' noise:"
     )
-    previous = 0.0
-    cuts = {stage: _best(stage, path, min(repeats, 2)) for stage in STAGES}
-    for stage, figures in cuts.items():
-        cost = figures["cpu"] - previous
-        previous = figures["cpu"]
-        share = 100 * cost / cuts["report"]["cpu"]
+    cuts = [
+        (stage, Sample(tuple(_measure(stage, path)["cpu"] for _ in range(runs))))
+        for stage in STAGES
+    ]
+    whole = cuts[-1][1].median
+    for stage, cost in stage_costs(cuts):
+        if cost is None:
+            print(f"    {stage:<16} within noise")
+            continue
         print(
             f"    {stage:<16} {cost:6.2f} s  {1e9 * cost / validate['rows']:6.0f} ns/row "
-            f"{share:5.1f}% of the whole   (cut peak RSS {figures['peak_mb']:5.1f} MB)"
+            f"{100 * cost / whole:5.1f}% of the whole"
         )
 
 
-def main(*, quick: bool) -> None:
-    rows = 20_000 if quick else 1_000_000
+ROW_KINDS: Final = (
+    "plain",
+    'inch mark (5" nail, unquoted)',
+    "bad value",
+    "bad date",
+    "duplicate key",
+    "quoted line break",
+    "space after every comma",
+    "every field quoted, CRLF",
+)
+RATIO_RUNS: Final = 5
+
+
+def _kind_file(kind: str, rows: int) -> bytes:
+    """``rows`` records all of one ``kind`` (see ROW_KINDS)."""
+    out = [HEADER]
+    for number in range(rows):
+        sku, name, quantity, moment = f"SKU-{number:07d}", "Blue widget 12", "12", "2026-10-01"
+        if kind.startswith("inch"):
+            name = '5" nail'
+        elif kind == "bad value":
+            quantity = "12a"
+        elif kind == "bad date":
+            moment = "2026-02-30T10:00:00Z"
+        elif kind == "duplicate key":
+            sku = f"SKU-{number // 2:07d}"
+        line = f"{sku},WH-01,{name},{quantity},12.50,tools,5,{moment}"
+        if kind == "quoted line break":  # a record of two lines, read quote-aware
+            line = line.replace("tools", '"tools\nand more"')
+        if kind.startswith("space"):
+            line = line.replace(",", ", ")
+        elif kind.startswith("every field"):
+            line = ",".join(f'"{field}"' for field in line.split(",")) + "\r"
+        out.append(line + "\n")
+    return "".join(out).encode()
+
+
+def _median_cpu(work: Callable[[BinaryIO], object], data: bytes) -> float:
+    import io  # noqa: PLC0415
+
+    times = []
+    for _ in range(RATIO_RUNS):
+        start = time.process_time()
+        work(io.BytesIO(data))
+        times.append(time.process_time() - start)
+    return statistics.median(times)
+
+
+def _key_bytes(data: bytes) -> float:
+    """Bytes the duplicate check keeps per distinct key (traced allocations left alive)."""
+    import io  # noqa: PLC0415
+
+    stream = io.BytesIO(data)
+    header = stream.readline()
+    columns = resolve_header(header.decode().rstrip("\r\n").split(",")).mapping
+    checker = RecordChecker(columns, NOW)
+    lines = LinesChecker(checker, items=False)
+    tracemalloc.start()
+    claims = KeyClaims()
+    before = tracemalloc.get_traced_memory()[0]
+    for segment in split_records(stream, offset=len(header), row=2):
+        batches = (
+            list(lines.check(segment))
+            if isinstance(segment, Lines)
+            else [record_batch(checker, segment)]
+            if isinstance(segment, Record)
+            else [broken_batch(segment)]
+        )
+        for batch in batches:
+            claims.check(batch)
+        del batches
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return (after - before) / len(claims) if claims else float("nan")
+
+
+def ratios(*, quick: bool) -> None:
+    """Each kind of row against a plain valid row in the same run: CPU time, median of
+    several runs, for validation and for parsing; and the share of a csv.reader pass."""
+    rows = 5_000 if quick else 100_000
+    print(
+        f"\nCost per kind of row, {rows:,} rows of one kind per file: CPU time, median of "
+        f"{RATIO_RUNS} runs in this process, as a ratio to the plain file in the same run:"
+    )
+    base: tuple[float, float] | None = None
+    for kind in ROW_KINDS:
+        data = _kind_file(kind, rows)
+        validate = _median_cpu(lambda f: validate_inventory(f, NOW), data)
+        parse = _median_cpu(lambda f: sum(1 for _ in parse_inventory(f, NOW)), data)
+        floor = _median_cpu(_floor, data)
+        base = base or (validate, parse)
+        print(
+            f"  {kind:<32} validate {validate / base[0]:5.2f}x  parse {parse / base[1]:5.2f}x"
+            f"   validate at {100 * floor / validate:5.1f}% of csv.reader"
+            f"   {_key_bytes(data):5.0f} B/key"
+        )
+    for columns in (30_000, 60_000):  # empty names: the longest header that is legal
+        _wide_header(columns)
+
+
+def _wide_header(columns: int) -> None:
+    """Build the checks of a header of ``columns`` columns, 8 named, the rest ignored."""
+    import io  # noqa: PLC0415
+
+    header = HEADER.rstrip("\n") + "," * (columns - 8)
+    data = f"{header}\nA,W,n,1,2,c,3,2026-01-01{',' * (columns - 8)}\n".encode()
+    start = time.process_time()
+    report = validate_inventory(io.BytesIO(data), NOW)
+    spent = time.process_time() - start
+    print(
+        f"  a header of {columns:,} columns ({len(header):,} bytes) and one record: "
+        f"{spent:.3f} s CPU ({report.rows_valid} valid, file errors: {len(report.file_errors)})"
+    )
+
+
+def main(argv: Sequence[str]) -> None:
+    quick = options(__doc__, argv).quick
+    rows = 5_000 if quick else 1_000_000
     repeats = 1 if quick else REPEATS
     print(
         f"Inventory CSV: validate {rows:,} rows vs a plain csv.reader pass; CPU time of a "
@@ -237,8 +361,14 @@ def main(*, quick: bool) -> None:
         for title, bad_share, quote_all in files:
             path = Path(directory) / f"inventory-{bad_share}-{quote_all}.csv"
             generate(path, rows, bad_share=bad_share, quote_all=quote_all)
-            _bench_file(f"{title}, {rows:,} rows", path, repeats, stages=not quote_all)
+            _bench_file(
+                f"{title}, {rows:,} rows",
+                path,
+                repeats,
+                stages=not quote_all and not (quick and bad_share),
+            )
             path.unlink()
+    ratios(quick=quick)
 
 
 if __name__ == "__main__":

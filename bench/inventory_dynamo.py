@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from bench.timing import options
 from tap_aws.capacity import item_size, read_units, write_units
 from tap_aws.inventory import DynamoInventoryStore, to_item
 from tap_aws.testing import AwsClients, MotoServer, RequestCounter, copy_tables_once_per_transaction
 from tap_core.inventory import InventoryItem, StockRecord
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -40,7 +45,8 @@ def _size(item: InventoryItem, uploaded_at: datetime) -> int:
     return item_size(to_item(StockRecord(item, uploaded_at, "inbound/some-upload.csv", 1)))
 
 
-def main(*, quick: bool = False) -> None:
+def main(argv: Sequence[str]) -> None:
+    quick = options(__doc__, argv).quick
     copy_tables_once_per_transaction()
     server = MotoServer()
     server.start()

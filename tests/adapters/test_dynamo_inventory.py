@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 10
 """Hypothesis examples per contract property here (see conftest): each costs ~50 requests."""
 
 

@@ -128,9 +128,49 @@ def test_summarize_of_an_unusable_file_is_empty_and_exits_2(
 def test_a_time_that_is_not_iso_8601_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exited:
         main(["inventory", "validate", str(_file(tmp_path, VALID)), "--uploaded-at", "noon"])
+    assert exited.value.code == 2
     assert "not an ISO-8601 date" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00+01:00", "9999-12-31T23:30-01:00"])
+@pytest.mark.parametrize(
+    "option",
+    [("validate", "--uploaded-at"), ("summarize", "--uploaded-at"), ("summarize", "--as-of")],
+)
+def test_a_time_outside_the_utc_years_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: tuple[str, str], moment: str
+) -> None:
+    """Given a time valid as written but before year 1 or after 9999 in UTC,
+    when it is passed to a time option, then tap exits 2 with a message, not a traceback."""
+    command, flag = option
+    with pytest.raises(SystemExit) as exited:
+        main(["inventory", command, str(_file(tmp_path, VALID)), flag, moment])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: {moment!r} is outside the years 1 to 9999" in err
+
+
+def test_a_reader_that_closes_the_pipe_early_ends_the_run_quietly(tmp_path: Path) -> None:
+    """Given a report far larger than a pipe holds, when the reader takes two lines and closes
+    the pipe (``tap inventory validate big.csv --json | head -2``), then tap ends with no
+    traceback on stderr and exit status 1, as the Python docs' SIGPIPE note shows."""
+    bad_rows = "".join(f"S-{n},north,Hammer,x,1,,,,\n" for n in range(3000))
+    path = _file(tmp_path, HEADER + bad_rows)
+    with subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, "-m", "tap_aws.cli", "inventory", "validate", str(path), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as tap:
+        assert tap.stdout is not None
+        assert tap.stderr is not None
+        tap.stdout.read(200)  # the head of the report; the rest (> 64 KiB) is still unwritten
+        tap.stdout.close()
+        err = tap.stderr.read().decode()
+        status = tap.wait(timeout=60)
+    assert err == ""
+    assert status == 1
 
 
 def test_the_inventory_commands_import_nothing_from_aws(tmp_path: Path) -> None:

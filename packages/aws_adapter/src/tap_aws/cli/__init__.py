@@ -1,34 +1,90 @@
 """The ``tap`` command line.
 
-Subcommands import what they need when they run: the core-only ones (``demo``, ``inventory``)
-import nothing outside ``tap_core`` and the standard library, so they start fast and work with
-only the core's dependencies.
+Each subcommand is a module of this package listed in :data:`COMMANDS`: it exposes
+``register(commands)``, which adds its parser and sets ``run``; it imports only ``argparse``
+and the standard library at module scope and everything else inside its run functions, so
+``tap inventory validate`` loads neither the demo nor the leaderboard core, and ``tap --help``
+loads no pydantic at all. Adding a command is adding a module and its name here.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
-
-from tap_aws.cli import demo, inventory
+import importlib
+import os
+import sys
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+COMMANDS: Final = ("tap_aws.cli.demo", "tap_aws.cli.inventory")
+"""The subcommand modules, in the order ``tap --help`` lists them."""
+
+DISTRIBUTION: Final = "tap-aws"
+"""The installed distribution whose version ``tap --version`` prints."""
+
+EPILOG: Final = """\
+examples:
+  tap demo
+  tap inventory validate inventory.csv
+
+exit status:
+  0  success
+  1  the input had invalid records (or the demo found a message without an ending)
+  2  usage error, or a file that cannot be read or has an unusable header
+
+Run 'tap COMMAND --help' for a command's options."""
+
+
+class _Version(argparse.Action):
+    """``--version``: look the version up only when asked (importlib.metadata is not free)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **_: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print tap's version and exit")
+
+    def __call__(  # argparse's signature; only the parser is used
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,  # noqa: ARG002
+        values: object,  # noqa: ARG002
+        option_string: str | None = None,  # noqa: ARG002
+    ) -> None:
+        from importlib.metadata import version  # noqa: PLC0415 - only when asked
+
+        print(f"tap {version(DISTRIBUTION)}")
+        parser.exit()
+
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``tap`` argument parser with every subcommand registered."""
+    """The ``tap`` argument parser with every subcommand of :data:`COMMANDS` registered."""
     parser = argparse.ArgumentParser(
-        prog="tap", description="Leaderboard and inventory pipelines: tools and local runs."
+        prog="tap",
+        description="tap: leaderboard and inventory pipelines.\n"
+        "Validate inventory CSV files, and run both pipelines in memory on this machine.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo.register(commands)
-    inventory.register(commands)
+    for name in COMMANDS:
+        importlib.import_module(name).register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``tap`` with ``argv`` (default: the process arguments); return the exit status."""
+    """Run ``tap`` with ``argv`` (default: the process arguments); return the exit status.
+
+    A reader that closes the pipe early (``tap inventory validate big.csv | head``) ends the
+    run quietly, as the Python docs' note on SIGPIPE shows: the rest of the output goes to
+    ``os.devnull`` so the interpreter's final flush cannot raise again.
+    """
     args = build_parser().parse_args(argv)
-    status: int = args.run(args)
+    try:
+        status: int = args.run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     return status

@@ -1,144 +1,79 @@
-"""``tap demo``: the main job, on one machine with the core alone.
+"""``tap demo``: the main job on one machine, with the core alone.
 
-It streams generated score submissions (some of them invalid, some re-sent) through the core
-exactly as the ``scores`` function will: parse the raw body, submit, and give every input an
-ending. Then it prints the endings, the standings, a player's rank and neighbours, and why
-rejected inputs were rejected. Then the inventory pipeline: CSV uploads parsed, applied and
-summarised (see :mod:`tap_aws.cli.demo_inventory`). Deterministic for a given ``--seed``.
+The work is in :mod:`tap_aws.cli.demo_leaderboards` and :mod:`tap_aws.cli.demo_inventory`,
+imported when the command runs.
 """
 
 from __future__ import annotations
 
-import json
-import random
-from collections import Counter
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
-
-from pydantic import ValidationError
-
-from tap_aws.cli.demo_inventory import run_inventory
-from tap_core.errors import describe
-from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
-from tap_core.memory import InMemoryLeaderboards
+import argparse
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    import argparse
-    from collections.abc import Iterator
+    from collections.abc import Callable
 
-    from tap_core.leaderboard import Leaderboards, RankedEntry
+DEMO_HELP: Final = """\
+Run both pipelines on this machine, in memory, on generated input:
 
-BOARDS = (
-    LeaderboardSpec(id="arena", order="desc", operator="best", min_score=0, max_score=1_000_000),
-    LeaderboardSpec(id="speedrun", order="asc", operator="best", reset="daily", min_score=1),
-    LeaderboardSpec(id="kills", order="desc", operator="increment", reset="weekly", min_score=0),
-)
+  leaderboards  score submissions (some invalid, some re-sent, as at-least-once delivery
+                does) are validated and applied; then the endings of every message, the top 5
+                of each board, a player's rank and neighbours, and why messages were rejected.
+  inventory     three CSV uploads (one with bad rows, one a day later, one re-sent) are parsed
+                and applied, every record given one ending; then the daily stock summary.
+
+Nothing touches AWS. The same --seed gives the same input.
+
+examples:
+  tap demo
+  tap demo --submissions 100000 --players 5000 --seed 1
+
+exit status:
+  0  every message and every record got exactly one ending
+  1  some did not (a bug: the output says ERROR)
+  2  usage error"""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "demo",
-        help="stream generated submissions through the core and print what happened",
-        description=__doc__,
+        help="run both pipelines in memory on generated input and print what happened",
+        description=DEMO_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--submissions", type=int, default=5000, help="how many (default 5000)")
-    parser.add_argument("--players", type=int, default=400, help="distinct players (default 400)")
+    parser.add_argument(
+        "--submissions",
+        type=count(minimum=0),
+        default=5000,
+        metavar="N",
+        help="score submissions to generate (default 5000)",
+    )
+    parser.add_argument(
+        "--players",
+        type=count(minimum=1),
+        default=400,
+        metavar="N",
+        help="distinct players they come from, at least 1 (default 400)",
+    )
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     parser.set_defaults(run=run)
 
 
-def generate(count: int, players: int, now: datetime, rng: random.Random) -> Iterator[bytes]:
-    """Raw message bodies as game servers would send them: mostly valid, some not."""
-    sent: list[bytes] = []
-    for number in range(count):
-        board = rng.choice(BOARDS)
-        body: dict[str, object] = {
-            "submission_id": f"sub-{number:06d}",
-            "leaderboard_id": board.id,
-            "player_id": f"player-{rng.randrange(players):04d}",
-            "score": (
-                rng.randrange(1, 10)
-                if board.operator == "increment"
-                else rng.randrange(1_000, 900_000)
-                if board.order == "desc"
-                else rng.randrange(30_000, 600_000)
-            ),
-            "achieved_at": (now - timedelta(seconds=rng.randrange(0, 20 * 3600))).isoformat(),
-        }
-        if rng.random() < 0.2:
-            body["metadata"] = {"map": rng.choice(["dunes", "harbor", "vault"]), "build": 412}
-        roll = rng.random()
-        if roll < 0.01:
-            body["score"] = str(body["score"])  # a string is not a JSON integer
-        elif roll < 0.02:
-            body["player_id"] = "player 1/../admin"
-        elif roll < 0.03:
-            body["achieved_at"] = (now + timedelta(hours=2)).isoformat()
-        elif roll < 0.04:
-            body["leaderboard_id"] = "tournament"
-        elif roll < 0.05:
-            body["score"] = -5
-        elif roll < 0.055:
-            yield b'{"submission_id": "sub-truncated", "score": 12'
-            continue
-        raw = json.dumps(body).encode()
-        sent.append(raw)
-        yield raw
-        if sent and rng.random() < 0.03:  # at-least-once delivery: an earlier message again
-            yield rng.choice(sent)
+def count(*, minimum: int) -> Callable[[str], int]:
+    """An argument type: a whole number at least ``minimum``, else a usage error."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = minimum - 1
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= {minimum}")
+        return number
+
+    return parse
 
 
 def run(args: argparse.Namespace) -> int:
-    now = datetime.now(UTC).replace(microsecond=0)
-    boards: Leaderboards = InMemoryLeaderboards(BOARDS, clock=lambda: now)
-    rng = random.Random(args.seed)
-    endings: Counter[str] = Counter()
-    reasons: dict[str, str] = {}
-    received = 0
-    for body in generate(args.submissions, args.players, now, rng):
-        received += 1
-        try:
-            submission = ScoreSubmission.model_validate_json(body)
-        except ValidationError as error:
-            endings["invalid"] += 1
-            reasons.setdefault("invalid", f"{describe(error)}  <- {body[:60]!r}")
-            continue
-        outcome = boards.submit(submission)
-        ending = outcome.status if outcome.code is None else f"{outcome.status}:{outcome.code}"
-        endings[ending] += 1
-        if outcome.reason is not None:
-            reasons.setdefault(ending, outcome.reason)
+    from tap_aws.cli.demo_leaderboards import run_demo  # noqa: PLC0415 - see the module doc
 
-    print(f"tap demo: {received} messages received at {now.isoformat()}\n")
-    print("Endings (every message has exactly one):")
-    for ending, number in sorted(endings.items()):
-        print(f"  {ending:<36} {number:>6}")
-    print(f"  {'total':<36} {sum(endings.values()):>6}")
-    if sum(endings.values()) != received:
-        print("ERROR: some messages have no ending")
-        return 1
-    for spec in BOARDS:
-        page = boards.top(spec.id, limit=5)
-        resets = "never" if page.resets_at is None else page.resets_at.isoformat()
-        print(
-            f"\nTop 5 of {spec.id!r} ({spec.operator}, {spec.order}, period {page.period}, "
-            f"{boards.count(spec.id)} players, resets {resets}):"
-        )
-        _print_entries(page.entries)
-        if page.entries:
-            last = page.entries[-1].player_id
-            me = boards.rank_of(spec.id, last)
-            print(f"  rank_of({last!r}) -> rank {me.rank if me else None}; around it:")
-            _print_entries(boards.around(spec.id, last, before=1, after=2))
-    print("\nWhy messages were not accepted (one example each):")
-    for ending, reason in sorted(reasons.items()):
-        print(f"  {ending}: {reason}")
-    return run_inventory(now, args.seed)
-
-
-def _print_entries(entries: list[RankedEntry]) -> None:
-    for entry in entries:
-        print(
-            f"    #{entry.rank:<4} pos {entry.position:<4} {entry.player_id:<14} "
-            f"{entry.score:>10}  {entry.achieved_at:%Y-%m-%d %H:%M:%S}"
-        )
+    return run_demo(args.submissions, args.players, args.seed)

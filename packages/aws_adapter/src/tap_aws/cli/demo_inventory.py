@@ -14,8 +14,7 @@ from collections import Counter
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from tap_core.inventory import format_money, parse_inventory, summarize
-from tap_core.inventory.events import RowError
+from tap_core.inventory import RowError, format_money, parse_inventory, summarize
 from tap_core.memory import InMemoryInventoryStore
 
 if TYPE_CHECKING:

@@ -1,10 +1,8 @@
-"""``tap inventory``: check an inventory CSV against the contract, or summarise its valid rows.
+"""``tap inventory validate|summarize``: the CSV contract checked on a local file.
 
-``tap inventory validate FILE`` prints the validation report; ``tap inventory summarize FILE``
-validates, then prints the summary of the valid rows as if they were imported into an empty
-store. Exit status: 0 when every record is valid, 1 when some are invalid, 2 on a file error
-(the file cannot be read, or its header is unusable). Uses the core alone: nothing here
-imports anything outside ``tap_core`` and the standard library.
+The user-facing help is in the ``*_HELP`` texts below. Module scope imports the standard
+library only; the run functions import ``tap_core.inventory`` when they run, so ``tap --help``
+and the other commands never load it. Nothing here imports anything outside ``tap_core``.
 """
 
 from __future__ import annotations
@@ -16,48 +14,83 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from tap_core.inventory import (
-    FileError,
-    InventoryReport,
-    ReportBuilder,
-    ValidRow,
-    format_money,
-    parse_inventory,
-    summarize,
-    validate_inventory,
-)
-
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from tap_core.inventory import InventoryItem, InventorySummary, RowError, Totals
+    from tap_core.inventory import (
+        InventoryItem,
+        InventoryReport,
+        InventorySummary,
+        ReportBuilder,
+        RowError,
+        Totals,
+        ValidRow,
+    )
 
 LISTED_ERRORS: Final = 50
 """Row errors the human-readable report lists (``--json`` has the first 1,000)."""
+
+EXIT_STATUS: Final = """\
+exit status:
+  0  every record is valid
+  1  some records are invalid (the report lists them)
+  2  usage error, or the file cannot be read or its header is unusable (the report says why)"""
+
+INVENTORY_HELP: Final = f"""\
+Check inventory CSV files against the contract (columns, values, keys; see the README), or
+summarize the stock of their valid rows. Nothing is uploaded or stored.
+
+examples:
+  tap inventory validate inventory.csv
+  tap inventory summarize inventory.csv --json
+
+{EXIT_STATUS}"""
+
+VALIDATE_HELP: Final = f"""\
+Check FILE against the inventory CSV contract and print the report: the record counts, the
+file errors, the first {LISTED_ERRORS} row errors (row, column, value and what is allowed)
+and the warnings. --json prints the report as JSON, with the first 1,000 row errors.
+
+examples:
+  tap inventory validate inventory.csv
+  tap inventory validate inventory.csv --uploaded-at 2026-11-24T12:00Z
+  tap inventory validate inventory.csv --json | head -c 400
+
+{EXIT_STATUS}"""
+
+SUMMARIZE_HELP: Final = f"""\
+Validate FILE, then print the stock summary of its valid rows as if they were imported into an
+empty store: totals, per category and warehouse, and the items low on stock. The validation
+outcome goes to stderr; --json prints the summary as JSON (money as strings).
+
+examples:
+  tap inventory summarize inventory.csv
+  tap inventory summarize inventory.csv --as-of 2026-11-24 --json
+
+{EXIT_STATUS}"""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "inventory",
-        help="validate an inventory CSV or summarise its valid rows",
-        description=__doc__,
+        help="validate an inventory CSV or summarize its valid rows",
+        description=INVENTORY_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = parser.add_subparsers(dest="inventory_command", required=True, metavar="COMMAND")
     validate = actions.add_parser(
         "validate",
         help="check FILE against the CSV contract and print the report",
-        description="Check FILE against the inventory CSV contract and print the report.",
+        description=VALIDATE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _common(validate)
     validate.set_defaults(run=run_validate)
     summary = actions.add_parser(
         "summarize",
-        help="validate FILE, then summarise its valid rows",
-        description=(
-            "Validate FILE, then print the summary of its valid rows as if they were imported "
-            "into an empty store (the validation outcome goes to stderr)."
-        ),
+        help="validate FILE, then summarize the stock of its valid rows",
+        description=SUMMARIZE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _common(summary)
     summary.add_argument(
@@ -91,7 +124,12 @@ def moment(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an ISO-8601 date or date and time (like 2026-11-24T12:00:00Z)"
         ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    try:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is outside the years 1 to 9999 once converted to UTC"
+        ) from None
 
 
 def _now() -> datetime:
@@ -106,6 +144,8 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def validate_file(path: Path, uploaded_at: datetime) -> InventoryReport:
     """The report of the file at ``path``; ``unreadable_file`` when it cannot be read."""
+    from tap_core.inventory import validate_inventory  # noqa: PLC0415 - see the module doc
+
     try:
         with path.open("rb") as stream:
             return validate_inventory(stream, uploaded_at)
@@ -114,6 +154,8 @@ def validate_file(path: Path, uploaded_at: datetime) -> InventoryReport:
 
 
 def run_summarize(args: argparse.Namespace) -> int:
+    from tap_core.inventory import ReportBuilder, parse_inventory, summarize  # noqa: PLC0415
+
     uploaded_at, as_of = args.uploaded_at or _now(), args.as_of or _now()
     builder = ReportBuilder()
     try:
@@ -133,6 +175,8 @@ def _valid_items(
     events: Iterable[ValidRow | RowError], builder: ReportBuilder
 ) -> Iterator[InventoryItem]:
     """The items of the valid rows; every event is counted into ``builder`` on the way."""
+    from tap_core.inventory import ValidRow  # noqa: PLC0415 - see the module doc
+
     for event in events:
         builder.add(event)
         if isinstance(event, ValidRow):
@@ -140,6 +184,8 @@ def _valid_items(
 
 
 def _unreadable(path: Path, error: OSError) -> InventoryReport:
+    from tap_core.inventory import FileError, InventoryReport  # noqa: PLC0415
+
     reason = error.strerror or str(error)
     return InventoryReport(
         rows_total=0,
@@ -167,6 +213,8 @@ def render_report(path: Path, report: InventoryReport, *, listed: int = LISTED_E
 
 def render_summary(path: Path, summary: InventorySummary) -> str:
     """The summary for a person: totals, per category and warehouse, the low-stock list."""
+    from tap_core.inventory import format_money  # noqa: PLC0415 - see the module doc
+
     totals = f"{summary.items} items, {summary.units} units, value {format_money(summary.value)}"
     stock = f"{summary.out_of_stock} out of stock, {summary.low_stock_total} low on stock"
     lines = [
@@ -189,6 +237,8 @@ def render_summary(path: Path, summary: InventorySummary) -> str:
 
 
 def _totals(totals: Totals) -> str:
+    from tap_core.inventory import format_money  # noqa: PLC0415 - see the module doc
+
     return f"{totals.items:>8} items {totals.units:>12} units  value {format_money(totals.value)}"
 
 

@@ -3,49 +3,54 @@
 Pure: streams and times are passed in; nothing here opens files or reads the clock.
 """
 
-from tap_core.inventory.csv.contract import (
-    COLUMNS,
-    MAX_RECORD_BYTES,
-    MAX_REPORTED_ERRORS,
-    Column,
-    Columns,
-    FileErrorCode,
-    RowErrorCode,
-)
-from tap_core.inventory.csv.events import Checkpoint, FileError, RowError, ValidRow
-from tap_core.inventory.csv.parser import InventoryParser, parse_inventory, validate_inventory
-from tap_core.inventory.csv.report import InventoryReport, ReportBuilder
-from tap_core.inventory.csv.splitting import Readable
-from tap_core.inventory.decisions import Cause, ImportDecision, ImportStatus, decide
-from tap_core.inventory.item import InventoryItem, format_money
-from tap_core.inventory.port import (
-    STALE_ROWS_MAX,
-    ImportResult,
-    InventoryStore,
-    LocatedItem,
-    StaleRow,
-)
-from tap_core.inventory.stock import (
-    FINGERPRINT_WIDTH,
-    INSTANT_WIDTH,
-    StockRecord,
-    Version,
-    canonical_price,
-    canonical_values,
-    decode_version,
-    encode_instant,
-    encode_version,
-    fingerprint,
-)
-from tap_core.inventory.summary import (
-    LOW_STOCK_MAX,
-    InventorySummary,
-    LowStockItem,
-    Money,
-    Totals,
-    summarize,
-)
-from tap_core.inventory.tally import ImportTally, item_and_row
+from typing import TYPE_CHECKING
+
+from tap_core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tap_core.inventory.csv.contract import (
+        COLUMNS,
+        MAX_RECORD_BYTES,
+        MAX_REPORTED_ERRORS,
+        Column,
+        Columns,
+        FileErrorCode,
+        RowErrorCode,
+    )
+    from tap_core.inventory.csv.events import Checkpoint, FileError, RowError, ValidRow
+    from tap_core.inventory.csv.parser import InventoryParser, parse_inventory, validate_inventory
+    from tap_core.inventory.csv.report import InventoryReport, ReportBuilder
+    from tap_core.inventory.csv.splitting import Readable
+    from tap_core.inventory.decisions import Cause, ImportDecision, ImportStatus, decide
+    from tap_core.inventory.item import InventoryItem, format_money
+    from tap_core.inventory.port import (
+        STALE_ROWS_MAX,
+        ImportResult,
+        InventoryStore,
+        LocatedItem,
+        StaleRow,
+    )
+    from tap_core.inventory.stock import (
+        FINGERPRINT_WIDTH,
+        INSTANT_WIDTH,
+        StockRecord,
+        Version,
+        canonical_price,
+        canonical_values,
+        decode_version,
+        encode_instant,
+        encode_version,
+        fingerprint,
+    )
+    from tap_core.inventory.summary import (
+        LOW_STOCK_MAX,
+        InventorySummary,
+        LowStockItem,
+        Money,
+        Totals,
+        summarize,
+    )
+    from tap_core.inventory.tally import ImportTally, item_and_row
 
 __all__ = [
     "COLUMNS",
@@ -95,3 +100,6 @@ __all__ = [
     "summarize",
     "validate_inventory",
 ]
+
+if not TYPE_CHECKING:  # each name imported when first used: see tap_core.lazy
+    __getattr__, __dir__ = lazy_exports(__name__, __all__)

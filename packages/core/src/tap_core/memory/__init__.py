@@ -3,8 +3,16 @@
 They answer exactly as the AWS adapters do, and are fast enough to hold a million players.
 """
 
-from tap_core.memory.deadletters import InMemoryDeadLetters
-from tap_core.memory.inventory import InMemoryInventoryStore
-from tap_core.memory.leaderboards import InMemoryLeaderboards
+from typing import TYPE_CHECKING
+
+from tap_core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tap_core.memory.deadletters import InMemoryDeadLetters
+    from tap_core.memory.inventory import InMemoryInventoryStore
+    from tap_core.memory.leaderboards import InMemoryLeaderboards
 
 __all__ = ["InMemoryDeadLetters", "InMemoryInventoryStore", "InMemoryLeaderboards"]
+
+if not TYPE_CHECKING:  # each name imported when first used: see tap_core.lazy
+    __getattr__, __dir__ = lazy_exports(__name__, __all__)

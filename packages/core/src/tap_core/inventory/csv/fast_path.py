@@ -58,6 +58,9 @@ if TYPE_CHECKING:
     from tap_core.inventory.csv.contract import Column, Columns
     from tap_core.inventory.csv.splitting import Lines
 
+_LOOSE_BATCHES: Final = 16
+"""Batches matched loose at once after one whose lines were mostly loose, before the strict
+expression is tried again."""
 BATCH_BYTES: Final = 32_768
 """Bytes checked per batch (about 400 lines): large enough that the per-batch overhead
 vanishes, small enough that a batch with a bad line loses little by its detour."""
@@ -239,6 +242,7 @@ class LinesChecker:
         self._findall_loose, groups = _finder(checker.columns, wanted, loose=True)
         if groups != self._groups:  # pragma: no cover - fast_pattern gives both the same
             raise AssertionError(groups)
+        self._loose = 0  # batches still to match loose at once
 
     def check(self, lines: Lines) -> Iterator[Batch]:
         """The batches of one segment, in row order."""
@@ -255,12 +259,19 @@ class LinesChecker:
     def _batch(self, data: bytes, offset: int, first_row: int) -> tuple[Batch, int]:
         """Check the lines of ``data`` (LF-separated, the last LF left out), the first at
         ``offset`` and ``first_row``; also return how many lines there were."""
-        captured = self._findall(data.decode("utf-8", "surrogateescape"))
+        text = data.decode("utf-8", "surrogateescape")
+        # Loose at once for a while after a batch whose lines were mostly loose (a file that
+        # pads every value), or when quotes are on most lines (one that quotes every field).
+        loose = self._loose > 0 or data.count(b'"') > data.count(b"\n")
+        self._loose -= 1
+        captured = (self._findall_loose if loose else self._findall)(text)
         count = len(captured)
         columns: list[Sequence[Any]] = list(zip(*captured, strict=True))
         raw: Sequence[str] = columns[-1]  # the lines the expression did not take, else ""
         slow = _empty_at(columns[self._groups["sku"]])  # a taken sku is never empty
-        if slow and self._loosely(captured, raw, slow):
+        if not loose and 2 * len(slow) > count:
+            self._loose = _LOOSE_BATCHES
+        if slow and not loose and self._loosely(captured, raw, slow):
             columns = list(zip(*captured, strict=True))
             raw = columns[-1]
             slow = _empty_at(columns[self._groups["sku"]])

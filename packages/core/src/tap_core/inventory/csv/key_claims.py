@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
     from tap_core.inventory.csv.batches import Batch
 
+_BLOCK: Final = 1024
+"""Claims kept together at most: small batches (one record each, on the quote-aware route)
+share a block, so a key costs the same on every route; a duplicate's claimer is found by a
+scan of one block."""
 _MASK: Final = (1 << 60) - 1  # 60 bits fit a CPython int's two 30-bit digits: 32 bytes
 
 
@@ -79,8 +83,14 @@ class KeyClaims:
                 batch.add_errors(found)
 
     def _claim(self, prints: list[int], rows: Iterable[int]) -> None:
-        self._batches.append(_Claims(array("q", prints), array("q", rows)))
-        self._claims.update(zip(prints, repeat(len(self._batches) - 1)))
+        batches = self._batches
+        if batches and len(batches[-1].prints) + len(prints) <= _BLOCK:  # small: share it
+            last = batches[-1]
+            last.prints.extend(prints)
+            last.rows.extend(rows)
+        else:
+            batches.append(_Claims(array("q", prints), array("q", rows)))
+        self._claims.update(zip(prints, repeat(len(batches) - 1)))
 
     def _claim_some(self, batch: Batch, prints: list[int]) -> None:
         """Claim the keys of a batch that repeats keys, and drop its duplicates."""
