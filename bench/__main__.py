@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-SUITES: Final = ("startup", "leaderboard", "inventory", "inventory_dynamo", "dynamo_leaderboard")
+SUITES: Final = (
+    "startup",
+    "cold_start",
+    "leaderboard",
+    "inventory",
+    "inventory_dynamo",
+    "dynamo_leaderboard",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

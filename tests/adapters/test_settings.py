@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, cast
 import pytest
 
 from tap_aws import clients
-from tap_aws.settings import Settings, SettingsError, get_settings, load_settings
+from tap_aws.resources import FUNCTIONS
+from tap_aws.settings import Settings, SettingsError, get_settings, load_settings, variable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -47,7 +48,7 @@ def test_a_set_resource_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
         ("TAP_RETRY_MODE", "legacy"),
         ("TAP_MAX_ATTEMPTS", "many"),
         ("TAP_READ_TIMEOUT_SECONDS", "-1"),
-        ("TAP_ROWS_DLQ_URL", "not a url"),
+        ("TAP_INVENTORY_DLQ_URL", "not a url"),
         ("TAP_INVENTORY_TABLE", "x"),
     ],
 )
@@ -92,3 +93,35 @@ def test_clients_are_built_once_and_reach_the_endpoint(
     assert isinstance(client.list_tables()["TableNames"], list)
     assert clients.sqs().meta.endpoint_url == moto_server.endpoint
     assert clients.s3().meta.endpoint_url == moto_server.endpoint
+
+
+def test_every_function_variable_is_a_settings_field() -> None:
+    # Given every variable a function spec says its function reads
+    wanted = {name for spec in FUNCTIONS for name in spec.environment}
+    # When the settings fields are named as variables
+    fields = {variable(name) for name in Settings.model_fields}
+    # Then each wanted variable is one of them (the two homes cannot drift apart)
+    assert wanted, "the function specs name no variable"
+    assert wanted - fields == set()
+
+
+def test_the_leaderboards_are_parsed_from_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "TAP_LEADERBOARDS", '[{"id": "global"}, {"id": "weekly", "reset": "weekly"}]'
+    )
+    boards = load_settings().boards()
+    assert [(board.id, board.reset) for board in boards] == [
+        ("global", "never"),
+        ("weekly", "weekly"),
+    ]
+
+
+def test_unset_leaderboards_are_an_error_naming_the_variable() -> None:
+    with pytest.raises(SettingsError, match="TAP_LEADERBOARDS is not set"):
+        load_settings().boards()
+
+
+def test_a_malformed_leaderboard_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAP_LEADERBOARDS", '[{"id": "Not Valid"}]')
+    with pytest.raises(SettingsError, match="TAP_LEADERBOARDS"):
+        load_settings()

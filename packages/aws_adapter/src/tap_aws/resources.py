@@ -220,7 +220,12 @@ INVENTORY_SUMMARY_FUNCTION: Final = FunctionSpec(
 API_FUNCTION: Final = FunctionSpec(
     stem="api",
     handler="tap_aws.functions.api.lambda_handler",
-    environment=(Env.LEADERBOARD_TABLE, Env.LEADERBOARDS, Env.INVENTORY_TABLE),
+    environment=(
+        Env.LEADERBOARD_TABLE,
+        Env.LEADERBOARDS,
+        Env.INVENTORY_TABLE,
+        Env.INVENTORY_BUCKET,
+    ),
 )
 FUNCTIONS: Final = (
     SCORES_FUNCTION,

@@ -15,10 +15,16 @@ from typing import Final, Literal
 from pydantic import AnyHttpUrl, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tap_core.leaderboard import LeaderboardSpec  # noqa: TC001 - pydantic needs it at runtime
+
 ENV_PREFIX: Final = "TAP_"
 
 ResourceSetting = Literal[
-    "leaderboard_table", "inventory_table", "inventory_bucket", "scores_dlq_url", "rows_dlq_url"
+    "leaderboard_table",
+    "inventory_table",
+    "inventory_bucket",
+    "scores_dlq_url",
+    "inventory_dlq_url",
 ]
 
 
@@ -40,7 +46,10 @@ class Settings(BaseSettings):
     inventory_table: str | None = Field(default=None, min_length=3, max_length=255)
     inventory_bucket: str | None = Field(default=None, min_length=3, max_length=63)
     scores_dlq_url: AnyHttpUrl | None = None
-    rows_dlq_url: AnyHttpUrl | None = None
+    inventory_dlq_url: AnyHttpUrl | None = None
+    """Where an upload's bad rows are dead-lettered."""
+    leaderboards: tuple[LeaderboardSpec, ...] | None = None
+    """The boards, a JSON list of ``tap_core.leaderboard.LeaderboardSpec`` (parsed by pydantic)."""
 
     endpoint_url: AnyHttpUrl | None = None
     """The local stack's emulator; unset in AWS."""
@@ -57,6 +66,14 @@ class Settings(BaseSettings):
         if value is None:
             raise SettingsError(f"{variable(name)} is not set; tap needs it to reach its {name}")
         return str(value)
+
+    def boards(self) -> tuple[LeaderboardSpec, ...]:
+        """The leaderboard specs, or SettingsError naming ``TAP_LEADERBOARDS`` when unset."""
+        if self.leaderboards is None:
+            raise SettingsError(
+                f"{variable('leaderboards')} is not set; tap needs the leaderboard specs"
+            )
+        return self.leaderboards
 
 
 def load_settings() -> Settings:

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Final
 import pulumi
 import pulumi_aws as aws
 
-from tap_aws.resources import API_FUNCTION, LOG_RETENTION_DAYS, Env, resource_name
+from tap_aws.resources import (
+    API_FUNCTION,
+    INVENTORY_BUCKET,
+    LOG_RETENTION_DAYS,
+    Env,
+    resource_name,
+)
 from tap_infra import iam
 from tap_infra.functions import Architecture, ObservedFunction, ObservedFunctionArgs
 
@@ -21,7 +27,7 @@ IAM_ROUTES: Final = ("GET /inventory/{proxy+}",)
 """Stock levels and imports: callers sign with SigV4 (``AWS_IAM``)."""
 THROTTLE_RATE: Final = 50.0
 THROTTLE_BURST: Final = 100
-READ_ACTIONS: Final = ("dynamodb:GetItem", "dynamodb:Query")
+READ_ACTIONS: Final = ("dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query")
 ACCESS_LOG_FORMAT: Final = (
     '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
     '"routeKey":"$context.routeKey","status":"$context.status",'
@@ -38,6 +44,8 @@ class ReadApiArgs:
     leaderboard_table_arn: pulumi.Input[str]
     inventory_table_name: pulumi.Input[str]
     inventory_table_arns: Sequence[pulumi.Input[str]]
+    inventory_bucket_name: pulumi.Input[str]
+    inventory_bucket_arn: pulumi.Input[str]
     architecture: Architecture = "arm64"
     memory_mb: int | None = None
     reserved_concurrency: int | None = None
@@ -71,11 +79,21 @@ class ReadApi(pulumi.ComponentResource):
                     Env.LEADERBOARD_TABLE: args.leaderboard_table_name,
                     Env.LEADERBOARDS: args.leaderboards_json,
                     Env.INVENTORY_TABLE: args.inventory_table_name,
+                    Env.INVENTORY_BUCKET: args.inventory_bucket_name,
                 },
                 statements=[
                     iam.allow(
                         READ_ACTIONS, [args.leaderboard_table_arn, *args.inventory_table_arns]
-                    )
+                    ),
+                    # The summaries the API serves; report keys carry the date.
+                    iam.allow(
+                        ["s3:GetObject"],
+                        [
+                            pulumi.Output.concat(
+                                args.inventory_bucket_arn, "/", INVENTORY_BUCKET.reports_prefix, "*"
+                            )
+                        ],
+                    ),
                 ],
                 alarm_topic_arn=args.alarm_topic_arn,
             ),

@@ -17,7 +17,9 @@ from tap_infra.tables import create_table
 
 BATCH_SIZE: Final = 10
 TABLE_ACTIONS: Final = (
+    "dynamodb:BatchGetItem",
     "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",  # a transaction that moves a rank item deletes the old one
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:Query",

@@ -1,0 +1,164 @@
+"""The composition root: what each function works with, built once per process, on first use.
+
+Each function has a frozen dataclass of its dependencies (ports, not adapters) and a builder
+that reads :func:`tap_aws.settings.get_settings` and builds the AWS adapters. A function module
+holds a :class:`Root` of its builder; :meth:`Root.get` builds on first call and caches, and
+tests call :meth:`Root.use` with in-memory adapters instead (as cosmicpython's bootstrap takes
+its dependencies as arguments), so nothing is patched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from tap_aws.resources import INVENTORY_BUCKET
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import date
+
+    from tap_aws.functions.reports import Reports
+    from tap_aws.objects import S3Objects
+    from tap_core import DeadLetters
+    from tap_core.clock import Clock
+    from tap_core.inventory import InventoryStore
+    from tap_core.leaderboard import Leaderboards, LeaderboardSpec
+
+T = TypeVar("T")
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC: the one clock the functions read."""
+    return datetime.now(UTC)
+
+
+class Root(Generic[T]):
+    """A function's dependencies: built by ``build`` on first :meth:`get`, or given by a test."""
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._value: T | None = None
+
+    def get(self) -> T:
+        if self._value is None:
+            self._value = self._build()
+        return self._value
+
+    def use(self, value: T) -> None:
+        """Use ``value`` from now on instead of building (tests, the local stack)."""
+        self._value = value
+
+    def reset(self) -> None:
+        """Forget what was built or given; the next :meth:`get` builds again."""
+        self._value = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoresDependencies:
+    leaderboards: Leaderboards
+    dead_letters: DeadLetters
+    clock: Clock
+
+
+@dataclass(frozen=True, slots=True)
+class ApiDependencies:
+    leaderboards: Leaderboards
+    boards: dict[str, LeaderboardSpec]
+    reports: Reports
+    clock: Clock
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryDependencies:
+    inventory: InventoryStore
+    reports: Reports
+
+
+@dataclass(frozen=True, slots=True)
+class ImportDependencies:
+    inventory: InventoryStore
+    objects: S3Objects
+    dead_letters: DeadLetters
+    clock: Clock
+
+
+def _leaderboards(specs: tuple[LeaderboardSpec, ...]) -> Leaderboards:
+    from tap_aws.leaderboards import DynamoLeaderboards  # noqa: PLC0415 - on first use only
+    from tap_aws.settings import get_settings  # noqa: PLC0415 - on first use only
+
+    return DynamoLeaderboards(get_settings().need("leaderboard_table"), specs, clock=utc_now)
+
+
+class _LazyReports:
+    """Reports built on first use: the API's leaderboard routes never need the bucket."""
+
+    def __init__(self) -> None:
+        self._reports: Reports | None = None
+
+    def _get(self) -> Reports:
+        if self._reports is None:
+            self._reports = _reports()
+        return self._reports
+
+    def put_summary(self, day: date, body: str) -> str:
+        return self._get().put_summary(day, body)
+
+    def summary(self, day: date | str) -> str | None:
+        return self._get().summary(day)
+
+
+def _reports() -> Reports:
+    from tap_aws.functions.reports import S3Reports  # noqa: PLC0415
+    from tap_aws.settings import get_settings  # noqa: PLC0415
+
+    return S3Reports(get_settings().need("inventory_bucket"), INVENTORY_BUCKET.reports_prefix)
+
+
+def _inventory() -> InventoryStore:
+    from tap_aws.inventory import DynamoInventoryStore  # noqa: PLC0415
+    from tap_aws.settings import get_settings  # noqa: PLC0415
+
+    return DynamoInventoryStore(get_settings().need("inventory_table"))
+
+
+def build_scores() -> ScoresDependencies:
+    from tap_aws.deadletters import SqsDeadLetters  # noqa: PLC0415
+    from tap_aws.settings import get_settings  # noqa: PLC0415
+
+    settings = get_settings()
+    return ScoresDependencies(
+        leaderboards=_leaderboards(settings.boards()),
+        dead_letters=SqsDeadLetters(settings.need("scores_dlq_url")),
+        clock=utc_now,
+    )
+
+
+def build_api() -> ApiDependencies:
+    from tap_aws.settings import get_settings  # noqa: PLC0415
+
+    specs = get_settings().boards()
+    return ApiDependencies(
+        leaderboards=_leaderboards(specs),
+        boards={spec.id: spec for spec in specs},
+        reports=_LazyReports(),
+        clock=utc_now,
+    )
+
+
+def build_summary() -> SummaryDependencies:
+    return SummaryDependencies(inventory=_inventory(), reports=_reports())
+
+
+def build_import() -> ImportDependencies:
+    from tap_aws.deadletters import SqsDeadLetters  # noqa: PLC0415
+    from tap_aws.objects import S3Objects  # noqa: PLC0415
+    from tap_aws.settings import get_settings  # noqa: PLC0415
+
+    return ImportDependencies(
+        inventory=_inventory(),
+        objects=S3Objects(),
+        dead_letters=SqsDeadLetters(get_settings().need("inventory_dlq_url")),
+        clock=utc_now,
+    )

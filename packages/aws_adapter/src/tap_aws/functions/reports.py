@@ -1,0 +1,65 @@
+"""Where the daily inventory summaries are kept: one JSON object per UTC date, and the latest.
+
+``reports/summary-YYYY-MM-DD.json`` holds a day's summary and ``reports/summary-latest.json``
+a copy of the last one written, so the read API answers "latest" with one GetObject.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final, Protocol
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from mypy_boto3_s3 import S3Client
+
+LATEST: Final = "latest"
+JSON_TYPE: Final = "application/json"
+
+
+def summary_key(prefix: str, day: date | str) -> str:
+    """The object key of ``day``'s summary (or of the latest, for :data:`LATEST`)."""
+    label = day if isinstance(day, str) else day.isoformat()
+    return f"{prefix}summary-{label}.json"
+
+
+class Reports(Protocol):
+    """Stores and reads the daily summaries as JSON text."""
+
+    def put_summary(self, day: date, body: str) -> str:
+        """Keep ``body`` as ``day``'s summary and as the latest; the day's key."""
+        ...
+
+    def summary(self, day: date | str) -> str | None:
+        """The summary of ``day`` (or :data:`LATEST`), or None when there is none."""
+        ...
+
+
+class S3Reports:
+    """:class:`Reports` as objects of the inventory bucket under its reports prefix."""
+
+    def __init__(self, bucket: str, prefix: str, client: S3Client | None = None) -> None:
+        if client is None:
+            from tap_aws import clients  # noqa: PLC0415 - built on first use, not at import
+
+            client = clients.s3()
+        self._client = client
+        self._bucket = bucket
+        self._prefix = prefix
+
+    def put_summary(self, day: date, body: str) -> str:
+        key = summary_key(self._prefix, day)
+        for target in (key, summary_key(self._prefix, LATEST)):
+            self._client.put_object(
+                Bucket=self._bucket, Key=target, Body=body.encode(), ContentType=JSON_TYPE
+            )
+        return key
+
+    def summary(self, day: date | str) -> str | None:
+        try:
+            response = self._client.get_object(
+                Bucket=self._bucket, Key=summary_key(self._prefix, day)
+            )
+        except self._client.exceptions.NoSuchKey:
+            return None
+        return response["Body"].read().decode()

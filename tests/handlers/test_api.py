@@ -1,0 +1,203 @@
+"""``api``: the read API's routes over HTTP API v2 events; 400s name the parameter, 404s."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tap_aws.functions import api
+from tap_aws.functions.bootstrap import ApiDependencies
+from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
+from tap_core.memory import InMemoryLeaderboards
+from tests.handlers.conftest import NOW, FakeContext, fixed_clock, load_event
+from tests.handlers.fakes import InMemoryReports
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+BOARDS = [LeaderboardSpec(id="global"), LeaderboardSpec(id="weekly", reset="weekly")]
+SCORES = {f"p{n}": 10 * n for n in range(1, 8)}  # p7 best (70) ... p1 last (10)
+
+
+@pytest.fixture
+def reports() -> InMemoryReports:
+    return InMemoryReports()
+
+
+@pytest.fixture(autouse=True)
+def wired(reports: InMemoryReports) -> Iterator[None]:
+    board = InMemoryLeaderboards(BOARDS, fixed_clock)
+    for board_id in ("global", "weekly"):
+        for player, score in SCORES.items():
+            outcome = board.submit(
+                ScoreSubmission(
+                    submission_id=f"{board_id}-{player}",
+                    leaderboard_id=board_id,
+                    player_id=player,
+                    score=score,
+                    achieved_at=NOW - timedelta(hours=1),
+                )
+            )
+            assert outcome.status == "accepted"
+    api.root.use(ApiDependencies(board, {b.id: b for b in BOARDS}, reports, fixed_clock))
+    yield
+    api.root.reset()
+
+
+def get(context: FakeContext, path: str, **query: str) -> tuple[int, Any]:
+    """GET ``path`` through the function as API Gateway would: (status, parsed JSON body)."""
+    event = load_event("http_api_v2_get.json")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["rawQueryString"] = urlencode(query)
+    event["queryStringParameters"] = query or None
+    response = api.lambda_handler(event, context)
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_top_pages_through_the_board_with_what_a_live_page_needs(context: FakeContext) -> None:
+    # Given 7 players on a weekly board; When the first page of 3 is read
+    status, first = get(context, "/leaderboards/weekly/top", limit="3")
+    # Then it holds the best 3, the count, the period and when it resets
+    assert status == 200
+    assert [(e["player_id"], e["rank"]) for e in first["entries"]] == [
+        ("p7", 1),
+        ("p6", 2),
+        ("p5", 3),
+    ]
+    assert first["count"] == 7
+    assert first["period"] == "2026-W49"
+    assert first["resets_at"] == "2026-12-07T00:00:00+00:00"
+    # When the pages are followed by their cursors
+    seen = [e["player_id"] for e in first["entries"]]
+    cursor = first["next_cursor"]
+    while cursor is not None:
+        status, page = get(context, "/leaderboards/weekly/top", limit="3", cursor=cursor)
+        assert status == 200
+        seen.extend(e["player_id"] for e in page["entries"])
+        cursor = page["next_cursor"]
+    # Then every player appears once, in order
+    assert seen == [f"p{n}" for n in range(7, 0, -1)]
+
+
+def test_a_player_its_neighbours_several_ranks_and_the_count(context: FakeContext) -> None:
+    status, body = get(context, "/leaderboards/global/players/p5")
+    assert (status, body["entry"]["rank"], body["entry"]["score"]) == (200, 3, 50)
+    assert body["resets_at"] is None
+    assert body["period"] == "all"
+
+    status, body = get(context, "/leaderboards/global/players/p5/around", before="1", after="2")
+    assert status == 200
+    assert [e["player_id"] for e in body["entries"]] == ["p6", "p5", "p4", "p3"]
+
+    status, body = get(context, "/leaderboards/global/ranks", players="p1,nobody,p7")
+    assert status == 200
+    assert [(e["player_id"], e["rank"]) for e in body["entries"]] == [("p1", 7), ("p7", 1)]
+    assert body["missing"] == ["nobody"]
+
+    status, body = get(context, "/leaderboards/global/count")
+    assert (status, body["count"]) == (200, 7)
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "named"),
+    [
+        ("/leaderboards/global/top", {"limit": "ten"}, "limit"),
+        ("/leaderboards/global/top", {"limit": "0"}, "limit"),
+        ("/leaderboards/global/top", {"limit": "101"}, "limit"),
+        ("/leaderboards/global/top", {"limit": "9" * 5000}, "limit"),
+        ("/leaderboards/global/top", {"cursor": "not-a-cursor"}, "cursor"),
+        ("/leaderboards/weekly/top", {"period": "2026-13"}, "period"),
+        ("/leaderboards/global/count", {"period": "2026-W49"}, "period"),
+        ("/leaderboards/global/players/p1/around", {"before": "51"}, "before"),
+        ("/leaderboards/global/players/p1/around", {"after": "-1"}, "after"),
+        ("/leaderboards/global/ranks", {}, "players"),
+        (
+            "/leaderboards/global/ranks",
+            {"players": ",".join(f"p{n}" for n in range(101))},
+            "players",
+        ),
+        ("/inventory/summaries/yesterday", {}, "date"),
+        ("/inventory/summaries/2026-02-30", {}, "date"),
+    ],
+)
+def test_a_bad_parameter_is_a_400_naming_it(
+    context: FakeContext, path: str, query: dict[str, str], named: str
+) -> None:
+    status, body = get(context, path, **query)
+    assert status == 400
+    assert named in body["message"]
+
+
+def test_a_cursor_of_another_board_is_a_400(context: FakeContext) -> None:
+    _, page = get(context, "/leaderboards/weekly/top", limit="1")
+    status, body = get(context, "/leaderboards/global/top", cursor=page["next_cursor"])
+    assert status == 400
+    assert "cursor" in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "named"),
+    [
+        ("/leaderboards/nowhere/top", "nowhere"),
+        ("/leaderboards/nowhere/count", "nowhere"),
+        ("/leaderboards/global/players/nobody", "nobody"),
+        ("/leaderboards/global/players/nobody/around", "nobody"),
+        ("/inventory/summaries/2026-11-30", "2026-11-30"),
+        ("/inventory/summaries/latest", "latest"),
+    ],
+)
+def test_an_unknown_board_player_or_day_is_a_404(
+    context: FakeContext, path: str, named: str
+) -> None:
+    status, body = get(context, path)
+    assert status == 404
+    assert named in body["message"]
+
+
+def test_a_stored_summary_is_served_by_date_and_as_the_latest(
+    context: FakeContext, reports: InMemoryReports
+) -> None:
+    # Given two days' summaries stored, the later last
+    reports.put_summary(NOW.date() - timedelta(days=1), '{"as_of": "2026-11-30", "items": 1}')
+    reports.put_summary(NOW.date(), '{"as_of": "2026-12-01", "items": 2}')
+    # Then each day is served, and the latest is the later one
+    assert get(context, "/inventory/summaries/2026-11-30") == (
+        200,
+        {"as_of": "2026-11-30", "items": 1},
+    )
+    assert get(context, "/inventory/summaries/latest")[1]["as_of"] == "2026-12-01"
+
+
+ROUTES = (
+    "/leaderboards/global/top",
+    "/leaderboards/weekly/top",
+    "/leaderboards/weekly/count",
+    "/leaderboards/global/players/p3/around",
+    "/leaderboards/global/ranks",
+)
+PARAMETERS = ("limit", "cursor", "period", "before", "after", "players")
+
+
+@settings(max_examples=100)
+@given(
+    route=st.sampled_from(ROUTES),
+    query=st.dictionaries(
+        st.sampled_from(PARAMETERS),
+        st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
+        | st.integers(-(10**20), 10**20).map(str),
+        max_size=4,
+    ),
+)
+def test_no_query_makes_a_500(route: str, query: dict[str, str]) -> None:
+    # Given any values for the parameters of any route; When it is read
+    status, body = get(FakeContext(), route, **query)
+    # Then the answer is a page or a 4xx with a message, never a server error
+    assert status in {200, 400, 404}, body
+    if status != 200:
+        assert body["message"]

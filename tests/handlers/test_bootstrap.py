@@ -1,0 +1,91 @@
+"""The composition root: built from the settings on first use, once; a missing one is named."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tap_aws import clients
+from tap_aws.functions import bootstrap
+from tap_aws.settings import SettingsError, get_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in list(os.environ):
+        if name.startswith("TAP_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    caches = (get_settings, clients.dynamodb, clients.sqs, clients.s3)
+    for cache in caches:
+        cache.cache_clear()
+    yield
+    for cache in caches:
+        cache.cache_clear()
+
+
+def test_a_root_builds_once_and_uses_what_it_is_given() -> None:
+    built: list[int] = []
+
+    def build() -> int:
+        built.append(len(built))
+        return len(built)
+
+    root = bootstrap.Root(build)
+    assert (root.get(), root.get(), built) == (1, 1, [0])
+    root.use(42)
+    assert root.get() == 42
+    root.reset()
+    assert (root.get(), built) == (2, [0, 1])
+
+
+@pytest.mark.parametrize(
+    ("build", "missing"),
+    [
+        (bootstrap.build_scores, "TAP_LEADERBOARDS"),
+        (bootstrap.build_api, "TAP_LEADERBOARDS"),
+        (bootstrap.build_summary, "TAP_INVENTORY_TABLE"),
+        (bootstrap.build_import, "TAP_INVENTORY_TABLE"),
+    ],
+)
+def test_a_missing_setting_is_named_when_a_function_first_builds(
+    build: object, missing: str
+) -> None:
+    assert callable(build)
+    with pytest.raises(SettingsError, match=missing):
+        build()
+
+
+def test_the_summary_and_import_functions_are_built_from_their_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given the variables their function specs name
+    monkeypatch.setenv("TAP_INVENTORY_TABLE", "tap-inventory-dev")
+    monkeypatch.setenv("TAP_INVENTORY_BUCKET", "tap-inventory-dev")
+    monkeypatch.setenv(
+        "TAP_INVENTORY_DLQ_URL",
+        "https://sqs.us-east-1.amazonaws.com/123456789012/tap-inventory-rows-dlq-dev.fifo",
+    )
+    # When both are built
+    summary = bootstrap.build_summary()
+    imports = bootstrap.build_import()
+    # Then they share the process's one S3 client, and the import's letters go to a FIFO queue
+    assert clients.s3.cache_info().currsize == 1
+    assert type(summary.inventory).__name__ == "DynamoInventoryStore"
+    assert type(imports.dead_letters).__name__ == "SqsDeadLetters"
+    assert imports.clock().tzinfo is not None
+
+
+def test_without_its_dead_letter_queue_the_import_is_not_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TAP_INVENTORY_TABLE", "tap-inventory-dev")
+    with pytest.raises(SettingsError, match="TAP_INVENTORY_DLQ_URL"):
+        bootstrap.build_import()

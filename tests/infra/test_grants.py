@@ -1,0 +1,115 @@
+"""Each function's role grants every AWS action its adapters' code calls.
+
+Mocks cannot say "AccessDenied", so a call added to an adapter without its IAM action would
+first fail in AWS. This reads the adapters' source for boto3 client calls (and the operations
+inside their transactions) and checks the planned role policy allows each one.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+import tap_aws
+
+if TYPE_CHECKING:
+    from tap_infra.plan import Plan
+
+SOURCE = Path(tap_aws.__file__).parent
+CALLS = {
+    "get_item": "dynamodb:GetItem",
+    "put_item": "dynamodb:PutItem",
+    "update_item": "dynamodb:UpdateItem",
+    "delete_item": "dynamodb:DeleteItem",
+    "query": "dynamodb:Query",
+    "scan": "dynamodb:Scan",
+    "batch_get_item": "dynamodb:BatchGetItem",
+    "batch_write_item": "dynamodb:BatchWriteItem",
+    "transact_write_items": "dynamodb:TransactWriteItems",
+    "get_object": "s3:GetObject",
+    "put_object": "s3:PutObject",
+    "send_message": "sqs:SendMessage",
+    "send_message_batch": "sqs:SendMessage",
+}
+TRANSACTION_PARTS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+# The role policy of each function, and the adapter modules its handler drives end to end.
+FUNCTIONS = {
+    "tap-leaderboard-function-policy": ("leaderboards/store.py", "deadletters.py"),
+    "tap-inventory-import-policy": ("inventory.py", "objects.py", "deadletters.py"),
+}
+
+# Calls in those modules that the handler never makes, so the role is not granted them.
+NOT_FROM_THE_HANDLER = {
+    # DynamoLeaderboards.repair() rewrites a page's rank and count items with BatchWriteItem:
+    # an operator's tool, run with the operator's credentials, never by the scores function.
+    "tap-leaderboard-function-policy": {"dynamodb:BatchWriteItem"},
+}
+
+
+def called_actions(files: tuple[str, ...]) -> set[str]:
+    """The IAM actions behind the client calls (and transaction parts) in ``files``."""
+    actions: set[str] = set()
+    for name in files:
+        tree = ast.parse((SOURCE / name).read_text(encoding="utf-8"))
+        transacts = False
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                action = CALLS.get(node.func.attr)
+                if action is not None:
+                    actions.add(action)
+                    transacts |= node.func.attr == "transact_write_items"
+        if transacts:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Dict):
+                    for key in node.keys:
+                        if isinstance(key, ast.Constant) and key.value in TRANSACTION_PARTS:
+                            actions.add(TRANSACTION_PARTS[key.value])
+    return actions
+
+
+def granted_actions(planned: Plan, policy_name: str) -> set[str]:
+    policy = planned.one("aws:iam/rolePolicy:RolePolicy", policy_name)
+    return {
+        action
+        for statement in json.loads(policy.inputs["policy"])["Statement"]
+        if statement["Effect"] == "Allow"
+        for action in statement["Action"]
+    }
+
+
+def test_the_scan_finds_the_calls_it_should() -> None:
+    # The leaderboard store reads entries and nodes and writes in one transaction.
+    found = called_actions(FUNCTIONS["tap-leaderboard-function-policy"])
+    assert {
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:TransactWriteItems",
+        "dynamodb:DeleteItem",
+        "sqs:SendMessage",
+    } <= found
+
+
+@pytest.mark.parametrize("policy_name", sorted(FUNCTIONS))
+def test_each_function_may_make_the_calls_its_adapters_make(
+    planned: Plan, policy_name: str
+) -> None:
+    needed = called_actions(FUNCTIONS[policy_name]) - NOT_FROM_THE_HANDLER.get(policy_name, set())
+    missing = needed - granted_actions(planned, policy_name)
+    assert missing == set(), f"{policy_name} lacks {sorted(missing)}"
+
+
+def test_the_api_reads_the_leaderboard_nodes_and_the_summaries(planned: Plan) -> None:
+    granted = granted_actions(planned, "tap-api-function-policy")
+    assert {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "s3:GetObject"} <= (
+        granted
+    )
+    assert not {a for a in granted if a.startswith(("dynamodb:Put", "dynamodb:Update"))}
