@@ -133,8 +133,10 @@ def test_the_scores_function_reads_only_its_queue_and_writes_only_its_table(plan
     assert grants["dynamodb:PutItem"] == [
         "arn:aws:dynamodb:us-east-1:123456789012:tap-leaderboard-test"
     ]
-    assert "dynamodb:DeleteItem" not in grants
+    # A submit's transaction deletes the player's old rank item: DeleteItem, on the table only.
+    assert grants["dynamodb:DeleteItem"] == grants["dynamodb:PutItem"]
     assert "dynamodb:Scan" not in grants
+    assert "dynamodb:BatchWriteItem" not in grants  # repair() is an operator's tool
 
 
 def test_leaderboard_routes_are_public_and_throttled_inventory_routes_iam(planned: Plan) -> None:
