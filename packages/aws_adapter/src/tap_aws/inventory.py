@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Final
 from botocore.exceptions import ClientError
 
 from tap_aws.resources import INVENTORY_TABLE
+from tap_aws.tables import ensure_table
 from tap_core.inventory import ImportTally, InventoryItem, StockRecord, decide, item_and_row
 from tap_core.inventory import encode_instant as _encode
 
@@ -160,26 +161,7 @@ class DynamoInventoryStore:
 
     def ensure_table(self) -> None:
         """Create the table from the shared spec when it is missing; wait until it is active."""
-        spec = INVENTORY_TABLE
-        keys = [{"AttributeName": spec.keys.hash_key[0], "KeyType": "HASH"}]
-        if spec.keys.range_key is not None:
-            keys.append({"AttributeName": spec.keys.range_key[0], "KeyType": "RANGE"})
-        try:
-            self._client.create_table(
-                TableName=self.table_name,
-                KeySchema=keys,  # type: ignore[arg-type]
-                AttributeDefinitions=[
-                    {"AttributeName": name, "AttributeType": kind}
-                    for name, kind in spec.attribute_definitions().items()
-                ],
-                BillingMode="PAY_PER_REQUEST",
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ResourceInUseException":
-                raise
-        self._client.get_waiter("table_exists").wait(
-            TableName=self.table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
-        )
+        ensure_table(self._client, self.table_name, INVENTORY_TABLE)
 
     # --- the port ---
 
