@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -11,12 +11,14 @@ from hypothesis import strategies as st
 from tap_aws.leaderboards import DynamoLeaderboards
 from tap_aws.leaderboards.store import page_key
 from tap_aws.testing import AwsClients
+from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
 from tap_core.memory import InMemoryLeaderboards
 from tests.unit.leaderboard.strategies import NOW, numbered, specs, submissions
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
     from tap_aws.testing import MotoServer
-    from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
 
 MAX_EXAMPLES = 5
 STREAMS = st.lists(submissions(), max_size=25).map(numbered)
@@ -56,3 +58,69 @@ def test_repair_after_losing_derived_items_equals_the_in_memory_store(
         assert store.around("board", player, before=2, after=2) == memory.around(
             "board", player, before=2, after=2
         )
+
+
+class _ThrottlingWrites:
+    """A DynamoDB client whose first BatchWriteItem keeps back all but one of its items as
+    ``UnprocessedItems`` (as a throttled table does); every other call goes through."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.throttled = 0
+
+    def batch_write_item(self, RequestItems: dict[str, list[Any]]) -> dict[str, Any]:  # noqa: N803
+        if self.throttled == 0:
+            self.throttled += 1
+            (table, writes), *_ = RequestItems.items()
+            sent = self._client.batch_write_item(RequestItems={table: writes[:1]})
+            assert not sent.get("UnprocessedItems")
+            return {"UnprocessedItems": {table: writes[1:]}}
+        answer: dict[str, Any] = self._client.batch_write_item(RequestItems=RequestItems)
+        return answer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_repair_backs_off_and_resends_what_a_throttled_batch_left(
+    moto_server: MotoServer, fast_transactions: None
+) -> None:
+    # Given a board with a few entries whose rank items are lost, and a table that throttles
+    client = AwsClients(moto_server.endpoint).dynamodb()
+    spec = LeaderboardSpec(id="board")
+    pauses: list[float] = []
+    name = f"tap-lb-{uuid.uuid4().hex[:12]}"
+    store = DynamoLeaderboards(name, [spec], client, lambda: NOW)
+    store.ensure_table()
+    memory = InMemoryLeaderboards([spec], lambda: NOW)
+    for item in numbered(
+        [
+            ScoreSubmission(
+                submission_id=f"s{n}",
+                leaderboard_id="board",
+                player_id=f"p{n}",
+                score=n * 10,
+                achieved_at=NOW,
+            )
+            for n in range(6)
+        ]
+    ):
+        assert store.submit(item) == memory.submit(item)
+    pk = page_key("board", "all")
+    for row in client.query(
+        TableName=name,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": pk}},
+    )["Items"]:
+        if row["sk"]["S"].startswith("R#"):
+            client.delete_item(TableName=name, Key={"pk": row["pk"], "sk": row["sk"]})
+    throttling = _ThrottlingWrites(client)
+    repairing = DynamoLeaderboards(
+        name, [spec], cast("DynamoDBClient", throttling), lambda: NOW, sleep=pauses.append
+    )
+    # When it is repaired
+    repairing.repair("board", "all")
+    # Then it paused before resending, and nothing was dropped
+    assert throttling.throttled == 1
+    assert pauses, "no back-off before resending unprocessed items"
+    assert store.top("board", limit=100) == memory.top("board", limit=100)

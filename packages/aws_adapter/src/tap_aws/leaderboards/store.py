@@ -350,9 +350,13 @@ class DynamoLeaderboards:
         ]
         for start in range(0, len(writes), _BATCH_WRITE_MAX):
             request = {self.table_name: writes[start : start + _BATCH_WRITE_MAX]}
+            pause = FIRST_PAUSE
             while request:
                 answer = self._client.batch_write_item(RequestItems=request)  # type: ignore[arg-type]
                 request = answer.get("UnprocessedItems") or {}  # type: ignore[assignment]
+                if request:  # throttled: back off before sending what was left, as AWS advises
+                    self._sleep(pause)
+                    pause = min(pause * 2, 1.0)
 
     # -- helpers ------------------------------------------------------------------------
 
