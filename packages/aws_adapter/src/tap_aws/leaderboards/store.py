@@ -290,7 +290,7 @@ class DynamoLeaderboards:
         first = above[0]["sk"]["S"][2:] if above else key
         wanted = set(counts.rank_nodes(key)) | set(counts.nodes_for(first[:16]))
         nodes = self._nodes(pk, wanted)
-        position = counts.position_from(key, nodes, self._tied_before(pk, key, nodes))
+        position = counts.position_from(key, nodes, self._tied_above(pk, key, above, before, nodes))
         player_row = {"sk": {"S": f"R#{key}"}}
         if stored.metadata is not None:
             player_row["m"] = {"S": json.dumps(stored.metadata)}
@@ -364,6 +364,22 @@ class DynamoLeaderboards:
         nodes = self._nodes(pk, set(counts.rank_nodes(key)))
         rank = counts.rank_from(key, nodes)
         return rank, counts.position_from(key, nodes, self._tied_before(pk, key, nodes))
+
+    def _tied_above(
+        self,
+        pk: str,
+        key: str,
+        above: list[dict[str, Any]],
+        before: int,
+        nodes: Mapping[str, Mapping[str, int]],
+    ) -> int:
+        """:meth:`_tied_before`, read off the rows just above the key when they reach past its
+        tie group (or the top of the page): then no COUNT query is needed."""
+        prefix = f"R#{key[: counts.TIME_PREFIX_LENGTH]}"
+        tied = sum(1 for row in above if row["sk"]["S"].startswith(prefix))
+        if len(above) < before or (above and tied < len(above)):
+            return tied
+        return self._tied_before(pk, key, nodes)
 
     def _tied_before(self, pk: str, key: str, nodes: Mapping[str, Mapping[str, int]]) -> int:
         """Keys with the same score and microsecond and a smaller player id (a COUNT query,
