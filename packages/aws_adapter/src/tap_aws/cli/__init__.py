@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-COMMANDS: Final = ("tap_aws.cli.demo", "tap_aws.cli.inventory", "tap_aws.cli.infra")
+COMMANDS: Final = (
+    "tap_aws.cli.demo",
+    "tap_aws.cli.inventory",
+    "tap_aws.cli.infra",
+    "tap_aws.cli.dlq",
+)
 """The subcommand modules, in the order ``tap --help`` lists them."""
 
 DISTRIBUTION: Final = "tap-aws"
