@@ -21,11 +21,8 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import MessageTypeDef
 
-QUEUES: Final = {"scores": "dlq_url", "inventory": "inventory_dlq_url"}
-"""``--queue`` choices and the stack output holding each dead-letter queue's URL (see
-``tap_aws.resources.Outputs``; spelled here so ``tap --help`` imports nothing)."""
-MAIN_QUEUE_OUTPUT: Final = "main_queue_url"
-ENDPOINT_OUTPUT: Final = "endpoint_url"
+QUEUES: Final = ("scores", "inventory")
+"""``--queue`` choices; :func:`_where` maps each to its ``tap_aws.resources.Outputs`` key."""
 RECEIVE_MAX: Final = 10
 """SQS's limit of messages per ReceiveMessage."""
 LIST_VISIBILITY_SECONDS: Final = 5
@@ -77,7 +74,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--queue", choices=tuple(QUEUES), help="which dead-letter queue")
+    common.add_argument("--queue", choices=QUEUES, help="which dead-letter queue")
     common.add_argument("--outputs", metavar="FILE", help="JSON of the stack outputs")
     common.add_argument("--queue-url", metavar="URL", help="the dead-letter queue's URL")
     common.add_argument("--endpoint-url", metavar="URL", help="an emulator's endpoint")
@@ -117,14 +114,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace) -> int:
+    from tap_aws.resources import Outputs  # noqa: PLC0415 - pure data, but not for --help
+
     try:
         queue_url, endpoint, outputs = _where(args)
         if args.action == "redrive":
             if args.queue != "scores":
                 raise UsageError("redrive works on --queue scores only")
-            target = args.to or outputs.get(MAIN_QUEUE_OUTPUT)
+            target = args.to or outputs.get(Outputs.MAIN_QUEUE_URL)
             if not target:
-                raise UsageError(f"redrive needs --to URL or {MAIN_QUEUE_OUTPUT} in --outputs")
+                raise UsageError(f"redrive needs --to URL or {Outputs.MAIN_QUEUE_URL} in --outputs")
     except UsageError as error:
         print(f"tap dlq {args.action}: {error}", file=sys.stderr)
         return 2
@@ -157,10 +156,12 @@ def _where(args: argparse.Namespace) -> tuple[str, str | None, dict[str, Any]]:
         raise UsageError(f"cannot read the outputs {args.outputs}: {error}") from None
     if not isinstance(outputs, dict):
         raise UsageError(f"{args.outputs} is not a JSON object of stack outputs")
-    key = QUEUES[args.queue]
+    from tap_aws.resources import Outputs  # noqa: PLC0415
+
+    key = {"scores": Outputs.DLQ_URL, "inventory": Outputs.INVENTORY_DLQ_URL}[args.queue]
     if not isinstance(outputs.get(key), str):
         raise UsageError(f"{args.outputs} has no {key} (the {args.queue} dead-letter queue)")
-    return outputs[key], args.endpoint_url or outputs.get(ENDPOINT_OUTPUT), outputs
+    return outputs[key], args.endpoint_url or outputs.get(Outputs.ENDPOINT_URL), outputs
 
 
 def _client(endpoint: str | None) -> SQSClient:
