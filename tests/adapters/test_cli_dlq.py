@@ -237,3 +237,23 @@ def test_an_aws_error_is_exit_1_with_a_message_and_no_traceback(
     assert status == 1
     assert "tap dlq list:" in err
     assert "Traceback" not in err
+
+
+def test_redrive_moves_at_most_max_to_the_queue_given_with_to(
+    aws: AwsClients,
+    unique_name: Callable[[str], str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given three score letters in three groups
+    client = aws.sqs()
+    dlq = _queue(client, SCORES.dlq, unique_name("scores-dlq"))
+    main_queue = _queue(client, SCORES.queue, unique_name("scores"))
+    SqsDeadLetters(dlq, client).send([_score_letter(f"m{n}", f"g{n}", str(n)) for n in range(3)])
+    # When redriving at most 2 to the queue named with --to, as JSON
+    where = ["--queue", "scores", "--queue-url", dlq, "--endpoint-url", aws.endpoint]
+    status = main(["dlq", "redrive", *where, "--to", main_queue, "--max", "2", "--json"])
+    # Then two moved, and one letter is still on the DLQ
+    assert status == 0
+    assert json.loads(capsys.readouterr().out) == {"moved": 2, "left": []}
+    assert len(_drain(client, main_queue)) == 2
+    assert _kept(client, dlq) == 1
