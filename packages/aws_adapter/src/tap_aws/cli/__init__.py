@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-COMMANDS: Final = ("tap_aws.cli.demo", "tap_aws.cli.inventory", "tap_aws.cli.infra")
+COMMANDS: Final = (
+    "tap_aws.cli.demo",
+    "tap_aws.cli.inventory",
+    "tap_aws.cli.infra",
+    "tap_aws.cli.dlq",
+)
 """The subcommand modules, in the order ``tap --help`` lists them."""
 
 DISTRIBUTION: Final = "tap-aws"
@@ -29,10 +34,12 @@ examples:
   tap demo
   tap inventory validate inventory.csv
   tap infra plan
+  tap dlq list --queue scores --outputs outputs.json
 
 exit status:
   0  success
-  1  the input had invalid records (or the demo found a message without an ending)
+  1  the input had invalid records (or the demo found a message without an ending), or an
+     AWS error (tap dlq)
   2  usage error, or a file that cannot be read or has an unusable header
 
 Run 'tap COMMAND --help' for a command's options."""
@@ -62,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tap",
         description="tap: leaderboard and inventory pipelines.\n"
-        "Validate inventory CSV files, and run both pipelines in memory on this machine.",
+        "Validate inventory CSV files, run both pipelines in memory on this machine, and\n"
+        "list or redrive the dead-letter queues.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -1,0 +1,291 @@
+"""``tap dlq list|show|redrive``: read and redrive the two dead-letter queues, local or in AWS.
+
+The letters are the bodies :func:`tap_core.encode_body` writes (through
+:class:`tap_aws.deadletters.SqsDeadLetters`). Reading is ReceiveMessage without DeleteMessage:
+SQS has no peek, so the letters read stay invisible for ``--visibility`` seconds. Redriving is
+receive, SendMessage of the raw input to the main queue, DeleteMessage (moto has no
+StartMessageMoveTask, and a letter's body is not the original message anyway).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
+
+QUEUES: Final = ("scores", "inventory")
+"""``--queue`` choices; :func:`_where` maps each to its ``tap_aws.resources.Outputs`` key."""
+RECEIVE_MAX: Final = 10
+"""SQS's limit of messages per ReceiveMessage."""
+LIST_VISIBILITY_SECONDS: Final = 5
+REDRIVE_VISIBILITY_SECONDS: Final = 30
+"""How long a letter being redriven stays hidden: enough to send it and delete it."""
+
+DLQ_HELP: Final = """\
+Look at the dead letters of the scores queue or of the inventory rows, and send the scores
+letters back to the main queue once their cause is fixed.
+
+Choose the queue with --queue scores|inventory, and say where it is with either
+--outputs FILE (the JSON of the stack outputs, from `pulumi stack output --json` or the local
+stack; its endpoint_url is used when present) or --queue-url URL [--endpoint-url URL].
+
+  list     the approximate number of letters, then up to --max of them: source and reasons
+  show ID  one letter in full (errors, raw input, time); ID is a message id, a row as
+           BUCKET/KEY#ROW, or the letter's deduplication id
+  redrive  (scores only) send up to --max letters' raw input back to the main queue, with
+           the original message group and the letter's deduplication id, then delete them;
+           letters whose raw input was cut are left in place and reported
+
+SQS has no peek: list and show receive the letters without deleting them, so the letters read
+stay invisible to other readers for --visibility seconds (default 5).
+
+examples:
+  tap dlq list --queue scores --outputs outputs.json
+  tap dlq list --queue inventory --queue-url https://sqs.../tap-inventory-rows-dlq-dev.fifo --json
+  tap dlq show 0b3c2a1e-... --queue scores --outputs outputs.json
+  tap dlq redrive --queue scores --outputs outputs.json --max 100
+
+exit status:
+  0  success
+  1  an AWS error (the message is printed), or show found no such letter
+  2  usage error (no queue given, an unreadable outputs file, redrive of the inventory queue)"""
+
+
+class UsageError(Exception):
+    """Bad arguments: printed, exit status 2."""
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from tap_aws.cli.demo import count  # noqa: PLC0415 - stdlib-only module, one home for it
+
+    parser = commands.add_parser(
+        "dlq",
+        help="list, show and redrive the dead-letter queues' letters",
+        description=DLQ_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--queue", choices=QUEUES, help="which dead-letter queue")
+    common.add_argument("--outputs", metavar="FILE", help="JSON of the stack outputs")
+    common.add_argument("--queue-url", metavar="URL", help="the dead-letter queue's URL")
+    common.add_argument("--endpoint-url", metavar="URL", help="an emulator's endpoint")
+    common.add_argument(
+        "--visibility",
+        type=count(minimum=0),
+        default=LIST_VISIBILITY_SECONDS,
+        metavar="SECONDS",
+        help=f"how long letters read stay hidden (default {LIST_VISIBILITY_SECONDS})",
+    )
+    specs = (
+        ("list", "count the letters and list some", 10),
+        ("show", "print one letter in full", 1000),
+        ("redrive", "send scores letters back to the main queue", 10),
+    )
+    for name, text, default_max in specs:
+        action = actions.add_parser(
+            name,
+            parents=[common],
+            help=text,
+            description=DLQ_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        action.add_argument(
+            "--max",
+            type=count(minimum=1),
+            default=default_max,
+            metavar="N",
+            help=f"letters to read at most (default {default_max})",
+        )
+        action.add_argument("--json", action="store_true", help="print JSON")
+        if name == "show":
+            action.add_argument("id", metavar="ID")
+        if name == "redrive":
+            action.add_argument("--to", metavar="URL", help="the main queue's URL")
+        action.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tap_aws.resources import Outputs  # noqa: PLC0415 - pure data, but not for --help
+
+    try:
+        queue_url, endpoint, outputs = _where(args)
+        if args.action == "redrive":
+            if args.queue != "scores":
+                raise UsageError("redrive works on --queue scores only")
+            target = args.to or outputs.get(Outputs.MAIN_QUEUE_URL)
+            if not target:
+                raise UsageError(f"redrive needs --to URL or {Outputs.MAIN_QUEUE_URL} in --outputs")
+    except UsageError as error:
+        print(f"tap dlq {args.action}: {error}", file=sys.stderr)
+        return 2
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    try:
+        client = _client(endpoint)
+        if args.action == "list":
+            return _list(client, queue_url, args)
+        if args.action == "show":
+            return _show(client, queue_url, args)
+        return _redrive(client, queue_url, str(target), args)
+    except (BotoCoreError, ClientError) as error:
+        print(f"tap dlq {args.action}: {error}", file=sys.stderr)
+        return 1
+
+
+def _where(args: argparse.Namespace) -> tuple[str, str | None, dict[str, Any]]:
+    """(queue URL, endpoint or None, the outputs read) from the arguments; UsageError if not."""
+    if args.queue is None:
+        raise UsageError("pass --queue scores|inventory")
+    if args.queue_url:
+        return args.queue_url, args.endpoint_url, {}
+    if not args.outputs:
+        raise UsageError("pass --outputs FILE (the stack outputs JSON) or --queue-url URL")
+    try:
+        with Path(args.outputs).open(encoding="utf-8") as file:
+            outputs = json.load(file)
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot read the outputs {args.outputs}: {error}") from None
+    if not isinstance(outputs, dict):
+        raise UsageError(f"{args.outputs} is not a JSON object of stack outputs")
+    from tap_aws.resources import Outputs  # noqa: PLC0415
+
+    key = {"scores": Outputs.DLQ_URL, "inventory": Outputs.INVENTORY_DLQ_URL}[args.queue]
+    if not isinstance(outputs.get(key), str):
+        raise UsageError(f"{args.outputs} has no {key} (the {args.queue} dead-letter queue)")
+    return outputs[key], args.endpoint_url or outputs.get(Outputs.ENDPOINT_URL), outputs
+
+
+def _client(endpoint: str | None) -> SQSClient:
+    import boto3  # noqa: PLC0415 - see the package doc
+
+    from tap_aws.clients import client_config  # noqa: PLC0415
+    from tap_aws.settings import get_settings  # noqa: PLC0415
+
+    settings = get_settings()
+    endpoint = endpoint or (None if settings.endpoint_url is None else str(settings.endpoint_url))
+    return boto3.session.Session().client(
+        "sqs", config=client_config(settings), endpoint_url=endpoint
+    )
+
+
+def _receive(
+    client: SQSClient, queue_url: str, limit: int, visibility: int
+) -> Iterator[MessageTypeDef]:
+    """Up to ``limit`` distinct messages, until a receive brings nothing new."""
+    seen: set[str] = set()
+    while len(seen) < limit:
+        messages = client.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=min(RECEIVE_MAX, limit - len(seen)),
+            VisibilityTimeout=visibility,
+            AttributeNames=["All"],
+        ).get("Messages", [])
+        new = [m for m in messages if m["MessageId"] not in seen]
+        if not new:
+            return
+        for message in new:
+            seen.add(message["MessageId"])
+            yield message
+
+
+def _letter(message: MessageTypeDef) -> dict[str, Any]:
+    """The letter's JSON, with the SQS facts beside it; a body not a letter is kept as raw."""
+    try:
+        letter = json.loads(message.get("Body", ""))
+    except ValueError:
+        letter = None
+    if not isinstance(letter, dict):
+        letter = {"source": None, "errors": [], "raw": message.get("Body", ""), "raw_cut": None}
+    attributes = message.get("Attributes", {})
+    letter["sqs"] = {
+        "message_id": message["MessageId"],
+        "group_id": attributes.get("MessageGroupId"),
+        "deduplication_id": attributes.get("MessageDeduplicationId"),
+        "receive_count": attributes.get("ApproximateReceiveCount"),
+    }
+    return letter
+
+
+def _source(letter: dict[str, Any]) -> str:
+    source = letter.get("source")
+    if not isinstance(source, dict):
+        return f"(not a letter) {letter['sqs']['message_id']}"
+    if source.get("kind") == "row":
+        return f"{source.get('bucket')}/{source.get('key')}#{source.get('row')}"
+    return str(source.get("message_id"))
+
+
+def _reasons(letter: dict[str, Any]) -> str:
+    return "; ".join(f"{e.get('code')}: {e.get('message')}" for e in letter.get("errors", []))
+
+
+def _list(client: SQSClient, queue_url: str, args: argparse.Namespace) -> int:
+    count = int(
+        client.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]["ApproximateNumberOfMessages"]
+    )
+    letters = [_letter(m) for m in _receive(client, queue_url, args.max, args.visibility)]
+    if args.json:
+        print(json.dumps({"approximate_count": count, "letters": letters}, ensure_ascii=False))
+        return 0
+    print(f"{args.queue} dead-letter queue: about {count} letters")
+    for letter in letters:
+        print(f"  {_source(letter)}  {_reasons(letter)}")
+    return 0
+
+
+def _show(client: SQSClient, queue_url: str, args: argparse.Namespace) -> int:
+    for message in _receive(client, queue_url, args.max, args.visibility):
+        letter = _letter(message)
+        if args.id in (_source(letter), letter["sqs"]["deduplication_id"], message["MessageId"]):
+            if args.json:
+                print(json.dumps(letter, ensure_ascii=False))
+                return 0
+            print(f"source:  {_source(letter)}")
+            print(f"at:      {letter.get('at')}")
+            print(f"group:   {letter['sqs']['group_id']}")
+            print(f"dedup:   {letter['sqs']['deduplication_id']}")
+            for error in letter.get("errors", []):
+                field = f" ({error.get('field')})" if error.get("field") else ""
+                print(f"error:   {error.get('code')}{field}: {error.get('message')}")
+            print(f"raw:     {letter.get('raw')}")
+            return 0
+    print(f"tap dlq show: no letter {args.id!r} among those read", file=sys.stderr)
+    return 1
+
+
+def _redrive(client: SQSClient, queue_url: str, target: str, args: argparse.Namespace) -> int:
+    moved = 0
+    left: list[str] = []
+    for message in _receive(client, queue_url, args.max, REDRIVE_VISIBILITY_SECONDS):
+        letter = _letter(message)
+        raw = letter.get("raw")
+        group = letter["sqs"]["group_id"]
+        if letter.get("raw_cut") != 0 or not isinstance(raw, str) or not group:
+            left.append(f"{_source(letter)}: the raw input was cut or is missing")
+            continue
+        client.send_message(
+            QueueUrl=target,
+            MessageBody=raw,
+            MessageGroupId=group,
+            MessageDeduplicationId=letter["sqs"]["deduplication_id"] or message["MessageId"],
+        )
+        client.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        moved += 1
+    if args.json:
+        print(json.dumps({"moved": moved, "left": left}, ensure_ascii=False))
+    else:
+        print(f"moved {moved} letters to {target}")
+        for reason in left:
+            print(f"  left in place: {reason}")
+    return 0
