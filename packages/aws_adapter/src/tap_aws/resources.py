@@ -239,3 +239,26 @@ INVENTORY_EVENTS_DLQ: Final = QueueSpec(
 )
 """Where EventBridge, the Scheduler and Lambda's async invocations put events they could not
 deliver; a standard queue, because none of the three can write to a FIFO one."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    """A custom EventBridge event tap emits (on the default bus) and the rule that matches it."""
+
+    source: str
+    detail_type: str
+
+    def pattern(self) -> dict[str, object]:
+        return {"source": [self.source], "detail-type": [self.detail_type]}
+
+
+IMPORT_CONTINUED: Final = EventSpec(
+    source="tap.inventory", detail_type="Inventory Import Continued"
+)
+"""What ``inventory_import`` puts on the default bus when a file needs a follow-up invocation
+(its remaining time ran low): the original upload and the checkpoint to resume from. A rule
+routes it back to ``inventory_import``, as the upload rule routes "Object Created"."""
+
+LOCAL_INVENTORY_EVENTS: Final = QueueSpec(stem="inventory-events", fifo=False)
+"""Local stack only: moto's EventBridge cannot invoke a Lambda function, so both inventory rules
+target this queue and the local stack hands each event it receives to ``inventory_import``."""
