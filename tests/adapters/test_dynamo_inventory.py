@@ -25,6 +25,7 @@ from tests.unit.inventory.test_store import (  # noqa: F401 - the contract's tes
     StoreFactory,
     contents,
     store_machine,
+    test_a_malformed_import_id_is_a_value_error_naming_it,
     test_a_new_store_is_empty,
     test_a_part_is_saved_once_and_a_passed_part_never_again,
     test_an_import_begins_once,
@@ -314,11 +315,6 @@ def test_an_import_record_and_a_summary_are_one_request_each(store: DynamoInvent
     assert store.summary(None) == summarize([], "x")
     assert store.summary(date(2026, 3, 1)) == summarize([], "x")
     assert counter.requests == {"GetItem": 2, "Query": 1}
-
-
-def test_a_malformed_import_id_is_a_value_error_naming_it(store: DynamoInventoryStore) -> None:
-    with pytest.raises(ValueError, match="import_id 'not-an-id'"):
-        store.import_record("not-an-id")
 
 
 def test_ensure_table_twice_is_fine(store: DynamoInventoryStore) -> None:

@@ -238,15 +238,15 @@ def test_policies_and_patterns_are_serialised_after_outputs_resolve(planned: Pla
         for key in ("policy", "assumeRolePolicy", "eventPattern", "redrivePolicy")
         if key in r.inputs
     ]
-    # 5 roles' trust and inline policies, 4 queue policies, bucket, topic, rule, redrive.
-    assert len(documents) == 18
+    # 5 roles' trust and inline policies, 4 queue policies, bucket, topic, 2 rules, redrive.
+    assert len(documents) == 19
     for name, key, text in documents:
         assert isinstance(text, str), (name, key)
         assert "Output" not in text, (name, key)
         if key in ("policy", "redrivePolicy"):
             assert "arn:aws:" in text, (name, key)
         json.loads(text)
-    (rule,) = planned.of_type("aws:cloudwatch/eventRule:EventRule")
+    rule = planned.one("aws:cloudwatch/eventRule:EventRule", "tap-inventory-upload-rule")
     bucket = planned.outputs[Outputs.INVENTORY_BUCKET_NAME]
     assert json.loads(rule.inputs["eventPattern"])["detail"]["bucket"]["name"] == [bucket]
 
@@ -300,9 +300,11 @@ def test_dead_letter_queues_are_configured(planned: Plan) -> None:
     }
     importer = planned.one(FUNCTION, "tap-inventory-import-function")
     assert importer.inputs["deadLetterConfig"]["targetArn"] in queue_arns
-    (target,) = planned.of_type("aws:cloudwatch/eventTarget:EventTarget")
-    assert target.inputs["deadLetterConfig"]["arn"] in queue_arns
-    assert target.inputs["retryPolicy"]["maximumRetryAttempts"] > 0
+    targets = planned.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    assert len(targets) == 2  # the upload rule's and the continuation rule's, alike
+    for target in targets:
+        assert target.inputs["deadLetterConfig"]["arn"] in queue_arns
+        assert target.inputs["retryPolicy"]["maximumRetryAttempts"] > 0
     (schedule,) = planned.of_type("aws:scheduler/schedule:Schedule")
     assert schedule.inputs["target"]["deadLetterConfig"]["arn"] in queue_arns
     assert schedule.inputs["target"]["retryPolicy"]["maximumRetryAttempts"] > 0

@@ -319,10 +319,20 @@ def test_a_part_is_saved_once_and_a_passed_part_never_again(make_store: StoreFac
     assert not store.save_import(_BEGUN.next_part(checkpoint), replacing=0)
     # Then the stored record is part 1's; part 1 finishes it and then nothing replaces it
     assert store.import_record(_BEGUN.import_id) == second
-    done = second.done(NOW + timedelta(minutes=1), "reports/imports/x.json")
+    done = second.done(NOW + timedelta(minutes=1)).reported("reports/imports/x.json")
     assert store.save_import(done, replacing=1)
     assert not store.save_import(done, replacing=1)
     assert store.import_record(_BEGUN.import_id) == done
+
+
+@pytest.mark.parametrize(
+    "text", ["not-an-id", "", import_id("b", "k" * 1025, "v"), import_id("b", "k", "")]
+)
+def test_a_malformed_import_id_is_a_value_error_naming_it(
+    text: str, make_store: StoreFactory
+) -> None:
+    with pytest.raises(ValueError, match="import_id"):
+        make_store().import_record(text)
 
 
 # --- the summary archive ---

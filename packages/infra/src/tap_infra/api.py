@@ -10,7 +10,6 @@ import pulumi_aws as aws
 
 from tap_aws.resources import (
     API_FUNCTION,
-    INVENTORY_BUCKET,
     LOG_RETENTION_DAYS,
     Env,
     resource_name,
@@ -44,8 +43,6 @@ class ReadApiArgs:
     leaderboard_table_arn: pulumi.Input[str]
     inventory_table_name: pulumi.Input[str]
     inventory_table_arns: Sequence[pulumi.Input[str]]
-    inventory_bucket_name: pulumi.Input[str]
-    inventory_bucket_arn: pulumi.Input[str]
     architecture: Architecture = "arm64"
     memory_mb: int | None = None
     reserved_concurrency: int | None = None
@@ -79,20 +76,12 @@ class ReadApi(pulumi.ComponentResource):
                     Env.LEADERBOARD_TABLE: args.leaderboard_table_name,
                     Env.LEADERBOARDS: args.leaderboards_json,
                     Env.INVENTORY_TABLE: args.inventory_table_name,
-                    Env.INVENTORY_BUCKET: args.inventory_bucket_name,
                 },
+                # Every route reads a table: the summaries too (their DynamoDB items), so the
+                # API needs no S3 read.
                 statements=[
                     iam.allow(
                         READ_ACTIONS, [args.leaderboard_table_arn, *args.inventory_table_arns]
-                    ),
-                    # The summaries the API serves; report keys carry the date.
-                    iam.allow(
-                        ["s3:GetObject"],
-                        [
-                            pulumi.Output.concat(
-                                args.inventory_bucket_arn, "/", INVENTORY_BUCKET.reports_prefix, "*"
-                            )
-                        ],
                     ),
                 ],
                 alarm_topic_arn=args.alarm_topic_arn,

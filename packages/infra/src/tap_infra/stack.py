@@ -140,8 +140,6 @@ class TapStack(pulumi.ComponentResource):
                 leaderboard_table_arn=self.leaderboard.table.arn,
                 inventory_table_name=self.inventory.table.name,
                 inventory_table_arns=[self.inventory.table.arn],
-                inventory_bucket_name=self.inventory.bucket.bucket.bucket,
-                inventory_bucket_arn=self.inventory.bucket.bucket.arn,
                 architecture=args.architecture,
                 memory_mb=args.memory_mb,
                 reserved_concurrency=args.reserved_concurrency,

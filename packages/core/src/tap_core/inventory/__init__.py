@@ -10,6 +10,8 @@ from tap_core.lazy import lazy_exports
 if TYPE_CHECKING:
     from tap_core.inventory.csv.contract import (
         COLUMNS,
+        KEY_CHARS,
+        MAX_KEY_CHARS,
         MAX_RECORD_BYTES,
         MAX_REPORTED_ERRORS,
         Column,
@@ -64,7 +66,9 @@ __all__ = [
     "COLUMNS",
     "FINGERPRINT_WIDTH",
     "INSTANT_WIDTH",
+    "KEY_CHARS",
     "LOW_STOCK_MAX",
+    "MAX_KEY_CHARS",
     "MAX_RECORD_BYTES",
     "MAX_REPORTED_ERRORS",
     "REPORTED_ROW_ERRORS",

@@ -22,13 +22,18 @@ from typing import TYPE_CHECKING, Final, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # pydantic resolves these annotations at runtime:
-from tap_core.inventory.csv.events import Checkpoint, FileError, RowError  # noqa: TC001
+from tap_core.inventory.csv.events import Checkpoint, FileError, RowError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from tap_core.inventory.port import ImportResult
 
+BUCKET_CHARS_MAX: Final = 63
+KEY_BYTES_MAX: Final = 1024
+VERSION_BYTES_MAX: Final = 1024
+"""S3's limits on a bucket name, an object key (UTF-8) and a version id or ETag: an id past
+them names no object."""
 REPORTED_ROW_ERRORS: Final = 100
 """How many row errors an import record lists (the first, in file order); the rest are counted."""
 
@@ -43,7 +48,8 @@ def import_id(bucket: str, key: str, version: str) -> str:
 
 def parse_import_id(text: str) -> tuple[str, str, str]:
     """(bucket, key, version) of an :func:`import_id`; ValueError naming it when it is not one."""
-    problem = f"import_id {text!r} is not an import id (base64url of [bucket, key, version])"
+    shown = text if len(text) <= 80 else f"{text[:80]}..."
+    problem = f"import_id {shown!r} is not an import id (base64url of [bucket, key, version])"
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         parts = json.loads(raw.decode())
@@ -54,6 +60,9 @@ def parse_import_id(text: str) -> tuple[str, str, str]:
         and len(parts) == 3
         and all(isinstance(part, str) and part for part in parts)
         and import_id(*parts) == text
+        and len(parts[0]) <= BUCKET_CHARS_MAX
+        and len(parts[1].encode()) <= KEY_BYTES_MAX
+        and len(parts[2].encode()) <= VERSION_BYTES_MAX
     ):
         raise ValueError(problem)
     bucket, key, version = parts
@@ -132,7 +141,11 @@ class ImportRecord(BaseModel):
         listed = list(self.row_errors)
         room = REPORTED_ROW_ERRORS - len(listed)
         if room > 0:
-            listed.extend(list(errors)[:room])
+            # without their byte offsets, which the JSON of a RowError leaves out
+            listed.extend(
+                RowError(row=e.row, field=e.field, code=e.code, message=e.message)
+                for e in list(errors)[:room]
+            )
         return self._with(
             {
                 "rows": self.rows + result.rows,
@@ -151,16 +164,22 @@ class ImportRecord(BaseModel):
         """This record handing on to its next part, which starts at ``checkpoint``."""
         return self._with({"part": self.part + 1, "checkpoint": checkpoint, "continued": False})
 
-    def done(
-        self, finished_at: datetime, report_key: str, file_errors: Iterable[FileError] = ()
-    ) -> ImportRecord:
+    def sent(self) -> ImportRecord:
+        """This record once the follow-up event of its part was sent."""
+        return self._with({"continued": True})
+
+    def done(self, finished_at: datetime, file_errors: Iterable[FileError] = ()) -> ImportRecord:
         """This record finished: the import's report."""
         return self._with(
             {
                 "status": "done",
                 "checkpoint": None,
+                "continued": False,
                 "finished_at": finished_at,
-                "report_key": report_key,
                 "file_errors": list(file_errors),
             }
         )
+
+    def reported(self, report_key: str) -> ImportRecord:
+        """This record with the key of the report object written of it."""
+        return self._with({"report_key": report_key})

@@ -118,7 +118,8 @@ class ImportLedger(Protocol):
     """
 
     def import_record(self, import_id: str) -> ImportRecord | None:
-        """The record of one import (read consistently), or None when it never began."""
+        """The record of one import (read consistently), or None when it never began;
+        ValueError naming ``import_id`` when it is not one (see ``parse_import_id``)."""
         ...
 
     def save_import(self, record: ImportRecord, *, replacing: int | None) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tap_core.inventory.decisions import decide
+from tap_core.inventory.imports import parse_import_id
 from tap_core.inventory.tally import ImportTally, item_and_row
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ class InMemoryInventoryStore:
     # --- the ImportLedger ---
 
     def import_record(self, import_id: str) -> ImportRecord | None:
+        parse_import_id(import_id)  # a malformed id is a ValueError, as in every store
         return self._imports.get(import_id)
 
     def save_import(self, record: ImportRecord, *, replacing: int | None) -> bool:
