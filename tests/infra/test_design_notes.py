@@ -32,7 +32,7 @@ from tap_aws.resources import (
     Env,
     Outputs,
 )
-from tap_infra.functions import ObservedFunction, ObservedFunctionArgs
+from tap_infra.functions import FunctionSettings, ObservedFunction, ObservedFunctionArgs
 from tap_infra.plan import run
 from tap_infra.queues import FifoQueue, FifoQueueArgs
 from tap_infra.stack import define, environment_suffix
@@ -146,7 +146,7 @@ def test_a_function_missing_a_setting_is_refused() -> None:
         ObservedFunctionArgs(
             spec=SCORES_FUNCTION,
             suffix=SUFFIX,
-            code=pulumi.AssetArchive({}),
+            settings=FunctionSettings(code=pulumi.AssetArchive({})),
             environment={Env.LEADERBOARD_TABLE: "t", Env.LEADERBOARDS: "[]"},
         )
 
@@ -210,13 +210,9 @@ def test_resource_names_carry_the_suffix(planned: Plan) -> None:
 def test_reserved_concurrency_is_optional_and_configurable(planned: Plan) -> None:
     assert all("reservedConcurrentExecutions" not in f.inputs for f in planned.of_type(FUNCTION))
     with pytest.raises(ValueError, match="at least 1"):
-        ObservedFunctionArgs(
-            spec=SCORES_FUNCTION,
-            suffix=SUFFIX,
-            code=pulumi.AssetArchive({}),
-            environment=dict.fromkeys(SCORES_FUNCTION.environment, "x"),
-            reserved_concurrency=0,
-        )
+        FunctionSettings(code=pulumi.AssetArchive({}), reserved_concurrency=0)
+    with pytest.raises(ValueError, match="at least 1"):
+        stack_args(reserved_concurrency=0)
 
 
 def test_reserved_concurrency_reaches_every_function() -> None:
@@ -331,7 +327,7 @@ def test_observed_function_alone_has_role_logs_alarm(mocks: CapturingMocks) -> p
         ObservedFunctionArgs(
             spec=SCORES_FUNCTION,
             suffix=SUFFIX,
-            code=pulumi.AssetArchive({}),
+            settings=FunctionSettings(code=pulumi.AssetArchive({})),
             environment=dict.fromkeys(SCORES_FUNCTION.environment, "x"),
         ),
     )

@@ -15,7 +15,7 @@ from tap_aws.resources import (
     resource_name,
 )
 from tap_infra import iam
-from tap_infra.functions import Architecture, ObservedFunction, ObservedFunctionArgs
+from tap_infra.functions import FunctionSettings, ObservedFunction, ObservedFunctionArgs
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -37,18 +37,14 @@ ACCESS_LOG_FORMAT: Final = (
 @dataclass(frozen=True, kw_only=True)
 class ReadApiArgs:
     suffix: str
-    code: pulumi.Archive
+    functions: FunctionSettings
     leaderboards_json: str
     leaderboard_table_name: pulumi.Input[str]
     leaderboard_table_arn: pulumi.Input[str]
     inventory_table_name: pulumi.Input[str]
     inventory_table_arns: Sequence[pulumi.Input[str]]
-    architecture: Architecture = "arm64"
-    memory_mb: int | None = None
-    reserved_concurrency: int | None = None
     throttle_rate: float = THROTTLE_RATE
     throttle_burst: int = THROTTLE_BURST
-    alarm_topic_arn: pulumi.Input[str] | None = None
 
 
 class ReadApi(pulumi.ComponentResource):
@@ -68,10 +64,7 @@ class ReadApi(pulumi.ComponentResource):
             ObservedFunctionArgs(
                 spec=API_FUNCTION,
                 suffix=args.suffix,
-                code=args.code,
-                architecture=args.architecture,
-                memory_mb=args.memory_mb,
-                reserved_concurrency=args.reserved_concurrency,
+                settings=args.functions,
                 environment={
                     Env.LEADERBOARD_TABLE: args.leaderboard_table_name,
                     Env.LEADERBOARDS: args.leaderboards_json,
@@ -84,7 +77,6 @@ class ReadApi(pulumi.ComponentResource):
                         READ_ACTIONS, [args.leaderboard_table_arn, *args.inventory_table_arns]
                     ),
                 ],
-                alarm_topic_arn=args.alarm_topic_arn,
             ),
             opts=child,
         )

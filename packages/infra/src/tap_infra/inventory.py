@@ -31,7 +31,7 @@ from tap_aws.resources import (
 from tap_infra import iam
 from tap_infra.alarms import queue_depth_alarm
 from tap_infra.buckets import SecureBucket, SecureBucketArgs
-from tap_infra.functions import Architecture, ObservedFunction, ObservedFunctionArgs
+from tap_infra.functions import FunctionSettings, ObservedFunction, ObservedFunctionArgs
 from tap_infra.leaderboard import table_resources
 from tap_infra.queues import create_queue, queue_policy
 from tap_infra.tables import create_table
@@ -60,13 +60,9 @@ SUMMARY_TABLE_ACTIONS: Final = (
 @dataclass(frozen=True, kw_only=True)
 class InventoryPipelineArgs:
     suffix: str
-    code: pulumi.Archive
-    architecture: Architecture = "arm64"
-    memory_mb: int | None = None
-    reserved_concurrency: int | None = None
+    functions: FunctionSettings
     deletion_protection: bool = True
     report_retention_days: int = 90
-    alarm_topic_arn: pulumi.Input[str] | None = None
 
 
 def default_bus_arn(arn: pulumi.Output[str]) -> pulumi.Output[str]:
@@ -149,7 +145,7 @@ class InventoryPipeline(pulumi.ComponentResource):
                 f"{name}-{spec.stem}-alarm",
                 resource_name(f"{spec.stem}-depth", args.suffix),
                 queue,
-                args.alarm_topic_arn,
+                args.functions.alarm_topic_arn,
                 self,
             )
         self.register_outputs(
@@ -178,15 +174,11 @@ class InventoryPipeline(pulumi.ComponentResource):
             return ObservedFunctionArgs(
                 spec=spec,
                 suffix=args.suffix,
-                code=args.code,
-                architecture=args.architecture,
-                memory_mb=args.memory_mb,
-                reserved_concurrency=args.reserved_concurrency,
+                settings=args.functions,
                 environment=environment,
                 statements=statements,
                 # Events Lambda could not process after its async retries.
                 dead_letter_arn=self.events_dlq.arn,
-                alarm_topic_arn=args.alarm_topic_arn,
             )
 
         importer = ObservedFunction(
