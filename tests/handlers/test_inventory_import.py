@@ -499,3 +499,22 @@ def test_a_checkpoint_that_is_not_a_record_of_the_object_is_refused(
 def _etag(event: dict[str, Any]) -> str:
     etag: str = event["detail"]["object"]["eTag"]
     return f'"{etag}"'
+
+
+def test_a_continuation_without_its_checkpoint_names_the_field(context: FakeContext) -> None:
+    event = load_event("import_continued.json")
+    del event["detail"]["checkpoint"]
+    with pytest.raises(ValueError, match="checkpoint"):
+        inventory_import.lambda_handler(event, context)
+
+
+def test_the_sample_continuation_event_parses_to_its_upload(
+    s3: S3Client, wired: Wiring, context: FakeContext
+) -> None:
+    """The sample in tests/events is the shape the function emits: its id is its upload's."""
+    event = load_event("import_continued.json")
+    upload_ = inventory_import.Continuation.model_validate(event["detail"]).upload
+    assert upload_.import_id == event["detail"]["import_id"]
+    # and, with no record of that import, it is not ready (its part 0 never ran)
+    with pytest.raises(inventory_import.ImportNotReady):
+        inventory_import.lambda_handler(event, context)
