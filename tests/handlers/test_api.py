@@ -262,3 +262,20 @@ def test_no_query_makes_a_500(route: str, query: dict[str, str]) -> None:
     assert status in {200, 400, 404}, body
     if status != 200:
         assert body["message"]
+
+
+PATH_TEXT = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"], exclude_characters="/?#"),
+    min_size=1,
+    max_size=300,
+)
+
+
+@settings(max_examples=100)
+@given(route=st.sampled_from(("/inventory/items/", "/inventory/imports/")), value=PATH_TEXT)
+def test_no_sku_or_import_id_makes_a_500(route: str, value: str) -> None:
+    # Given any text as the SKU or the import id; When it is read
+    status, body = get(FakeContext(), route + value)
+    # Then the answer is a 4xx with a message (nothing is stored), never a server error
+    assert status in {400, 404}, body
+    assert body["message"]
