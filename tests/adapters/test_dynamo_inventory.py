@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import threading
 from datetime import UTC, date, datetime, timedelta
@@ -320,3 +321,29 @@ def test_an_import_record_and_a_summary_are_one_request_each(store: DynamoInvent
 def test_ensure_table_twice_is_fine(store: DynamoInventoryStore) -> None:
     store.ensure_table()
     assert list(store.items()) == []
+
+
+def test_a_summary_too_large_for_an_item_is_refused_naming_its_day(
+    store: DynamoInventoryStore,
+) -> None:
+    # Given a summary of 20,000 categories whose names do not compress away
+    items = [
+        InventoryItem(
+            sku=f"S{n}",
+            warehouse="w",
+            name="n",
+            quantity=1,
+            unit_price=Decimal(1),
+            category=hashlib.sha256(str(n).encode()).hexdigest()[:60],
+            reorder_level=0,
+            updated_at=NOW,
+        )
+        for n in range(20_000)
+    ]
+    big = summarize(items, "big")
+    # Then keeping it is a clear error, and one of 2,000 such categories fits
+    with pytest.raises(ValueError, match=r"summary of 2026-03-01 is .* bytes compressed"):
+        store.keep_summary(date(2026, 3, 1), big)
+    fits = summarize(items[:2_000], "fits")
+    store.keep_summary(date(2026, 3, 1), fits)
+    assert store.summary(None) == fits

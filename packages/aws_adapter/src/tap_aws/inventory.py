@@ -12,7 +12,9 @@ Table (``tap_aws.resources.INVENTORY_TABLE``, keys ``pk``/``sk``, on demand):
   ``sk = <version id or ETag>``; attributes ``status`` and ``part`` (what a save's condition
   compares) and ``body``, the :class:`tap_core.inventory.ImportRecord` as JSON;
 - a daily summary (the ``SummaryArchive`` port): ``pk = summary``, ``sk = YYYY-MM-DD``,
-  ``body`` the summary's JSON; the latest is one Query of that partition, last key first.
+  ``body`` the summary's JSON, zlib-compressed (binary): its per-category and per-warehouse
+  totals grow with the stock, and an item holds 400 KB; the latest is one Query of that
+  partition, last key first.
 
 Applying an upload, per chunk of :data:`CHUNK` rows:
 
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import time
 import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -86,6 +89,9 @@ _STOCK: Final = "stock#"
 _WAREHOUSE: Final = "w#"
 _IMPORT: Final = "import#"
 _SUMMARY: Final = "summary"
+SUMMARY_BYTES_MAX: Final = 390_000
+"""The largest compressed summary an item takes (DynamoDB's item limit is 400 KB, keys and
+attribute names included)."""
 _CONDITION: Final = "attribute_not_exists(pk) OR stamp < :stamp"
 
 Item = dict[str, Any]
@@ -268,13 +274,16 @@ class DynamoInventoryStore:
     # --- the SummaryArchive ---
 
     def keep_summary(self, day: date, summary: InventorySummary) -> None:
+        """One PutItem; ValueError naming the day when the summary is too large for an item."""
+        body = zlib.compress(summary.model_dump_json().encode())
+        if len(body) > SUMMARY_BYTES_MAX:
+            raise ValueError(
+                f"the summary of {day.isoformat()} is {len(body):,} bytes compressed; a "
+                f"DynamoDB item takes at most {SUMMARY_BYTES_MAX:,}"
+            )
         self._client.put_item(
             TableName=self.table_name,
-            Item={
-                "pk": {"S": _SUMMARY},
-                "sk": {"S": day.isoformat()},
-                "body": {"S": summary.model_dump_json()},
-            },
+            Item={"pk": {"S": _SUMMARY}, "sk": {"S": day.isoformat()}, "body": {"B": body}},
         )
 
     def summary(self, day: date | None) -> InventorySummary | None:
@@ -295,7 +304,9 @@ class DynamoInventoryStore:
                 Key={"pk": {"S": _SUMMARY}, "sk": {"S": day.isoformat()}},
                 ConsistentRead=True,
             ).get("Item")
-        return None if item is None else InventorySummary.model_validate_json(item["body"]["S"])
+        if item is None:
+            return None
+        return InventorySummary.model_validate_json(zlib.decompress(item["body"]["B"]))
 
     # --- one chunk ---
 

@@ -52,8 +52,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     dependencies = root.get()
     moment = scheduled_at(EventBridgeEvent(event))
     summary = summarize(dependencies.inventory.items(), moment.isoformat())
-    dependencies.inventory.keep_summary(moment.date(), summary)
+    # The objects first: they hold any summary, where an item has a size limit.
     key = dependencies.reports.put_summary(moment.date(), summary.model_dump_json())
+    dependencies.inventory.keep_summary(moment.date(), summary)
     metrics.add_metric(name="LowStockItems", unit=MetricUnit.Count, value=summary.low_stock_total)
     metrics.add_metric(name="OutOfStockItems", unit=MetricUnit.Count, value=summary.out_of_stock)
     metrics.flush_metrics()  # here, not by a decorator: a failed run has no metrics to flush
