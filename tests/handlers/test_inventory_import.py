@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tap_aws.events import EventsFailure
 from tap_aws.functions import inventory_import
@@ -21,6 +23,7 @@ from tap_core.inventory import REPORTED_ROW_ERRORS, ImportRecord, import_id
 from tap_core.memory import InMemoryDeadLetters, InMemoryInventoryStore
 from tests.handlers.conftest import FakeContext, emitted_metrics, fixed_clock, load_event
 from tests.handlers.fakes import InMemoryEvents, InMemoryReports
+from tests.unit.inventory.csv_strategies import corrupted_files, renders
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -518,3 +521,47 @@ def test_the_sample_continuation_event_parses_to_its_upload(
     # and, with no record of that import, it is not ready (its part 0 never ran)
     with pytest.raises(inventory_import.ImportNotReady):
         inventory_import.lambda_handler(event, context)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    # the autouse wiring is per test; each example wires its own two runs
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data(), checks=st.integers(min_value=0, max_value=4))
+def test_any_file_in_any_parts_ends_as_in_one_invocation(
+    s3: S3Client, bucket: str, data: st.DataObject, checks: int
+) -> None:
+    """Whatever the file (bad rows, duplicates, quoting, blank lines) and wherever the time
+    runs low, the parts end as one invocation: the same store, letters and counts."""
+    # Given any file, uploaded
+    rendered = data.draw(renders(data.draw(corrupted_files())))
+    key = f"inbound/{uuid.uuid4().hex}.csv"
+    s3.put_object(Bucket=bucket, Key=key, Body=rendered.data)
+    event = load_event("s3_object_created.json")
+    event["detail"]["bucket"]["name"] = bucket
+    event["detail"]["object"].update(
+        key=key,
+        size=len(rendered.data),
+        eTag=hashlib.md5(rendered.data, usedforsecurity=False).hexdigest(),
+    )
+    runs = []
+    for budget in (10**6, checks):
+        wiring = Wiring(
+            InMemoryInventoryStore(), CountedDeadLetters(), InMemoryEvents(), InMemoryReports()
+        )
+        wiring.use(s3)
+        # When it is imported with ample time, and where the time runs low every few rows
+        outcomes = run_in_parts(event, wiring, checks=budget)
+        record = wiring.store.import_record(outcomes[0]["import_id"])
+        assert record is not None
+        runs.append((wiring, outcomes, record))
+    (whole, (single,), alone), (parted, outcomes, record) = runs
+    # Then the parts leave what the single invocation leaves
+    assert _records(parted.store) == _records(whole.store)
+    assert parted.dead_letters.bodies() == whole.dead_letters.bodies()
+    assert parted.dead_letters.sent == whole.dead_letters.sent
+    for ending in ("applied", "unchanged", "stale", "rejected"):
+        assert sum(o[ending] for o in outcomes) == single[ending], ending
+    assert record.model_copy(update={"part": 0}) == alone
