@@ -1,4 +1,4 @@
-"""Throttled requests are retried by botocore: a submit is applied once, reads answer right.
+"""Throttled requests and lost answers are retried by botocore: a submit is applied once.
 
 The failing client is a real boto3 client on the moto server with a ``before-send`` hook that
 answers the first ``K`` requests of each operation with a throttling error itself (the request
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.config import Config
+from botocore.httpsession import URLLib3Session
 
 from tap_aws.leaderboards import DynamoLeaderboards
 from tap_aws.leaderboards.store import page_key
@@ -35,11 +36,10 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SPECS = [LeaderboardSpec(id="best"), LeaderboardSpec(id="sum", operator="increment")]
 K = 2
 """Throttled answers per operation before requests go through (botocore's limit is 5 tries)."""
+PREFIX = "com.amazonaws.dynamodb.v20120810#"
 ERRORS = {
     "ThrottlingException": "com.amazon.coral.availability#ThrottlingException",
-    "ProvisionedThroughputExceededException": (
-        "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"
-    ),
+    "ProvisionedThroughputExceededException": f"{PREFIX}ProvisionedThroughputExceededException",
 }
 
 
@@ -148,3 +148,75 @@ def test_throttled_submits_and_reads_are_retried_and_applied_once(
     assert all(counter.requests[operation] > counter.calls[operation] for operation in used)
     assert len(pauses) == K * len(used)  # each resend after a back-off pause
     assert all(pause > 0 for pause in pauses)
+
+
+class _LostAnswer:
+    """A ``before-send`` hook: the first TransactWriteItems reaches moto and is applied, but
+    its answer is replaced by a 500, so botocore resends it (a lost response)."""
+
+    def __init__(self) -> None:
+        self.http = URLLib3Session()
+        self.tokens: list[str] = []
+
+    def __call__(self, request: Any, **_: Any) -> AWSResponse | None:
+        self.tokens.append(json.loads(request.body)["ClientRequestToken"])
+        if len(self.tokens) > 1:
+            return None
+        applied = self.http.send(request)
+        assert applied.status_code == 200
+        body = json.dumps({"__type": f"{PREFIX}InternalServerError", "message": "lost"}).encode()
+        headers = HTTPHeaders()
+        headers["Content-Type"] = "application/x-amz-json-1.0"
+        return AWSResponse(request.url, 500, headers, _Body(body))
+
+
+@pytest.mark.parametrize("earlier", [None, 5], ids=["new-entry", "improved-entry"])
+@pytest.mark.parametrize("board", ["best", "sum"])
+def test_a_transaction_whose_answer_was_lost_is_applied_once(
+    moto_server: MotoServer,
+    fast_transactions: None,
+    monkeypatch: pytest.MonkeyPatch,
+    board: str,
+    earlier: int | None,
+) -> None:
+    monkeypatch.setattr("botocore.endpoint.time", SimpleNamespace(sleep=lambda _: None))
+    # Given a board (with the player's earlier entry or not)
+    plain = AwsClients(moto_server.endpoint).dynamodb()
+    table = f"tap-lb-{uuid.uuid4().hex[:12]}"
+    DynamoLeaderboards(table, SPECS, plain, lambda: NOW).ensure_table()
+    memory = InMemoryLeaderboards(SPECS, lambda: NOW)
+    client = _client(moto_server)
+    store = DynamoLeaderboards(table, SPECS, client, lambda: NOW, sleep=lambda _: None)
+    subs = [
+        ScoreSubmission(
+            submission_id=f"s{number}",
+            leaderboard_id=board,
+            player_id=player,
+            score=score,
+            achieved_at=NOW - timedelta(minutes=number),
+        )
+        for number, (player, score) in enumerate([("b", 7), ("a", earlier), ("a", 9)])
+        if score is not None
+    ]
+    for sub in subs[:-1]:
+        assert store.submit(sub) == memory.submit(sub)
+    # When the last submit's transaction is applied but its answer lost, and botocore resends
+    lost = _LostAnswer()
+    client.meta.events.register(
+        "before-send.dynamodb.TransactWriteItems", cast("Callable[..., None]", lost)
+    )
+    outcome = store.submit(subs[-1])
+    # Then the resend carried the same ClientRequestToken (DynamoDB answers it as the first,
+    # without applying it again); moto ignores tokens, so there the resend is cancelled by the
+    # entry's condition and the store, deciding again, finds its own write: a duplicate
+    assert lost.tokens[0] == lost.tokens[1]
+    assert memory.submit(subs[-1]).status == "accepted"
+    assert outcome.status == "accepted" or outcome.code == "duplicate"
+    # And the entry and the counts hold the submit exactly once
+    assert store.count(board) == memory.count(board)
+    assert store.top(board) == memory.top(board)
+    assert store.rank_of(board, "a") == memory.rank_of(board, "a")
+    pk = page_key(board, "all")
+    before = _state(plain, table, pk)
+    store.repair(board, "all")
+    assert _state(plain, table, pk) == before

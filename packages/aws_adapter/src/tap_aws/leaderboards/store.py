@@ -17,12 +17,15 @@ Reads are strongly consistent (read-your-writes; no GSI, which would be eventual
 consistent). Reads are planned by ``tap_core.leaderboard.reads`` and writes decided by
 ``decide``, as ``InMemoryLeaderboards`` does. A submit is one GetItem and, when accepted, one
 TransactWriteItems: the entry put on the condition ``decide`` names (its revision, or none),
-the rank item moved, and ``ADD`` on the tree nodes where the old and new paths differ. A
-cancelled transaction (the entry changed meanwhile, or a conflict) is read and decided again.
+the rank item moved, and ``ADD`` on the tree nodes where the old and new paths differ, with a
+``ClientRequestToken`` derived from the decision (botocore's resend of a write whose answer was
+lost is then not applied twice by DynamoDB). A cancelled transaction (the entry changed
+meanwhile, or a conflict) is read and decided again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import zlib
@@ -72,6 +75,8 @@ row's)."""
 MAX_COUNT_SHARDS: Final = _BATCH_GET_MAX // _MOST_NODES_READ
 """The most shards per node for which every read still fetches its nodes in one BatchGetItem."""
 _SHARD_MARK: Final = "!"
+_TOKEN_LENGTH: Final = 36
+"""DynamoDB's longest ClientRequestToken."""
 
 
 def _page_pk(board_id: str, period: str) -> str:
@@ -156,8 +161,9 @@ class DynamoLeaderboards:
             if decision.entry is None:
                 return decision.outcome
             expected, shard = decision.expected_revision, _shard(submission, self.count_shards)
+            token = _request_token(self.table_name, pk, submission, expected, attempt)
             try:
-                self._write(spec, pk, decision.entry, old_key, expected, shard=shard)
+                self._write(spec, pk, decision.entry, old_key, expected, shard=shard, token=token)
             except ClientError as error:
                 if attempt == ATTEMPTS - 1 or not _retryable(error):
                     raise
@@ -190,6 +196,7 @@ class DynamoLeaderboards:
         expected: int | None,
         *,
         shard: int,
+        token: str,
     ) -> None:
         key = encode_sort_key(spec.order, entry.score, entry.achieved_at, entry.player_id)
         player = entry_item(pk, entry, key)
@@ -231,7 +238,10 @@ class DynamoLeaderboards:
                     }
                 }
             )
-        self._client.transact_write_items(TransactItems=actions)  # type: ignore[arg-type]
+        self._client.transact_write_items(
+            TransactItems=actions,  # type: ignore[arg-type]
+            ClientRequestToken=token,
+        )
 
     # -- reads --------------------------------------------------------------------------
 
@@ -531,6 +541,15 @@ def _shard(submission: ScoreSubmission, shards: int) -> int:
     if shards == 1:
         return 0
     return zlib.crc32(f"{submission.player_id}#{submission.submission_id}".encode()) % shards
+
+
+def _request_token(
+    table: str, pk: str, submission: ScoreSubmission, expected: int | None, attempt: int
+) -> str:
+    """The transaction's ClientRequestToken: the same for botocore's resends of one write (so
+    a write whose answer was lost is not applied twice), new for each decided attempt."""
+    text = f"{table}\n{pk}\n{submission.player_id}\n{submission.submission_id}\n{expected}"
+    return hashlib.sha256(f"{text}\n{attempt}".encode()).hexdigest()[:_TOKEN_LENGTH]
 
 
 def _retryable(error: ClientError) -> bool:
