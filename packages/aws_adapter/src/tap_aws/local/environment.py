@@ -1,0 +1,126 @@
+"""The one place that builds what the functions read in the local stack, and applies it.
+
+:func:`function_environment` maps every :class:`tap_aws.resources.Env` variable a function
+reads (each :class:`FunctionSpec` lists its own) to the provisioned resources, and adds what
+boto3 needs to reach the emulator: ``AWS_ENDPOINT_URL`` (and tap's ``TAP_ENDPOINT_URL``), fake
+credentials and the region. :func:`functions_bound` sets them in ``os.environ`` for as long as
+the stack runs (restoring what was there after), forgets the cached settings and clients and
+resets every function's composition root, so each builds again against the emulator.
+
+Powertools writes JSON to stdout; in the stack a person is watching, so the functions' loggers
+are raised to WARNING (errors still show) and metrics are disabled with
+``POWERTOOLS_METRICS_DISABLED``. Disabled metrics are never flushed, so :func:`clear_metrics`
+empties a function's metric set after each invocation (as a flush would in Lambda).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import contextmanager
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Final
+
+from tap_aws.local.provision import FAKE_CREDENTIAL, REGION
+from tap_aws.resources import FUNCTIONS, Env
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+    from types import ModuleType
+
+    from tap_aws.local.provision import Provisioned
+    from tap_core.leaderboard import LeaderboardSpec
+
+FUNCTION_LOG_LEVEL: Final = logging.WARNING
+"""The functions' Powertools loggers' level while the stack runs."""
+
+
+class StackEnvironmentError(RuntimeError):
+    """The stack cannot give a function a variable it reads."""
+
+
+def function_environment(
+    provisioned: Provisioned, boards: tuple[LeaderboardSpec, ...]
+) -> dict[str, str]:
+    """Every variable the functions read, for the resources of ``provisioned``."""
+    from pydantic import TypeAdapter  # noqa: PLC0415
+
+    from tap_core.leaderboard import LeaderboardSpec  # noqa: PLC0415
+
+    specs = TypeAdapter(tuple[LeaderboardSpec, ...]).dump_json(boards).decode()
+    environment = {
+        Env.LEADERBOARD_TABLE: provisioned.leaderboard_table,
+        Env.LEADERBOARDS: specs,
+        Env.SCORES_DLQ_URL: provisioned.scores_dlq_url,
+        Env.INVENTORY_TABLE: provisioned.inventory_table,
+        Env.INVENTORY_BUCKET: provisioned.bucket,
+        Env.INVENTORY_DLQ_URL: provisioned.rows_dlq_url,
+    }
+    missing = {name for spec in FUNCTIONS for name in spec.environment} - set(environment)
+    if missing:
+        raise StackEnvironmentError(
+            f"the local stack does not set {', '.join(sorted(missing))}, which a function "
+            "reads: add it to tap_aws.local.environment.function_environment"
+        )
+    return {
+        **environment,
+        "TAP_ENDPOINT_URL": provisioned.endpoint_url,
+        "AWS_ENDPOINT_URL": provisioned.endpoint_url,
+        "AWS_ACCESS_KEY_ID": FAKE_CREDENTIAL,
+        "AWS_SECRET_ACCESS_KEY": FAKE_CREDENTIAL,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+
+
+def function_modules() -> list[ModuleType]:
+    """The modules of every function, imported (``FUNCTIONS``' handlers name them)."""
+    return [import_module(spec.handler.rsplit(".", 1)[0]) for spec in FUNCTIONS]
+
+
+def forget_cached() -> None:
+    """Drop the cached settings and clients and every function's built dependencies."""
+    from tap_aws import clients  # noqa: PLC0415
+    from tap_aws.settings import get_settings  # noqa: PLC0415
+
+    get_settings.cache_clear()
+    # Every cached builder of the clients module (a client added there is covered too).
+    for value in vars(clients).values():
+        clear = getattr(value, "cache_clear", None)
+        if callable(clear):
+            clear()
+    for module in function_modules():
+        module.root.reset()
+
+
+def clear_metrics(module: ModuleType) -> None:
+    """Empty the function's metric set (disabled metrics are never flushed, so never cleared)."""
+    metrics: Any = getattr(module, "metrics", None)
+    if metrics is not None:
+        metrics.clear_metrics()
+
+
+@contextmanager
+def functions_bound(environment: Mapping[str, str]) -> Iterator[None]:
+    """Within the block the functions read ``environment`` and build against the emulator."""
+    saved = {name: os.environ.get(name) for name in environment}
+    modules = function_modules()
+    levels = [(module.logger, module.logger.log_level) for module in modules]
+    os.environ.update(environment)
+    forget_cached()
+    for module in modules:
+        module.logger.setLevel(FUNCTION_LOG_LEVEL)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        forget_cached()
+        for logger, level in levels:
+            logger.setLevel(level)
+        for module in modules:
+            clear_metrics(module)
