@@ -1,11 +1,13 @@
 """The one place that builds what the functions read in the local stack, and applies it.
 
-:func:`function_environment` maps every :class:`tap_aws.resources.Env` variable a function
-reads (each :class:`FunctionSpec` lists its own) to the provisioned resources, and adds what
-boto3 needs to reach the emulator: ``AWS_ENDPOINT_URL`` (and tap's ``TAP_ENDPOINT_URL``), fake
-credentials and the region. :func:`functions_bound` sets them in ``os.environ`` for as long as
-the stack runs (restoring what was there after), forgets the cached settings and clients and
-resets every function's composition root, so each builds again against the emulator.
+:func:`stack_values` maps every :class:`tap_aws.resources.Env` variable a function reads
+(each :class:`FunctionSpec` lists its own) to the provisioned resources (:func:`output_values`
+reads them back from a running stack's outputs); :func:`function_environment` checks that
+each function gets all it reads and adds what boto3 needs to reach the emulator:
+``AWS_ENDPOINT_URL`` (and tap's ``TAP_ENDPOINT_URL``), fake credentials and the region.
+:func:`functions_bound` sets them in ``os.environ`` for as long as the stack runs (restoring
+what was there after), forgets the cached settings and clients and resets every function's
+composition root, so each builds again against the emulator.
 
 Powertools writes JSON to stdout; in the stack a person is watching, so the functions' loggers
 are raised to WARNING (errors still show) and metrics are disabled with
@@ -22,13 +24,14 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any, Final
 
 from tap_aws.local.provision import FAKE_CREDENTIAL, REGION
-from tap_aws.resources import FUNCTIONS, Env
+from tap_aws.resources import FUNCTIONS, Env, Outputs
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
     from types import ModuleType
 
     from tap_aws.local.provision import Provisioned
+    from tap_aws.resources import FunctionSpec
     from tap_core.leaderboard import LeaderboardSpec
 
 FUNCTION_LOG_LEVEL: Final = logging.WARNING
@@ -39,33 +42,73 @@ class StackEnvironmentError(RuntimeError):
     """The stack cannot give a function a variable it reads."""
 
 
-def function_environment(
-    provisioned: Provisioned, boards: tuple[LeaderboardSpec, ...]
-) -> dict[str, str]:
-    """Every variable the functions read, for the resources of ``provisioned``."""
+class MissingOutput(KeyError):
+    """The outputs of a running stack lack a key a function needs."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+_FROM_OUTPUTS: Final = {
+    Env.LEADERBOARD_TABLE: Outputs.DYNAMODB_TABLE_NAME,
+    Env.SCORES_DLQ_URL: Outputs.DLQ_URL,
+    Env.INVENTORY_TABLE: Outputs.INVENTORY_TABLE_NAME,
+    Env.INVENTORY_BUCKET: Outputs.INVENTORY_BUCKET_NAME,
+    Env.INVENTORY_DLQ_URL: Outputs.INVENTORY_DLQ_URL,
+}
+"""The outputs a stack writes that the functions' variables can be read back from."""
+
+
+def stack_values(provisioned: Provisioned, boards: tuple[LeaderboardSpec, ...]) -> dict[str, str]:
+    """The ``Env`` variables of every function, for the resources of ``provisioned``."""
     from pydantic import TypeAdapter  # noqa: PLC0415
 
     from tap_core.leaderboard import LeaderboardSpec  # noqa: PLC0415
 
-    specs = TypeAdapter(tuple[LeaderboardSpec, ...]).dump_json(boards).decode()
-    environment = {
+    return {
         Env.LEADERBOARD_TABLE: provisioned.leaderboard_table,
-        Env.LEADERBOARDS: specs,
+        Env.LEADERBOARDS: TypeAdapter(tuple[LeaderboardSpec, ...]).dump_json(boards).decode(),
         Env.SCORES_DLQ_URL: provisioned.scores_dlq_url,
         Env.INVENTORY_TABLE: provisioned.inventory_table,
         Env.INVENTORY_BUCKET: provisioned.bucket,
         Env.INVENTORY_DLQ_URL: provisioned.rows_dlq_url,
     }
-    missing = {name for spec in FUNCTIONS for name in spec.environment} - set(environment)
+
+
+def output_values(outputs: Mapping[str, Any]) -> dict[str, str]:
+    """The ``Env`` variables a running stack's outputs give (all but the boards)."""
+    return {name: str(outputs[key]) for name, key in _FROM_OUTPUTS.items() if key in outputs}
+
+
+def endpoint_of(outputs: Mapping[str, Any]) -> str:
+    """The emulator's endpoint in a stack's outputs; MissingOutput when absent."""
+    endpoint = outputs.get(Outputs.ENDPOINT_URL)
+    if not isinstance(endpoint, str):
+        raise MissingOutput(
+            f"the outputs have no {Outputs.ENDPOINT_URL}: they are not a local stack's"
+        )
+    return endpoint
+
+
+def function_environment(
+    values: Mapping[str, str],
+    endpoint_url: str,
+    functions: tuple[FunctionSpec, ...] = FUNCTIONS,
+) -> dict[str, str]:
+    """``values`` (the ``Env`` variables) and what boto3 needs to reach the emulator.
+
+    Every variable ``functions`` read must be in ``values``, or StackEnvironmentError names it.
+    """
+    missing = {name for spec in functions for name in spec.environment} - set(values)
     if missing:
         raise StackEnvironmentError(
             f"the local stack does not set {', '.join(sorted(missing))}, which a function "
-            "reads: add it to tap_aws.local.environment.function_environment"
+            "reads: add it to tap_aws.local.environment"
         )
     return {
-        **environment,
-        "TAP_ENDPOINT_URL": provisioned.endpoint_url,
-        "AWS_ENDPOINT_URL": provisioned.endpoint_url,
+        **values,
+        "TAP_ENDPOINT_URL": endpoint_url,
+        "AWS_ENDPOINT_URL": endpoint_url,
         "AWS_ACCESS_KEY_ID": FAKE_CREDENTIAL,
         "AWS_SECRET_ACCESS_KEY": FAKE_CREDENTIAL,
         "AWS_DEFAULT_REGION": REGION,

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from tap_aws.local.provision import ACCOUNT, REGION
-from tap_aws.resources import SCORES
+from tap_aws.resources import INVENTORY_SUMMARY_FUNCTION, SCORES, resource_name
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -280,8 +280,10 @@ class InventoryPump(Pump):
         self.journal.say(f"inventory: event dead-lettered after {attempt} attempts: {reason}")
 
 
-def scheduled_event(at: datetime, rule_arn: str) -> dict[str, Any]:
+def scheduled_event(at: datetime, suffix: str) -> dict[str, Any]:
     """The event EventBridge's scheduler sends the summary function."""
+    rule = resource_name(INVENTORY_SUMMARY_FUNCTION.stem, suffix)
+    rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule}"
     return {
         "version": "0",
         "id": str(uuid.uuid4()),

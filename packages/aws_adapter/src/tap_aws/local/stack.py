@@ -21,17 +21,16 @@ from typing import TYPE_CHECKING, Any, Final
 from tap_aws.local.api_server import ApiServer
 from tap_aws.local.boards import DEFAULT_BOARDS
 from tap_aws.local.emulator import start_emulator
-from tap_aws.local.environment import function_environment, functions_bound
+from tap_aws.local.environment import function_environment, functions_bound, stack_values
 from tap_aws.local.invoke import Function
 from tap_aws.local.journal import Journal, WatchedDeadLetters, WatchedLeaderboards
-from tap_aws.local.provision import ACCOUNT, DEFAULT_SUFFIX, REGION, provision, session
+from tap_aws.local.provision import DEFAULT_SUFFIX, provision, session
 from tap_aws.local.pumps import InventoryPump, Pump, ScoresPump, SummaryTimer, scheduled_event
 from tap_aws.resources import (
     API_FUNCTION,
     INVENTORY_IMPORT_FUNCTION,
     INVENTORY_SUMMARY_FUNCTION,
     SCORES_FUNCTION,
-    resource_name,
 )
 
 if TYPE_CHECKING:
@@ -119,7 +118,12 @@ class LocalStack:
         exit_stack.enter_context(server.atomic())
         provisioned = provision(server.endpoint, self._suffix)
         self.provisioned = provisioned
-        environment = {**function_environment(provisioned, self._boards), **self._settings}
+        environment = {
+            **function_environment(
+                stack_values(provisioned, self._boards), provisioned.endpoint_url
+            ),
+            **self._settings,
+        }
         exit_stack.enter_context(functions_bound(environment))
         self.functions = {
             spec.stem: Function(spec, self._suffix)
@@ -205,11 +209,8 @@ class LocalStack:
 
     def invoke_summary(self, at: datetime | None = None) -> Any:
         """Run ``inventory_summary`` now on a scheduled event (time ``at``, default now)."""
-        rule = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/" + resource_name(
-            INVENTORY_SUMMARY_FUNCTION.stem, self._suffix
-        )
         result = self.functions[INVENTORY_SUMMARY_FUNCTION.stem].invoke(
-            scheduled_event(at or datetime.now(UTC), rule)
+            scheduled_event(at or datetime.now(UTC), self._suffix)
         )
         self.journal.count("summary.runs")
         if isinstance(result, dict):
