@@ -10,7 +10,8 @@ what was there after), forgets the cached settings and clients and resets every 
 composition root, so each builds again against the emulator.
 
 Powertools writes JSON to stdout; in the stack a person is watching, so the functions' loggers
-are raised to WARNING (errors still show) and metrics are disabled with
+are raised to WARNING (errors still show), Powertools' own logger (its tracebacks of a failed
+batch) to CRITICAL, and metrics are disabled with
 ``POWERTOOLS_METRICS_DISABLED``. Disabled metrics are never flushed, so :func:`clear_metrics`
 empties a function's metric set after each invocation (as a flush would in Lambda).
 """
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
 
 FUNCTION_LOG_LEVEL: Final = logging.WARNING
 """The functions' Powertools loggers' level while the stack runs."""
+POWERTOOLS_LIBRARY_LOGGER: Final = "aws_lambda_powertools"
+"""Powertools' own logger: its tracebacks of a failed batch are silenced (the stack reports
+the failure in one line)."""
 
 
 class StackEnvironmentError(RuntimeError):
@@ -150,10 +154,13 @@ def functions_bound(environment: Mapping[str, str]) -> Iterator[None]:
     saved = {name: os.environ.get(name) for name in environment}
     modules = function_modules()
     levels = [(module.logger, module.logger.log_level) for module in modules]
+    library = logging.getLogger(POWERTOOLS_LIBRARY_LOGGER)
+    levels.append((library, library.level))
     os.environ.update(environment)
     forget_cached()
     for module in modules:
         module.logger.setLevel(FUNCTION_LOG_LEVEL)
+    library.setLevel(logging.CRITICAL)
     try:
         yield
     finally:
