@@ -22,7 +22,7 @@ import pytest
 from tap_aws import clients
 from tap_aws.leaderboards import DynamoLeaderboards
 from tap_aws.local import LocalStack
-from tap_aws.resources import Outputs
+from tap_aws.resources import SCORES, Outputs
 from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission, period_key
 from tap_core.memory import InMemoryLeaderboards
 from tests.local.conftest import Client, submission
@@ -62,7 +62,7 @@ class Throttle:
         with self._lock:
             if self._left == 0:
                 return None
-            self._left -= 1
+            self._left -= 1  # a negative limit never reaches 0: always throttled
             self.throttled += 1
         code = "ProvisionedThroughputExceededException"
         body = json.dumps(
@@ -148,3 +148,51 @@ def test_throttling_for_a_while_loses_nothing_and_applies_nothing_twice(stack: L
     for spec in BOARDS:
         store.repair(spec.id, period_key(spec.reset, now))
     assert _scan(stack) == before
+
+
+class ThrottlePlayer:
+    """``before-send``: every request that names ``player`` answered as throttled."""
+
+    def __init__(self, player: str) -> None:
+        self._needle = player.encode()
+        self._throttle = Throttle(limit=-1)
+
+    def __call__(self, request: AWSPreparedRequest, **kwargs: Any) -> Any:
+        body = request.body if isinstance(request.body, bytes) else str(request.body).encode()
+        return self._throttle(request, **kwargs) if self._needle in body else None
+
+
+def test_a_message_that_keeps_failing_is_redriven_by_sqs_after_max_receive_count(
+    stack: LocalStack,
+) -> None:
+    # Given one player's writes always throttled, and another player's not
+    throttle = ThrottlePlayer("doomed")
+    clients.dynamodb().meta.events.register("before-send.dynamodb", throttle)
+    client = Client(stack)
+    before = stack.counts()
+    try:
+        # When each sends a score
+        client.send(
+            [
+                ("doomed", submission("d-1", "best", "doomed", 5)),
+                ("lucky", submission("l-1", "best", "lucky", 7)),
+            ]
+        )
+        stack.wait_idle(90)
+    finally:
+        clients.dynamodb().meta.events.unregister("before-send.dynamodb", throttle)
+    after = stack.counts()
+    raw = client.sqs.receive_message(
+        QueueUrl=stack.outputs[Outputs.DLQ_URL],
+        MaxNumberOfMessages=10,
+        MessageSystemAttributeNames=["All"],
+    ).get("Messages", [])
+    # Then the doomed message was tried maxReceiveCount times and SQS moved it, as it was sent,
+    # to the dead-letter queue; the other one was accepted at once
+    assert [(m["Body"], m["Attributes"]["MessageGroupId"]) for m in raw] == [
+        (client.sent[0].body, "doomed")
+    ]
+    assert int(raw[0]["Attributes"]["ApproximateReceiveCount"]) >= SCORES.max_receive_count
+    assert after["scores.redriven"] - before.get("scores.redriven", 0) == 1
+    assert after["scores.retried"] - before["scores.retried"] == SCORES.max_receive_count
+    assert after["scores.accepted"] - before["scores.accepted"] == 1
