@@ -22,7 +22,8 @@ import pytest
 from tap_aws import clients
 from tap_aws.leaderboards import DynamoLeaderboards
 from tap_aws.local import LocalStack
-from tap_aws.resources import SCORES, Outputs
+from tap_aws.local.pumps import EVENT_ATTEMPTS
+from tap_aws.resources import INVENTORY_EVENTS_DLQ, SCORES, Outputs
 from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission, period_key
 from tap_core.memory import InMemoryLeaderboards
 from tests.local.conftest import Client, submission
@@ -196,3 +197,37 @@ def test_a_message_that_keeps_failing_is_redriven_by_sqs_after_max_receive_count
     assert after["scores.redriven"] - before.get("scores.redriven", 0) == 1
     assert after["scores.retried"] - before["scores.retried"] == SCORES.max_receive_count
     assert after["scores.accepted"] - before["scores.accepted"] == 1
+
+
+def test_an_upload_whose_import_keeps_failing_ends_in_the_events_dead_letter_queue(
+    stack: LocalStack,
+) -> None:
+    # Given every request to the inventory table throttled
+    throttle = ThrottlePlayer(stack.outputs[Outputs.INVENTORY_TABLE_NAME])
+    clients.dynamodb().meta.events.register("before-send.dynamodb", throttle)
+    client = Client(stack)
+    before = stack.counts()
+    try:
+        # When a CSV is uploaded
+        client.upload("inbound/doomed.csv", ["S1,ams-1,Hammer,3,9.99,tools,0,2026-11-30"])
+        stack.wait_idle(90)
+    finally:
+        clients.dynamodb().meta.events.unregister("before-send.dynamodb", throttle)
+    after = stack.counts()
+    letters = client.sqs.receive_message(
+        QueueUrl=client.sqs.get_queue_url(QueueName=INVENTORY_EVENTS_DLQ.name("local"))["QueueUrl"],
+        MaxNumberOfMessages=10,
+        MessageAttributeNames=["All"],
+    ).get("Messages", [])
+    # Then the import was tried EVENT_ATTEMPTS times, and the event, as EventBridge delivered
+    # it, is in the events dead-letter queue with the error; nothing was imported
+    assert after["inventory.retried"] - before.get("inventory.retried", 0) == EVENT_ATTEMPTS - 1
+    assert after["dead_letters.events"] - before.get("dead_letters.events", 0) == 1
+    assert len(letters) == 1
+    event = json.loads(letters[0]["Body"])
+    assert event["detail-type"] == "Object Created"
+    assert event["detail"]["object"]["key"] == "inbound/doomed.csv"
+    attributes = letters[0]["MessageAttributes"]
+    assert "ProvisionedThroughputExceeded" in attributes["ERROR_MESSAGE"]["StringValue"]
+    assert attributes["RETRY_ATTEMPTS"]["StringValue"] == str(EVENT_ATTEMPTS)
+    assert after.get("inventory.files", 0) == before.get("inventory.files", 0)

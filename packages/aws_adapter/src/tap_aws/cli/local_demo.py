@@ -37,6 +37,11 @@ WAIT_SECONDS: Final = 120.0
 TOP: Final = 10
 
 
+def _watch(line: str) -> None:
+    """One line of what the stack did, as it happens."""
+    print(f"  | {line}", flush=True)
+
+
 def _group(body: bytes) -> str:
     """The message group: the submission's player, as a game server would choose it."""
     try:
@@ -172,7 +177,7 @@ def run_local_demo(submissions: int, seed: int) -> int:
         stack = LocalStack(
             boards=BOARDS,
             summary_interval=None,
-            report=lambda line: print(f"  | {line}", flush=True),
+            report=_watch,
         )
         stack.start()
     except EmulatorMissing as error:
@@ -194,7 +199,7 @@ def run_local_demo(submissions: int, seed: int) -> int:
                 Bucket=bucket, Key=f"{INVENTORY_BUCKET.inbound_prefix}{name}", Body=csv_body(lines)
             )
         stack.wait_idle(WAIT_SECONDS)
-        summary = stack.invoke_summary()
+        stack.invoke_summary()
         counts = stack.counts()
         print(f"\nall handled in {time.monotonic() - started:.1f} s")
         endings = {
@@ -219,7 +224,6 @@ def run_local_demo(submissions: int, seed: int) -> int:
         status, stored = get_json(stack.api_url, "/inventory/summaries/latest")
         print(f"\nGET {stack.api_url}/inventory/summaries/latest -> {status}")
         print_summary(stored if status == 200 else {})
-        del summary
         if sum(endings.values()) != sent:
             print("ERROR: some messages have no ending")
             return 1

@@ -12,6 +12,7 @@ product never needs it; it only keeps the emulator fast).
 
 from __future__ import annotations
 
+import urllib.request
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ def start_emulator(port: int = 0) -> MotoServer:
     """A started moto server on ``127.0.0.1:port`` (0: a free port).
 
     The caller makes its requests atomic with ``server.atomic()`` for as long as it runs.
+    The emulator starts empty: moto's state (one per process) is reset.
     """
     try:
         from tap_aws.testing import (  # noqa: PLC0415 - moto only when the stack starts
@@ -43,4 +45,10 @@ def start_emulator(port: int = 0) -> MotoServer:
     copy_tables_once_per_transaction()
     server = MotoServer(port)
     server.start()
+    # moto's backends are process-wide: a stack started after another one in this process
+    # (tests do) would find its tables, queues and bucket. Start empty.
+    reset = f"{server.endpoint}/moto-api/reset"
+    request = urllib.request.Request(reset, method="POST")  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - our loopback server
+        pass
     return server
