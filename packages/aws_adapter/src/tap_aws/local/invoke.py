@@ -22,11 +22,14 @@ if TYPE_CHECKING:
 class Function:
     """One function of ``FUNCTIONS``, invoked in this process."""
 
-    def __init__(self, spec: FunctionSpec, suffix: str) -> None:
+    def __init__(self, spec: FunctionSpec, suffix: str, timeout: float | None = None) -> None:
+        """``timeout`` (seconds) replaces the spec's in the context: tests of a handler that
+        works in parts when time runs low give it little."""
         module_name, self._handler_name = spec.handler.rsplit(".", 1)
         self.module = import_module(module_name)
         self.spec = spec
         self._suffix = suffix
+        self._timeout = spec.timeout_seconds if timeout is None else timeout
         self._lock = threading.Lock()
 
     def invoke(self, event: dict[str, Any]) -> Any:
@@ -34,6 +37,9 @@ class Function:
         handler = getattr(self.module, self._handler_name)
         with self._lock:
             try:
-                return handler(event, LocalContext.for_function(self.spec, self._suffix))
+                context = LocalContext(
+                    self.spec.name(self._suffix), self._timeout, self.spec.memory_mb
+                )
+                return handler(event, context)
             finally:
                 clear_metrics(self.module)

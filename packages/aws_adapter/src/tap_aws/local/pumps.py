@@ -246,11 +246,17 @@ class InventoryPump(Pump):
         for name, number in numbers.items():
             if isinstance(number, int):
                 self.journal.count(f"rows.{name}", number)
-        self.journal.count("inventory.files")
+        # A file imported in parts ends once, with its last part ("done"); earlier parts end
+        # "continued" (the function put an IMPORT_CONTINUED event, routed back to this queue).
+        status = outcome.get("status")
+        self.journal.count("inventory.parts")
+        if status in (None, "done"):
+            self.journal.count("inventory.files")
         endings = ", ".join(f"{number} {name}" for name, number in numbers.items())
         errors = outcome.get("file_errors") or []
         extra = f"; file errors: {', '.join(map(str, errors))}" if errors else ""
-        self.journal.say(f"inventory: {outcome.get('key', key)}: {endings}{extra}")
+        part = "" if status is None else f" (part {outcome.get('part')}: {status})"
+        self.journal.say(f"inventory: {outcome.get('key', key)}{part}: {endings}{extra}")
 
     def _failed(self, message: MessageTypeDef, attempt: int, reason: str) -> None:
         if attempt < EVENT_ATTEMPTS:

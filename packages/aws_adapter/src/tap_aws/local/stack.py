@@ -28,6 +28,7 @@ from tap_aws.local.provision import DEFAULT_SUFFIX, provision, session
 from tap_aws.local.pumps import InventoryPump, Pump, ScoresPump, SummaryTimer, scheduled_event
 from tap_aws.resources import (
     API_FUNCTION,
+    FUNCTIONS,
     INVENTORY_IMPORT_FUNCTION,
     INVENTORY_SUMMARY_FUNCTION,
     SCORES_FUNCTION,
@@ -68,9 +69,11 @@ class LocalStack:
         report: Callable[[str], None] | None = None,
         log_requests: bool = False,
         settings: dict[str, str] | None = None,
+        timeouts: dict[str, float] | None = None,
     ) -> None:
         """``summary_interval=None`` runs the summary only on demand; ``settings`` adds
-        ``TAP_*`` variables (e.g. ``TAP_MAX_ATTEMPTS``) to what the functions read."""
+        ``TAP_*`` variables (e.g. ``TAP_MAX_ATTEMPTS``) to what the functions read;
+        ``timeouts`` replaces some functions' timeouts (seconds, by function stem)."""
         self._port = port
         self._api_port = api_port
         self._boards = boards
@@ -78,6 +81,10 @@ class LocalStack:
         self._suffix = suffix
         self._log_requests = log_requests
         self._settings = dict(settings or {})
+        self._timeouts = dict(timeouts or {})
+        unknown = set(self._timeouts) - {spec.stem for spec in FUNCTIONS}
+        if unknown:
+            raise ValueError(f"timeouts name no function: {', '.join(sorted(unknown))}")
         self.journal = Journal(report)
         self._exit: ExitStack | None = None
         self._pumps: list[Pump] = []
@@ -126,7 +133,7 @@ class LocalStack:
         }
         exit_stack.enter_context(functions_bound(environment))
         self.functions = {
-            spec.stem: Function(spec, self._suffix)
+            spec.stem: Function(spec, self._suffix, self._timeouts.get(spec.stem))
             for spec in (
                 SCORES_FUNCTION,
                 INVENTORY_IMPORT_FUNCTION,
