@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -19,19 +19,25 @@ from tap_aws.testing import (
     RequestCounter,
     copy_tables_once_per_transaction,
 )
-from tap_core.inventory import ImportResult, InventoryItem
+from tap_core.inventory import ImportRecord, InventoryItem, summarize
 from tap_core.memory import InMemoryInventoryStore
 from tests.unit.inventory.test_store import (  # noqa: F401 - the contract's tests run here
     StoreFactory,
     contents,
     store_machine,
+    test_a_malformed_import_id_is_a_value_error_naming_it,
     test_a_new_store_is_empty,
+    test_a_part_is_saved_once_and_a_passed_part_never_again,
+    test_an_import_begins_once,
     test_an_unchanged_row_keeps_the_provenance_of_the_first_delivery,
     test_apply_reads_a_one_shot_iterator_once,
     test_applying_an_upload_again_changes_nothing,
     test_items_with_rows_keep_their_row_and_stale_rows_name_it,
     test_rows_in_any_order_and_repeated_converge_to_the_greatest_per_key,
     test_stale_rows_are_listed_up_to_the_cap_and_counted_beyond,
+    test_stock_of_a_sku_is_its_record_in_every_warehouse,
+    test_stock_of_compares_the_sku_exactly,
+    test_summaries_are_kept_by_day_and_the_latest_is_the_last_day,
     test_summary_of_the_store_is_the_summary_of_the_winners,
     test_the_same_upload_twice_in_a_row_is_all_unchanged,
     test_upload_order_does_not_matter,
@@ -274,19 +280,41 @@ def test_a_client_that_never_recovers_is_a_failure_not_a_silent_drop(
         loaded.apply(_rows(3), NOW, "a.csv")
 
 
-def test_a_repeated_s3_event_is_a_no_op(store: DynamoInventoryStore) -> None:
-    # Given an import begun and recorded
-    assert store.begin_import("bucket", "inbound/a.csv", '"etag-1"', NOW)
-    result = store.apply(_rows(2), NOW, "inbound/a.csv")
-    store.record_import("bucket", "inbound/a.csv", '"etag-1"', result)
-    # When the same event comes again, it is refused; another version is not
-    assert not store.begin_import("bucket", "inbound/a.csv", '"etag-1"', NOW)
-    assert store.begin_import("bucket", "inbound/a.csv", '"etag-2"', NOW)
-    # And an import that began but never finished may begin again
-    assert store.begin_import("bucket", "inbound/b.csv", '"e"', NOW)
-    assert store.begin_import("bucket", "inbound/b.csv", '"e"', NOW)
-    assert sorted(item.sku for item in store.items()) == ["S00000", "S00001"]
-    assert isinstance(result, ImportResult)
+def test_a_sku_in_every_warehouse_is_one_query(store: DynamoInventoryStore) -> None:
+    # Given 40 SKUs in 4 warehouses each (160 records), and another SKU's records beside them
+    rows = [
+        InventoryItem(
+            sku=f"S{n:03d}",
+            warehouse=f"w{w}",
+            name="thing",
+            quantity=w,
+            unit_price=Decimal(1),
+            category="c",
+            reorder_level=0,
+            updated_at=NOW,
+        )
+        for n in range(40)
+        for w in range(4)
+    ]
+    store.apply(rows, NOW, "a.csv")
+    counter = _counted(store)
+    # When one SKU is read
+    found = store.stock_of("S007")
+    # Then it is its four records, from one Query that returned just them
+    assert [(r.item.sku, r.item.warehouse) for r in found] == [("S007", f"w{w}") for w in range(4)]
+    assert counter.requests == {"Query": 1}
+    assert counter.items_returned == 4
+
+
+def test_an_import_record_and_a_summary_are_one_request_each(store: DynamoInventoryStore) -> None:
+    begun = ImportRecord.begin("bucket", "inbound/a.csv", '"e"', NOW, NOW)
+    store.save_import(begun, replacing=None)
+    store.keep_summary(date(2026, 3, 1), summarize([], "x"))
+    counter = _counted(store)
+    assert store.import_record(begun.import_id) == begun
+    assert store.summary(None) == summarize([], "x")
+    assert store.summary(date(2026, 3, 1)) == summarize([], "x")
+    assert counter.requests == {"GetItem": 2, "Query": 1}
 
 
 def test_ensure_table_twice_is_fine(store: DynamoInventoryStore) -> None:

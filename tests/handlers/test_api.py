@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -13,10 +14,10 @@ from hypothesis import strategies as st
 
 from tap_aws.functions import api
 from tap_aws.functions.bootstrap import ApiDependencies
+from tap_core.inventory import ImportRecord, InventoryItem, import_id, summarize
 from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
-from tap_core.memory import InMemoryLeaderboards
+from tap_core.memory import InMemoryInventoryStore, InMemoryLeaderboards
 from tests.handlers.conftest import NOW, FakeContext, fixed_clock, load_event
-from tests.handlers.fakes import InMemoryReports
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -26,12 +27,12 @@ SCORES = {f"p{n}": 10 * n for n in range(1, 8)}  # p7 best (70) ... p1 last (10)
 
 
 @pytest.fixture
-def reports() -> InMemoryReports:
-    return InMemoryReports()
+def inventory() -> InMemoryInventoryStore:
+    return InMemoryInventoryStore()
 
 
 @pytest.fixture(autouse=True)
-def wired(reports: InMemoryReports) -> Iterator[None]:
+def wired(inventory: InMemoryInventoryStore) -> Iterator[None]:
     board = InMemoryLeaderboards(BOARDS, fixed_clock)
     for board_id in ("global", "weekly"):
         for player, score in SCORES.items():
@@ -45,7 +46,7 @@ def wired(reports: InMemoryReports) -> Iterator[None]:
                 )
             )
             assert outcome.status == "accepted"
-    api.root.use(ApiDependencies(board, {b.id: b for b in BOARDS}, reports, fixed_clock))
+    api.root.use(ApiDependencies(board, {b.id: b for b in BOARDS}, inventory, fixed_clock))
     yield
     api.root.reset()
 
@@ -124,6 +125,10 @@ def test_a_player_its_neighbours_several_ranks_and_the_count(context: FakeContex
         ),
         ("/inventory/summaries/yesterday", {}, "date"),
         ("/inventory/summaries/2026-02-30", {}, "date"),
+        ("/inventory/items/A%201", {}, "sku"),
+        ("/inventory/items/" + "A" * 65, {}, "sku"),
+        ("/inventory/imports/not-an-id", {}, "import_id"),
+        ("/inventory/imports/" + import_id("b", "k" * 1025, "v"), {}, "import_id"),
     ],
 )
 def test_a_bad_parameter_is_a_400_naming_it(
@@ -150,6 +155,8 @@ def test_a_cursor_of_another_board_is_a_400(context: FakeContext) -> None:
         ("/leaderboards/global/players/nobody/around", "nobody"),
         ("/inventory/summaries/2026-11-30", "2026-11-30"),
         ("/inventory/summaries/latest", "latest"),
+        ("/inventory/items/NOPE-1", "NOPE-1"),
+        ("/inventory/imports/" + import_id("b", "inbound/k.csv", "v"), "import"),
     ],
 )
 def test_an_unknown_board_player_or_day_is_a_404(
@@ -161,20 +168,74 @@ def test_an_unknown_board_player_or_day_is_a_404(
 
 
 def test_a_stored_summary_is_served_by_date_and_as_the_latest(
-    context: FakeContext, reports: InMemoryReports
+    context: FakeContext, inventory: InMemoryInventoryStore
 ) -> None:
-    # Given two days' summaries stored, the later last
-    reports.put_summary(NOW.date() - timedelta(days=1), '{"as_of": "2026-11-30", "items": 1}')
-    reports.put_summary(NOW.date(), '{"as_of": "2026-12-01", "items": 2}')
+    # Given two days' summaries kept, the later first
+    later, earlier = summarize([_item("A", "north", 2)], "2026-12-01"), summarize([], "2026-11-30")
+    inventory.keep_summary(NOW.date(), later)
+    inventory.keep_summary(NOW.date() - timedelta(days=1), earlier)
     # Then each day is served, and the latest is the later one
     assert get(context, "/inventory/summaries/2026-11-30") == (
         200,
-        {"as_of": "2026-11-30", "items": 1},
+        json.loads(earlier.model_dump_json()),
     )
-    assert get(context, "/inventory/summaries/latest")[1]["as_of"] == "2026-12-01"
+    status, latest = get(context, "/inventory/summaries/latest")
+    assert (status, latest["as_of"], latest["items"]) == (200, "2026-12-01", 1)
+
+
+def _item(sku: str, warehouse: str, quantity: int) -> InventoryItem:
+    return InventoryItem(
+        sku=sku,
+        warehouse=warehouse,
+        name=f"{sku} thing",
+        quantity=quantity,
+        unit_price=Decimal("1.50"),
+        category="tools",
+        reorder_level=1,
+        updated_at=NOW - timedelta(hours=2),
+    )
+
+
+def test_an_item_is_served_in_every_warehouse(
+    context: FakeContext, inventory: InMemoryInventoryStore
+) -> None:
+    # Given one SKU in two warehouses, and other SKUs beside it
+    inventory.apply(
+        [_item("A-1", "south", 3), _item("A-1", "north", 4), _item("A-10", "north", 9)],
+        NOW,
+        "inbound/a.csv",
+    )
+    # When it is read
+    status, body = get(context, "/inventory/items/A-1")
+    # Then it is that SKU alone, each warehouse in order, with the total quantity
+    assert status == 200
+    assert (body["sku"], body["quantity"]) == ("A-1", 7)
+    assert [(w["warehouse"], w["quantity"]) for w in body["warehouses"]] == [
+        ("north", 4),
+        ("south", 3),
+    ]
+    first = body["warehouses"][0]
+    assert (first["unit_price"], first["source"], first["updated_at"]) == (
+        "1.50",
+        "inbound/a.csv",
+        "2026-12-01T10:00:00+00:00",
+    )
+
+
+def test_an_import_is_served_by_its_id(
+    context: FakeContext, inventory: InMemoryInventoryStore
+) -> None:
+    record = ImportRecord.begin("tap-inventory-dev", "inbound/a.csv", '"e"', NOW, NOW)
+    inventory.save_import(record, replacing=None)
+    status, body = get(context, f"/inventory/imports/{record.import_id}")
+    assert status == 200
+    assert (body["status"], body["key"], body["rows"]) == ("started", "inbound/a.csv", 0)
+    assert ImportRecord.model_validate(body) == record
 
 
 ROUTES = (
+    "/inventory/items/A-1",
+    "/inventory/summaries/latest",
     "/leaderboards/global/top",
     "/leaderboards/weekly/top",
     "/leaderboards/weekly/count",
@@ -201,3 +262,20 @@ def test_no_query_makes_a_500(route: str, query: dict[str, str]) -> None:
     assert status in {200, 400, 404}, body
     if status != 200:
         assert body["message"]
+
+
+PATH_TEXT = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"], exclude_characters="/?#"),
+    min_size=1,
+    max_size=300,
+)
+
+
+@settings(max_examples=100)
+@given(route=st.sampled_from(("/inventory/items/", "/inventory/imports/")), value=PATH_TEXT)
+def test_no_sku_or_import_id_makes_a_500(route: str, value: str) -> None:
+    # Given any text as the SKU or the import id; When it is read
+    status, body = get(FakeContext(), route + value)
+    # Then the answer is a 4xx with a message (nothing is stored), never a server error
+    assert status in {400, 404}, body
+    assert body["message"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -37,9 +38,13 @@ def reports() -> InMemoryReports:
     return InMemoryReports()
 
 
+@pytest.fixture
+def store() -> InMemoryInventoryStore:
+    return InMemoryInventoryStore()
+
+
 @pytest.fixture(autouse=True)
-def wired(reports: InMemoryReports) -> Iterator[None]:
-    store = InMemoryInventoryStore()
+def wired(reports: InMemoryReports, store: InMemoryInventoryStore) -> Iterator[None]:
     result = store.apply(
         [item("A", 0, "2.50", 5), item("B", 3, "1.25", 5), item("C", 100, "0.10", 5)],
         uploaded_at=NOW,
@@ -51,7 +56,10 @@ def wired(reports: InMemoryReports) -> Iterator[None]:
 
 
 def test_the_summary_is_stored_under_the_schedules_date(
-    reports: InMemoryReports, context: FakeContext, capsys: pytest.CaptureFixture[str]
+    reports: InMemoryReports,
+    store: InMemoryInventoryStore,
+    context: FakeContext,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     # Given 3 items, one out of stock and two at or below their reorder level
     # When the scheduled event of 2026-12-01T00:05Z arrives
@@ -63,6 +71,11 @@ def test_the_summary_is_stored_under_the_schedules_date(
     assert stored["as_of"] == "2026-12-01T00:05:00+00:00"
     assert (stored["items"], stored["units"], stored["value"]) == (3, 103, "13.75")
     assert [low["sku"] for low in stored["low_stock"]] == ["A", "B"]
+    # and the same summary is the day's item of the archive, and its latest
+    kept = store.summary(date(2026, 12, 1))
+    assert kept is not None
+    assert kept.model_dump(mode="json") == stored
+    assert store.summary(None) == kept
     # and the metrics count the low-stock and out-of-stock items
     metrics = emitted_metrics(capsys.readouterr().out)
     assert metrics["LowStockItems"] == [2]

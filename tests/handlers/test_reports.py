@@ -42,3 +42,15 @@ def test_summaries_are_kept_by_day_and_as_the_latest(aws: AwsClients) -> None:
     assert reports.summary("2026-11-29") is None
     head = client.head_object(Bucket=bucket, Key=summary_key("reports/", "2026-11-30"))
     assert head["ContentType"] == "application/json"
+
+
+def test_an_import_report_is_kept_under_reports_imports(aws: AwsClients) -> None:
+    bucket = f"tap-reports-{uuid.uuid4().hex[:12]}"
+    client = aws.s3()
+    client.create_bucket(Bucket=bucket)
+    reports = S3Reports(bucket, INVENTORY_BUCKET.reports_prefix, client)
+    key = reports.put_import_report("abc_-1", '{"status": "done"}')
+    assert key == "reports/imports/abc_-1.json"
+    found = client.get_object(Bucket=bucket, Key=key)
+    assert found["ContentType"] == "application/json"
+    assert found["Body"].read() == b'{"status": "done"}'

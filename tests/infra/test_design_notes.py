@@ -32,7 +32,7 @@ from tap_aws.resources import (
     Env,
     Outputs,
 )
-from tap_infra.functions import ObservedFunction, ObservedFunctionArgs
+from tap_infra.functions import FunctionSettings, ObservedFunction, ObservedFunctionArgs
 from tap_infra.plan import run
 from tap_infra.queues import FifoQueue, FifoQueueArgs
 from tap_infra.stack import define, environment_suffix
@@ -146,7 +146,7 @@ def test_a_function_missing_a_setting_is_refused() -> None:
         ObservedFunctionArgs(
             spec=SCORES_FUNCTION,
             suffix=SUFFIX,
-            code=pulumi.AssetArchive({}),
+            settings=FunctionSettings(code=pulumi.AssetArchive({})),
             environment={Env.LEADERBOARD_TABLE: "t", Env.LEADERBOARDS: "[]"},
         )
 
@@ -210,13 +210,9 @@ def test_resource_names_carry_the_suffix(planned: Plan) -> None:
 def test_reserved_concurrency_is_optional_and_configurable(planned: Plan) -> None:
     assert all("reservedConcurrentExecutions" not in f.inputs for f in planned.of_type(FUNCTION))
     with pytest.raises(ValueError, match="at least 1"):
-        ObservedFunctionArgs(
-            spec=SCORES_FUNCTION,
-            suffix=SUFFIX,
-            code=pulumi.AssetArchive({}),
-            environment=dict.fromkeys(SCORES_FUNCTION.environment, "x"),
-            reserved_concurrency=0,
-        )
+        FunctionSettings(code=pulumi.AssetArchive({}), reserved_concurrency=0)
+    with pytest.raises(ValueError, match="at least 1"):
+        stack_args(reserved_concurrency=0)
 
 
 def test_reserved_concurrency_reaches_every_function() -> None:
@@ -238,15 +234,15 @@ def test_policies_and_patterns_are_serialised_after_outputs_resolve(planned: Pla
         for key in ("policy", "assumeRolePolicy", "eventPattern", "redrivePolicy")
         if key in r.inputs
     ]
-    # 5 roles' trust and inline policies, 4 queue policies, bucket, topic, rule, redrive.
-    assert len(documents) == 18
+    # 5 roles' trust and inline policies, 4 queue policies, bucket, topic, 2 rules, redrive.
+    assert len(documents) == 19
     for name, key, text in documents:
         assert isinstance(text, str), (name, key)
         assert "Output" not in text, (name, key)
         if key in ("policy", "redrivePolicy"):
             assert "arn:aws:" in text, (name, key)
         json.loads(text)
-    (rule,) = planned.of_type("aws:cloudwatch/eventRule:EventRule")
+    rule = planned.one("aws:cloudwatch/eventRule:EventRule", "tap-inventory-upload-rule")
     bucket = planned.outputs[Outputs.INVENTORY_BUCKET_NAME]
     assert json.loads(rule.inputs["eventPattern"])["detail"]["bucket"]["name"] == [bucket]
 
@@ -300,9 +296,11 @@ def test_dead_letter_queues_are_configured(planned: Plan) -> None:
     }
     importer = planned.one(FUNCTION, "tap-inventory-import-function")
     assert importer.inputs["deadLetterConfig"]["targetArn"] in queue_arns
-    (target,) = planned.of_type("aws:cloudwatch/eventTarget:EventTarget")
-    assert target.inputs["deadLetterConfig"]["arn"] in queue_arns
-    assert target.inputs["retryPolicy"]["maximumRetryAttempts"] > 0
+    targets = planned.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    assert len(targets) == 2  # the upload rule's and the continuation rule's, alike
+    for target in targets:
+        assert target.inputs["deadLetterConfig"]["arn"] in queue_arns
+        assert target.inputs["retryPolicy"]["maximumRetryAttempts"] > 0
     (schedule,) = planned.of_type("aws:scheduler/schedule:Schedule")
     assert schedule.inputs["target"]["deadLetterConfig"]["arn"] in queue_arns
     assert schedule.inputs["target"]["retryPolicy"]["maximumRetryAttempts"] > 0
@@ -329,7 +327,7 @@ def test_observed_function_alone_has_role_logs_alarm(mocks: CapturingMocks) -> p
         ObservedFunctionArgs(
             spec=SCORES_FUNCTION,
             suffix=SUFFIX,
-            code=pulumi.AssetArchive({}),
+            settings=FunctionSettings(code=pulumi.AssetArchive({})),
             environment=dict.fromkeys(SCORES_FUNCTION.environment, "x"),
         ),
     )

@@ -33,7 +33,7 @@ def _event(bucket: str, key: str, detail_type: str = "Object Created") -> dict[s
 
 @pytest.fixture
 def pattern(planned: Plan) -> dict[str, Any]:
-    (rule,) = planned.of_type("aws:cloudwatch/eventRule:EventRule")
+    rule = planned.one("aws:cloudwatch/eventRule:EventRule", "tap-inventory-upload-rule")
     parsed: dict[str, Any] = json.loads(rule.inputs["eventPattern"])
     return parsed
 
@@ -85,3 +85,21 @@ def test_two_list_entries_would_be_an_or() -> None:
 def test_the_matcher_refuses_operators_it_does_not_know() -> None:
     with pytest.raises(NotImplementedError, match="anything-but"):
         matches({"source": [{"anything-but": "x"}]}, {"source": "y"})
+
+
+CONTINUED = json.loads(
+    (Path(__file__).parent.parent / "events" / "import_continued.json").read_text()
+)
+
+
+def test_the_continuation_rule_matches_import_continued_events_only(planned: Plan) -> None:
+    # Given the deployed continuation rule and the function its target invokes
+    rule = planned.one("aws:cloudwatch/eventRule:EventRule", "tap-inventory-continued-rule")
+    pattern = json.loads(rule.inputs["eventPattern"])
+    target = planned.one("aws:cloudwatch/eventTarget:EventTarget", "tap-inventory-continued-target")
+    # Then it matches the continuation event, and neither an upload nor another source's event
+    assert rule.inputs["eventBusName"] == "default"
+    assert matches(pattern, CONTINUED)
+    assert not matches(pattern, SAMPLE)
+    assert not matches(pattern, {**CONTINUED, "source": "someone.else"})
+    assert target.inputs["arn"].endswith(":function:tap-inventory-import-test")

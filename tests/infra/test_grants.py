@@ -34,6 +34,7 @@ CALLS = {
     "put_object": "s3:PutObject",
     "send_message": "sqs:SendMessage",
     "send_message_batch": "sqs:SendMessage",
+    "put_events": "events:PutEvents",
 }
 TRANSACTION_PARTS = {
     "Put": "dynamodb:PutItem",
@@ -44,14 +45,41 @@ TRANSACTION_PARTS = {
 # The role policy of each function, and the adapter modules its handler drives end to end.
 FUNCTIONS = {
     "tap-leaderboard-function-policy": ("leaderboards/store.py", "deadletters.py"),
-    "tap-inventory-import-policy": ("inventory.py", "objects.py", "deadletters.py"),
+    "tap-inventory-import-policy": (
+        "inventory.py",
+        "objects.py",
+        "deadletters.py",
+        "events.py",
+        "functions/reports.py",
+    ),
+    "tap-inventory-summary-policy": ("inventory.py", "functions/reports.py"),
+    "tap-api-function-policy": ("leaderboards/store.py", "inventory.py"),
 }
 
 # Calls in those modules that the handler never makes, so the role is not granted them.
+_WRITES = {
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:TransactWriteItems",
+    "dynamodb:ConditionCheckItem",
+}
 NOT_FROM_THE_HANDLER = {
     # DynamoLeaderboards.repair() rewrites a page's rank and count items with BatchWriteItem:
     # an operator's tool, run with the operator's credentials, never by the scores function.
     "tap-leaderboard-function-policy": {"dynamodb:BatchWriteItem"},
+    # The summary reads the stock (Scan) and keeps its item and objects; the summaries are
+    # read back by the api; it applies no rows and reads no record by key.
+    "tap-inventory-summary-policy": {
+        "dynamodb:BatchGetItem",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:TransactWriteItems",
+        "dynamodb:UpdateItem",
+        "s3:GetObject",
+    },
+    # The api only reads: the stores' writes are the other functions'.
+    "tap-api-function-policy": _WRITES | {"dynamodb:Scan"},
 }
 
 
@@ -107,9 +135,19 @@ def test_each_function_may_make_the_calls_its_adapters_make(
     assert missing == set(), f"{policy_name} lacks {sorted(missing)}"
 
 
-def test_the_api_reads_the_leaderboard_nodes_and_the_summaries(planned: Plan) -> None:
+def test_the_api_reads_the_tables_and_nothing_else(planned: Plan) -> None:
     granted = granted_actions(planned, "tap-api-function-policy")
-    assert {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "s3:GetObject"} <= (
-        granted
-    )
-    assert not {a for a in granted if a.startswith(("dynamodb:Put", "dynamodb:Update"))}
+    assert {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"} <= granted
+    assert not {a for a in granted if a.startswith(("dynamodb:Put", "dynamodb:Update", "s3:"))}
+
+
+def test_the_import_role_puts_events_on_the_default_bus_and_reports_under_imports(
+    planned: Plan,
+) -> None:
+    policy = planned.one("aws:iam/rolePolicy:RolePolicy", "tap-inventory-import-policy")
+    statements = json.loads(policy.inputs["policy"])["Statement"]
+    resources = {a: s["Resource"] for s in statements for a in s["Action"]}
+    assert resources["events:PutEvents"] == [
+        "arn:aws:events:us-east-1:123456789012:event-bus/default"
+    ]
+    assert resources["s3:PutObject"] == ["arn:aws:s3:::tap-inventory-test/reports/imports/*"]

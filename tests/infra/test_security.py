@@ -98,6 +98,7 @@ def test_role_policies_list_actions_on_exact_arns(planned: Plan) -> None:
     allowed_prefix_wildcards = {
         f"arn:aws:s3:::tap-inventory-test/{INVENTORY_BUCKET.inbound_prefix}*",
         f"arn:aws:s3:::tap-inventory-test/{INVENTORY_BUCKET.reports_prefix}*",
+        f"arn:aws:s3:::tap-inventory-test/{INVENTORY_BUCKET.reports_prefix}imports/*",
     }
     policies = planned.of_type("aws:iam/rolePolicy:RolePolicy")
     assert len(policies) == 5
@@ -160,11 +161,15 @@ def test_leaderboard_routes_are_public_and_throttled_inventory_routes_iam(planne
     assert stage.inputs["accessLogSettings"]["destinationArn"]
 
 
-def test_event_dlq_accepts_only_the_upload_rule(planned: Plan) -> None:
+def test_event_dlq_accepts_only_the_two_inventory_rules(planned: Plan) -> None:
     policy = planned.one("aws:sqs/queuePolicy:QueuePolicy", "tap-inventory-events-dlq-policy")
-    (grant,) = [s for s in _statements(policy.inputs["policy"]) if s["Effect"] == "Allow"]
-    assert grant["Principal"] == {"Service": "events.amazonaws.com"}
-    assert grant["Condition"]["ArnEquals"]["aws:SourceArn"].endswith("tap-inventory-upload-test")
+    grants = [s for s in _statements(policy.inputs["policy"]) if s["Effect"] == "Allow"]
+    assert {str(g["Principal"]) for g in grants} == {str({"Service": "events.amazonaws.com"})}
+    sources = sorted(g["Condition"]["ArnEquals"]["aws:SourceArn"] for g in grants)
+    assert [source.rsplit(":", 1)[-1] for source in sources] == [
+        "tap-inventory-continued-test",
+        "tap-inventory-upload-test",
+    ]
 
 
 def test_alarm_email_subscribes_only_when_given() -> None:

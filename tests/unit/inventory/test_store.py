@@ -8,10 +8,11 @@ tests and runs them on ``DynamoInventoryStore`` (its own ``make_store``, and
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import pytest
 from hypothesis import given, settings
@@ -26,11 +27,17 @@ from hypothesis.stateful import (
 )
 
 from tap_core.inventory import (
+    COLUMNS,
     STALE_ROWS_MAX,
+    Checkpoint,
+    ImportLedger,
+    ImportRecord,
     InventoryItem,
     InventoryStore,
     StockRecord,
+    SummaryArchive,
     fingerprint,
+    import_id,
     summarize,
 )
 from tap_core.memory import InMemoryInventoryStore
@@ -47,7 +54,12 @@ if TYPE_CHECKING:
     import unittest
     from collections.abc import Iterable
 
-StoreFactory = Callable[[], InventoryStore]
+
+class FullStore(InventoryStore, ImportLedger, SummaryArchive, Protocol):
+    """What every inventory adapter is: the store, the import ledger and the summary archive."""
+
+
+StoreFactory = Callable[[], FullStore]
 
 Key = tuple[str, str]
 Rank = tuple[datetime, datetime, str]
@@ -248,6 +260,101 @@ def test_a_new_store_is_empty(make_store: StoreFactory) -> None:
     store = make_store()
     assert list(store.items()) == []
     assert store.get("S0001", "w") is None
+    assert store.stock_of("S0001") == []
+    assert store.import_record(import_id("b", "k", "v")) is None
+    assert store.summary(None) is None
+
+
+@given(batch=UPLOAD_LISTS, sku=FEW_SKUS)
+def test_stock_of_a_sku_is_its_record_in_every_warehouse(
+    batch: list[Upload], sku: str, make_store: StoreFactory
+) -> None:
+    """stock_of(sku) lists exactly the naive winners of that SKU, in warehouse order."""
+    # Given some uploads applied
+    store = make_store()
+    apply_all(store, batch)
+    # When one SKU is asked for
+    found = store.stock_of(sku)
+    # Then it is the winners with exactly that SKU (case matters), one per warehouse, in order
+    winners = naive_store((u.uploaded_at, item) for u in batch for item in u.items)
+    expected = [StockRecord(*winners[key]) for key in sorted(winners) if key[0] == sku]
+    assert [(r.item, r.uploaded_at) for r in found] == [(r.item, r.uploaded_at) for r in expected]
+
+
+def test_stock_of_compares_the_sku_exactly(make_store: StoreFactory) -> None:
+    store = make_store()
+    odd = dataclasses.replace(_numbered(1, NOW), sku="A#1", warehouse="w#2")
+    store.apply([odd, dataclasses.replace(odd, sku="A", warehouse="1#w")], NOW, "a.csv")
+    assert [(r.item.sku, r.item.warehouse) for r in store.stock_of("A#1")] == [("A#1", "w#2")]
+    assert [(r.item.sku, r.item.warehouse) for r in store.stock_of("A")] == [("A", "1#w")]
+    assert store.stock_of("a#1") == []
+
+
+# --- the import ledger ---
+
+_BEGUN = ImportRecord.begin("bucket", "inbound/a.csv", '"etag-1"', NOW, NOW)
+
+
+def test_an_import_begins_once(make_store: StoreFactory) -> None:
+    # Given a new import begun
+    store = make_store()
+    assert store.save_import(_BEGUN, replacing=None)
+    # Then it reads back as it was saved, and beginning it again is refused
+    assert store.import_record(_BEGUN.import_id) == _BEGUN
+    assert not store.save_import(_BEGUN, replacing=None)
+    # And another version of the same key is another import
+    other = ImportRecord.begin("bucket", "inbound/a.csv", '"etag-2"', NOW, NOW)
+    assert store.save_import(other, replacing=None)
+    assert store.import_record(other.import_id) == other
+
+
+def test_a_part_is_saved_once_and_a_passed_part_never_again(make_store: StoreFactory) -> None:
+    # Given an import at part 0
+    store = make_store()
+    store.save_import(_BEGUN, replacing=None)
+    checkpoint = _checkpoint()
+    # When part 0 hands on to part 1, then a repeated part 0 tries to save
+    second = _BEGUN.next_part(checkpoint)
+    assert store.save_import(second, replacing=0)
+    assert not store.save_import(_BEGUN.next_part(checkpoint), replacing=0)
+    # Then the stored record is part 1's; part 1 finishes it and then nothing replaces it
+    assert store.import_record(_BEGUN.import_id) == second
+    done = second.done(NOW + timedelta(minutes=1)).reported("reports/imports/x.json")
+    assert store.save_import(done, replacing=1)
+    assert not store.save_import(done, replacing=1)
+    assert store.import_record(_BEGUN.import_id) == done
+
+
+@pytest.mark.parametrize(
+    "text", ["not-an-id", "", import_id("b", "k" * 1025, "v"), import_id("b", "k", "")]
+)
+def test_a_malformed_import_id_is_a_value_error_naming_it(
+    text: str, make_store: StoreFactory
+) -> None:
+    with pytest.raises(ValueError, match="import_id"):
+        make_store().import_record(text)
+
+
+# --- the summary archive ---
+
+
+def test_summaries_are_kept_by_day_and_the_latest_is_the_last_day(
+    make_store: StoreFactory,
+) -> None:
+    store = make_store()
+    first, second = (summarize([_numbered(n, NOW)], f"day {n}") for n in (1, 2))
+    store.keep_summary(date(2026, 12, 2), second)
+    store.keep_summary(date(2026, 11, 30), first)
+    assert store.summary(date(2026, 11, 30)) == first
+    assert store.summary(date(2026, 12, 2)) == second
+    assert store.summary(None) == second
+    assert store.summary(date(2026, 12, 1)) is None
+    store.keep_summary(date(2026, 12, 2), first)  # a repeated run replaces its day
+    assert store.summary(None) == first
+
+
+def _checkpoint() -> Checkpoint:
+    return Checkpoint(offset=120, row=5, columns=COLUMNS)
 
 
 def _numbered(n: int, updated_at: datetime) -> InventoryItem:
@@ -272,6 +379,7 @@ class StoreMachine(RuleBasedStateMachine):
     applied = Bundle("applied")
 
     make_store: StoreFactory = InMemoryInventoryStore
+    store: FullStore
 
     @initialize()
     def start(self) -> None:
@@ -322,6 +430,11 @@ class StoreMachine(RuleBasedStateMachine):
         record = self.store.get(sku, warehouse)
         held = self.model.get((sku, warehouse))
         assert record == (None if held is None else StockRecord(*held))
+
+    @rule(sku=FEW_SKUS)
+    def stock_of_a_sku(self, sku: str) -> None:
+        found = [(r.item, r.uploaded_at) for r in self.store.stock_of(sku)]
+        assert found == [self.model[key] for key in sorted(self.model) if key[0] == sku]
 
     @rule(item=CLASHING_ITEMS)
     def single_row(self, item: InventoryItem) -> None:

@@ -18,6 +18,7 @@ from tap_aws.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
@@ -62,4 +63,12 @@ def s3() -> S3Client:
     settings = get_settings()
     return _session().client(
         "s3", config=client_config(settings), endpoint_url=endpoint_url(settings)
+    )
+
+
+@cache
+def events() -> EventBridgeClient:
+    settings = get_settings()
+    return _session().client(
+        "events", config=client_config(settings), endpoint_url=endpoint_url(settings)
     )

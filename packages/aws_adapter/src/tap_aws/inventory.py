@@ -2,14 +2,17 @@
 
 Table (``tap_aws.resources.INVENTORY_TABLE``, keys ``pk``/``sk``, on demand):
 
-- a stock record: ``pk = stock#<len(sku)>#<sku>#<warehouse>`` (the length keeps any ``#`` in
-  a sku unambiguous), ``sk = record``; attributes ``sku``, ``warehouse``, ``name``,
+- a stock record: ``pk = stock#<sku>``, ``sk = w#<warehouse>`` (a SKU's warehouses share its
+  partition, so :meth:`DynamoInventoryStore.stock_of` is one Query, in warehouse order: UTF-8
+  byte order is code point order); attributes ``sku``, ``warehouse``, ``name``,
   ``quantity``, ``unit_price`` (exact decimal text), ``category``, ``reorder_level``,
   ``updated_at`` and ``uploaded_at`` (fixed-width UTC instants), ``stamp`` (the core's
   :attr:`StockRecord.stamp`), and provenance ``source``/``row``;
-- an import record: ``pk = import#<bucket>/<key>``, ``sk = <version id or ETag>``, with its
-  ``status`` and counts (:meth:`DynamoInventoryStore.begin_import`,
-  :meth:`DynamoInventoryStore.record_import`).
+- an import record (the ``ImportLedger`` port): ``pk = import#<bucket>/<key>``,
+  ``sk = <version id or ETag>``; attributes ``status`` and ``part`` (what a save's condition
+  compares) and ``body``, the :class:`tap_core.inventory.ImportRecord` as JSON;
+- a daily summary (the ``SummaryArchive`` port): ``pk = summary``, ``sk = YYYY-MM-DD``,
+  ``body`` the summary's JSON; the latest is one Query of that partition, last key first.
 
 Applying an upload, per chunk of :data:`CHUNK` rows:
 
@@ -24,7 +27,8 @@ Applying an upload, per chunk of :data:`CHUNK` rows:
    the rest of the chunk is written again. Conflicts and throttling are retried with backoff.
 
 Requests: a chunk of 100 new keys costs 2 (one read, one transaction); a re-import 1 (nothing
-wins, nothing is written): <= 20 per 1,000 valid rows, 10 for a re-import.
+wins, nothing is written): <= 20 per 1,000 valid rows, 10 for a re-import. A SKU in every
+warehouse, an import record, a summary: 1 each (more only past 1 MB of one SKU's records).
 """
 
 from __future__ import annotations
@@ -41,11 +45,21 @@ from botocore.exceptions import ClientError
 
 from tap_aws.resources import INVENTORY_TABLE
 from tap_aws.tables import ensure_table
-from tap_core.inventory import ImportTally, InventoryItem, StockRecord, decide, item_and_row
+from tap_core.inventory import (
+    ImportRecord,
+    ImportTally,
+    InventoryItem,
+    InventorySummary,
+    StockRecord,
+    decide,
+    item_and_row,
+    parse_import_id,
+)
 from tap_core.inventory import encode_instant as _encode
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
+    from datetime import date
 
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
@@ -68,9 +82,10 @@ RETRIABLE_REASONS: Final = frozenset(
 )
 """Cancellation reasons of a transaction item that retrying can cure."""
 
-_RECORD_SK: Final = "record"
 _STOCK: Final = "stock#"
+_WAREHOUSE: Final = "w#"
 _IMPORT: Final = "import#"
+_SUMMARY: Final = "summary"
 _CONDITION: Final = "attribute_not_exists(pk) OR stamp < :stamp"
 
 Item = dict[str, Any]
@@ -82,7 +97,7 @@ class StoreFailure(RuntimeError):
 
 def stock_key(sku: str, warehouse: str) -> dict[str, AttributeValueTypeDef]:
     """The table key of one (sku, warehouse) record."""
-    return {"pk": {"S": f"{_STOCK}{len(sku)}#{sku}#{warehouse}"}, "sk": {"S": _RECORD_SK}}
+    return {"pk": {"S": f"{_STOCK}{sku}"}, "sk": {"S": f"{_WAREHOUSE}{warehouse}"}}
 
 
 def _instant(text: str) -> datetime:
@@ -195,25 +210,54 @@ class DynamoInventoryStore:
             for found in page.get("Items", []):
                 yield from_item(found).item
 
-    # --- import records ---
+    def stock_of(self, sku: str) -> list[StockRecord]:
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self.table_name,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :warehouse)",
+            ExpressionAttributeValues={
+                ":pk": {"S": f"{_STOCK}{sku}"},
+                ":warehouse": {"S": _WAREHOUSE},
+            },
+            ConsistentRead=True,
+        )
+        return [from_item(found) for page in pages for found in page.get("Items", [])]
 
-    def begin_import(self, bucket: str, key: str, version: str, started_at: datetime) -> bool:
-        """Claim the import of one object version: False when it was already recorded done.
+    # --- the ImportLedger ---
 
-        A repeated S3 event for the same version is then a no-op. An import that started and
-        never finished (a crashed function) may be begun again: applying is idempotent.
-        """
+    def import_record(self, import_id: str) -> ImportRecord | None:
+        """The record of one import (one consistent GetItem); ValueError for a malformed id."""
+        found = self._client.get_item(
+            TableName=self.table_name,
+            Key=_import_key(*parse_import_id(import_id)),
+            ConsistentRead=True,
+        ).get("Item")
+        return None if found is None else ImportRecord.model_validate_json(found["body"]["S"])
+
+    def save_import(self, record: ImportRecord, *, replacing: int | None) -> bool:
+        """One conditional PutItem: the stored record must be started at part ``replacing``
+        (or absent, for None)."""
+        condition: dict[str, Any]
+        if replacing is None:
+            condition = {"ConditionExpression": "attribute_not_exists(pk)"}
+        else:
+            condition = {
+                "ConditionExpression": "#status = :started AND part = :part",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {
+                    ":started": {"S": "started"},
+                    ":part": {"N": str(replacing)},
+                },
+            }
         try:
             self._client.put_item(
                 TableName=self.table_name,
                 Item={
-                    **_import_key(bucket, key, version),
-                    "status": {"S": "started"},
-                    "started_at": {"S": _encode(started_at)},
+                    **_import_key(record.bucket, record.key, record.version),
+                    "status": {"S": record.status},
+                    "part": {"N": str(record.part)},
+                    "body": {"S": record.model_dump_json()},
                 },
-                ConditionExpression="attribute_not_exists(pk) OR #status <> :done",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={":done": {"S": "done"}},
+                **condition,
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -221,20 +265,37 @@ class DynamoInventoryStore:
             raise
         return True
 
-    def record_import(self, bucket: str, key: str, version: str, result: ImportResult) -> None:
-        """Mark one object version imported, with its counts."""
+    # --- the SummaryArchive ---
+
+    def keep_summary(self, day: date, summary: InventorySummary) -> None:
         self._client.put_item(
             TableName=self.table_name,
             Item={
-                **_import_key(bucket, key, version),
-                "status": {"S": "done"},
-                "uploaded_at": {"S": _encode(result.uploaded_at)},
-                "rows": {"N": str(result.rows)},
-                "applied": {"N": str(result.applied)},
-                "unchanged": {"N": str(result.unchanged)},
-                "stale": {"N": str(result.stale)},
+                "pk": {"S": _SUMMARY},
+                "sk": {"S": day.isoformat()},
+                "body": {"S": summary.model_dump_json()},
             },
         )
+
+    def summary(self, day: date | None) -> InventorySummary | None:
+        """``day``'s summary (one GetItem) or the latest (one Query, newest day first)."""
+        if day is None:
+            found = self._client.query(
+                TableName=self.table_name,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": _SUMMARY}},
+                ScanIndexForward=False,
+                Limit=1,
+                ConsistentRead=True,
+            ).get("Items", [])
+            item = found[0] if found else None
+        else:
+            item = self._client.get_item(
+                TableName=self.table_name,
+                Key={"pk": {"S": _SUMMARY}, "sk": {"S": day.isoformat()}},
+                ConsistentRead=True,
+            ).get("Item")
+        return None if item is None else InventorySummary.model_validate_json(item["body"]["S"])
 
     # --- one chunk ---
 

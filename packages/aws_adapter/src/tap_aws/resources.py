@@ -220,12 +220,7 @@ INVENTORY_SUMMARY_FUNCTION: Final = FunctionSpec(
 API_FUNCTION: Final = FunctionSpec(
     stem="api",
     handler="tap_aws.functions.api.lambda_handler",
-    environment=(
-        Env.LEADERBOARD_TABLE,
-        Env.LEADERBOARDS,
-        Env.INVENTORY_TABLE,
-        Env.INVENTORY_BUCKET,
-    ),
+    environment=(Env.LEADERBOARD_TABLE, Env.LEADERBOARDS, Env.INVENTORY_TABLE),
 )
 FUNCTIONS: Final = (
     SCORES_FUNCTION,

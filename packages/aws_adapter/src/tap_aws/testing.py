@@ -42,6 +42,7 @@ from werkzeug.serving import make_server
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
@@ -202,6 +203,9 @@ class AwsClients:
 
     def s3(self) -> S3Client:
         return self._session.client("s3", endpoint_url=self.endpoint)
+
+    def events(self) -> EventBridgeClient:
+        return self._session.client("events", endpoint_url=self.endpoint)
 
 
 def _items_in(parsed: dict[str, Any]) -> tuple[int, int]:

@@ -10,13 +10,12 @@ import pulumi_aws as aws
 
 from tap_aws.resources import (
     API_FUNCTION,
-    INVENTORY_BUCKET,
     LOG_RETENTION_DAYS,
     Env,
     resource_name,
 )
 from tap_infra import iam
-from tap_infra.functions import Architecture, ObservedFunction, ObservedFunctionArgs
+from tap_infra.functions import FunctionSettings, ObservedFunction, ObservedFunctionArgs
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -38,20 +37,14 @@ ACCESS_LOG_FORMAT: Final = (
 @dataclass(frozen=True, kw_only=True)
 class ReadApiArgs:
     suffix: str
-    code: pulumi.Archive
+    functions: FunctionSettings
     leaderboards_json: str
     leaderboard_table_name: pulumi.Input[str]
     leaderboard_table_arn: pulumi.Input[str]
     inventory_table_name: pulumi.Input[str]
     inventory_table_arns: Sequence[pulumi.Input[str]]
-    inventory_bucket_name: pulumi.Input[str]
-    inventory_bucket_arn: pulumi.Input[str]
-    architecture: Architecture = "arm64"
-    memory_mb: int | None = None
-    reserved_concurrency: int | None = None
     throttle_rate: float = THROTTLE_RATE
     throttle_burst: int = THROTTLE_BURST
-    alarm_topic_arn: pulumi.Input[str] | None = None
 
 
 class ReadApi(pulumi.ComponentResource):
@@ -71,31 +64,19 @@ class ReadApi(pulumi.ComponentResource):
             ObservedFunctionArgs(
                 spec=API_FUNCTION,
                 suffix=args.suffix,
-                code=args.code,
-                architecture=args.architecture,
-                memory_mb=args.memory_mb,
-                reserved_concurrency=args.reserved_concurrency,
+                settings=args.functions,
                 environment={
                     Env.LEADERBOARD_TABLE: args.leaderboard_table_name,
                     Env.LEADERBOARDS: args.leaderboards_json,
                     Env.INVENTORY_TABLE: args.inventory_table_name,
-                    Env.INVENTORY_BUCKET: args.inventory_bucket_name,
                 },
+                # Every route reads a table: the summaries too (their DynamoDB items), so the
+                # API needs no S3 read.
                 statements=[
                     iam.allow(
                         READ_ACTIONS, [args.leaderboard_table_arn, *args.inventory_table_arns]
                     ),
-                    # The summaries the API serves; report keys carry the date.
-                    iam.allow(
-                        ["s3:GetObject"],
-                        [
-                            pulumi.Output.concat(
-                                args.inventory_bucket_arn, "/", INVENTORY_BUCKET.reports_prefix, "*"
-                            )
-                        ],
-                    ),
                 ],
-                alarm_topic_arn=args.alarm_topic_arn,
             ),
             opts=child,
         )

@@ -24,24 +24,39 @@ ARCHITECTURES: Final[tuple[Architecture, ...]] = get_args(Architecture)
 
 
 @dataclass(frozen=True, kw_only=True)
+class FunctionSettings:
+    """What every function of a stack shares, chosen once by the stack's config."""
+
+    code: pulumi.Archive
+    architecture: Architecture = "arm64"
+    memory_mb: int | None = None
+    """None: each spec's memory."""
+    reserved_concurrency: int | None = None
+    """None: unreserved (the account's pool)."""
+    alarm_topic_arn: pulumi.Input[str] | None = None
+    """Where the functions' and queues' alarms notify; None: no action."""
+
+    def __post_init__(self) -> None:
+        if self.reserved_concurrency is not None and self.reserved_concurrency < 1:
+            raise ValueError(
+                "reserved concurrency must be at least 1 (0 would disable every function), "
+                f"got {self.reserved_concurrency}"
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
 class ObservedFunctionArgs:
     """What differs between tap's functions; the rest (tracing, logs, alarm) is the same."""
 
     spec: FunctionSpec
     suffix: str
-    code: pulumi.Archive
-    architecture: Architecture = "arm64"
-    memory_mb: int | None = None
-    """None: the spec's memory."""
-    reserved_concurrency: int | None = None
-    """None: unreserved (the account's pool)."""
+    settings: FunctionSettings
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """The settings variables; exactly the names the spec lists."""
     statements: Sequence[iam.Statement] = ()
     """The role's grants beyond logs and X-Ray: listed actions on exact ARNs."""
     dead_letter_arn: pulumi.Input[str] | None = None
     """Queue for async invocations that fail every retry (Lambda's ``dead_letter_config``)."""
-    alarm_topic_arn: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
         given, wanted = set(self.environment), set(self.spec.environment)
@@ -49,11 +64,6 @@ class ObservedFunctionArgs:
             raise ValueError(
                 f"function {self.spec.stem!r}: environment must set exactly {sorted(wanted)}; "
                 f"missing {sorted(wanted - given)}, unexpected {sorted(given - wanted)}"
-            )
-        if self.reserved_concurrency is not None and self.reserved_concurrency < 1:
-            raise ValueError(
-                f"function {self.spec.stem!r}: reserved concurrency must be at least 1 "
-                f"(0 would disable it), got {self.reserved_concurrency}"
             )
 
 
@@ -103,7 +113,7 @@ class ObservedFunction(pulumi.ComponentResource):
             threshold=0,
             comparison_operator="GreaterThanThreshold",
             treat_missing_data="notBreaching",
-            alarm_actions=[args.alarm_topic_arn] if args.alarm_topic_arn is not None else [],
+            alarm_actions=[topic] if (topic := args.settings.alarm_topic_arn) is not None else [],
             opts=child,
         )
         self.register_outputs(
@@ -137,6 +147,7 @@ class ObservedFunction(pulumi.ComponentResource):
         function_name: str,
         policy: aws.iam.RolePolicy,
     ) -> aws.lambda_.Function:
+        settings = args.settings
         variables: dict[str, pulumi.Input[str]] = {
             "POWERTOOLS_SERVICE_NAME": SERVICE,
             "POWERTOOLS_METRICS_NAMESPACE": SERVICE,
@@ -148,11 +159,13 @@ class ObservedFunction(pulumi.ComponentResource):
             role=self.role.arn,
             runtime=RUNTIME,
             handler=args.spec.handler,
-            code=args.code,
-            architectures=[args.architecture],
-            memory_size=args.memory_mb if args.memory_mb is not None else args.spec.memory_mb,
+            code=settings.code,
+            architectures=[settings.architecture],
+            memory_size=settings.memory_mb
+            if settings.memory_mb is not None
+            else args.spec.memory_mb,
             timeout=args.spec.timeout_seconds,
-            reserved_concurrent_executions=args.reserved_concurrency,
+            reserved_concurrent_executions=settings.reserved_concurrency,
             tracing_config={"mode": "Active"},
             logging_config={"log_format": "JSON", "log_group": self.log_group.name},
             environment={"variables": variables},

@@ -1,5 +1,10 @@
 """The inventory pipeline: S3 inbound/*.csv -> EventBridge -> import function -> inventory table;
-a daily schedule -> summary function -> summary item and report."""
+a daily schedule -> summary function -> summary item and report.
+
+The import function hands a file it cannot finish on to a later invocation of itself with an
+``IMPORT_CONTINUED`` event on the default bus; a second rule routes those back to it, with the
+upload rule's retries and dead-letter queue.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,10 @@ from typing import Final
 import pulumi
 import pulumi_aws as aws
 
+from tap_aws.events import DEFAULT_BUS
+from tap_aws.functions.reports import IMPORTS
 from tap_aws.resources import (
+    IMPORT_CONTINUED,
     INVENTORY_BUCKET,
     INVENTORY_EVENTS_DLQ,
     INVENTORY_IMPORT_FUNCTION,
@@ -23,7 +31,7 @@ from tap_aws.resources import (
 from tap_infra import iam
 from tap_infra.alarms import queue_depth_alarm
 from tap_infra.buckets import SecureBucket, SecureBucketArgs
-from tap_infra.functions import Architecture, ObservedFunction, ObservedFunctionArgs
+from tap_infra.functions import FunctionSettings, ObservedFunction, ObservedFunctionArgs
 from tap_infra.leaderboard import table_resources
 from tap_infra.queues import create_queue, queue_policy
 from tap_infra.tables import create_table
@@ -41,19 +49,31 @@ IMPORT_TABLE_ACTIONS: Final = (
     "dynamodb:TransactWriteItems",
     "dynamodb:UpdateItem",
 )
-SUMMARY_TABLE_ACTIONS: Final = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
+SUMMARY_TABLE_ACTIONS: Final = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",  # the summary reads every stock record
+)
 
 
 @dataclass(frozen=True, kw_only=True)
 class InventoryPipelineArgs:
     suffix: str
-    code: pulumi.Archive
-    architecture: Architecture = "arm64"
-    memory_mb: int | None = None
-    reserved_concurrency: int | None = None
+    functions: FunctionSettings
     deletion_protection: bool = True
     report_retention_days: int = 90
-    alarm_topic_arn: pulumi.Input[str] | None = None
+
+
+def default_bus_arn(arn: pulumi.Output[str]) -> pulumi.Output[str]:
+    """The ARN of the default event bus of the account and region of ``arn`` (any resource's
+    ARN of this stack: a data-source call would need credentials at plan time)."""
+
+    def bus(text: str) -> str:
+        _, partition, _, region, account = text.split(":")[:5]
+        return f"arn:{partition}:events:{region}:{account}:event-bus/{DEFAULT_BUS}"
+
+    return arn.apply(bus)
 
 
 def _retry() -> dict[str, int]:
@@ -73,6 +93,7 @@ class InventoryPipeline(pulumi.ComponentResource):
     importer: ObservedFunction
     summary: ObservedFunction
     rule: aws.cloudwatch.EventRule
+    continued_rule: aws.cloudwatch.EventRule
     schedule: aws.scheduler.Schedule
 
     def __init__(
@@ -103,6 +124,18 @@ class InventoryPipeline(pulumi.ComponentResource):
         )
         self.importer, self.summary = self._create_functions(name, args)
         self.rule = self._create_upload_rule(name, args)
+        self.continued_rule = self._create_continued_rule(name, args)
+        queue_policy(
+            f"{name}-events-dlq-policy",
+            self.events_dlq,
+            self,
+            extra=[
+                iam.allow_service(
+                    "events.amazonaws.com", ["sqs:SendMessage"], self.events_dlq.arn, rule.arn
+                )
+                for rule in (self.rule, self.continued_rule)
+            ],
+        )
         self.schedule = self._create_schedule(name, args)
         for queue, spec in (
             (self.rows_dlq, INVENTORY_ROWS_DLQ),
@@ -112,7 +145,7 @@ class InventoryPipeline(pulumi.ComponentResource):
                 f"{name}-{spec.stem}-alarm",
                 resource_name(f"{spec.stem}-depth", args.suffix),
                 queue,
-                args.alarm_topic_arn,
+                args.functions.alarm_topic_arn,
                 self,
             )
         self.register_outputs(
@@ -122,6 +155,7 @@ class InventoryPipeline(pulumi.ComponentResource):
                 "rows_dlq_url": self.rows_dlq.url,
                 "events_dlq_url": self.events_dlq.url,
                 "rule_name": self.rule.name,
+                "continued_rule_name": self.continued_rule.name,
             }
         )
 
@@ -140,15 +174,11 @@ class InventoryPipeline(pulumi.ComponentResource):
             return ObservedFunctionArgs(
                 spec=spec,
                 suffix=args.suffix,
-                code=args.code,
-                architecture=args.architecture,
-                memory_mb=args.memory_mb,
-                reserved_concurrency=args.reserved_concurrency,
+                settings=args.functions,
                 environment=environment,
                 statements=statements,
                 # Events Lambda could not process after its async retries.
                 dead_letter_arn=self.events_dlq.arn,
-                alarm_topic_arn=args.alarm_topic_arn,
             )
 
         importer = ObservedFunction(
@@ -172,6 +202,16 @@ class InventoryPipeline(pulumi.ComponentResource):
                     ),
                     iam.allow(IMPORT_TABLE_ACTIONS, table_resources(self.table, index_names)),
                     iam.allow(["sqs:SendMessage"], [self.rows_dlq.arn]),
+                    # The import reports, and the follow-up event of a file in parts.
+                    iam.allow(
+                        ["s3:PutObject"],
+                        [
+                            pulumi.Output.concat(
+                                bucket_arn, "/", INVENTORY_BUCKET.reports_prefix, IMPORTS, "*"
+                            )
+                        ],
+                    ),
+                    iam.allow(["events:PutEvents"], [default_bus_arn(self.table.arn)]),
                 ],
             ),
             opts=child,
@@ -215,8 +255,28 @@ class InventoryPipeline(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        self._invoke_importer(f"{name}-upload", rule)
+        return rule
+
+    def _create_continued_rule(
+        self, name: str, args: InventoryPipelineArgs
+    ) -> aws.cloudwatch.EventRule:
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-continued-rule",
+            name=resource_name("inventory-continued", args.suffix),
+            description="Inventory imports handed on to a follow-up invocation",
+            event_bus_name=DEFAULT_BUS,
+            event_pattern=pulumi.Output.json_dumps(IMPORT_CONTINUED.pattern()),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self._invoke_importer(f"{name}-continued", rule)
+        return rule
+
+    def _invoke_importer(self, name: str, rule: aws.cloudwatch.EventRule) -> None:
+        """Target ``rule`` at the import function, with retries and the events DLQ."""
+        child = pulumi.ResourceOptions(parent=self)
         aws.cloudwatch.EventTarget(
-            f"{name}-upload-target",
+            f"{name}-target",
             rule=rule.name,
             arn=self.importer.function.arn,
             retry_policy=_retry(),
@@ -224,24 +284,13 @@ class InventoryPipeline(pulumi.ComponentResource):
             opts=child,
         )
         aws.lambda_.Permission(
-            f"{name}-upload-permission",
+            f"{name}-permission",
             action="lambda:InvokeFunction",
             function=self.importer.function.name,
             principal="events.amazonaws.com",
             source_arn=rule.arn,
             opts=child,
         )
-        queue_policy(
-            f"{name}-events-dlq-policy",
-            self.events_dlq,
-            self,
-            extra=[
-                iam.allow_service(
-                    "events.amazonaws.com", ["sqs:SendMessage"], self.events_dlq.arn, rule.arn
-                )
-            ],
-        )
-        return rule
 
     def _create_schedule(self, name: str, args: InventoryPipelineArgs) -> aws.scheduler.Schedule:
         child = pulumi.ResourceOptions(parent=self)

@@ -11,7 +11,7 @@ import pulumi_aws as aws
 from tap_aws.resources import LEADERBOARD_TABLE, SCORES, SCORES_FUNCTION, Env, resource_name
 from tap_infra import iam
 from tap_infra.alarms import queue_depth_alarm
-from tap_infra.functions import Architecture, ObservedFunction, ObservedFunctionArgs
+from tap_infra.functions import FunctionSettings, ObservedFunction, ObservedFunctionArgs
 from tap_infra.queues import FifoQueue, FifoQueueArgs
 from tap_infra.tables import create_table
 
@@ -44,14 +44,10 @@ def table_resources(
 @dataclass(frozen=True, kw_only=True)
 class LeaderboardPipelineArgs:
     suffix: str
-    code: pulumi.Archive
+    functions: FunctionSettings
     leaderboards_json: str
     """The boards' specs, a JSON list of ``tap_core.leaderboard.LeaderboardSpec``."""
-    architecture: Architecture = "arm64"
-    memory_mb: int | None = None
-    reserved_concurrency: int | None = None
     deletion_protection: bool = True
-    alarm_topic_arn: pulumi.Input[str] | None = None
 
 
 class LeaderboardPipeline(pulumi.ComponentResource):
@@ -90,10 +86,7 @@ class LeaderboardPipeline(pulumi.ComponentResource):
             ObservedFunctionArgs(
                 spec=SCORES_FUNCTION,
                 suffix=args.suffix,
-                code=args.code,
-                architecture=args.architecture,
-                memory_mb=args.memory_mb,
-                reserved_concurrency=args.reserved_concurrency,
+                settings=args.functions,
                 environment={
                     Env.LEADERBOARD_TABLE: self.table.name,
                     Env.LEADERBOARDS: args.leaderboards_json,
@@ -105,7 +98,6 @@ class LeaderboardPipeline(pulumi.ComponentResource):
                     # The function dead-letters bad messages itself, with their reason.
                     iam.allow(["sqs:SendMessage"], [self.queues.dlq.arn]),
                 ],
-                alarm_topic_arn=args.alarm_topic_arn,
             ),
             opts=child,
         )
@@ -122,7 +114,7 @@ class LeaderboardPipeline(pulumi.ComponentResource):
             f"{name}-dlq-alarm",
             resource_name(f"{SCORES.dlq.stem}-depth", args.suffix),
             self.queues.dlq,
-            args.alarm_topic_arn,
+            args.functions.alarm_topic_arn,
             self,
         )
         self.register_outputs(

@@ -12,7 +12,7 @@ from tap_aws.resources import INVENTORY_BUCKET, Outputs, check_suffix, resource_
 from tap_core.leaderboard import LeaderboardSpec
 from tap_infra.alarms import AlarmTopic
 from tap_infra.api import ReadApi, ReadApiArgs
-from tap_infra.functions import ARCHITECTURES
+from tap_infra.functions import ARCHITECTURES, FunctionSettings
 from tap_infra.inventory import InventoryPipeline, InventoryPipelineArgs
 from tap_infra.leaderboard import LeaderboardPipeline, LeaderboardPipelineArgs
 
@@ -84,6 +84,17 @@ class TapStackArgs:
 
     def __post_init__(self) -> None:
         check_suffix(self.suffix)
+        self.functions(None)  # refuse bad function settings before any resource is made
+
+    def functions(self, alarm_topic_arn: pulumi.Input[str] | None) -> FunctionSettings:
+        """The settings every function of the stack shares, notifying ``alarm_topic_arn``."""
+        return FunctionSettings(
+            code=self.code,
+            architecture=self.architecture,
+            memory_mb=self.memory_mb,
+            reserved_concurrency=self.reserved_concurrency,
+            alarm_topic_arn=alarm_topic_arn,
+        )
 
 
 class TapStack(pulumi.ComponentResource):
@@ -102,18 +113,14 @@ class TapStack(pulumi.ComponentResource):
         self.alarms = AlarmTopic(
             f"{name}-alarms", resource_name("alarms", args.suffix), args.alarm_email, opts=child
         )
-        topic_arn = self.alarms.topic.arn
+        functions = args.functions(self.alarms.topic.arn)
         self.leaderboard = LeaderboardPipeline(
             f"{name}-leaderboard",
             LeaderboardPipelineArgs(
                 suffix=args.suffix,
-                code=args.code,
+                functions=functions,
                 leaderboards_json=args.leaderboards_json,
-                architecture=args.architecture,
-                memory_mb=args.memory_mb,
-                reserved_concurrency=args.reserved_concurrency,
                 deletion_protection=args.deletion_protection,
-                alarm_topic_arn=topic_arn,
             ),
             opts=child,
         )
@@ -121,12 +128,8 @@ class TapStack(pulumi.ComponentResource):
             f"{name}-inventory",
             InventoryPipelineArgs(
                 suffix=args.suffix,
-                code=args.code,
-                architecture=args.architecture,
-                memory_mb=args.memory_mb,
-                reserved_concurrency=args.reserved_concurrency,
+                functions=functions,
                 deletion_protection=args.deletion_protection,
-                alarm_topic_arn=topic_arn,
             ),
             opts=child,
         )
@@ -134,18 +137,12 @@ class TapStack(pulumi.ComponentResource):
             f"{name}-api",
             ReadApiArgs(
                 suffix=args.suffix,
-                code=args.code,
+                functions=functions,
                 leaderboards_json=args.leaderboards_json,
                 leaderboard_table_name=self.leaderboard.table.name,
                 leaderboard_table_arn=self.leaderboard.table.arn,
                 inventory_table_name=self.inventory.table.name,
                 inventory_table_arns=[self.inventory.table.arn],
-                inventory_bucket_name=self.inventory.bucket.bucket.bucket,
-                inventory_bucket_arn=self.inventory.bucket.bucket.arn,
-                architecture=args.architecture,
-                memory_mb=args.memory_mb,
-                reserved_concurrency=args.reserved_concurrency,
-                alarm_topic_arn=topic_arn,
             ),
             opts=child,
         )

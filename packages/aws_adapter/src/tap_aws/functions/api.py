@@ -9,11 +9,19 @@ Routes (all GET, JSON):
 - ``/leaderboards/{board}/ranks?players=a,b,c&period=``: several players' entries at once
   (players without an entry listed under ``missing``).
 - ``/leaderboards/{board}/count?period=``: how many players the page holds.
-- ``/inventory/summaries/latest`` and ``/inventory/summaries/{YYYY-MM-DD}``: a daily summary.
+- ``/inventory/items/{sku}``: that SKU in every warehouse (its records, warehouse order, and
+  the total quantity).
+- ``/inventory/summaries/latest`` and ``/inventory/summaries/{YYYY-MM-DD}``: a daily summary,
+  read from its DynamoDB item (one GetItem or Query): every inventory route then reads the
+  inventory table alone, and the role needs no S3 read. The JSON objects under the reports
+  prefix are the same summaries, for people and tools that read the bucket.
+- ``/inventory/imports/{import_id}``: an import's record (:class:`tap_core.inventory.
+  ImportRecord`: status, counts, file errors, the first row errors), in progress or done; the
+  id is :func:`tap_core.inventory.import_id` of the object's bucket, key and version.
 
-``period`` defaults to the one holding the current time. A bad parameter is a 400 whose
-message names it; an unknown board, a player without an entry or a day without a summary is a
-404. Nothing a client sends causes a 500.
+````period`` defaults to the one holding the current time. A bad parameter is a 400 whose
+message names it; an unknown board, a player without an entry, a SKU stored nowhere, a day
+without a summary or an unknown import is a 404. Nothing a client sends causes a 500.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotF
 
 from tap_aws.functions.bootstrap import ApiDependencies, Root, build_api
 from tap_aws.functions.reports import JSON_TYPE, LATEST
+from tap_core.inventory import KEY_CHARS, MAX_KEY_CHARS, format_money
 from tap_core.leaderboard import TOP_LIMIT_MAX, period_key, resets_at
 
 if TYPE_CHECKING:
@@ -35,6 +44,7 @@ if TYPE_CHECKING:
 
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
+    from tap_core.inventory import StockRecord
     from tap_core.leaderboard import LeaderboardSpec, RankedEntry
 
 SERVICE: Final = "api"
@@ -42,6 +52,7 @@ PLAYERS_MAX: Final = TOP_LIMIT_MAX
 """How many players one ``ranks`` request may name."""
 _INTEGER = re.compile(r"-?[0-9]{1,9}")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_SKU = re.compile(f"[{KEY_CHARS}]{{1,{MAX_KEY_CHARS}}}")
 
 logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)
@@ -181,19 +192,60 @@ def count(board_id: str) -> dict[str, Any]:
     }
 
 
+def _stock(record: StockRecord) -> dict[str, Any]:
+    item = record.item
+    return {
+        "warehouse": item.warehouse,
+        "name": item.name,
+        "quantity": item.quantity,
+        "unit_price": format_money(item.unit_price),
+        "category": item.category,
+        "reorder_level": item.reorder_level,
+        "updated_at": item.updated_at.isoformat(),
+        "uploaded_at": record.uploaded_at.isoformat(),
+        "source": record.source,
+        "row": record.row,
+    }
+
+
+@app.get("/inventory/items/<sku>")
+def stock_item(sku: str) -> dict[str, Any]:
+    if not _SKU.fullmatch(sku):
+        raise BadRequestError(
+            f"sku must be 1-{MAX_KEY_CHARS} characters of {KEY_CHARS}, got {sku[:80]!r}"
+        )
+    records = root.get().inventory.stock_of(sku)
+    if not records:
+        raise NotFoundError(f"sku {sku!r} is in no warehouse")
+    return {
+        "sku": sku,
+        "quantity": sum(record.item.quantity for record in records),
+        "warehouses": [_stock(record) for record in records],
+    }
+
+
 @app.get("/inventory/summaries/<day>")
 def summary(day: str) -> Response[str]:
+    wanted: date | None = None
     if day != LATEST:
         if not _DAY.fullmatch(day):
-            raise BadRequestError(f"date must be YYYY-MM-DD or 'latest', got {day!r}")
+            raise BadRequestError(f"date must be YYYY-MM-DD or 'latest', got {day[:80]!r}")
         try:
-            date.fromisoformat(day)
+            wanted = date.fromisoformat(day)
         except ValueError:
             raise BadRequestError(f"date {day!r} is not a calendar date") from None
-    body = root.get().reports.summary(day)
-    if body is None:
+    found = root.get().inventory.summary(wanted)
+    if found is None:
         raise NotFoundError(f"no inventory summary for {day}")
-    return Response(status_code=200, content_type=JSON_TYPE, body=body)
+    return Response(status_code=200, content_type=JSON_TYPE, body=found.model_dump_json())
+
+
+@app.get("/inventory/imports/<import_id>")
+def import_record(import_id: str) -> Response[str]:
+    found = _read(lambda: root.get().inventory.import_record(import_id))
+    if found is None:
+        raise NotFoundError(f"import {import_id!r} is unknown")
+    return Response(status_code=200, content_type=JSON_TYPE, body=found.model_dump_json())
 
 
 @logger.inject_lambda_context

@@ -11,20 +11,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from tap_aws.resources import INVENTORY_BUCKET
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from datetime import date
 
+    from tap_aws.events import Events
     from tap_aws.functions.reports import Reports
     from tap_aws.objects import S3Objects
     from tap_core import DeadLetters
     from tap_core.clock import Clock
-    from tap_core.inventory import InventoryStore
+    from tap_core.inventory import ImportLedger, InventoryStore, SummaryArchive
     from tap_core.leaderboard import Leaderboards, LeaderboardSpec
+
+    class Inventory(InventoryStore, ImportLedger, SummaryArchive, Protocol):
+        """The inventory table's three ports, which one adapter serves (DynamoDB or memory)."""
+
 
 T = TypeVar("T")
 
@@ -66,21 +70,23 @@ class ScoresDependencies:
 class ApiDependencies:
     leaderboards: Leaderboards
     boards: dict[str, LeaderboardSpec]
-    reports: Reports
+    inventory: Inventory
     clock: Clock
 
 
 @dataclass(frozen=True, slots=True)
 class SummaryDependencies:
-    inventory: InventoryStore
+    inventory: Inventory
     reports: Reports
 
 
 @dataclass(frozen=True, slots=True)
 class ImportDependencies:
-    inventory: InventoryStore
+    inventory: Inventory
     objects: S3Objects
     dead_letters: DeadLetters
+    events: Events
+    reports: Reports
     clock: Clock
 
 
@@ -91,24 +97,6 @@ def _leaderboards(specs: tuple[LeaderboardSpec, ...]) -> Leaderboards:
     return DynamoLeaderboards(get_settings().need("leaderboard_table"), specs, clock=utc_now)
 
 
-class _LazyReports:
-    """Reports built on first use: the API's leaderboard routes never need the bucket."""
-
-    def __init__(self) -> None:
-        self._reports: Reports | None = None
-
-    def _get(self) -> Reports:
-        if self._reports is None:
-            self._reports = _reports()
-        return self._reports
-
-    def put_summary(self, day: date, body: str) -> str:
-        return self._get().put_summary(day, body)
-
-    def summary(self, day: date | str) -> str | None:
-        return self._get().summary(day)
-
-
 def _reports() -> Reports:
     from tap_aws.functions.reports import S3Reports  # noqa: PLC0415
     from tap_aws.settings import get_settings  # noqa: PLC0415
@@ -116,7 +104,7 @@ def _reports() -> Reports:
     return S3Reports(get_settings().need("inventory_bucket"), INVENTORY_BUCKET.reports_prefix)
 
 
-def _inventory() -> InventoryStore:
+def _inventory() -> Inventory:
     from tap_aws.inventory import DynamoInventoryStore  # noqa: PLC0415
     from tap_aws.settings import get_settings  # noqa: PLC0415
 
@@ -142,7 +130,7 @@ def build_api() -> ApiDependencies:
     return ApiDependencies(
         leaderboards=_leaderboards(specs),
         boards={spec.id: spec for spec in specs},
-        reports=_LazyReports(),
+        inventory=_inventory(),
         clock=utc_now,
     )
 
@@ -153,6 +141,7 @@ def build_summary() -> SummaryDependencies:
 
 def build_import() -> ImportDependencies:
     from tap_aws.deadletters import SqsDeadLetters  # noqa: PLC0415
+    from tap_aws.events import EventBridgeEvents  # noqa: PLC0415
     from tap_aws.objects import S3Objects  # noqa: PLC0415
     from tap_aws.settings import get_settings  # noqa: PLC0415
 
@@ -160,5 +149,7 @@ def build_import() -> ImportDependencies:
         inventory=_inventory(),
         objects=S3Objects(),
         dead_letters=SqsDeadLetters(get_settings().need("inventory_dlq_url")),
+        events=EventBridgeEvents(),
+        reports=_reports(),
         clock=utc_now,
     )

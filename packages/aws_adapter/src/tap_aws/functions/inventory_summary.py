@@ -1,8 +1,9 @@
 """``inventory_summary``: the daily inventory summary, on a schedule.
 
-The scheduled event's ``time`` (UTC) dates the summary: it is stored as
+The scheduled event's ``time`` (UTC) dates the summary: it is kept as that date's item of the
+inventory table (the ``SummaryArchive``, which the read API serves) and as
 ``reports/summary-YYYY-MM-DD.json`` (and as the latest) in the inventory bucket, so a retried
-or repeated invocation of the same schedule rewrites the same object. Metrics:
+or repeated invocation of the same schedule rewrites the same item and object. Metrics:
 ``LowStockItems`` (every item at or below its reorder level) and ``OutOfStockItems``.
 """
 
@@ -51,6 +52,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     dependencies = root.get()
     moment = scheduled_at(EventBridgeEvent(event))
     summary = summarize(dependencies.inventory.items(), moment.isoformat())
+    dependencies.inventory.keep_summary(moment.date(), summary)
     key = dependencies.reports.put_summary(moment.date(), summary.model_dump_json())
     metrics.add_metric(name="LowStockItems", unit=MetricUnit.Count, value=summary.low_stock_total)
     metrics.add_metric(name="OutOfStockItems", unit=MetricUnit.Count, value=summary.out_of_stock)

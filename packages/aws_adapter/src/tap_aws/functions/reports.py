@@ -1,7 +1,10 @@
-"""Where the daily inventory summaries are kept: one JSON object per UTC date, and the latest.
+"""The JSON reports of the inventory bucket, under its reports prefix.
 
 ``reports/summary-YYYY-MM-DD.json`` holds a day's summary and ``reports/summary-latest.json``
-a copy of the last one written, so the read API answers "latest" with one GetObject.
+a copy of the last one written (the read API reads the summaries' DynamoDB items instead: see
+``tap_aws.functions.api``). ``reports/imports/<import_id>.json`` is an import's report, its
+:class:`tap_core.inventory.ImportRecord` once done (:func:`tap_core.inventory.import_id`
+derives the id from the object's bucket, key and version).
 """
 
 from __future__ import annotations
@@ -15,12 +18,19 @@ if TYPE_CHECKING:
 
 LATEST: Final = "latest"
 JSON_TYPE: Final = "application/json"
+IMPORTS: Final = "imports/"
+"""Where, under the reports prefix, the import reports are."""
 
 
 def summary_key(prefix: str, day: date | str) -> str:
     """The object key of ``day``'s summary (or of the latest, for :data:`LATEST`)."""
     label = day if isinstance(day, str) else day.isoformat()
     return f"{prefix}summary-{label}.json"
+
+
+def import_report_key(prefix: str, import_id: str) -> str:
+    """The object key of the report of import ``import_id``."""
+    return f"{prefix}{IMPORTS}{import_id}.json"
 
 
 class Reports(Protocol):
@@ -32,6 +42,10 @@ class Reports(Protocol):
 
     def summary(self, day: date | str) -> str | None:
         """The summary of ``day`` (or :data:`LATEST`), or None when there is none."""
+        ...
+
+    def put_import_report(self, import_id: str, body: str) -> str:
+        """Keep ``body`` as the report of import ``import_id``; its key."""
         ...
 
 
@@ -53,6 +67,13 @@ class S3Reports:
             self._client.put_object(
                 Bucket=self._bucket, Key=target, Body=body.encode(), ContentType=JSON_TYPE
             )
+        return key
+
+    def put_import_report(self, import_id: str, body: str) -> str:
+        key = import_report_key(self._prefix, import_id)
+        self._client.put_object(
+            Bucket=self._bucket, Key=key, Body=body.encode(), ContentType=JSON_TYPE
+        )
         return key
 
     def summary(self, day: date | str) -> str | None:

@@ -10,6 +10,8 @@ from tap_core.lazy import lazy_exports
 if TYPE_CHECKING:
     from tap_core.inventory.csv.contract import (
         COLUMNS,
+        KEY_CHARS,
+        MAX_KEY_CHARS,
         MAX_RECORD_BYTES,
         MAX_REPORTED_ERRORS,
         Column,
@@ -22,13 +24,21 @@ if TYPE_CHECKING:
     from tap_core.inventory.csv.report import InventoryReport, ReportBuilder
     from tap_core.inventory.csv.splitting import Readable
     from tap_core.inventory.decisions import Cause, ImportDecision, ImportStatus, decide
+    from tap_core.inventory.imports import (
+        REPORTED_ROW_ERRORS,
+        ImportRecord,
+        import_id,
+        parse_import_id,
+    )
     from tap_core.inventory.item import InventoryItem, format_money
     from tap_core.inventory.port import (
         STALE_ROWS_MAX,
+        ImportLedger,
         ImportResult,
         InventoryStore,
         LocatedItem,
         StaleRow,
+        SummaryArchive,
     )
     from tap_core.inventory.stock import (
         FINGERPRINT_WIDTH,
@@ -56,9 +66,12 @@ __all__ = [
     "COLUMNS",
     "FINGERPRINT_WIDTH",
     "INSTANT_WIDTH",
+    "KEY_CHARS",
     "LOW_STOCK_MAX",
+    "MAX_KEY_CHARS",
     "MAX_RECORD_BYTES",
     "MAX_REPORTED_ERRORS",
+    "REPORTED_ROW_ERRORS",
     "STALE_ROWS_MAX",
     "Cause",
     "Checkpoint",
@@ -67,6 +80,8 @@ __all__ = [
     "FileError",
     "FileErrorCode",
     "ImportDecision",
+    "ImportLedger",
+    "ImportRecord",
     "ImportResult",
     "ImportStatus",
     "ImportTally",
@@ -84,6 +99,7 @@ __all__ = [
     "RowErrorCode",
     "StaleRow",
     "StockRecord",
+    "SummaryArchive",
     "Totals",
     "ValidRow",
     "Version",
@@ -95,7 +111,9 @@ __all__ = [
     "encode_version",
     "fingerprint",
     "format_money",
+    "import_id",
     "item_and_row",
+    "parse_import_id",
     "parse_inventory",
     "summarize",
     "validate_inventory",

@@ -16,9 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+    from datetime import date
 
+    from tap_core.inventory.imports import ImportRecord
     from tap_core.inventory.item import InventoryItem
     from tap_core.inventory.stock import StockRecord
+    from tap_core.inventory.summary import InventorySummary
 
 STALE_ROWS_MAX: Final = 1000
 """How many stale rows an import result lists; the rest are counted in ``stale_rows_truncated``."""
@@ -97,6 +100,41 @@ class InventoryStore(Protocol):
         """The record of one SKU in one warehouse (keys compared exactly), or None."""
         ...
 
+    def stock_of(self, sku: str) -> list[StockRecord]:
+        """The records of one SKU in every warehouse, in warehouse order (keys compared
+        exactly); empty when the SKU is stored nowhere."""
+        ...
+
     def items(self) -> Iterator[InventoryItem]:
         """Every stored item once, in no particular order, streamed (for the daily summary)."""
+        ...
+
+
+class ImportLedger(Protocol):
+    """The records of imports (:class:`tap_core.inventory.ImportRecord`), by import id.
+
+    Saving is guarded by the part the caller worked on, so of two deliveries of one event
+    only one records its part, and a part already passed is never recorded again.
+    """
+
+    def import_record(self, import_id: str) -> ImportRecord | None:
+        """The record of one import (read consistently), or None when it never began;
+        ValueError naming ``import_id`` when it is not one (see ``parse_import_id``)."""
+        ...
+
+    def save_import(self, record: ImportRecord, *, replacing: int | None) -> bool:
+        """Store ``record`` if the stored one is still ``started`` at part ``replacing`` (or,
+        for None, if there is none); False, and nothing written, otherwise."""
+        ...
+
+
+class SummaryArchive(Protocol):
+    """The daily inventory summaries, one per UTC date."""
+
+    def keep_summary(self, day: date, summary: InventorySummary) -> None:
+        """Keep ``summary`` as ``day``'s (replacing one kept before for that day)."""
+        ...
+
+    def summary(self, day: date | None) -> InventorySummary | None:
+        """``day``'s summary, or for None the one of the latest day kept; None when none."""
         ...

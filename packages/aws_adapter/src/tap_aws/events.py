@@ -1,0 +1,61 @@
+"""Events tap puts on EventBridge: the :class:`Events` port and its EventBridge adapter.
+
+A function that hands work on to a later invocation (``inventory_import`` when its time runs
+low) emits an event of a :class:`tap_aws.resources.EventSpec` on the account's default bus; a
+rule with the spec's pattern routes it back. Tests use an in-memory fake of the port.
+
+Cost: one ``PutEvents`` per event. An entry EventBridge reports failed (throttled, an internal
+error) is :class:`EventsFailure`, never dropped: the caller's invocation fails and is retried.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final, Protocol
+
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+
+    from tap_aws.resources import EventSpec
+
+DEFAULT_BUS: Final = "default"
+
+
+class EventsFailure(RuntimeError):
+    """EventBridge did not take an event."""
+
+
+class Events(Protocol):
+    """Puts tap's own events on the default bus."""
+
+    def put(self, spec: EventSpec, detail: str) -> None:
+        """Emit one event of ``spec`` whose detail is the JSON object ``detail``."""
+        ...
+
+
+class EventBridgeEvents:
+    """:class:`Events` on EventBridge's default bus."""
+
+    def __init__(self, client: EventBridgeClient | None = None) -> None:
+        if client is None:
+            from tap_aws import clients  # noqa: PLC0415 - built on first use, not at import
+
+            client = clients.events()
+        self._client = client
+
+    def put(self, spec: EventSpec, detail: str) -> None:
+        response = self._client.put_events(
+            Entries=[
+                {
+                    "Source": spec.source,
+                    "DetailType": spec.detail_type,
+                    "Detail": detail,
+                    "EventBusName": DEFAULT_BUS,
+                }
+            ]
+        )
+        if response.get("FailedEntryCount"):
+            (entry,) = response["Entries"]
+            raise EventsFailure(
+                f"EventBridge did not take the {spec.detail_type!r} event: "
+                f"{entry.get('ErrorCode')}: {entry.get('ErrorMessage')}"
+            )

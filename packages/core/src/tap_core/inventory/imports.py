@@ -1,0 +1,185 @@
+"""The record of one import: one uploaded object version, applied in one or more parts.
+
+An import is named by its :func:`import_id`, derived from the object's bucket, key and version
+(its version id, or its ETag in an unversioned bucket): the URL-safe base64 (no padding) of the
+JSON array ``[bucket, key, version]``. So the id of any upload can be computed from its event,
+and :func:`parse_import_id` gives back the three parts, e.g. for the read API.
+
+A function that cannot finish a file in one invocation ends a part at a row boundary: the
+record's ``part`` then names the next part and its ``checkpoint`` where it starts, with the
+counts so far. When the last part is done the record is ``done`` and is the import's report.
+Pure: no clock, no storage.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime  # noqa: TC003 - pydantic resolves annotations at runtime
+from typing import TYPE_CHECKING, Final, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# pydantic resolves these annotations at runtime:
+from tap_core.inventory.csv.events import Checkpoint, FileError, RowError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from tap_core.inventory.port import ImportResult
+
+BUCKET_CHARS_MAX: Final = 63
+KEY_BYTES_MAX: Final = 1024
+VERSION_BYTES_MAX: Final = 1024
+"""S3's limits on a bucket name, an object key (UTF-8) and a version id or ETag: an id past
+them names no object."""
+REPORTED_ROW_ERRORS: Final = 100
+"""How many row errors an import record lists (the first, in file order); the rest are counted."""
+
+ImportStatus = Literal["started", "done"]
+
+
+def import_id(bucket: str, key: str, version: str) -> str:
+    """The id of the import of ``bucket``/``key`` at ``version`` (see the module docstring)."""
+    text = json.dumps([bucket, key, version], ensure_ascii=False, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def parse_import_id(text: str) -> tuple[str, str, str]:
+    """(bucket, key, version) of an :func:`import_id`; ValueError naming it when it is not one."""
+    shown = text if len(text) <= 80 else f"{text[:80]}..."
+    problem = f"import_id {shown!r} is not an import id (base64url of [bucket, key, version])"
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        parts = json.loads(raw.decode())
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValueError(problem) from None
+    if not (
+        isinstance(parts, list)
+        and len(parts) == 3
+        and all(isinstance(part, str) and part for part in parts)
+        and import_id(*parts) == text
+        and len(parts[0]) <= BUCKET_CHARS_MAX
+        and len(parts[1].encode()) <= KEY_BYTES_MAX
+        and len(parts[2].encode()) <= VERSION_BYTES_MAX
+    ):
+        raise ValueError(problem)
+    bucket, key, version = parts
+    return bucket, key, version
+
+
+class ImportRecord(BaseModel):
+    """One import's progress and, once ``done``, its report.
+
+    ``rows`` counts the valid rows (``applied + unchanged + stale``), ``rejected`` the rows
+    dead-lettered; ``row_errors`` lists the first :data:`REPORTED_ROW_ERRORS` errors of those
+    rows, ``row_errors_truncated`` counts the rest. ``part`` is the part at work (0 first) or,
+    when done, the last one; a started record with ``part > 0`` has the ``checkpoint`` where
+    that part starts, and ``continued`` says whether its follow-up event was sent.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    import_id: str
+    bucket: str
+    key: str
+    version: str
+    uploaded_at: datetime
+    started_at: datetime
+    status: ImportStatus = "started"
+    part: int = Field(default=0, ge=0)
+    checkpoint: Checkpoint | None = None
+    continued: bool = False
+    finished_at: datetime | None = None
+    rows: int = Field(default=0, ge=0)
+    applied: int = Field(default=0, ge=0)
+    unchanged: int = Field(default=0, ge=0)
+    stale: int = Field(default=0, ge=0)
+    rejected: int = Field(default=0, ge=0)
+    file_errors: list[FileError] = Field(default_factory=list)
+    row_errors: list[RowError] = Field(default_factory=list, max_length=REPORTED_ROW_ERRORS)
+    row_errors_truncated: int = Field(default=0, ge=0)
+    report_key: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.rows != self.applied + self.unchanged + self.stale:
+            raise ValueError(
+                f"rows ({self.rows}) must equal applied + unchanged + stale "
+                f"({self.applied} + {self.unchanged} + {self.stale})"
+            )
+        if self.import_id != import_id(self.bucket, self.key, self.version):
+            raise ValueError(f"import_id {self.import_id!r} is not that of its bucket/key/version")
+        if self.status == "done" and self.finished_at is None:
+            raise ValueError("a done import needs its finished_at")
+        return self
+
+    def _with(self, changes: dict[str, object]) -> ImportRecord:
+        """A copy with ``changes``, validated (``model_copy`` would not check them)."""
+        return type(self)(**{**dict(self), **changes})
+
+    @classmethod
+    def begin(
+        cls, bucket: str, key: str, version: str, uploaded_at: datetime, started_at: datetime
+    ) -> ImportRecord:
+        """The record of an import about to start its first part."""
+        return cls(
+            import_id=import_id(bucket, key, version),
+            bucket=bucket,
+            key=key,
+            version=version,
+            uploaded_at=uploaded_at,
+            started_at=started_at,
+        )
+
+    def counted(
+        self, result: ImportResult, rejected: int, errors: Iterable[RowError], error_count: int
+    ) -> ImportRecord:
+        """This record with one part's endings added: its valid rows' ``result``, its
+        ``rejected`` rows and their ``error_count`` errors (``errors``: the first of them)."""
+        listed = list(self.row_errors)
+        room = REPORTED_ROW_ERRORS - len(listed)
+        if room > 0:
+            # without their byte offsets, which the JSON of a RowError leaves out
+            listed.extend(
+                RowError(row=e.row, field=e.field, code=e.code, message=e.message)
+                for e in list(errors)[:room]
+            )
+        return self._with(
+            {
+                "rows": self.rows + result.rows,
+                "applied": self.applied + result.applied,
+                "unchanged": self.unchanged + result.unchanged,
+                "stale": self.stale + result.stale,
+                "rejected": self.rejected + rejected,
+                "row_errors": listed,
+                "row_errors_truncated": (
+                    self.row_errors_truncated + error_count - (len(listed) - len(self.row_errors))
+                ),
+            }
+        )
+
+    def next_part(self, checkpoint: Checkpoint) -> ImportRecord:
+        """This record handing on to its next part, which starts at ``checkpoint``."""
+        return self._with({"part": self.part + 1, "checkpoint": checkpoint, "continued": False})
+
+    def sent(self) -> ImportRecord:
+        """This record once the follow-up event of its part was sent."""
+        return self._with({"continued": True})
+
+    def done(self, finished_at: datetime, file_errors: Iterable[FileError] = ()) -> ImportRecord:
+        """This record finished: the import's report."""
+        return self._with(
+            {
+                "status": "done",
+                "checkpoint": None,
+                "continued": False,
+                "finished_at": finished_at,
+                "file_errors": list(file_errors),
+            }
+        )
+
+    def reported(self, report_key: str) -> ImportRecord:
+        """This record with the key of the report object written of it."""
+        return self._with({"report_key": report_key})
