@@ -1,129 +1,266 @@
-"""DynamoLeaderboards on moto: requests and items read per operation, beside the naive design.
+"""DynamoLeaderboards on moto: requests, items and capacity units per operation, beside naive.
 
-A board of N entries (10^3 and 10^4; ``--quick``: 10^3), uniform scores, bulk-loaded with
+Boards of N entries (10^3 and 10^4; ``--quick``: 10^3), uniform scores, bulk-loaded with
 BatchWriteItem and ``repair`` (moto's transactions are too slow to submit them one by one).
-For submit, top, rank_of, around and count: the requests, the items read (returned or
-scanned, through botocore's hooks) and estimated read units (``tap_aws.capacity``: 1 RCU per
-4 KB strongly consistent, from the item sizes read), next to the naive design where a rank is
-a ``Select=COUNT`` query over the rank items above the player (its scanned items grow with the
-rank). Deterministic counts, not timings.
+Not 10^5: the tree stores about 7 node items per entry (714,000 at 10^5), and moto sorts a
+whole partition on every Query, so loading and reading such a board on moto takes too long.
+For submit, top, rank_of, around and count: the requests and the items read (returned or
+scanned, through botocore's hooks), and capacity units estimated from the sizes of the items
+each request read or wrote (``tap_aws.capacity``, AWS's rules; moto reports none): a key a
+GetItem or BatchGetItem asks for costs its RCU found or not, a Query its items' summed size, a
+transaction's write the larger of the item before and after, twice. The sizes come from the
+items themselves, read before and after each request by a second, uncounted client.
+
+Beside it, in the same run, the naive design: the entry item with a global secondary index on
+its encoded sort key (the ``R#`` items stand for the index): a submit is GetItem + PutItem
+(its WCU include the index's delete and put of the moved key), a rank a ``Select=COUNT``
+query over the index above the player, a count a COUNT over all of it (AWS splits a COUNT
+into 1 MB pages, one request each; moto does not, so those requests are computed from the
+scanned sizes). Then, at 10^3, the counts tree sharded (``count_shards``): writes per root
+item per new entry, and what reads cost. Deterministic counts, not timings.
 """
 
 from __future__ import annotations
 
 import random
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from bench.timing import options
-from tap_aws.capacity import item_size, read_units
+from tap_aws.capacity import item_size, query_pages, query_read_units, read_units, write_units
 from tap_aws.leaderboards import DynamoLeaderboards
-from tap_aws.leaderboards.store import entry_item, page_key
+from tap_aws.leaderboards.store import MAX_COUNT_SHARDS, entry_item, page_key
 from tap_aws.testing import AwsClients, MotoServer, RequestCounter, copy_tables_once_per_transaction
 from tap_core.leaderboard import Entry, LeaderboardSpec, ScoreSubmission, encode_sort_key
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from mypy_boto3_dynamodb import DynamoDBClient
+
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SPEC = LeaderboardSpec(id="b")
+PK = page_key("b", "all")
+NEW_ENTRIES: Final = 30
+"""New players submitted to measure the writes each root shard takes."""
 
 
-def _load(store: DynamoLeaderboards, size: int) -> list[str]:
+def _sub(player: str, score: int, sid: str) -> ScoreSubmission:
+    return ScoreSubmission(
+        submission_id=sid, leaderboard_id="b", player_id=player, score=score, achieved_at=NOW
+    )
+
+
+def _load(store: DynamoLeaderboards, client: DynamoDBClient, size: int) -> list[str]:
     rng = random.Random(size)
-    pk = page_key("b", "all")
     writes: list[Any] = []
     players = []
     for number in range(size):
         player, score = f"p{number:06d}", rng.randrange(10**9)
         at = NOW - timedelta(seconds=rng.randrange(10**6))
         key = encode_sort_key("desc", score, at, player)
-        writes.append({"PutRequest": {"Item": entry_item(pk, Entry(player, score, at, "s"), key)}})
+        writes.append({"PutRequest": {"Item": entry_item(PK, Entry(player, score, at, "s"), key)}})
         players.append(player)
     for start in range(0, len(writes), 25):
-        store._client.batch_write_item(  # noqa: SLF001 - a bench's bulk load
-            RequestItems={store.table_name: writes[start : start + 25]}
-        )
+        client.batch_write_item(RequestItems={store.table_name: writes[start : start + 25]})
     store.repair("b", "all")
     return players
 
 
-def _naive_rank(store: DynamoLeaderboards, player: str) -> None:
-    client = store._client  # noqa: SLF001
-    pk = page_key("b", "all")
+@dataclass
+class _Meter:
+    """Capacity units of what one client's requests read and wrote, from the items' sizes.
+
+    A second client (``probe``, not counted) reads the items a request names before and after
+    it: what the request read or wrote is sized from them.
+    """
+
+    probe: DynamoDBClient
+    table: str
+    rcu: float = 0.0
+    wcu: int = 0
+    pages: int = 0
+    """Requests a COUNT query takes on AWS (1 MB pages), where moto answers in one."""
+    node_updates: Counter[str] = field(default_factory=Counter)
+    _before: dict[str, int] = field(default_factory=dict)
+
+    def attach(self, client: DynamoDBClient) -> None:
+        client.meta.events.register("provide-client-params.dynamodb", self._on_params)
+        client.meta.events.register("after-call.dynamodb", self._on_call)
+
+    def reset(self) -> None:
+        self.rcu, self.wcu, self.pages = 0.0, 0, 0
+
+    def _size(self, sk: str) -> int:
+        item = self.probe.get_item(
+            TableName=self.table, Key={"pk": {"S": PK}, "sk": {"S": sk}}, ConsistentRead=True
+        ).get("Item")
+        return 0 if item is None else item_size(item)
+
+    def _written(self, params: dict[str, Any]) -> list[str]:
+        keys = []
+        for action in params.get("TransactItems", []):
+            [(kind, body)] = action.items()
+            key = body["Item"] if kind == "Put" else body["Key"]
+            keys.append(key["sk"]["S"])
+            if kind == "Update":
+                self.node_updates[key["sk"]["S"]] += 1
+        if "Item" in params:  # PutItem
+            keys.append(params["Item"]["sk"]["S"])
+        return keys
+
+    def _on_params(self, params: dict[str, Any], **_: Any) -> None:
+        self._before = {sk: self._size(sk) for sk in self._written(params)}
+
+    def _on_call(self, parsed: dict[str, Any], model: Any, **kwargs: Any) -> None:
+        name = model.name
+        params = kwargs["context"].get("bench_params", {})
+        if name in {"TransactWriteItems", "PutItem"}:
+            for sk, before in self._before.items():
+                self.wcu += write_units(
+                    max(before, self._size(sk)), transactional=name == "TransactWriteItems"
+                )
+        elif name == "GetItem":
+            self.rcu += read_units(item_size(parsed.get("Item", {})), consistent=True)
+        elif name == "BatchGetItem":
+            found = {
+                item["sk"]["S"]: item_size(item)
+                for items in parsed.get("Responses", {}).values()
+                for item in items
+            }
+            for request in params.get("RequestItems", {}).values():
+                for key in request["Keys"]:
+                    self.rcu += read_units(found.get(key["sk"]["S"], 0), consistent=True)
+        elif name == "Query":
+            self._query(parsed, params)
+
+    def _query(self, parsed: dict[str, Any], params: dict[str, Any]) -> None:
+        if params.get("Select") != "COUNT":
+            returned = [item_size(item) for item in parsed.get("Items", [])]
+            self.rcu += query_read_units(returned, consistent=True)
+            self.pages += 1
+            return
+        # A COUNT reads (and is charged for) the items it counts: size them with the probe.
+        query = {key: value for key, value in params.items() if key != "Select"}
+        sizes: list[int] = []
+        while True:
+            answer = self.probe.query(**query)
+            sizes += [item_size(item) for item in answer.get("Items", [])]
+            if "LastEvaluatedKey" not in answer:
+                break
+            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        self.rcu += query_read_units(sizes, consistent=True)
+        self.pages += query_pages(sum(sizes))
+
+
+def _keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    context["bench_params"] = params
+
+
+def _naive_submit(store: DynamoLeaderboards, client: DynamoDBClient, meter: _Meter) -> None:
+    """GetItem + PutItem of the entry; the index's delete and put of the moved key added."""
+    player = "p000002"
     item = client.get_item(
         TableName=store.table_name,
-        Key={"pk": {"S": pk}, "sk": {"S": f"P#{player}"}},
+        Key={"pk": {"S": PK}, "sk": {"S": f"P#{player}"}},
         ConsistentRead=True,
     )["Item"]
+    key = encode_sort_key("desc", 10**9 + 1, NOW, player)
+    entry = Entry(player, 10**9 + 1, NOW, "naive", revision=int(item["rev"]["N"]) + 1)
+    client.put_item(TableName=store.table_name, Item=entry_item(PK, entry, key))
+    old_index = {"pk": item["pk"], "sk": item["sk"], "k": item["k"]}  # keys-only projection
+    new_index = {"pk": item["pk"], "sk": item["sk"], "k": {"S": key}}
+    meter.wcu += write_units(item_size(old_index)) + write_units(item_size(new_index))
+
+
+def _naive_count(store: DynamoLeaderboards, client: DynamoDBClient, high: str | None) -> int:
+    """A ``Select=COUNT`` over the index: the whole page, or its keys up to ``high``."""
     query: dict[str, Any] = {
         "TableName": store.table_name,
         "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
         "ExpressionAttributeValues": {
-            ":pk": {"S": pk},
+            ":pk": {"S": PK},
             ":low": {"S": "R#"},
-            ":high": {"S": f"R#{item['k']['S']}"},
+            ":high": {"S": "R$" if high is None else f"R#{high}"},
         },
         "Select": "COUNT",
         "ConsistentRead": True,
     }
-    while True:  # AWS splits a COUNT query into 1 MB pages (moto does not)
-        answer = client.query(**query)
-        if "LastEvaluatedKey" not in answer:
-            return
-        query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+    return int(client.query(**query)["Count"])
 
 
-RANK_ITEM_BYTES = 60  # about what a rank item holds (keys, no metadata): what a COUNT scans
+def _naive_rank(store: DynamoLeaderboards, client: DynamoDBClient, player: str) -> int:
+    item = client.get_item(
+        TableName=store.table_name,
+        Key={"pk": {"S": PK}, "sk": {"S": f"P#{player}"}},
+        ConsistentRead=True,
+    )["Item"]
+    return _naive_count(store, client, item["k"]["S"])
 
 
-class _Units:
-    """Read units of the responses seen: per response, its items' bytes / 4 KB, rounded up."""
-
-    def __init__(self) -> None:
-        self.units = 0.0
-
-    def __call__(self, parsed: dict[str, Any], **_: Any) -> None:
-        items = [*parsed.get("Items", [])]
-        if "Item" in parsed:
-            items.append(parsed["Item"])
-        for found in parsed.get("Responses", {}).values():
-            items.extend(found)
-        size = sum(item_size(item) for item in items)
-        if parsed.get("ScannedCount") and not items:  # a COUNT query reads what it scans
-            size = int(parsed["ScannedCount"]) * RANK_ITEM_BYTES
-        if size:
-            self.units += read_units(size, consistent=True)
-
-
-def _report(store: DynamoLeaderboards, client: Any, size: int, players: list[str]) -> None:
-    counter = RequestCounter.attach(client)
-    units = _Units()
-    client.meta.events.register("after-call.dynamodb", units)
+def _operations(
+    store: DynamoLeaderboards, client: DynamoDBClient, meter: _Meter, players: list[str]
+) -> dict[str, Callable[[], object]]:
     someone = players[7]
-    operations: dict[str, Callable[[], object]] = {
-        "submit accepted": lambda: store.submit(
-            ScoreSubmission(
-                submission_id="bench",
-                leaderboard_id="b",
-                player_id=players[len(players) // 2],
-                score=10**9,
-                achieved_at=NOW,
-            )
-        ),
+    return {
+        "submit accepted": lambda: store.submit(_sub(players[len(players) // 2], 10**9, "bench")),
         "top 100": lambda: store.top("b", limit=100),
         "rank_of": lambda: store.rank_of("b", someone),
         "around 5/5": lambda: store.around("b", someone),
         "count": lambda: store.count("b"),
-        "naive rank_of": lambda: _naive_rank(store, someone),
+        "naive submit": lambda: _naive_submit(store, client, meter),
+        "naive rank_of": lambda: _naive_rank(store, client, someone),
+        "naive count": lambda: _naive_count(store, client, None),
     }
+
+
+HEADER: Final = (
+    f"{'N':>7} {'k':>2} {'operation':<16} {'requests':>8} {'AWS req':>7} {'items':>7}"
+    f" {'RCU':>7} {'WCU':>5}"
+)
+
+
+def _report(
+    store: DynamoLeaderboards,
+    client: DynamoDBClient,
+    meter: _Meter,
+    size: int,
+    operations: dict[str, Callable[[], object]],
+) -> None:
+    counter = RequestCounter.attach(client)
     for label, operation in operations.items():
         counter.reset()
-        units.units = 0.0
+        meter.reset()
         operation()
         items = max(counter.items_scanned, counter.items_returned)
-        print(f"{size:>6} {label:<16} {counter.total_requests:>8} {items:>8} {units.units:>7.1f}")
-    client.meta.events.unregister("after-call.dynamodb", units)
+        # AWS's requests: moto's, with a COUNT query's 1 MB pages each counted
+        aws = counter.total_requests - counter.calls["Query"] + meter.pages
+        print(
+            f"{size:>7,} {store.count_shards:>2} {label:<16} {counter.total_requests:>8}"
+            f" {aws:>7} {items:>7,} {meter.rcu:>7.1f} {meter.wcu:>5}"
+        )
+
+
+def _store(
+    client: DynamoDBClient, probe: DynamoDBClient, name: str, shards: int
+) -> tuple[DynamoLeaderboards, _Meter]:
+    store = DynamoLeaderboards(name, [SPEC], client, lambda: NOW, count_shards=shards)
+    store.ensure_table()
+    meter = _Meter(probe, name)
+    meter.attach(client)
+    client.meta.events.register("provide-client-params.dynamodb", _keep_params)
+    return store, meter
+
+
+def _hot_writes(store: DynamoLeaderboards, meter: _Meter) -> float:
+    """The most updates one root item took per new entry, over ``NEW_ENTRIES`` submits."""
+    meter.node_updates.clear()
+    for number in range(NEW_ENTRIES):
+        store.submit(_sub(f"new{number:03d}", 5 * 10**8 + number, f"new{number}"))
+    roots = [times for sk, times in meter.node_updates.items() if sk.split("!")[0] == "N#"]
+    return max(roots) / NEW_ENTRIES
 
 
 def main(argv: Sequence[str]) -> None:
@@ -131,14 +268,32 @@ def main(argv: Sequence[str]) -> None:
     copy_tables_once_per_transaction()
     server = MotoServer()
     server.start()
+    clients = AwsClients(server.endpoint)
     try:
-        client = AwsClients(server.endpoint).dynamodb()
-        print("DynamoLeaderboards: requests, items read and RCU per operation (N entries)")
-        print(f"{'N':>6} {'operation':<16} {'requests':>8} {'items':>8} {'RCU':>7}")
+        probe = clients.dynamodb()
+        print("DynamoLeaderboards: per operation on a board of N entries (k: count shards)")
+        print("RCU: strongly consistent reads; WCU: transactions 2x, naive index writes included")
+        print(HEADER)
         for size in (1_000,) if quick else (1_000, 10_000):
-            store = DynamoLeaderboards(f"tap-lb-bench-{size}", [SPEC], client, lambda: NOW)
-            store.ensure_table()
-            players = _load(store, size)
-            _report(store, client, size, players)
+            client = clients.dynamodb()
+            store, meter = _store(client, probe, f"tap-lb-bench-{size}", 1)
+            players = _load(store, client, size)
+            _report(store, client, meter, size, _operations(store, client, meter, players))
+            client.delete_table(TableName=store.table_name)  # moto's memory back for the next
+        print(f"Hot item: the root node N# (its shards), {NEW_ENTRIES} new entries, empty board")
+        print(f"{'k':>2} {'root writes / new entry':>24}")
+        for count_shards in (1, MAX_COUNT_SHARDS):
+            client = clients.dynamodb()
+            name = f"tap-lb-bench-hot{count_shards}"
+            store, meter = _store(client, probe, name, count_shards)
+            print(f"{count_shards:>2} {_hot_writes(store, meter):>24.2f}")
+        print(f"Reads with the counts sharded (k={MAX_COUNT_SHARDS}), bulk-loaded (all in shard 0)")
+        print(HEADER)
+        client = clients.dynamodb()
+        store, meter = _store(client, probe, "tap-lb-bench-sharded", MAX_COUNT_SHARDS)
+        players = _load(store, client, 1_000)
+        reads = _operations(store, client, meter, players)
+        wanted = ("submit accepted", "top 100", "rank_of", "around 5/5", "count")
+        _report(store, client, meter, 1_000, {name: reads[name] for name in wanted})
     finally:
         server.stop()

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tap_aws.leaderboards import DynamoLeaderboards
-from tap_aws.leaderboards.store import entry_item, page_key
+from tap_aws.leaderboards.store import MAX_COUNT_SHARDS, entry_item, page_key
 from tap_aws.testing import AwsClients, RequestCounter
 from tap_core.leaderboard import Entry, LeaderboardSpec, ScoreSubmission, encode_sort_key
 from tap_core.memory import InMemoryLeaderboards
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tap_aws.testing import MotoServer
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -90,9 +93,9 @@ def test_read_budgets_do_not_grow_with_the_board(
 ) -> None:
     """top 1, count 1, rank_of <= 3, around <= 4 requests (5 when more than ``before`` players
     tie the player exactly on score and microsecond, as the Zipf load makes hundreds do), and
-    flat items, at 100 and 2,000."""
+    flat items, at 10^3 and 10^4 entries (10^5 is out of moto's reach: see the README)."""
     seen: list[tuple[dict[str, int], int]] = []
-    for size in (100, 2_000):
+    for size in (1_000, 10_000):
         store, counter = _store(moto_server)
         memory = InMemoryLeaderboards([SPEC], lambda: NOW)
         _bulk_load(store, memory, size, tied=tied)
@@ -140,3 +143,67 @@ def test_around_reads_ties_off_the_rows_above_when_they_reach_past_the_tie_group
     # is in the tie group (it may go on further up)
     assert found == memory.around("b", "t3", before=before, after=1)
     assert counter.total_requests == requests
+
+
+class _NodeWrites:
+    """Counts, from the transactions a client sends, the updates each node item receives."""
+
+    def __init__(self) -> None:
+        self.updates: Counter[str] = Counter()
+
+    def __call__(self, params: dict[str, Any], **_: Any) -> None:
+        for action in params["TransactItems"]:
+            if "Update" in action:
+                self.updates[action["Update"]["Key"]["sk"]["S"]] += 1
+
+
+@pytest.mark.parametrize("shards", [1, 3])
+def test_sharded_counts_spread_the_root_writes_and_keep_the_read_requests(
+    moto_server: MotoServer, fast_transactions: None, shards: int
+) -> None:
+    # Given a board whose counts are split into `shards` items per node
+    client = AwsClients(moto_server.endpoint).dynamodb()
+    name = f"tap-lb-{uuid.uuid4().hex[:12]}"
+    store = DynamoLeaderboards(name, [SPEC], client, lambda: NOW, count_shards=shards)
+    store.ensure_table()
+    memory = InMemoryLeaderboards([SPEC], lambda: NOW)
+    writes = _NodeWrites()
+    client.meta.events.register("provide-client-params.dynamodb.TransactWriteItems", writes)
+    counter = RequestCounter.attach(client)
+    # When 12 new players submit
+    submits = 12
+    for number in range(submits):
+        counter.reset()
+        sub = _sub(f"p{number}", 100 + number, f"s{number}", number)
+        assert store.submit(sub) == memory.submit(sub)
+        assert counter.calls == {"GetItem": 1, "TransactWriteItems": 1}
+    # Then each new entry added 1 to the root once, in one of its shards, so no root item
+    # takes every write once there are shards
+    roots = {sk: times for sk, times in writes.updates.items() if sk in {"N#", "N#!1", "N#!2"}}
+    assert sum(roots.values()) == submits
+    assert len(roots) == shards
+    assert max(roots.values()) == submits if shards == 1 else max(roots.values()) < submits
+    # And reads sum the shards in the same number of requests as without them
+    reads: list[tuple[Callable[[], bool], int]] = [
+        (lambda: store.count("b") == memory.count("b"), 1),
+        (lambda: store.top("b", limit=5) == memory.top("b", limit=5), 1),
+        (lambda: store.rank_of("b", "p3") == memory.rank_of("b", "p3"), 2),
+        (lambda: store.around("b", "p3", 2, 2) == memory.around("b", "p3", 2, 2), 4),
+    ]
+    for read, requests in reads:
+        counter.reset()
+        assert read()
+        assert counter.total_requests == requests
+    # And a cursor page (which places its first row through the nodes) agrees too
+    first = store.top("b", limit=5)
+    assert first.next_cursor is not None
+    assert store.top("b", limit=5, cursor=first.next_cursor).entries == (
+        memory.top("b", limit=5, cursor=memory.top("b", limit=5).next_cursor).entries
+    )
+
+
+@pytest.mark.parametrize("shards", [0, MAX_COUNT_SHARDS + 1])
+def test_count_shards_out_of_range_is_refused(moto_server: MotoServer, shards: int) -> None:
+    client = AwsClients(moto_server.endpoint).dynamodb()
+    with pytest.raises(ValueError, match=f"count_shards is 1 to {MAX_COUNT_SHARDS}, got {shards}"):
+        DynamoLeaderboards("t", [SPEC], client, lambda: NOW, count_shards=shards)

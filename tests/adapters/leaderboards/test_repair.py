@@ -24,17 +24,25 @@ MAX_EXAMPLES = 5
 STREAMS = st.lists(submissions(), max_size=25).map(numbered)
 
 
-@given(spec=specs(), stream=STREAMS, lost=st.sets(st.sampled_from(["R#", "N#"]), min_size=1))
+@given(
+    spec=specs(),
+    stream=STREAMS,
+    lost=st.sets(st.sampled_from(["R#", "N#"]), min_size=1),
+    shards=st.sampled_from([1, 3]),
+)
 def test_repair_after_losing_derived_items_equals_the_in_memory_store(
+    *,
     moto_server: MotoServer,
     fast_transactions: None,
     spec: LeaderboardSpec,
     stream: list[ScoreSubmission],
     lost: set[str],
+    shards: int,
 ) -> None:
-    # Given a random workload applied to both stores
+    # Given a random workload applied to both stores (counts in 1 or 3 shards per node)
     client = AwsClients(moto_server.endpoint).dynamodb()
-    store = DynamoLeaderboards(f"tap-lb-{uuid.uuid4().hex[:12]}", [spec], client, lambda: NOW)
+    name = f"tap-lb-{uuid.uuid4().hex[:12]}"
+    store = DynamoLeaderboards(name, [spec], client, lambda: NOW, count_shards=shards)
     store.ensure_table()
     memory = InMemoryLeaderboards([spec], lambda: NOW)
     for item in stream:
@@ -50,8 +58,14 @@ def test_repair_after_losing_derived_items_equals_the_in_memory_store(
         if row["sk"]["S"][:2] in lost:
             client.delete_item(TableName=store.table_name, Key={"pk": row["pk"], "sk": row["sk"]})
     store.repair("board", "all")
-    # Then every read equals the in-memory store's
+    # Then every read equals the in-memory store's, and only shard 0 of each node is left
     assert store.top("board", limit=100) == memory.top("board", limit=100)
+    left = client.query(
+        TableName=store.table_name,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :n)",
+        ExpressionAttributeValues={":pk": {"S": pk}, ":n": {"S": "N#"}},
+    )["Items"]
+    assert not [row for row in left if "!" in row["sk"]["S"]]
     assert store.count("board") == memory.count("board")
     for player in {item.player_id for item in stream}:
         assert store.rank_of("board", player) == memory.rank_of("board", player)

@@ -8,15 +8,23 @@ moto's ``ConsumedCapacity`` is a placeholder, so benchmarks estimate instead:
 - a write costs 1 WCU per started KB of the item (the larger of the old and new item for an
   overwrite), 2x in a transaction (:func:`write_units`);
 - a read costs 1 RCU per started 4 KB strongly consistent, half eventually consistent, 2x in
-  a transaction; every item of a BatchGetItem is rounded on its own (:func:`read_units`).
+  a transaction; every item of a GetItem or BatchGetItem is rounded on its own, a key not found
+  costing the minimum (:func:`read_units`), while a Query or Scan rounds the summed size of the
+  items it reads (those it only counts, ``Select=COUNT``, included) once (:func:`query_read_units`)
+  and reads at most :data:`PAGE_BYTES` per request.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 KB: Final = 1024
+PAGE_BYTES: Final = 1024 * KB
+"""A Query or Scan (a COUNT too) reads at most 1 MB per request; more takes further pages."""
 
 
 def _number_size(text: str) -> int:
@@ -63,3 +71,13 @@ def read_units(size: int, *, consistent: bool = False, transactional: bool = Fal
     if transactional:
         return 2.0 * units
     return float(units) if consistent else units / 2
+
+
+def query_read_units(sizes: Iterable[int], *, consistent: bool = False) -> float:
+    """RCUs of a Query or Scan page that read items of ``sizes`` bytes (rounded once)."""
+    return read_units(sum(sizes), consistent=consistent)
+
+
+def query_pages(size: int) -> int:
+    """Requests a Query (or COUNT) reading ``size`` bytes takes: one per started 1 MB."""
+    return max(1, math.ceil(size / PAGE_BYTES))

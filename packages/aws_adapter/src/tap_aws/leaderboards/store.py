@@ -8,20 +8,27 @@ Every page (a board in one period) is one partition, ``pk = LB#{board}#{period}`
   ``encode_sort_key`` is the sort key), so ``top`` is one Query;
 - ``sk = N#{prefix}``: a node of the core's tree of counts (``tap_core.leaderboard.counts``),
   one number attribute ``c{child}`` per child, so a rank is a few node reads whatever the
-  number of players.
+  number of players. With ``count_shards=k`` (k > 1) each node is split into ``k`` shard
+  items, ``N#{prefix}`` (shard 0) and ``N#{prefix}!{shard}``: a submit adds to one shard
+  (chosen from its submission), a read sums all ``k`` in the same BatchGetItem, so the root
+  and upper nodes every new entry updates take ``1/k`` of the writes each.
 
 Reads are strongly consistent (read-your-writes; no GSI, which would be eventually
 consistent). Reads are planned by ``tap_core.leaderboard.reads`` and writes decided by
 ``decide``, as ``InMemoryLeaderboards`` does. A submit is one GetItem and, when accepted, one
 TransactWriteItems: the entry put on the condition ``decide`` names (its revision, or none),
-the rank item moved, and ``ADD`` on the tree nodes where the old and new paths differ. A
-cancelled transaction (the entry changed meanwhile, or a conflict) is read and decided again.
+the rank item moved, and ``ADD`` on the tree nodes where the old and new paths differ, with a
+``ClientRequestToken`` derived from the decision (botocore's resend of a write whose answer was
+lost is then not applied twice by DynamoDB). A cancelled transaction (the entry changed
+meanwhile, or a conflict) is read and decided again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
+import zlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -62,6 +69,14 @@ FIRST_PAUSE: Final = 0.02
 _RETRYABLE: Final = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 _BATCH_GET_MAX: Final = 100
 _BATCH_WRITE_MAX: Final = 25
+_MOST_NODES_READ: Final = 2 * (len(counts.LEVELS) - 1)
+"""At least the most nodes one read asks for: two paths (``around``: the player's and its first
+row's)."""
+MAX_COUNT_SHARDS: Final = _BATCH_GET_MAX // _MOST_NODES_READ
+"""The most shards per node for which every read still fetches its nodes in one BatchGetItem."""
+_SHARD_MARK: Final = "!"
+_TOKEN_LENGTH: Final = 36
+"""DynamoDB's longest ClientRequestToken."""
 
 
 def _page_pk(board_id: str, period: str) -> str:
@@ -70,6 +85,16 @@ def _page_pk(board_id: str, period: str) -> str:
 
 def _child(name: str) -> str:
     return f"c{name}"
+
+
+def _node_sk(node: str, shard: int) -> str:
+    """The sort key of one shard of a node (shard 0 is the node's unsharded item)."""
+    return f"N#{node}" if shard == 0 else f"N#{node}{_SHARD_MARK}{shard}"
+
+
+def _node_of(sk: str) -> str:
+    """The node a node item (of any shard) counts for."""
+    return sk[2:].split(_SHARD_MARK, 1)[0]
 
 
 def _metadata(item: Mapping[str, Any]) -> Any:
@@ -82,6 +107,10 @@ class DynamoLeaderboards:
 
     ``specs`` define the boards (a duplicate id raises ValueError); ``client`` is a boto3
     DynamoDB client (built on first use when None); ``clock`` returns the current time.
+    ``count_shards`` (1 to :data:`MAX_COUNT_SHARDS`, 1 by default: off) splits every node of
+    the tree of counts into that many items, for boards whose new entries come faster than
+    one item takes writes; every reader and writer of a table must use the same value (or a
+    larger one when reading).
     """
 
     def __init__(
@@ -91,10 +120,16 @@ class DynamoLeaderboards:
         client: DynamoDBClient | None = None,
         clock: Clock | None = None,
         *,
+        count_shards: int = 1,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if clock is None:
             raise ValueError("DynamoLeaderboards needs a clock, e.g. lambda: datetime.now(UTC)")
+        if not 1 <= count_shards <= MAX_COUNT_SHARDS:
+            raise ValueError(
+                f"DynamoLeaderboards count_shards is 1 to {MAX_COUNT_SHARDS}, got {count_shards}"
+            )
+        self.count_shards = count_shards
         self._specs = BoardSpecs(specs)
         if client is None:
             from tap_aws import clients  # noqa: PLC0415 - built on first use, not at import
@@ -125,8 +160,10 @@ class DynamoLeaderboards:
             decision = decide(spec, stored, submission, self._now())
             if decision.entry is None:
                 return decision.outcome
+            expected, shard = decision.expected_revision, _shard(submission, self.count_shards)
+            token = _request_token(self.table_name, pk, submission, expected, attempt)
             try:
-                self._write(spec, pk, decision.entry, old_key, decision.expected_revision)
+                self._write(spec, pk, decision.entry, old_key, expected, shard=shard, token=token)
             except ClientError as error:
                 if attempt == ATTEMPTS - 1 or not _retryable(error):
                     raise
@@ -157,6 +194,9 @@ class DynamoLeaderboards:
         entry: Entry,
         old_key: str | None,
         expected: int | None,
+        *,
+        shard: int,
+        token: str,
     ) -> None:
         key = encode_sort_key(spec.order, entry.score, entry.achieved_at, entry.player_id)
         player = entry_item(pk, entry, key)
@@ -190,7 +230,7 @@ class DynamoLeaderboards:
                 {
                     "Update": {
                         "TableName": self.table_name,
-                        "Key": {"pk": {"S": pk}, "sk": {"S": f"N#{node}"}},
+                        "Key": {"pk": {"S": pk}, "sk": {"S": _node_sk(node, shard)}},
                         "UpdateExpression": "ADD "
                         + ", ".join(f"#c{i} :v{i}" for i in range(len(children))),
                         "ExpressionAttributeNames": names,
@@ -198,7 +238,10 @@ class DynamoLeaderboards:
                     }
                 }
             )
-        self._client.transact_write_items(TransactItems=actions)  # type: ignore[arg-type]
+        self._client.transact_write_items(
+            TransactItems=actions,  # type: ignore[arg-type]
+            ClientRequestToken=token,
+        )
 
     # -- reads --------------------------------------------------------------------------
 
@@ -302,15 +345,21 @@ class DynamoLeaderboards:
     def count(self, board_id: str, period: str | None = None) -> int:
         plan = plan_page(self._specs, board_id, period=period, clock=self._clock)
         pk = _page_pk(board_id, plan.period)
+        if self.count_shards > 1:  # the root's shards in one BatchGetItem
+            return counts.size(self._nodes(pk, {counts.ROOT}).get(counts.ROOT, {}))
         root = self._client.get_item(
             TableName=self.table_name,
-            Key={"pk": {"S": pk}, "sk": {"S": f"N#{counts.ROOT}"}},
+            Key={"pk": {"S": pk}, "sk": {"S": _node_sk(counts.ROOT, 0)}},
             ConsistentRead=True,
         ).get("Item", {})
         return counts.size(_children(root))
 
     def repair(self, board_id: str, period: str) -> None:
-        """Recompute the page's rank items and tree of counts from its entries."""
+        """Recompute the page's rank items and tree of counts from its entries.
+
+        The counts are written whole into shard 0 of each node and every other shard item is
+        deleted (a repaired node reads the same with any ``count_shards``).
+        """
         plan = plan_page(self._specs, board_id, period=period, clock=self._clock)
         pk = _page_pk(board_id, plan.period)
         entries: dict[str, dict[str, Any]] = {}
@@ -340,11 +389,11 @@ class DynamoLeaderboards:
                 writes.append({"PutRequest": {"Item": {**item, "k": {"S": key}}}})
         tree = counts.build(keys)
         for node, children in tree.items():
-            node_item: dict[str, Any] = {"pk": {"S": pk}, "sk": {"S": f"N#{node}"}}
+            node_item: dict[str, Any] = {"pk": {"S": pk}, "sk": {"S": _node_sk(node, 0)}}
             for child, number in children.items():
                 node_item[_child(child)] = {"N": str(number)}
             writes.append({"PutRequest": {"Item": node_item}})
-        stale = (ranks - wanted_ranks) | (nodes_present - {f"N#{node}" for node in tree})
+        stale = (ranks - wanted_ranks) | (nodes_present - {_node_sk(node, 0) for node in tree})
         writes += [
             {"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": sk}}}} for sk in sorted(stale)
         ]
@@ -402,8 +451,19 @@ class DynamoLeaderboards:
         return int(answer["Count"]) - 1  # BETWEEN includes the key itself
 
     def _nodes(self, pk: str, nodes: set[str]) -> dict[str, dict[str, int]]:
-        items = self._batch_get(pk, [f"N#{node}" for node in sorted(nodes)])
-        return {sk[2:]: _children(item) for sk, item in items.items()}
+        """The counts of ``nodes``, each summed over its shards."""
+        sks = [
+            _node_sk(node, shard) for node in sorted(nodes) for shard in range(self.count_shards)
+        ]
+        found: dict[str, dict[str, int]] = {}
+        for sk, item in self._batch_get(pk, sks).items():
+            children = found.setdefault(_node_of(sk), {})
+            for child, number in _children(item).items():
+                children[child] = children.get(child, 0) + number
+        return {
+            node: {child: number for child, number in children.items() if number}
+            for node, children in found.items()
+        }
 
     def _batch_get(self, pk: str, sks: list[str]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
@@ -474,6 +534,22 @@ def entry_item(pk: str, entry: Entry, key: str) -> dict[str, Any]:
         text = json.dumps(entry.metadata, separators=(",", ":"), ensure_ascii=False)
         item["m"] = {"S": text}
     return item
+
+
+def _shard(submission: ScoreSubmission, shards: int) -> int:
+    """The shard a submission's counts go to: spread by its ids, the same on every retry."""
+    if shards == 1:
+        return 0
+    return zlib.crc32(f"{submission.player_id}#{submission.submission_id}".encode()) % shards
+
+
+def _request_token(
+    table: str, pk: str, submission: ScoreSubmission, expected: int | None, attempt: int
+) -> str:
+    """The transaction's ClientRequestToken: the same for botocore's resends of one write (so
+    a write whose answer was lost is not applied twice), new for each decided attempt."""
+    text = f"{table}\n{pk}\n{submission.player_id}\n{submission.submission_id}\n{expected}"
+    return hashlib.sha256(f"{text}\n{attempt}".encode()).hexdigest()[:_TOKEN_LENGTH]
 
 
 def _retryable(error: ClientError) -> bool:
