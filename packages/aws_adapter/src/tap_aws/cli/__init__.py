@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 COMMANDS: Final = (
+    "tap_aws.cli.local",
     "tap_aws.cli.demo",
     "tap_aws.cli.inventory",
     "tap_aws.cli.infra",
@@ -31,6 +32,8 @@ DISTRIBUTION: Final = "tap-aws"
 
 EPILOG: Final = """\
 examples:
+  tap local demo
+  tap local up --outputs outputs.json
   tap demo
   tap inventory validate inventory.csv
   tap infra plan
@@ -69,8 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tap",
         description="tap: leaderboard and inventory pipelines.\n"
-        "Validate inventory CSV files, run both pipelines in memory on this machine, and\n"
-        "list or redrive the dead-letter queues.",
+        "Run the whole system on this machine (tap local), validate inventory CSV files, run\n"
+        "both pipelines in memory (tap demo), and list or redrive the dead-letter queues.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -25,7 +25,8 @@ WAREHOUSES = ("ams-1", "fra-2", "dub-1")
 CATEGORIES = ("tools", "garden", "kitchen", "lighting")
 
 
-def _rows(count: int, day: datetime, rng: random.Random, *, bad: bool) -> list[str]:
+def generate_rows(count: int, day: datetime, rng: random.Random, *, bad: bool) -> list[str]:
+    """``count`` CSV records (no header) updated around ``day``; with ``bad``, some invalid."""
     lines = []
     for number in range(count):
         sku = f"SKU-{number:05d}"
@@ -81,10 +82,10 @@ def run_inventory(now: datetime, seed: int) -> int:
     rng = random.Random(seed)
     store = InMemoryInventoryStore()
     yesterday = now - timedelta(days=1)
-    first = _rows(300, yesterday, rng, bad=True)
+    first = generate_rows(300, yesterday, rng, bad=True)
     uploads = [
         ("inbound/erp-monday.csv", first, yesterday),
-        ("inbound/erp-tuesday.csv", _rows(300, now, rng, bad=False), now),
+        ("inbound/erp-tuesday.csv", generate_rows(300, now, rng, bad=False), now),
         ("inbound/erp-monday-again.csv", first, yesterday),  # a re-sent S3 event
     ]
     print("\nInventory: CSV uploads, each record to one ending")

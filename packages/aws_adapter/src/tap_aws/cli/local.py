@@ -1,0 +1,263 @@
+"""``tap local up|invoke|demo``: the local stack (:mod:`tap_aws.local`) from the command line.
+
+Like every command module, it imports only the standard library at module scope; the stack
+(boto3, moto, Powertools) is imported when a command runs. The demo's work is in
+:mod:`tap_aws.cli.local_demo`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from tap_aws.cli.demo import count
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+DEFAULT_SUMMARY_INTERVAL_TEXT: Final = "300"
+"""``--summary-interval``'s default, as tap_aws.local.DEFAULT_SUMMARY_INTERVAL (a test ties
+them): the command module does not import the stack for --help."""
+
+LOCAL_HELP: Final = """\
+Run tap on this machine: an embedded AWS emulator (moto's server on 127.0.0.1), the same
+resources the Pulumi program deploys (queues, tables, bucket, EventBridge rules), and the same
+Lambda functions run in-process on real-shaped events.
+
+  up       start the stack and keep it running until Ctrl-C; any AWS client (boto3, the AWS
+           CLI with --endpoint-url) can send score messages to the FIFO queue and upload CSV
+           files under the bucket's inbound/ prefix, and the functions react as in AWS; the
+           read API answers over HTTP
+  invoke   run a function once against a running stack (invoke summary: the inventory
+           summary), given the stack's --outputs file
+  demo     start a stack, send generated score submissions (some invalid, some re-sent) and a
+           CSV with bad rows, wait until all are handled, print the standings (through the
+           HTTP API), the dead letters with their reasons and the inventory summary; then stop
+
+Needs the local extra: pip install 'tap-aws[local]' (in this repository: uv sync
+--all-packages --all-extras). `tap demo` runs the core alone, in memory, without it.
+
+examples:
+  tap local up --outputs outputs.json
+  aws --endpoint-url "$(jq -r .endpoint_url outputs.json)" s3 cp stock.csv \\
+      "s3://$(jq -r .inventory_bucket_name outputs.json)/inbound/stock.csv"
+  curl "$(jq -r .api_url outputs.json)/leaderboards/global/top?limit=5"
+  tap local invoke summary --outputs outputs.json
+  tap local demo
+
+exit status:
+  0  success (up: stopped by Ctrl-C or SIGTERM)
+  1  the stack failed (the message is printed), or the demo found a message without an
+     ending
+  2  usage error (a bad option, an unreadable --leaderboards or --outputs file, the local
+     extra not installed)"""
+
+
+class UsageError(Exception):
+    """Bad arguments or files: printed, exit status 2."""
+
+
+def port(text: str) -> int:
+    """An argument type: a TCP port, 0 (a free one) to 65535."""
+    number = count(minimum=0)(text)
+    if number > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0-65535)")
+    return number
+
+
+def seconds(text: str) -> float:
+    """An argument type: a positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "local",
+        help="run the whole system on this machine against an embedded AWS emulator",
+        description=LOCAL_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    up = actions.add_parser(
+        "up",
+        help="start the local stack and run until Ctrl-C",
+        description=LOCAL_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    up.add_argument(
+        "--port", type=port, default=0, help="the emulator's port (default 0: a free one)"
+    )
+    up.add_argument(
+        "--api-port", type=port, default=0, help="the read API's port (default 0: a free one)"
+    )
+    up.add_argument(
+        "--outputs", metavar="FILE", help="write the stack outputs (JSON) here once ready"
+    )
+    up.add_argument(
+        "--leaderboards",
+        metavar="FILE",
+        help="a JSON (or, with PyYAML installed, YAML) list of leaderboard specs; default: "
+        "global (desc, best, never) and weekly (desc, best, weekly)",
+    )
+    up.add_argument(
+        "--summary-interval",
+        type=seconds,
+        default=float(DEFAULT_SUMMARY_INTERVAL_TEXT),
+        metavar="S",
+        help=f"seconds between scheduled inventory summaries "
+        f"(default {DEFAULT_SUMMARY_INTERVAL_TEXT})",
+    )
+    up.set_defaults(run=run_up)
+
+    invoke = actions.add_parser(
+        "invoke",
+        help="run a function once against a running stack",
+        description=LOCAL_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    invoke.add_argument("function", choices=("summary",), help="the function to run")
+    invoke.add_argument(
+        "--outputs",
+        metavar="FILE",
+        required=True,
+        help="the outputs file `tap local up --outputs` wrote",
+    )
+    invoke.set_defaults(run=run_invoke)
+
+    demo = actions.add_parser(
+        "demo",
+        help="run the local stack on generated input and print what happened",
+        description=LOCAL_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo.add_argument(
+        "--submissions",
+        type=count(minimum=1),
+        default=300,
+        metavar="N",
+        help="score submissions to send (default 300)",
+    )
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    demo.set_defaults(run=run_demo)
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _fail(action: str, error: BaseException, status: int) -> int:
+    print(f"tap local {action}: {error}", file=sys.stderr)
+    return status
+
+
+def run_up(args: argparse.Namespace) -> int:
+    try:
+        from tap_aws.local import (  # noqa: PLC0415 - see the module doc
+            DEFAULT_BOARDS,
+            BoardsFileError,
+            EmulatorMissing,
+            LocalStack,
+            load_boards,
+        )
+    except ImportError as error:
+        return _fail("up", error, 2)
+    try:
+        boards = load_boards(Path(args.leaderboards)) if args.leaderboards else DEFAULT_BOARDS
+    except BoardsFileError as error:
+        return _fail("up", error, 2)
+    stop = threading.Event()
+    previous = _on_signals(stop.set)
+    stack = LocalStack(
+        port=args.port,
+        api_port=args.api_port,
+        boards=boards,
+        summary_interval=args.summary_interval,
+        report=_say,
+        log_requests=True,
+    )
+    try:
+        stack.start()
+    except EmulatorMissing as error:
+        _restore(previous)
+        return _fail("up", error, 2)
+    except Exception as error:  # noqa: BLE001 - a failed start is reported, not a traceback
+        _restore(previous)
+        return _fail("up", error, 1)
+    try:
+        if args.outputs:
+            Path(args.outputs).write_text(json.dumps(stack.outputs, indent=2) + "\n")
+        _say("tap local up: ready; the stack outputs:")
+        _say(json.dumps(stack.outputs, indent=2))
+        _say(f"boards: {', '.join(board.id for board in boards)}; Ctrl-C stops the stack")
+        stop.wait()
+        _say("tap local up: stopping")
+    except OSError as error:
+        return _fail("up", error, 2)
+    finally:
+        stack.stop()
+        _restore(previous)
+    _say("tap local up: stopped")
+    return 0
+
+
+def _on_signals(handler: Callable[[], None]) -> dict[int, Any]:
+    """Route SIGINT and SIGTERM to ``handler``; the handlers they had, to restore."""
+    previous: dict[int, Any] = {}
+    for number in (signal.SIGINT, signal.SIGTERM):
+        previous[number] = signal.signal(number, lambda *_: handler())
+    return previous
+
+
+def _restore(previous: dict[int, Any]) -> None:
+    for number, handler in previous.items():
+        signal.signal(number, handler)
+
+
+def read_outputs(path: str) -> dict[str, Any]:
+    """The stack outputs in ``path``; UsageError naming the file when unusable."""
+    try:
+        outputs = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot read the outputs {path}: {error}") from None
+    if not isinstance(outputs, dict):
+        raise UsageError(f"{path} is not a JSON object of stack outputs")
+    return outputs
+
+
+def run_invoke(args: argparse.Namespace) -> int:
+    try:
+        outputs = read_outputs(args.outputs)
+        from tap_aws.local.invocations import (  # noqa: PLC0415 - see the module doc
+            MissingOutput,
+            invoke_summary,
+        )
+    except UsageError as error:
+        return _fail("invoke", error, 2)
+    try:
+        summary = invoke_summary(outputs)
+    except MissingOutput as error:
+        return _fail("invoke", error, 2)
+    except Exception as error:  # noqa: BLE001 - an AWS or function error, reported
+        return _fail("invoke", error, 1)
+    from tap_aws.cli.local_demo import print_summary  # noqa: PLC0415
+
+    print_summary(summary)
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from tap_aws.cli.local_demo import run_local_demo  # noqa: PLC0415 - see the module doc
+
+    return run_local_demo(args.submissions, args.seed)

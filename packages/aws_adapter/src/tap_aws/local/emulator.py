@@ -1,0 +1,54 @@
+"""The embedded AWS emulator: moto's threaded server on 127.0.0.1, every request atomic.
+
+moto ships in the ``tap-aws[local]`` extra; :func:`start_emulator` names it when it is missing.
+The server is :class:`tap_aws.testing.MotoServer` (the one the adapter tests run on); the stack
+turns its atomic switch on for its whole life: moto's backend takes no locks, and the local
+stack's pumps, the API server and any outside client all talk to it at once. (So nothing in
+the stack long-polls: a waiting ReceiveMessage would hold the lock; the pumps poll briefly.)
+The pinned ``copy_tables_once_per_transaction`` shim is installed too, so moto's
+TransactWriteItems copies each table once per transaction instead of once per item (the
+product never needs it; it only keeps the emulator fast).
+"""
+
+from __future__ import annotations
+
+import urllib.request
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from tap_aws.testing import MotoServer
+
+MISSING_MOTO: Final = (
+    "the local stack needs moto's server, which is not installed: "
+    "install the extra with `pip install 'tap-aws[local]'` "
+    "(or `uv sync --all-packages --extra local`)"
+)
+
+
+class EmulatorMissing(RuntimeError):
+    """moto (the ``tap-aws[local]`` extra) is not installed."""
+
+
+def start_emulator(port: int = 0) -> MotoServer:
+    """A started moto server on ``127.0.0.1:port`` (0: a free port).
+
+    The caller makes its requests atomic with ``server.atomic()`` for as long as it runs.
+    The emulator starts empty: moto's state (one per process) is reset.
+    """
+    try:
+        from tap_aws.testing import (  # noqa: PLC0415 - moto only when the stack starts
+            MotoServer,
+            copy_tables_once_per_transaction,
+        )
+    except ImportError as error:
+        raise EmulatorMissing(f"{MISSING_MOTO} ({error})") from None
+    copy_tables_once_per_transaction()
+    server = MotoServer(port)
+    server.start()
+    # moto's backends are process-wide: a stack started after another one in this process
+    # (tests do) would find its tables, queues and bucket. Start empty.
+    reset = f"{server.endpoint}/moto-api/reset"
+    request = urllib.request.Request(reset, method="POST")  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - our loopback server
+        pass
+    return server

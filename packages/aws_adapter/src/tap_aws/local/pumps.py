@@ -1,0 +1,323 @@
+"""The event sources AWS would run, as threads that poll the emulator and invoke functions.
+
+- :class:`ScoresPump` emulates the scores queue's event source mapping: up to 10 messages per
+  batch, the SQS FIFO event shape Lambda builds, ``ReportBatchItemFailures`` (successes are
+  deleted; failures are left to SQS, which redrives a message to the dead-letter queue once it
+  was received ``maxReceiveCount`` times). The queue's visibility timeout stays the spec's
+  (6x the function timeout); so that a failure is retried in seconds rather than minutes, the
+  pump sets a failed message's visibility to :data:`RETRY_DELAY_SECONDS` (ChangeMessageVisibility).
+- :class:`InventoryPump` is EventBridge's Lambda target: each event the rules put on the local
+  events queue is handed to ``inventory_import``; a failed invocation is retried (the same
+  way, by visibility) until :data:`EVENT_ATTEMPTS`, then the event goes to the events
+  dead-letter queue with the attributes EventBridge's DLQ messages carry.
+- :class:`SummaryTimer` is the daily schedule, every ``interval`` seconds.
+
+No pump long-polls: the emulator serves one request at a time (see ``emulator``), and a
+waiting ReceiveMessage would hold it; an empty poll sleeps :data:`IDLE_POLL_SECONDS` instead.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from tap_aws.local.provision import ACCOUNT, REGION
+from tap_aws.resources import INVENTORY_SUMMARY_FUNCTION, SCORES, resource_name
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
+
+    from tap_aws.local.invoke import Function
+    from tap_aws.local.journal import Journal
+
+BATCH_SIZE: Final = 10
+"""Messages per scores batch: SQS's receive maximum, the event source mapping's batch size."""
+RETRY_DELAY_SECONDS: Final = 1
+"""How long a failed message or event stays hidden before it is delivered again."""
+EVENT_ATTEMPTS: Final = 3
+"""Invocations of ``inventory_import`` for one event before it is dead-lettered."""
+IDLE_POLL_SECONDS: Final = 0.05
+ROW_ENDINGS: Final = ("applied", "unchanged", "stale", "rejected")
+"""The counts of rows ``inventory_import`` returns (``rejected``: dead-lettered)."""
+
+
+class Pump(threading.Thread):
+    """A polling thread: :meth:`step` until stopped; ``busy`` while it works on something."""
+
+    def __init__(self, name: str, journal: Journal) -> None:
+        super().__init__(name=f"tap-local-{name}", daemon=True)
+        self.journal = journal
+        self.stopping = threading.Event()
+        self.busy = False
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                worked = self.step()
+            except Exception as error:  # noqa: BLE001 - reported, and the pump keeps going
+                self.busy = False
+                self.error = error
+                self.journal.count("pump_errors")
+                self.journal.say(f"{self.name}: {type(error).__name__}: {error}")
+                worked = False
+            if not worked:
+                self.stopping.wait(IDLE_POLL_SECONDS)
+
+    def step(self) -> bool:
+        """Do one unit of work; False when there was none."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join()
+
+
+def _message_attributes(message: MessageTypeDef) -> dict[str, Any]:
+    """SQS's MessageAttributes in the Lambda event's casing."""
+    return {
+        name: {
+            "stringValue": value.get("StringValue"),
+            "binaryValue": value.get("BinaryValue"),
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": value["DataType"],
+        }
+        for name, value in message.get("MessageAttributes", {}).items()
+    }
+
+
+def sqs_record(message: MessageTypeDef, queue_arn: str) -> dict[str, Any]:
+    """One record of the event Lambda's SQS event source builds from a received message."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message.get("Body", ""),
+        "attributes": dict(message.get("Attributes", {})),
+        "messageAttributes": _message_attributes(message),
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
+    }
+
+
+def _receive(sqs: SQSClient, queue_url: str) -> list[MessageTypeDef]:
+    return sqs.receive_message(
+        QueueUrl=queue_url,
+        MaxNumberOfMessages=BATCH_SIZE,
+        WaitTimeSeconds=0,
+        MessageSystemAttributeNames=["All"],
+        MessageAttributeNames=["All"],
+    ).get("Messages", [])
+
+
+class ScoresPump(Pump):
+    """The scores queue's event source mapping."""
+
+    def __init__(
+        self, journal: Journal, sqs: SQSClient, queue_url: str, queue_arn: str, function: Function
+    ) -> None:
+        super().__init__("scores", journal)
+        self._sqs = sqs
+        self._queue_url = queue_url
+        self._queue_arn = queue_arn
+        self._function = function
+
+    def step(self) -> bool:
+        messages = _receive(self._sqs, self._queue_url)
+        if not messages:
+            return False
+        self.busy = True
+        try:
+            self._handle(messages)
+        finally:
+            self.busy = False
+        return True
+
+    def _handle(self, messages: list[MessageTypeDef]) -> None:
+        event = {"Records": [sqs_record(m, self._queue_arn) for m in messages]}
+        before = self.journal.counts()
+        try:
+            response = self._function.invoke(event)
+            failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
+            why = "reported as batch item failures"
+        except Exception as error:  # noqa: BLE001 - a function error fails the whole batch
+            failed = {m["MessageId"] for m in messages}
+            why = f"the function failed: {type(error).__name__}: {error}"
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for start in range(0, len(done), BATCH_SIZE):
+            self._sqs.delete_message_batch(
+                QueueUrl=self._queue_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                    for i, m in enumerate(done[start : start + BATCH_SIZE])
+                ],
+            )
+        retried = [m for m in messages if m["MessageId"] in failed]
+        for message in retried:
+            self._sqs.change_message_visibility(
+                QueueUrl=self._queue_url,
+                ReceiptHandle=message["ReceiptHandle"],
+                VisibilityTimeout=RETRY_DELAY_SECONDS,
+            )
+        self.journal.count("scores.batches")
+        self.journal.count("scores.handled", len(done))
+        self.journal.count("scores.retried", len(retried))
+        exhausted = [
+            m
+            for m in retried
+            if int(m.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+            >= SCORES.max_receive_count
+        ]
+        self.journal.count("scores.redriven", len(exhausted))
+        after = self.journal.counts()
+        endings = ", ".join(
+            f"{after.get(counter, 0) - before.get(counter, 0)} {name}"
+            for name, counter in (
+                ("accepted", "scores.accepted"),
+                ("unchanged", "scores.unchanged"),
+                ("dead-lettered", "dead_letters.scores"),
+            )
+        )
+        line = f"scores: batch of {len(messages)}: {endings}"
+        if retried:
+            line += f"; {len(retried)} to retry ({why})"
+        self.journal.say(line)
+        for message in exhausted:
+            self.journal.say(
+                f"scores: message {message['MessageId']} failed "
+                f"{SCORES.max_receive_count} times: SQS redrives it to the dead-letter queue"
+            )
+
+
+class InventoryPump(Pump):
+    """EventBridge's target: the inventory rules' events, to ``inventory_import``."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        sqs: SQSClient,
+        queue_url: str,
+        dlq_url: str,
+        function: Function,
+    ) -> None:
+        super().__init__("inventory", journal)
+        self._sqs = sqs
+        self._queue_url = queue_url
+        self._dlq_url = dlq_url
+        self._function = function
+
+    def step(self) -> bool:
+        messages = _receive(self._sqs, self._queue_url)
+        if not messages:
+            return False
+        self.busy = True
+        try:
+            for message in messages:
+                self._handle(message)
+        finally:
+            self.busy = False
+        return True
+
+    def _handle(self, message: MessageTypeDef) -> None:
+        body = message.get("Body", "")
+        attempt = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+        try:
+            event = json.loads(body)
+            outcome = self._function.invoke(event)
+        except Exception as error:  # noqa: BLE001 - EventBridge retries, then dead-letters
+            self._failed(message, attempt, f"{type(error).__name__}: {error}")
+            return
+        self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+        self.journal.count("inventory.invocations")
+        self._imported(event, outcome)
+
+    def _imported(self, event: dict[str, Any], outcome: Any) -> None:
+        key = (event.get("detail") or {}).get("object", {}).get("key", "?")
+        if not isinstance(outcome, dict):
+            self.journal.say(f"inventory: {event.get('detail-type')} {key}: done")
+            return
+        numbers = {name: outcome.get(name) for name in ROW_ENDINGS}
+        for name, number in numbers.items():
+            if isinstance(number, int):
+                self.journal.count(f"rows.{name}", number)
+        # A file imported in parts ends once, with its last part ("done"); earlier parts end
+        # "continued" (the function put an IMPORT_CONTINUED event, routed back to this queue).
+        status = outcome.get("status")
+        self.journal.count("inventory.parts")
+        if status in (None, "done"):
+            self.journal.count("inventory.files")
+        endings = ", ".join(f"{number} {name}" for name, number in numbers.items())
+        errors = outcome.get("file_errors") or []
+        extra = f"; file errors: {', '.join(map(str, errors))}" if errors else ""
+        part = "" if status is None else f" (part {outcome.get('part')}: {status})"
+        self.journal.say(f"inventory: {outcome.get('key', key)}{part}: {endings}{extra}")
+
+    def _failed(self, message: MessageTypeDef, attempt: int, reason: str) -> None:
+        if attempt < EVENT_ATTEMPTS:
+            self._sqs.change_message_visibility(
+                QueueUrl=self._queue_url,
+                ReceiptHandle=message["ReceiptHandle"],
+                VisibilityTimeout=RETRY_DELAY_SECONDS,
+            )
+            self.journal.count("inventory.retried")
+            self.journal.say(f"inventory: attempt {attempt} failed ({reason}); retrying")
+            return
+        self._sqs.send_message(
+            QueueUrl=self._dlq_url,
+            MessageBody=message.get("Body", ""),
+            MessageAttributes={
+                "ERROR_CODE": {"DataType": "String", "StringValue": "FunctionError"},
+                "ERROR_MESSAGE": {"DataType": "String", "StringValue": reason[:1000]},
+                "RETRY_ATTEMPTS": {"DataType": "Number", "StringValue": str(attempt)},
+                "EXHAUSTED_RETRY_CONDITION": {
+                    "DataType": "String",
+                    "StringValue": "MaximumRetryAttempts",
+                },
+            },
+        )
+        self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+        self.journal.count("dead_letters.events")
+        self.journal.say(f"inventory: event dead-lettered after {attempt} attempts: {reason}")
+
+
+def scheduled_event(at: datetime, suffix: str) -> dict[str, Any]:
+    """The event EventBridge's scheduler sends the summary function."""
+    rule = resource_name(INVENTORY_SUMMARY_FUNCTION.stem, suffix)
+    rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule}"
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT,
+        "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": REGION,
+        "resources": [rule_arn],
+        "detail": {},
+    }
+
+
+class SummaryTimer(Pump):
+    """Runs ``invoke`` every ``interval`` seconds (the first one ``interval`` after start)."""
+
+    def __init__(self, journal: Journal, interval: float, invoke: Any) -> None:
+        super().__init__("summary", journal)
+        self._interval = interval
+        self._invoke = invoke
+
+    def run(self) -> None:
+        while not self.stopping.wait(self._interval):
+            self.busy = True
+            try:
+                self._invoke()
+            except Exception as error:  # noqa: BLE001 - reported; the next tick tries again
+                self.journal.count("summary.failed")
+                self.journal.say(f"summary: failed: {type(error).__name__}: {error}")
+            finally:
+                self.busy = False
