@@ -565,3 +565,21 @@ def test_any_file_in_any_parts_ends_as_in_one_invocation(
     for ending in ("applied", "unchanged", "stale", "rejected"):
         assert sum(o[ending] for o in outcomes) == single[ending], ending
     assert record.model_copy(update={"part": 0}) == alone
+
+
+def test_uploads_to_an_unversioned_bucket_are_told_apart_by_their_etag(
+    s3: S3Client, bucket: str, store: InMemoryInventoryStore, context: FakeContext
+) -> None:
+    # Given two uploads of one key to a bucket without versioning, one after the other, whose
+    # events both carry S3's version id "null" (S3's and moto's shape for such a bucket)
+    outcomes = []
+    for body in (GOOD[0], GOOD[1]):
+        event = upload(s3, bucket, "inbound/same.csv", HEADER + body)
+        event["detail"]["object"]["version-id"] = "null"
+        # When each is handled
+        outcomes.append(inventory_import.lambda_handler(event, context))
+    # Then the second is an import of its own, not a repeat of the first
+    first, second = outcomes
+    assert (first["status"], second["status"]) == ("done", "done")
+    assert first["import_id"] != second["import_id"]
+    assert sorted(item.sku for item in store.items()) == ["A-1", "A-2"]

@@ -125,6 +125,9 @@ def test_the_outputs_carry_every_stack_output_and_the_queues_follow_the_specs(
     redrive = json.loads(attributes["RedrivePolicy"])
     assert int(redrive["maxReceiveCount"]) == SCORES.max_receive_count
     assert redrive["deadLetterTargetArn"].endswith(SCORES.dlq.name("local"))
+    # and the bucket is versioned, as the deployed one is (each upload its own version)
+    bucket = stack.outputs[Outputs.INVENTORY_BUCKET_NAME]
+    assert client.s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
 
 
 def test_every_score_message_has_one_ending_and_the_api_serves_the_oracles_standings(

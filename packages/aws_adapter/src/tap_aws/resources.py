@@ -254,6 +254,11 @@ IMPORT_CONTINUED: Final = EventSpec(
 (its remaining time ran low): the original upload and the checkpoint to resume from. A rule
 routes it back to ``inventory_import``, as the upload rule routes "Object Created"."""
 
+UPLOAD_RULE_STEM: Final = "inventory-upload"
+"""The EventBridge rule for CSV uploads (``BucketSpec.upload_pattern``)."""
+CONTINUED_RULE_STEM: Final = "inventory-continued"
+"""The EventBridge rule for ``IMPORT_CONTINUED``, named by ``resource_name``."""
+
 LOCAL_INVENTORY_EVENTS: Final = QueueSpec(stem="inventory-events", fifo=False)
 """Local stack only: moto's EventBridge cannot invoke a Lambda function, so both inventory rules
 target this queue and the local stack hands each event it receives to ``inventory_import``."""

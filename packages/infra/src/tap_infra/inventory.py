@@ -17,6 +17,7 @@ import pulumi_aws as aws
 from tap_aws.events import DEFAULT_BUS
 from tap_aws.functions.reports import IMPORTS
 from tap_aws.resources import (
+    CONTINUED_RULE_STEM,
     IMPORT_CONTINUED,
     INVENTORY_BUCKET,
     INVENTORY_EVENTS_DLQ,
@@ -24,6 +25,7 @@ from tap_aws.resources import (
     INVENTORY_ROWS_DLQ,
     INVENTORY_SUMMARY_FUNCTION,
     INVENTORY_TABLE,
+    UPLOAD_RULE_STEM,
     Env,
     FunctionSpec,
     resource_name,
@@ -247,7 +249,7 @@ class InventoryPipeline(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         rule = aws.cloudwatch.EventRule(
             f"{name}-upload-rule",
-            name=resource_name("inventory-upload", args.suffix),
+            name=resource_name(UPLOAD_RULE_STEM, args.suffix),
             description="CSV uploads under the inbound prefix of the inventory bucket",
             # The bucket name is an Output: the pattern is built once it is known.
             event_pattern=pulumi.Output.json_dumps(
@@ -263,7 +265,7 @@ class InventoryPipeline(pulumi.ComponentResource):
     ) -> aws.cloudwatch.EventRule:
         rule = aws.cloudwatch.EventRule(
             f"{name}-continued-rule",
-            name=resource_name("inventory-continued", args.suffix),
+            name=resource_name(CONTINUED_RULE_STEM, args.suffix),
             description="Inventory imports handed on to a follow-up invocation",
             event_bus_name=DEFAULT_BUS,
             event_pattern=pulumi.Output.json_dumps(IMPORT_CONTINUED.pattern()),

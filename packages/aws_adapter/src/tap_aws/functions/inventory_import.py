@@ -72,6 +72,8 @@ if TYPE_CHECKING:
 SERVICE: Final = "inventory-import"
 DEAD_LETTER_BATCH: Final = 100
 """Bad rows kept in memory before they are sent to the dead-letter queue."""
+NULL_VERSION_ID: Final = "null"
+"""The version id S3 gives every object of a bucket without versioning."""
 RESUME_MARGIN_MILLIS: Final = 15_000
 """Remaining time under which a part ends at the next row boundary: enough to apply the last
 chunk of rows, send the last letters, save the record and emit the follow-up event."""
@@ -134,7 +136,10 @@ def object_version(event: dict[str, Any]) -> tuple[str | None, str]:
     if not etag:
         raise ValueError("the Object Created event carries no etag (detail.object.etag)")
     quoted = etag if etag.startswith('"') else f'"{etag}"'
-    return found.get("version-id"), quoted
+    version_id = found.get("version-id")
+    # "null" is S3's version id of an object in an unversioned bucket: every upload of the key
+    # has it, so it cannot tell two uploads apart; the ETag can.
+    return (None if version_id in (None, "", NULL_VERSION_ID) else version_id), quoted
 
 
 def is_continuation(event: dict[str, Any]) -> bool:

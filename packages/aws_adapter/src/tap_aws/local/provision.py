@@ -19,6 +19,7 @@ from typing import Any, Final
 import boto3
 
 from tap_aws.resources import (
+    CONTINUED_RULE_STEM,
     IMPORT_CONTINUED,
     INVENTORY_BUCKET,
     INVENTORY_EVENTS_DLQ,
@@ -28,6 +29,7 @@ from tap_aws.resources import (
     LOCAL_INVENTORY_EVENTS,
     SCORES,
     SCORES_FUNCTION,
+    UPLOAD_RULE_STEM,
     Outputs,
     QueueSpec,
     resource_name,
@@ -153,12 +155,14 @@ def provision(endpoint_url: str, suffix: str = DEFAULT_SUFFIX) -> Provisioned:
 
     bucket = INVENTORY_BUCKET.name(suffix)
     s3.create_bucket(Bucket=bucket)
+    # Versioned, as the deployed bucket is: each upload is its own version, imported pinned.
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_notification_configuration(
         Bucket=bucket, NotificationConfiguration={"EventBridgeConfiguration": {}}
     )
     rules = {
-        resource_name("inventory-upload", suffix): INVENTORY_BUCKET.upload_pattern(bucket),
-        resource_name("inventory-continued", suffix): IMPORT_CONTINUED.pattern(),
+        resource_name(UPLOAD_RULE_STEM, suffix): INVENTORY_BUCKET.upload_pattern(bucket),
+        resource_name(CONTINUED_RULE_STEM, suffix): IMPORT_CONTINUED.pattern(),
     }
     rule_arns = []
     for name, pattern in rules.items():
