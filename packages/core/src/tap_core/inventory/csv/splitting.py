@@ -110,6 +110,8 @@ class _Splitter:
         self._row = row
         self._eof = False
         self._at_start = offset == 0
+        self._dense_until = -1  # file offset up to which quotes were sampled dense
+        self._sparse_until = -1  # ... or sparse (few lines hold one)
 
     def segments(self) -> Iterator[Segment]:
         if self._at_start:
@@ -145,8 +147,7 @@ class _Splitter:
         """How far from ``pos`` the lines are one record each: (-1, cut) when all are, else
         (the first quote that may open a record of several lines, its line's start)."""
         buf, scan = self._buf, pos
-        sample = min(cut, pos + _QUOTE_SAMPLE)
-        if buf.count(b'"', pos, sample) > buf.count(b"\n", pos, sample):
+        if self._dense(pos, cut):
             # Quotes on most lines (a file that quotes every field, say): take all the lines
             # of one record each at once, up to the first that is not (it holds a quote).
             simple = _SIMPLE_QUOTED_LINES.match(buf, pos, cut)
@@ -162,6 +163,23 @@ class _Splitter:
             if _SIMPLE_QUOTED_LINE.fullmatch(buf, start, end) is None:
                 return quote, start
             scan = end + 1
+
+    def _dense(self, pos: int, cut: int) -> bool:
+        """Whether quotes are on most lines from ``pos``: counted over the next 64 KB once,
+        the verdict kept for the bytes sampled (so a file of quote-aware records, asking at
+        each record, does not count the same 64 KB again each time)."""
+        at = self._base + pos
+        if at < self._dense_until:
+            return True
+        if at < self._sparse_until:
+            return False
+        buf, sample = self._buf, min(cut, pos + _QUOTE_SAMPLE)
+        dense = buf.count(b'"', pos, sample) > buf.count(b"\n", pos, sample)
+        if dense:
+            self._dense_until = self._base + sample
+        else:
+            self._sparse_until = self._base + sample
+        return dense
 
     def _fill(self) -> bool:
         """Append one chunk to the buffer, dropping what was consumed; False at the end."""
