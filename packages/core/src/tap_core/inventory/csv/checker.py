@@ -34,6 +34,7 @@ from tap_core.inventory.csv.messages import (
     not_a_real_time,
     too_late,
     too_many_chars,
+    unreported_value_error,
     value_error,
     wrong_field_count,
 )
@@ -88,6 +89,7 @@ _SURROGATES: Final = re.compile(r"[\ud800-\udfff]+")
 """Bytes that are not UTF-8 decode (with ``surrogateescape``) to lone surrogates, and valid
 UTF-8 never does: a record holds a surrogate exactly when its bytes are not UTF-8."""
 _MAX_DECIMAL: Final = Decimal(MAX_AMOUNT)
+_KEY_COLUMNS: Final = frozenset({"sku", "warehouse"})
 
 
 class Invalid(ValueError):
@@ -126,6 +128,9 @@ class RecordChecker:
 
     def __init__(self, columns: Columns, uploaded_at: datetime) -> None:
         self.columns = columns
+        self.messages = True
+        """Whether errors get their messages: false once a report keeps no more errors
+        (their count and rows stay exact)."""
         try:
             self.uploaded_at = uploaded_at.astimezone(UTC)  # items' updated_at are in UTC
         except OverflowError:
@@ -194,10 +199,45 @@ class RecordChecker:
         sku, warehouse = values[0], values[1]
         key = (sku, warehouse) if isinstance(sku, str) and isinstance(warehouse, str) else None
         if problems:
-            offset = locate()
-            errors = [value_error(row, offset, column, text, why) for column, text, why in problems]
-            return None, errors, key
+            return None, self.value_errors(problems, row, locate()), key
         return tuple(values), [], key  # type: ignore[return-value] # each check: its type
+
+    def unproven_errors(
+        self, texts: Sequence[str | None], row: int, locate: Callable[[], int]
+    ) -> tuple[list[RowError], bool]:
+        """The errors of a record whose fields are as many as the header's and whose bytes
+        are UTF-8, when the fast path proved each of its known values valid as written but
+        those in ``texts`` (one per known column, in file order; None: proved): what
+        :meth:`check` would give, as it gives them. Also whether the key (sku, warehouse)
+        is valid. No errors: the unproven values are valid too, and the record is valid
+        (:meth:`check` gives its values)."""
+        problems: list[tuple[Column, str, str | None]] = []
+        for (_, _, column, check, required), written in zip(self._plan, texts, strict=True):
+            if written is None:
+                continue
+            text = written.strip(TRIMMED)
+            if not text:
+                if required:
+                    problems.append((column, text, None))
+                continue
+            try:
+                check(text)
+            except Invalid as invalid:
+                problems.append((column, text, invalid.detail))
+        if not problems:
+            return [], True
+        key = not any(column in _KEY_COLUMNS for column, _, _ in problems)
+        return self.value_errors(problems, row, locate()), key
+
+    def value_errors(
+        self, problems: list[tuple[Column, str, str | None]], row: int, offset: int
+    ) -> list[RowError]:
+        """A record's value errors, each (column, text as trimmed, why: None when missing,
+        else an :class:`Invalid`'s detail); without their messages when :attr:`messages`
+        is false."""
+        if not self.messages:
+            return [unreported_value_error(row, offset, column, why) for column, _, why in problems]
+        return [value_error(row, offset, column, text, why) for column, text, why in problems]
 
     def _encoding_error(self, fields: Sequence[str], row: int, offset: int) -> RowError:
         """Name the first field with bytes that are not UTF-8, and show those bytes."""

@@ -48,7 +48,6 @@ from tap_core.inventory.csv.contract import (
     MAX_RECORD_BYTES,
     TRIMMED,
 )
-from tap_core.inventory.csv.messages import value_error
 from tap_core.inventory.csv.splitting import Broken, split_quoted_line
 
 if TYPE_CHECKING:
@@ -418,7 +417,7 @@ class LinesChecker:
         errors = {}
         for index, (text, why) in invalid.items():
             row, offset = batch.rows[index], batch.locator.one(batch.positions[index])
-            errors[index] = value_error(row, offset, "updated_at", text, why)
+            (errors[index],) = self._checker.value_errors([("updated_at", text, why)], row, offset)
         batch.drop(errors, keyed=True)
 
     def _check_slow(

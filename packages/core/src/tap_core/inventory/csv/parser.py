@@ -103,13 +103,17 @@ class InventoryParser:
         """Check every record (instead of iterating the events) and report; valid values are
         proved, not converted, and no item is built."""
         builder = ReportBuilder(self.file_errors, self.warnings)
-        for batch in self._batches(items=False):
+        for batch in self._batches(items=False, full=builder.full):
             builder.add_batch(batch)
         return builder.report()
 
-    def _batches(self, *, items: bool = True) -> Iterator[Batch]:
+    def _batches(
+        self, *, items: bool = True, full: Callable[[], bool] | None = None
+    ) -> Iterator[Batch]:
         """The checked records batch by batch, duplicates checked. With ``items`` false
-        (the route of :func:`validate_inventory`) valid values are proved, not converted."""
+        (the route of :func:`validate_inventory`) valid values are proved, not converted;
+        once ``full()`` (asked before each batch is built) errors are built without their
+        messages, which the report would drop."""
         if self._started:
             raise RuntimeError("a parse is read once; parse the stream again to reread it")
         self._started = True
@@ -118,11 +122,18 @@ class InventoryParser:
         checker = RecordChecker(self.columns, self.uploaded_at)
         lines_checker = LinesChecker(checker, items=items)
         claims = KeyClaims()
+
+        def quieten() -> None:
+            if full is not None and checker.messages and full():
+                checker.messages = claims.messages = False
+
         for segment in self._segments:
+            quieten()
             if isinstance(segment, Lines):
                 for batch in lines_checker.check(segment):
                     claims.check(batch)
                     yield batch
+                    quieten()
                 continue
             batch = (
                 record_batch(checker, segment)

@@ -100,6 +100,10 @@ class ReportBuilder:
         if batch.errors:
             self._keep(batch.errors)
 
+    def full(self) -> bool:
+        """Whether the report keeps no more errors (later ones are only counted)."""
+        return len(self._errors) >= MAX_REPORTED_ERRORS
+
     def _keep(self, errors: Sequence[RowError]) -> None:
         room = MAX_REPORTED_ERRORS - len(self._errors)
         if room > 0:

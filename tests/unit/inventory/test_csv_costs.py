@@ -1,0 +1,93 @@
+"""Counted costs of the CSV routes: what is built for rows the report will not show."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from tap_core.inventory import parse_inventory, validate_inventory
+from tap_core.inventory.csv.contract import MAX_REPORTED_ERRORS
+from tap_core.inventory.csv.fast_path import BATCH_BYTES
+from tap_core.inventory.csv.messages import duplicate_key, value_error
+from tap_core.inventory.csv.report import ReportBuilder
+
+if TYPE_CHECKING:
+    import pytest
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+HEADER = "sku,warehouse,name,quantity,unit_price,category,reorder_level,updated_at\n"
+BAD_ROWS = 3_000
+
+
+def _many_errors() -> bytes:
+    """A file of 3,000 bad records of every kind the checkers build messages for, among
+    valid ones, some read quote-aware."""
+    lines = [HEADER]
+    for number in range(BAD_ROWS):
+        sku, name, quantity, moment = f"S-{number}", "Widget", "3", "2026-10-01"
+        kind = number % 6
+        if kind == 0:
+            quantity = "3a"
+        elif kind == 1:
+            moment = "2026-02-30T10:00:00Z"
+        elif kind == 2:
+            sku = f"V-{number - 1}"  # the key of a valid row before
+        elif kind == 3:
+            name = '5" nail'  # read quote-aware, and a missing price below
+        elif kind == 4:
+            name = '"two\nlines"'
+            quantity = "-1"
+        line = f"{sku},north,{name},{quantity},{'' if kind == 3 else '1.5'},tools,2,{moment}"
+        lines.append(line + "\n")
+        lines.append(f"V-{number},north,Valid,1,2.5,tools,0,2026-10-01\n")
+    return "".join(lines).encode()
+
+
+def _events_report(data: bytes) -> ReportBuilder:
+    parser = parse_inventory(io.BytesIO(data), NOW)
+    builder = ReportBuilder(parser.file_errors, parser.warnings)
+    for event in parser:
+        builder.add(event)
+    return builder
+
+
+def test_validation_past_the_kept_errors_counts_them_exactly() -> None:
+    # Given a file with more errors than a report keeps
+    data = _many_errors()
+    # When it is validated, and also parsed into events (every error with its message)
+    report = validate_inventory(io.BytesIO(data), NOW)
+    expected = _events_report(data).report()
+    # Then both reports are equal: the same counts, the same first 1,000 errors (rows,
+    # codes and messages), the same number left out
+    assert report == expected
+    assert len(report.errors) == MAX_REPORTED_ERRORS
+    assert report.errors_truncated > 0
+    assert report.rows_invalid == BAD_ROWS - BAD_ROWS // 6  # kind 5 rows are valid
+
+
+def test_validation_builds_no_message_for_errors_past_the_kept_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a file with 3 times more errors than a report keeps, and the message builders
+    # counted
+    built = {"value": 0, "duplicate": 0}
+
+    def counted_value_error(*args: object) -> object:
+        built["value"] += 1
+        return value_error(*args)  # type: ignore[arg-type]
+
+    def counted_duplicate_key(*args: object) -> object:
+        built["duplicate"] += 1
+        return duplicate_key(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("tap_core.inventory.csv.checker.value_error", counted_value_error)
+    monkeypatch.setattr("tap_core.inventory.csv.key_claims.duplicate_key", counted_duplicate_key)
+    data = _many_errors()
+    # When it is validated
+    report = validate_inventory(io.BytesIO(data), NOW)
+    # Then messages were built for the kept errors and at most one batch more (a batch is
+    # checked before the report knows it is full), not for all of them
+    one_batch = BATCH_BYTES // len(HEADER) * 2  # more records than a batch holds
+    assert report.errors_truncated > 2 * MAX_REPORTED_ERRORS - one_batch
+    assert MAX_REPORTED_ERRORS <= sum(built.values()) <= MAX_REPORTED_ERRORS + one_batch
