@@ -43,7 +43,8 @@ class Batch:
     ``records`` counts the records (blank ones excluded), ``invalid`` those with errors.
     ``rows``, ``positions`` and each of ``values`` (the item fields, as columns; None for a
     column a validation without items does not need) describe the valid records; ``errors``
-    lists every error by row (a record's own in column order); ``keyed`` lists (row, offset,
+    lists every error by row (a record's own in column order) but the ``unreported`` ones,
+    only counted (a report keeps no more); ``keyed`` lists (row, offset,
     sku, warehouse) of invalid records whose key is valid, which the duplicate check still
     looks at. All are read-only: records are added and changed through the methods.
     """
@@ -55,6 +56,7 @@ class Batch:
         "_positions",
         "_records",
         "_rows",
+        "_unreported",
         "_unsorted",
         "_values",
         "locator",
@@ -72,6 +74,7 @@ class Batch:
         self.locator = locator
         self._errors: list[RowError] = []
         self._keyed: list[tuple[int, int, str, str]] = []
+        self._unreported = 0
         self._unsorted = False
 
     @classmethod
@@ -107,6 +110,11 @@ class Batch:
         return self._errors
 
     @property
+    def unreported(self) -> int:
+        """Errors counted but not built (not in ``errors``): a report keeps no more."""
+        return self._unreported
+
+    @property
     def keyed(self) -> Sequence[tuple[int, int, str, str]]:
         return self._keyed
 
@@ -127,6 +135,17 @@ class Batch:
         self._add_errors(errors)
         if key is not None:
             self._keyed.append((first.row, first.offset, *key))
+
+    def add_unreported(
+        self, row: int, offset: int, errors: int, key: tuple[str, str] | None = None
+    ) -> None:
+        """Count one more record, invalid, at ``row`` and ``offset``, with ``errors`` errors
+        that are counted but not built; ``key`` as for :meth:`add_invalid`."""
+        self._records += 1
+        self._invalid += 1
+        self._unreported += errors
+        if key is not None:
+            self._keyed.append((row, offset, *key))
 
     def add_errors(self, errors: Sequence[RowError]) -> None:
         """More errors of records already counted invalid (``duplicate_key``)."""

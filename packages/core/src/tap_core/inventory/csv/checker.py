@@ -48,6 +48,9 @@ Values: TypeAlias = tuple[str, str, str, int, Decimal, str, int, datetime]
 """A valid record's values in :class:`~tap_core.inventory.item.InventoryItem` field order."""
 
 KEY_RE: Final = f"[{KEY_CHARS}]{{1,{MAX_KEY_CHARS}}}"
+Problem: TypeAlias = tuple[Column, str, str | None]
+"""A value's problem: its column, its text as trimmed, and why (None: it is missing; else an
+:class:`Invalid`'s detail)."""
 UPDATED_AT_RE: Final = (
     r"(?P<main>[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)"
     r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?"
@@ -185,7 +188,7 @@ class RecordChecker:
         values = self._defaults.copy()
         # (column, text, why): why is None for a missing value, else the Invalid's detail.
         # Only strings are kept: an exception kept would hold this frame in a cycle.
-        problems: list[tuple[Column, str, str | None]] = []
+        problems: list[Problem] = []
         for position, slot, column, check, required in self._plan:
             text = fields[position].strip(TRIMMED)
             if not text:
@@ -202,16 +205,15 @@ class RecordChecker:
             return None, self.value_errors(problems, row, locate()), key
         return tuple(values), [], key  # type: ignore[return-value] # each check: its type
 
-    def unproven_errors(
-        self, texts: Sequence[str | None], row: int, locate: Callable[[], int]
-    ) -> tuple[list[RowError], bool]:
-        """The errors of a record whose fields are as many as the header's and whose bytes
-        are UTF-8, when the fast path proved each of its known values valid as written but
-        those in ``texts`` (one per known column, in file order; None: proved): what
-        :meth:`check` would give, as it gives them. Also whether the key (sku, warehouse)
-        is valid. No errors: the unproven values are valid too, and the record is valid
+    def unproven_problems(self, texts: Sequence[str | None]) -> tuple[list[Problem], bool]:
+        """The problems of a record whose fields are as many as the header's and whose
+        bytes are UTF-8, when the fast path proved each of its known values valid as written
+        but those in ``texts`` (one per known column, in file order; None: proved): those
+        :meth:`check` would find, in its order; and whether the key (sku, warehouse) is
+        valid. No problems: the unproven values are valid too, and so is the record
         (:meth:`check` gives its values)."""
-        problems: list[tuple[Column, str, str | None]] = []
+        problems: list[Problem] = []
+        key = True
         for (_, _, column, check, required), written in zip(self._plan, texts, strict=True):
             if written is None:
                 continue
@@ -219,22 +221,18 @@ class RecordChecker:
             if not text:
                 if required:
                     problems.append((column, text, None))
+                    key = key and column not in _KEY_COLUMNS
                 continue
             try:
                 check(text)
             except Invalid as invalid:
                 problems.append((column, text, invalid.detail))
-        if not problems:
-            return [], True
-        key = not any(column in _KEY_COLUMNS for column, _, _ in problems)
-        return self.value_errors(problems, row, locate()), key
+                key = key and column not in _KEY_COLUMNS
+        return problems, key
 
-    def value_errors(
-        self, problems: list[tuple[Column, str, str | None]], row: int, offset: int
-    ) -> list[RowError]:
-        """A record's value errors, each (column, text as trimmed, why: None when missing,
-        else an :class:`Invalid`'s detail); without their messages when :attr:`messages`
-        is false."""
+    def value_errors(self, problems: Sequence[Problem], row: int, offset: int) -> list[RowError]:
+        """The errors of a record's value ``problems``; without their messages when
+        :attr:`messages` is false."""
         if not self.messages:
             return [unreported_value_error(row, offset, column, why) for column, _, why in problems]
         return [value_error(row, offset, column, text, why) for column, text, why in problems]

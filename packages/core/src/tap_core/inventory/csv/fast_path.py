@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
 from itertools import compress, repeat
-from operator import add
-from typing import TYPE_CHECKING, Any, Final
+from operator import add, itemgetter
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from tap_core.inventory.csv.batches import (
     Batch,
@@ -208,6 +208,45 @@ def fast_pattern(
     return ",".join(parts) + r"\r?", groups
 
 
+def diagnostic_pattern(columns: Columns) -> tuple[str, list[int], tuple[int, int, int, int]]:
+    """The expression for an unquoted line of ``columns`` fields, UTF-8 (no surrogate), its
+    CR removed, that tells which known values are valid as written: each is matched by its
+    value expression (padded as on the loose route), or else captured whole. ``updated_at``
+    is always captured (its expression proves only its shape).
+
+    Also the index in ``groups()`` of each known column's captured text (None: valid as
+    written), in file order; and of the key's: (sku valid as written, sku captured,
+    warehouse valid as written, warehouse captured). Each value is atomic, so a line of
+    another field count fails at once (a known value cannot match two ways).
+    """
+    pad = f"[ \t]{{0,{_PAD}}}+"
+    other = f"[^,{_SURROGATES}]*+"
+    parts: list[str] = []
+    unproven: list[int] = []
+    keys: dict[Column, tuple[int, int]] = {}
+    count = 0
+    for column in columns:
+        if column is None:
+            parts.append(other)
+            continue
+        if column == "updated_at":
+            parts.append(f"({other})")
+            unproven.append(count)
+            count += 1
+            continue
+        plain = _CAPTURING.sub("(?:", _VALUES[column][1])
+        if column in {"sku", "warehouse"}:
+            keys[column] = (count, count + 1)
+            valid = f"({plain})"
+            count += 1
+        else:
+            valid = f"(?:{plain})"
+        parts.append(rf"(?>{pad}{valid}{pad}(?=,|\Z)|({other}))")
+        unproven.append(count)
+        count += 1
+    return ",".join(parts), unproven, (*keys["sku"], *keys["warehouse"])
+
+
 def _repeated(field: str, times: int) -> str:
     """``times`` fields of expression ``field``, comma-separated, as one counted repeat."""
     return field if times == 1 else f"{field}(?:,{field}){{{times - 1}}}"
@@ -242,6 +281,11 @@ class LinesChecker:
         if groups != self._groups:  # pragma: no cover - fast_pattern gives both the same
             raise AssertionError(groups)
         self._loose = 0  # batches still to match loose at once
+        body, unproven, self._key_groups = diagnostic_pattern(checker.columns)
+        self._diagnose = re.compile(body).fullmatch
+        self._unproven = itemgetter(*unproven)
+        known = [column for column in checker.columns if column is not None]
+        self._time_slot = known.index("updated_at") if "updated_at" in known else None
 
     def check(self, lines: Lines) -> Iterator[Batch]:
         """The batches of one segment, in row order."""
@@ -353,7 +397,7 @@ class LinesChecker:
         naive time, a UTC time, one with an offset, empty). A text of no form, or not a real
         time, is checked exactly: it may be valid once trimmed; else it goes to ``invalid``.
         """
-        shapes = "\n".join(texts).encode("ascii").translate(DIGITS_AS_NINES)
+        shapes = "\n".join(texts).encode("ascii", "replace").translate(DIGITS_AS_NINES)
         first = shapes[: shapes.find(b"\n")] if len(texts) > 1 else shapes
         if first in _KINDS and shapes == b"\n".join(repeat(first, len(texts))):  # one form
             kinds: list[str | None] = [_KINDS[first]]
@@ -423,9 +467,11 @@ class LinesChecker:
     def _check_slow(
         self, batch: Batch, lines: Sequence[str], slow: list[int], first_row: int
     ) -> None:
-        """Check the detoured lines exactly and merge them into ``batch`` in row order."""
-        checker, locator = self._checker, batch.locator
+        """Check the detoured lines exactly and merge them into ``batch`` in row order. An
+        unquoted line is first diagnosed (see :meth:`_check_diagnosed`)."""
+        locator = batch.locator
         accepted: list[tuple[int, int, Sequence[Any]]] = []
+        diagnosed: list[tuple[int, tuple[str | None, ...]]] = []
         for index in slow:
             row, line = first_row + index, lines[index].removesuffix("\r")
             if (
@@ -435,17 +481,84 @@ class LinesChecker:
                 too_long = Broken("row_too_long", row, locator.one(index), quoted=False)
                 batch.add_invalid([broken_error(too_long)])
                 continue
-            fields = split_quoted_line(line) if '"' in line else line.split(",")
-            outcome = checker.check(fields, row, partial(locator.one, index))
-            if outcome is None:  # blank
-                continue
-            values, errors, key = outcome
-            if values is None:
-                batch.add_invalid(errors, key)
-            else:
-                accepted.append((row, index, values))
+            quoted = '"' in line
+            if not quoted and line.strip(_BLANK):
+                match = self._diagnose(line)
+                if match is not None:
+                    diagnosed.append((index, match.groups()))
+                    continue
+            fields = split_quoted_line(line) if quoted else line.split(",")
+            self._check_fully(batch, fields, row, index, accepted)
+        if diagnosed:
+            self._check_diagnosed(batch, lines, diagnosed, first_row, accepted)
         if accepted:
             batch.add_valid(accepted)
+
+    def _check_fully(
+        self,
+        batch: Batch,
+        fields: list[str],
+        row: int,
+        index: int,
+        accepted: list[tuple[int, int, Sequence[Any]]],
+    ) -> None:
+        """Check one line's ``fields`` with the exact checker."""
+        outcome = self._checker.check(fields, row, partial(batch.locator.one, index))
+        if outcome is None:  # blank
+            return
+        values, errors, key = outcome
+        if values is None:
+            batch.add_invalid(errors, key)
+        else:
+            accepted.append((row, index, values))
+
+    def _check_diagnosed(
+        self,
+        batch: Batch,
+        lines: Sequence[str],
+        diagnosed: list[tuple[int, tuple[str | None, ...]]],
+        first_row: int,
+        accepted: list[tuple[int, int, Sequence[Any]]],
+    ) -> None:
+        """Check the lines :func:`diagnostic_pattern` took (each: its index, its groups):
+        only their values not valid as written are checked exactly (and their errors only
+        counted once the report keeps no more), their ``updated_at`` a
+        column at a time first (as the fast path converts it; the checker sees only those
+        it does not prove). A line whose every value is valid after all is checked in full,
+        for its values."""
+        unproven = [list(self._unproven(groups)) for _, groups in diagnosed]
+        slot = self._time_slot
+        if slot is not None:
+            texts = tuple(cast("str", values[slot]) for values in unproven)
+            invalid: dict[int, tuple[str, str]] = {}
+            moments = self._instants(texts, invalid)
+            limit = self._limit
+            for position, (values, moment) in enumerate(zip(unproven, moments, strict=True)):
+                if moment <= limit and position not in invalid:
+                    values[slot] = None  # proved
+        checker, locator, sku_groups = self._checker, batch.locator, self._key_groups
+        for (index, groups), values in zip(diagnosed, unproven, strict=True):
+            row = first_row + index
+            problems, key_valid = checker.unproven_problems(values)
+            if not problems:
+                line = lines[index].removesuffix("\r")
+                self._check_fully(batch, line.split(","), row, index, accepted)
+                continue
+            key = None
+            if key_valid:
+                sku, sku_text, warehouse, warehouse_text = map(groups.__getitem__, sku_groups)
+                key = (
+                    sku or cast("str", sku_text).strip(TRIMMED),
+                    warehouse or cast("str", warehouse_text).strip(TRIMMED),
+                )
+            offset = locator.one(index)
+            if checker.messages:
+                batch.add_invalid(checker.value_errors(problems, row, offset), key)
+            else:  # the report keeps no more errors: they are counted, not built
+                batch.add_unreported(row, offset, len(problems), key)
+
+
+_BLANK: Final = TRIMMED + ","
 
 
 def _empty_at(texts: Sequence[str]) -> list[int]:
