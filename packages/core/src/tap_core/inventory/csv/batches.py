@@ -177,19 +177,32 @@ class Batch:
         """Make the valid records at the given indexes invalid, each with its error; with
         ``keyed`` their keys (valid) stay for the duplicate check to look at."""
         indexes = sorted(errors)
-        if keyed:
+        self._remove(indexes, [errors[i].offset for i in indexes] if keyed else None)
+        self._errors.extend(errors[i] for i in indexes)
+        self._unsorted = True
+
+    def drop_unreported(self, indexes: Sequence[int]) -> None:
+        """:meth:`drop` with ``keyed``, each record with one error counted but not built
+        (``unreported``)."""
+        indexes = sorted(indexes)
+        self._remove(indexes, self.locator.many([self._positions[i] for i in indexes]))
+        self._unreported += len(indexes)
+
+    def _remove(self, indexes: list[int], offsets: list[int] | None) -> None:
+        """Make the valid records at ``indexes`` (ascending) invalid; with ``offsets`` (theirs)
+        their keys stay for the duplicate check."""
+        if offsets is not None:
             skus, warehouses = self.keys()
             self._keyed.extend(
-                (self._rows[i], errors[i].offset, skus[i], warehouses[i]) for i in indexes
+                (self._rows[i], offset, skus[i], warehouses[i])
+                for i, offset in zip(indexes, offsets, strict=True)
             )
         self._rows = without(self._rows, indexes)
         self._positions = without(self._positions, indexes)
         self._values = [
             None if column is None else without(column, indexes) for column in self._values
         ]
-        self._invalid += len(errors)
-        self._errors.extend(errors[i] for i in indexes)
-        self._unsorted = True
+        self._invalid += len(indexes)
 
 
 def without(items: Sequence[T], indexes: Sequence[int]) -> list[T]:

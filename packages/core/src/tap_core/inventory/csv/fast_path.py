@@ -458,6 +458,9 @@ class LinesChecker:
 
     def _reject_times(self, batch: Batch, invalid: dict[int, tuple[str, str]]) -> None:
         """Make the rows with an invalid ``updated_at`` invalid, with their one error."""
+        if not self._checker.messages:  # the report keeps no more errors: count them
+            batch.drop_unreported(list(invalid))
+            return
         errors = {}
         for index, (text, why) in invalid.items():
             row, offset = batch.rows[index], batch.locator.one(batch.positions[index])
