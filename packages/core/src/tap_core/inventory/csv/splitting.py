@@ -40,7 +40,12 @@ _SIMPLE_QUOTED_LINE: Final = re.compile(_SIMPLE_QUOTED)
 """A line whose quoted fields all close on it, with nothing but spaces around their quotes:
 one whole record, split by :func:`split_quoted_line` (an unquoted field may hold a quote
 after its first character that is not a space or tab: it is data)."""
-_SIMPLE_QUOTED_LINES: Final = re.compile(rb"(?:%s\n)*+" % _SIMPLE_QUOTED)
+_PLAIN_FIELD = rb'"[^"\n]*+"|[^,"\n]*+'
+_PLAINLY_QUOTED_LINES: Final = re.compile(
+    rb"(?:(?:%s)(?:,(?:%s))*+\r?\n)*+" % (_PLAIN_FIELD, _PLAIN_FIELD)
+)
+"""Lines whose every field is quoted whole (holding no quote) or holds no quote: a subset of
+:data:`_SIMPLE_QUOTED_LINE`'s, matched four times as fast."""
 _QUOTE_SAMPLE: Final = 65_536
 """Bytes looked at to tell whether quotes are on most lines."""
 _FIELD_OF_LINE: Final = re.compile(r'[ \t]*+"((?:[^"]|"")*+)"[ \t]*+|([^,]*+)')
@@ -150,10 +155,18 @@ class _Splitter:
         if self._dense(pos, cut):
             # Quotes on most lines (a file that quotes every field, say): take all the lines
             # of one record each at once, up to the first that is not (it holds a quote).
-            simple = _SIMPLE_QUOTED_LINES.match(buf, pos, cut)
-            scan = simple.end() if simple is not None else pos
-            if scan == cut:
-                return -1, cut
+            # The plainest quoting first (fields quoted whole, no "" or spaces around quotes:
+            # such a line is one the exact expression takes too), the exact one for the line
+            # where that stops.
+            while True:
+                plainly = _PLAINLY_QUOTED_LINES.match(buf, scan, cut)
+                scan = plainly.end() if plainly is not None else scan
+                if scan == cut:
+                    return -1, cut
+                end = buf.find(b"\n", scan)
+                if _SIMPLE_QUOTED_LINE.fullmatch(buf, scan, end) is None:
+                    break
+                scan = end + 1
         while True:
             quote = buf.find(b'"', scan, cut)
             if quote < 0:
