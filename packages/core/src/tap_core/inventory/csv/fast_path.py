@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 
 _LOOSE_BATCHES: Final = 16
 """Batches matched loose at once after one whose lines were mostly loose, before the strict
-expression is tried again."""
+expression is tried again; or strict only after one whose lines mostly neither took."""
 BATCH_BYTES: Final = 32_768
 """Bytes checked per batch (about 400 lines): large enough that the per-batch overhead
 vanishes, small enough that a batch with a bad line loses little by its detour."""
@@ -281,6 +281,7 @@ class LinesChecker:
         if groups != self._groups:  # pragma: no cover - fast_pattern gives both the same
             raise AssertionError(groups)
         self._loose = 0  # batches still to match loose at once
+        self._strict = 0  # batches still to match strict only, with no loose retry
         body, unproven, self._key_groups = diagnostic_pattern(checker.columns)
         self._diagnose = re.compile(body).fullmatch
         self._unproven = itemgetter(*unproven)
@@ -305,19 +306,31 @@ class LinesChecker:
         text = data.decode("utf-8", "surrogateescape")
         # Loose at once for a while after a batch whose lines were mostly loose (a file that
         # pads every value), or when quotes are on most lines (one that quotes every field).
-        loose = self._loose > 0 or data.count(b'"') > data.count(b"\n")
+        # Strict only for a while after a batch whose lines the loose expression mostly did
+        # not take either (a file of bad values): no retry that fails.
+        strict = self._strict > 0
+        loose = not strict and (self._loose > 0 or data.count(b'"') > data.count(b"\n"))
         self._loose -= 1
+        self._strict -= 1
         captured = (self._findall_loose if loose else self._findall)(text)
         count = len(captured)
         columns: list[Sequence[Any]] = list(zip(*captured, strict=True))
         raw: Sequence[str] = columns[-1]  # the lines the expression did not take, else ""
         slow = _empty_at(columns[self._groups["sku"]])  # a taken sku is never empty
-        if not loose and 2 * len(slow) > count:
-            self._loose = _LOOSE_BATCHES
-        if slow and not loose and self._loosely(captured, raw, slow):
-            columns = list(zip(*captured, strict=True))
-            raw = columns[-1]
-            slow = _empty_at(columns[self._groups["sku"]])
+        mostly_slow = 2 * len(slow) > count
+        if loose and mostly_slow:
+            self._loose, self._strict = 0, _LOOSE_BATCHES
+        if slow and not loose and not strict:
+            taken = self._loosely(captured, raw, slow)
+            if mostly_slow:
+                if 2 * taken > len(slow):
+                    self._loose = _LOOSE_BATCHES
+                else:
+                    self._strict = _LOOSE_BATCHES
+            if taken:
+                columns = list(zip(*captured, strict=True))
+                raw = columns[-1]
+                slow = _empty_at(columns[self._groups["sku"]])
         columns.pop()
         fast: Sequence[int] = range(count)
         if slow:
@@ -336,15 +349,15 @@ class LinesChecker:
             self._check_slow(batch, raw, sorted(slow), first_row)
         return batch, count
 
-    def _loosely(self, captured: list[Any], raw: Sequence[str], slow: list[int]) -> bool:
+    def _loosely(self, captured: list[Any], raw: Sequence[str], slow: list[int]) -> int:
         """Match the lines the strict expression did not take with the loose one, and put
-        the captures of those it takes in place. Whether it took any."""
-        sku, taken = self._groups["sku"], False
+        the captures of those it takes in place. How many it took."""
+        sku, taken = self._groups["sku"], 0
         lines = "\n".join(raw[index] for index in slow)
         for index, retried in zip(slow, self._findall_loose(lines), strict=True):
             if retried[sku]:
                 captured[index] = retried
-                taken = True
+                taken += 1
         return taken
 
     def _convert(
@@ -432,7 +445,9 @@ class LinesChecker:
     ) -> list[datetime]:
         """The moments of ``texts``, all of one ``kind``, converted with one ``map``; when
         some text is not a real time, chunk by chunk, and a failing chunk row by row (the
-        index of each failure goes to ``failed``, its moment is a placeholder)."""
+        index of each failure goes to ``failed``, its moment is a placeholder); after a
+        chunk that mostly failed, a failing chunk goes to ``failed`` whole (the exact
+        checker reads its valid texts too)."""
         convert = _CONVERTERS.get(kind) if kind != "empty" else None
         if convert is None:
             if kind != "empty":
@@ -443,17 +458,24 @@ class LinesChecker:
         except (ValueError, OverflowError):
             pass
         result: list[datetime] = []
+        mostly_failing = False  # the last failing chunk: most of its texts failed
         for start in range(0, len(texts), _CHUNK):
             chunk = texts[start : start + _CHUNK]
             try:
                 result += convert(chunk)
             except (ValueError, OverflowError):
+                if mostly_failing:  # likely again: all to the exact checker at once
+                    failed.update(range(start, start + len(chunk)))
+                    result += [self._uploaded_at] * len(chunk)
+                    continue
+                before = len(failed)
                 for index, text in enumerate(chunk, start):
                     try:
                         result += convert((text,))
                     except (ValueError, OverflowError):
                         failed.add(index)
                         result.append(self._uploaded_at)
+                mostly_failing = 2 * (len(failed) - before) > len(chunk)
         return result
 
     def _reject_times(self, batch: Batch, invalid: dict[int, tuple[str, str]]) -> None:
