@@ -127,11 +127,14 @@ groups and counted repeats, so these stay flat; ``updated_at`` is only captured 
 checked by its shape."""
 
 
-def _fragment(column: Column, group: int, *, loose: bool) -> str:
+def _fragment(column: Column, group: int, *, loose: bool, quoted_only: bool = False) -> str:
     """The expression of ``column``'s value, its first group numbered ``group``: two groups,
     (quoted, plain) for a name or category, else (the quote, the value). ``loose`` takes
-    quotes and padding; strict, the first group is always empty."""
+    quotes and padding; ``quoted_only``, the value quoted, unpadded; strict, the first group
+    is always empty."""
     quoted, plain, _ = _VALUES[column]
+    if quoted_only:
+        return f'(")({plain})"' if quoted is None else f'"({quoted})"()'
     if not loose:
         return f"()({plain})"
     if quoted is None:
@@ -155,13 +158,14 @@ _KINDS: Final[dict[bytes, str]] = {**UPDATED_AT_SHAPES, b"": "empty"}
 
 
 def fast_pattern(
-    columns: Columns, captured: Collection[Column], *, loose: bool = False
+    columns: Columns, captured: Collection[Column], *, loose: bool = False, quoted: bool = False
 ) -> tuple[str, dict[Column, int]]:
     """The expression for a line of ``columns`` whose values are all valid as written,
     capturing the ``captured`` columns, and the group index of each value (name and category
     have two: quoted, plain). Strict, values are plain and unpadded (most lines, fast);
-    ``loose``, quoted or not, with up to four spaces or tabs around: both have the same
-    groups, so a line may be taken by either.
+    ``loose``, quoted or not, with up to four spaces or tabs around; ``quoted`` (not loose),
+    every value quoted and unpadded, as a file that quotes every field writes it (a subset
+    of the loose lines, faster): all have the same groups, so a line may be taken by any.
 
     A line it matches is read as the quote-aware reading of the contract reads it (quoted
     fields hold no quote; an unquoted one starts with none), and is at most 65,536 bytes: each
@@ -176,9 +180,9 @@ def fast_pattern(
     each = max(room, 0) // max(ignored, 1) - field_bytes
     if each >= _UTF8_MAX:
         chars = min(_MAX_IGNORED_CHARS, each // _UTF8_MAX)
-        quoted = f'"[^"\\n{_SURROGATES}]{{0,{chars}}}+"'
+        quoted_field = f'"[^"\\n{_SURROGATES}]{{0,{chars}}}+"'
         plain = f'(?![ \\t]*+")[^,\\n{_SURROGATES}]{{0,{chars}}}+'
-        skipped = f"{pad}(?:{quoted}|{plain}){pad}" if loose else plain
+        skipped = f"{pad}(?:{quoted_field}|{plain}){pad}" if loose or quoted else plain
     else:  # no room: only empty ignored fields
         skipped = ""
     parts: list[str] = []
@@ -192,7 +196,7 @@ def fast_pattern(
         if runs:
             parts.append(_repeated(skipped, runs))
             runs = 0
-        fragment = _fragment(column, count, loose=loose)
+        fragment = _fragment(column, count, loose=loose, quoted_only=quoted and not loose)
         if column not in captured:
             fragment = _CAPTURING.sub("(?:", fragment)
             if not loose and column not in _QUOTABLE:
@@ -253,9 +257,9 @@ def _repeated(field: str, times: int) -> str:
 
 
 def _finder(
-    columns: Columns, captured: Collection[Column], *, loose: bool
+    columns: Columns, captured: Collection[Column], *, loose: bool, quoted: bool = False
 ) -> tuple[Callable[[str], list[Any]], dict[Column, int]]:
-    body, groups = fast_pattern(columns, captured, loose=loose)
+    body, groups = fast_pattern(columns, captured, loose=loose, quoted=quoted)
     return re.compile(rf"^(?:{body}|([^\n]*))$", re.MULTILINE).findall, groups
 
 
@@ -278,8 +282,11 @@ class LinesChecker:
         # not take.
         self._findall, self._groups = _finder(checker.columns, wanted, loose=False)
         self._findall_loose, groups = _finder(checker.columns, wanted, loose=True)
-        if groups != self._groups:  # pragma: no cover - fast_pattern gives both the same
-            raise AssertionError(groups)
+        self._findall_quoted, quoted_groups = _finder(
+            checker.columns, wanted, loose=False, quoted=True
+        )
+        if not groups == quoted_groups == self._groups:  # pragma: no cover - all the same
+            raise AssertionError(groups, quoted_groups)
         self._loose = 0  # batches still to match loose at once
         self._strict = 0  # batches still to match strict only, with no loose retry
         body, unproven, self._key_groups = diagnostic_pattern(checker.columns)
@@ -305,14 +312,19 @@ class LinesChecker:
         ``offset`` and ``first_row``; also return how many lines there were."""
         text = data.decode("utf-8", "surrogateescape")
         # Loose at once for a while after a batch whose lines were mostly loose (a file that
-        # pads every value), or when quotes are on most lines (one that quotes every field).
-        # Strict only for a while after a batch whose lines the loose expression mostly did
-        # not take either (a file of bad values): no retry that fails.
+        # pads every value); quoted first when quotes are on most lines (one that quotes
+        # every field). Strict only for a while after a batch whose lines the loose
+        # expression mostly did not take either (a file of bad values): no retry that fails.
         strict = self._strict > 0
-        loose = not strict and (self._loose > 0 or data.count(b'"') > data.count(b"\n"))
+        loose = not strict and self._loose > 0
         self._loose -= 1
         self._strict -= 1
-        captured = (self._findall_loose if loose else self._findall)(text)
+        if loose:
+            captured = self._findall_loose(text)
+        elif not strict and data.count(b'"') > data.count(b"\n"):
+            captured = self._findall_quoted(text)
+        else:
+            captured = self._findall(text)
         count = len(captured)
         columns: list[Sequence[Any]] = list(zip(*captured, strict=True))
         raw: Sequence[str] = columns[-1]  # the lines the expression did not take, else ""
@@ -350,8 +362,8 @@ class LinesChecker:
         return batch, count
 
     def _loosely(self, captured: list[Any], raw: Sequence[str], slow: list[int]) -> int:
-        """Match the lines the strict expression did not take with the loose one, and put
-        the captures of those it takes in place. How many it took."""
+        """Match the lines the strict (or quoted) expression did not take with the loose one,
+        and put the captures of those it takes in place. How many it took."""
         sku, taken = self._groups["sku"], 0
         lines = "\n".join(raw[index] for index in slow)
         for index, retried in zip(slow, self._findall_loose(lines), strict=True):
