@@ -279,20 +279,46 @@ def empty_values() -> Values:
     return [() for _ in range(FIELDS)]
 
 
-def record_batch(checker: RecordChecker, record: Record) -> Batch:
-    """Check one quote-aware :class:`Record`."""
-    fields = [field.decode("utf-8", "surrogateescape") for field in record.fields]
-    outcome = checker.check(fields, record.row, partial(int, record.offset))
-    locator = FixedOffset(record.offset)
-    if outcome is None:  # blank
-        return Batch.without_valid(locator)
-    values, errors, key = outcome
-    if values is not None:
-        return Batch(
-            rows=[record.row], positions=[0], values=[[value] for value in values], locator=locator
-        )
-    batch = Batch.without_valid(locator)
-    batch.add_invalid(errors, key)
+class RecordOffsets:
+    """The locator of a batch of records: record index -> its byte offset."""
+
+    __slots__ = ("_offsets",)
+
+    def __init__(self, offsets: list[int]) -> None:
+        self._offsets = offsets
+
+    def one(self, position: int, /) -> int:
+        return self._offsets[position]
+
+    def many(self, positions: Sequence[int], /) -> list[int]:
+        return list(map(self._offsets.__getitem__, positions))
+
+
+def records_batch(checker: RecordChecker, records: Sequence[Record]) -> Batch:
+    """Check consecutive quote-aware :class:`Record` s as one batch (so the duplicate check
+    and the report take them at once, not one by one)."""
+    rows: list[int] = []
+    positions: list[int] = []
+    columns: list[list[Any]] = [[] for _ in range(FIELDS)]
+    invalid: list[tuple[list[RowError], tuple[str, str] | None]] = []
+    check = checker.check
+    for position, record in enumerate(records):
+        fields = [field.decode("utf-8", "surrogateescape") for field in record.fields]
+        outcome = check(fields, record.row, partial(int, record.offset))
+        if outcome is None:  # blank
+            continue
+        values, errors, key = outcome
+        if values is None:
+            invalid.append((errors, key))
+            continue
+        rows.append(record.row)
+        positions.append(position)
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    locator = RecordOffsets([record.offset for record in records])
+    batch = Batch(rows=rows, positions=positions, values=list(columns), locator=locator)
+    for errors, key in invalid:
+        batch.add_invalid(errors, key)
     return batch
 
 
