@@ -1,9 +1,10 @@
-"""Counted costs of the CSV routes: what is built for rows the report will not show."""
+"""Counted costs of the CSV routes, and the order of what they batch together."""
 
 from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from tap_core.inventory import parse_inventory, validate_inventory
@@ -91,3 +92,30 @@ def test_validation_builds_no_message_for_errors_past_the_kept_ones(
     one_batch = BATCH_BYTES // len(HEADER) * 2  # more records than a batch holds
     assert report.errors_truncated > 2 * MAX_REPORTED_ERRORS - one_batch
     assert MAX_REPORTED_ERRORS <= sum(built.values()) <= MAX_REPORTED_ERRORS + one_batch
+
+
+def test_quote_aware_records_checked_together_come_out_in_file_order() -> None:
+    # Given a run of multi-line quoted records (checked as one batch), some invalid, one a
+    # duplicate of an earlier one, between plain lines
+    lines = [HEADER, "P-0,north,Plain,1,2.5,tools,0,\n"]
+    for number in range(300):
+        quantity = "x" if number % 5 == 1 else "1"
+        sku = "Q-3" if number == 200 else f"Q-{number}"
+        lines.append(f'{sku},north,"Saw",{quantity},2.5,"two\nlines",0,\n')
+    lines.append("P-1,north,Plain,1,2.5,tools,0,\n")
+    data = "".join(lines).encode()
+    # When it is parsed
+    events = list(parse_inventory(io.BytesIO(data), NOW))
+    # Then the events come in file order: one per record (two rows each), the bad ones and
+    # the duplicate at their rows, with the byte offset of their record
+    rows = [event.row for event in events]
+    assert rows == [2, *range(3, 3 + 2 * 300, 2), 3 + 2 * 300]
+    kinds = {event.row: getattr(event, "code", "valid") for event in events}
+    assert kinds[3 + 2 * 1] == "invalid_value"
+    assert kinds[3 + 2 * 200] == "duplicate_key"
+    assert sum(kind == "invalid_value" for kind in kinds.values()) == 60
+    offsets = list(accumulate(len(line.encode()) for line in lines[:-1]))[1:]
+    assert [event.offset for event in events[1:]] == offsets
+    # And the validation counts the same
+    report = validate_inventory(io.BytesIO(data), NOW)
+    assert (report.rows_total, report.rows_invalid) == (302, 61)
