@@ -34,7 +34,7 @@ from bench.timing import Sample, options, stage_costs
 from tap_core.inventory import parse_inventory, validate_inventory
 from tap_core.inventory.csv.batches import broken_batch, records_batch
 from tap_core.inventory.csv.checker import RecordChecker
-from tap_core.inventory.csv.contract import resolve_header
+from tap_core.inventory.csv.contract import MAX_RECORD_BYTES, resolve_header
 from tap_core.inventory.csv.fast_path import LinesChecker
 from tap_core.inventory.csv.key_claims import KeyClaims
 from tap_core.inventory.csv.report import ReportBuilder
@@ -325,7 +325,9 @@ def ratios(*, quick: bool) -> None:
             f"   validate at {100 * floor / validate:5.1f}% of csv.reader"
             f"   {_key_bytes(data):5.0f} B/key"
         )
-    for columns in (30_000, 60_000):  # empty names: the longest header that is legal
+    # Empty names (one byte a column, its comma): up to the longest header that is legal.
+    longest = MAX_RECORD_BYTES - len(HEADER.rstrip("\n")) + 8
+    for columns in (30_000, 60_000, longest):
         _wide_header(columns)
 
 

@@ -7,13 +7,15 @@ from datetime import UTC, datetime
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
-from tap_core.inventory import parse_inventory, validate_inventory
+from tap_core.inventory import COLUMNS, Column, parse_inventory, validate_inventory
 from tap_core.inventory.csv.contract import MAX_REPORTED_ERRORS
-from tap_core.inventory.csv.fast_path import BATCH_BYTES
+from tap_core.inventory.csv.fast_path import BATCH_BYTES, diagnostic_pattern, fast_pattern
 from tap_core.inventory.csv.messages import duplicate_key, value_error
 from tap_core.inventory.csv.report import ReportBuilder
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pytest
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -119,3 +121,20 @@ def test_quote_aware_records_checked_together_come_out_in_file_order() -> None:
     # And the validation counts the same
     report = validate_inventory(io.BytesIO(data), NOW)
     assert (report.rows_total, report.rows_invalid) == (302, 61)
+
+
+def test_the_expressions_grow_with_the_known_columns_not_the_header() -> None:
+    # Given a header of the eight columns and one of them among 60,000 ignored ones
+    narrow: tuple[Column | None, ...] = (*COLUMNS, None)
+    wide: tuple[Column | None, ...] = (*COLUMNS[:4], *[None] * 30_000, *COLUMNS[4:])
+    wide += (None,) * 30_000
+    # When the fast and diagnostic expressions are built for both
+    # Then the wide header's are hardly longer (a run of ignored columns is one repeat)
+    builds: list[Callable[[tuple[Column | None, ...]], str]] = [
+        lambda columns: fast_pattern(columns, COLUMNS)[0],
+        lambda columns: fast_pattern(columns, COLUMNS, loose=True)[0],
+        lambda columns: fast_pattern(columns, COLUMNS, quoted=True)[0],
+        lambda columns: diagnostic_pattern(columns)[0],
+    ]
+    for build in builds:
+        assert len(build(wide)) < len(build(narrow)) + 200

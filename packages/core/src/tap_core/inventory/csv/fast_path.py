@@ -221,7 +221,8 @@ def diagnostic_pattern(columns: Columns) -> tuple[str, list[int], tuple[int, int
     Also the index in ``groups()`` of each known column's captured text (None: valid as
     written), in file order; and of the key's: (sku valid as written, sku captured,
     warehouse valid as written, warehouse captured). Each value is atomic, so a line of
-    another field count fails at once (a known value cannot match two ways).
+    another field count fails at once (a known value cannot match two ways); a run of
+    ignored columns is one counted repeat, so the expression grows with the known columns.
     """
     pad = f"[ \t]{{0,{_PAD}}}+"
     other = f"[^,{_SURROGATES}]*+"
@@ -229,10 +230,14 @@ def diagnostic_pattern(columns: Columns) -> tuple[str, list[int], tuple[int, int
     unproven: list[int] = []
     keys: dict[Column, tuple[int, int]] = {}
     count = 0
+    runs = 0  # ignored columns not yet written
     for column in columns:
         if column is None:
-            parts.append(other)
+            runs += 1
             continue
+        if runs:
+            parts.append(_repeated(other, runs))
+            runs = 0
         if column == "updated_at":
             parts.append(f"({other})")
             unproven.append(count)
@@ -248,6 +253,8 @@ def diagnostic_pattern(columns: Columns) -> tuple[str, list[int], tuple[int, int
         parts.append(rf"(?>{pad}{valid}{pad}(?=,|\Z)|({other}))")
         unproven.append(count)
         count += 1
+    if runs:
+        parts.append(_repeated(other, runs))
     return ",".join(parts), unproven, (*keys["sku"], *keys["warehouse"])
 
 
@@ -290,10 +297,17 @@ class LinesChecker:
         self._loose = 0  # batches still to match loose at once
         self._strict = 0  # batches still to match strict only, with no loose retry
         body, unproven, self._key_groups = diagnostic_pattern(checker.columns)
-        self._diagnose = re.compile(body).fullmatch
+        self._diagnostic = body
+        self._diagnose: Callable[[str], re.Match[str] | None] = self._first_diagnosis
         self._unproven = itemgetter(*unproven)
         known = [column for column in checker.columns if column is not None]
         self._time_slot = known.index("updated_at") if "updated_at" in known else None
+
+    def _first_diagnosis(self, line: str) -> re.Match[str] | None:
+        """Compile the diagnostic expression when a line first needs it (a clean file never
+        does), then diagnose ``line``."""
+        self._diagnose = re.compile(self._diagnostic).fullmatch
+        return self._diagnose(line)
 
     def check(self, lines: Lines) -> Iterator[Batch]:
         """The batches of one segment, in row order."""
