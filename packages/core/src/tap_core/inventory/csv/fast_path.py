@@ -3,15 +3,20 @@
 One regular expression, built from the header and the contract's limits, matches a line
 whose every value is valid as written (up to four spaces or tabs around it, no leading zeros
 past the limits, quoted or not, a quoted value holding no quote); a line it matches is split
-exactly as the quote-aware reading splits it. ``findall`` runs it over a whole batch of lines
-and captures the values the caller needs, without a match object per line. ``updated_at`` is
-checked by its shape and converted a column at a time with ``datetime.fromisoformat``;
-quantities and prices (when items are wanted) with ``int`` and ``Decimal``. A line the
-expression rejects, or whose date is not real or too late, is split by
-:func:`~tap_core.inventory.csv.splitting.split_quoted_line` and checked by the exact
-:class:`~tap_core.inventory.csv.checker.RecordChecker`, which gives every error its message or
-accepts a value the expression was too strict for. So the fast path never decides that a
-record is invalid, and accepts only what the checker accepts, with the same values.
+exactly as the quote-aware reading splits it. It comes in three forms with the same groups:
+strict (plain, unpadded values: most lines), quoted (every value quoted: files that quote
+every field) and loose (either, padded), each a subset of the loose one. ``findall`` runs
+one over a whole batch of lines and captures the values the caller needs, without a match
+object per line. ``updated_at`` is checked by its shape and converted a column at a time
+with ``datetime.fromisoformat``; quantities and prices (when items are wanted) with ``int``
+and ``Decimal``. A line the expression rejects, or whose date is not real or too late, is
+checked by the exact :class:`~tap_core.inventory.csv.checker.RecordChecker`, which gives
+every error its message or accepts a value the expression was too strict for: an unquoted
+line first through :func:`diagnostic_pattern`, which tells the values valid as written
+from those the checker must look at; any other split by
+:func:`~tap_core.inventory.csv.splitting.split_quoted_line` and checked whole. So the fast
+path never decides that a record is invalid, and accepts only what the checker accepts,
+with the same values.
 """
 
 from __future__ import annotations
