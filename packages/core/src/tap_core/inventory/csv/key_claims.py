@@ -78,9 +78,16 @@ class KeyClaims:
             else:
                 self._claim_some(batch, prints)
         if batch.keyed:
+            keyed = batch.keyed
+            _, _, skus, warehouses = zip(*keyed, strict=True)
+            prints = fingerprints(skus, warehouses)
+            claimed = self._claims.keys() & prints  # found at C level: usually none
+            if not claimed:
+                return
             found = []
-            for row, offset, sku, warehouse in batch.keyed:
-                claimer = self.claimer(hash((sku, warehouse)) & _MASK)
+            for index in compress(range(len(prints)), map(claimed.__contains__, prints)):
+                row, offset, sku, warehouse = keyed[index]
+                claimer = self.claimer(prints[index])
                 if claimer is not None and claimer < row:
                     found.append(self._duplicate(row, offset, sku, warehouse, claimer))
             if found:
