@@ -197,26 +197,39 @@ class Batch:
                 (self._rows[i], offset, skus[i], warehouses[i])
                 for i, offset in zip(indexes, offsets, strict=True)
             )
-        self._rows = without(self._rows, indexes)
-        self._positions = without(self._positions, indexes)
-        self._values = [
-            None if column is None else without(column, indexes) for column in self._values
-        ]
+        present = [column for column in self._values if column is not None]
+        rows, positions, *kept = without_each(
+            [self._rows, self._positions, *present], indexes, len(self._rows)
+        )
+        columns = iter(kept)
+        self._rows, self._positions = rows, positions
+        self._values = [None if column is None else next(columns) for column in self._values]
         self._invalid += len(indexes)
 
 
 def without(items: Sequence[T], indexes: Sequence[int]) -> list[T]:
     """``items`` but those at ``indexes`` (ascending): deleted one by one when they are few
     (the usual case: a bad row or two in a batch), else filtered at once."""
+    return without_each([items], indexes, len(items))[0]
+
+
+def without_each(
+    sequences: Sequence[Sequence[T]], indexes: Sequence[int], length: int
+) -> list[list[T]]:
+    """Each of ``sequences`` (all of ``length`` items) but the items at ``indexes``
+    (ascending), as :func:`without` gives them; many indexes are marked once for all."""
     if len(indexes) > _FEW:
-        keep = [True] * len(items)
+        keep = [True] * length
         for index in indexes:
             keep[index] = False
-        return list(compress(items, keep))
-    kept = list(items)
-    for index in reversed(indexes):
-        del kept[index]
-    return kept
+        return [list(compress(items, keep)) for items in sequences]
+    result = []
+    for items in sequences:
+        kept = list(items)
+        for index in reversed(indexes):
+            del kept[index]
+        result.append(kept)
+    return result
 
 
 _FEW: Final = 16

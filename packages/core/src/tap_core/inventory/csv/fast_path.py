@@ -34,7 +34,7 @@ from tap_core.inventory.csv.batches import (
     LineOffsets,
     broken_error,
     empty_values,
-    without,
+    without_each,
 )
 from tap_core.inventory.csv.checker import (
     DIGITS_AS_NINES,
@@ -365,8 +365,8 @@ class LinesChecker:
         columns.pop()
         fast: Sequence[int] = range(count)
         if slow:
-            fast = without(fast, slow)
-            columns = [without(column, slow) for column in columns]
+            fast, *kept = without_each([fast, *columns], slow, count)
+            columns = list(kept)
         values, late = self._convert(columns, len(fast))
         batch = Batch(
             rows=list(map(add, fast, repeat(first_row))),
