@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING, Final
 
 from bench.timing import Sample, options, stage_costs
 from tap_core.inventory import parse_inventory, validate_inventory
-from tap_core.inventory.csv.batches import broken_batch, record_batch
+from tap_core.inventory.csv.batches import broken_batch, records_batch
 from tap_core.inventory.csv.checker import RecordChecker
-from tap_core.inventory.csv.contract import resolve_header
+from tap_core.inventory.csv.contract import MAX_RECORD_BYTES, resolve_header
 from tap_core.inventory.csv.fast_path import LinesChecker
 from tap_core.inventory.csv.key_claims import KeyClaims
 from tap_core.inventory.csv.report import ReportBuilder
@@ -156,7 +156,7 @@ def _cut(stage: str) -> Callable[[BinaryIO], int]:
             if isinstance(segment, Lines):
                 batches = list(lines.check(segment))
             elif isinstance(segment, Record):
-                batches = [record_batch(checker, segment)]
+                batches = [records_batch(checker, [segment])]
             else:
                 batches = [broken_batch(segment)]
             for batch in batches:
@@ -293,7 +293,7 @@ def _key_bytes(data: bytes) -> float:
         batches = (
             list(lines.check(segment))
             if isinstance(segment, Lines)
-            else [record_batch(checker, segment)]
+            else [records_batch(checker, [segment])]
             if isinstance(segment, Record)
             else [broken_batch(segment)]
         )
@@ -325,7 +325,9 @@ def ratios(*, quick: bool) -> None:
             f"   validate at {100 * floor / validate:5.1f}% of csv.reader"
             f"   {_key_bytes(data):5.0f} B/key"
         )
-    for columns in (30_000, 60_000):  # empty names: the longest header that is legal
+    # Empty names (one byte a column, its comma): up to the longest header that is legal.
+    longest = MAX_RECORD_BYTES - len(HEADER.rstrip("\n")) + 8
+    for columns in (30_000, 60_000, longest):
         _wide_header(columns)
 
 

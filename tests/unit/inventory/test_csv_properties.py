@@ -7,7 +7,9 @@ case, BOM, line ends and blank lines; what the parser must find is known from th
 from __future__ import annotations
 
 import io
+import re
 from functools import partial
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from hypothesis import assume, given
@@ -23,6 +25,7 @@ from tap_core.inventory import (
     parse_inventory,
     validate_inventory,
 )
+from tap_core.inventory.csv import fast_path
 from tap_core.inventory.csv.checker import RecordChecker
 from tap_core.inventory.csv.contract import BOM
 from tap_core.inventory.csv.fast_path import LinesChecker
@@ -39,6 +42,8 @@ from tests.unit.inventory.csv_strategies import (
 )
 
 if TYPE_CHECKING:
+    import pytest
+
     from tap_core.inventory.csv.batches import Batch
 
 READ_SIZES = st.sampled_from([1, 2, 3, 5, 8, 64, 1 << 20])
@@ -277,17 +282,13 @@ def _by_row(batches: list[Batch]) -> dict[int, object]:
     return outcome | errors
 
 
-@given(lines=st.lists(tricky_lines(), min_size=1, max_size=20))
-def test_fast_path_decides_every_line_as_the_exact_checker_does(lines: list[str]) -> None:
-    """The fast path accepts a line with the same values as the exact checker, or gives
-    the checker's errors; it never disagrees."""
-    # Given plain lines, valid or nearly so, and the exact checker
+def _assert_as_the_exact_checker_decides(lines: list[str]) -> None:
     checker = RecordChecker(COLUMNS_IN_ORDER, NOW)
     data = "".join(lines).encode()
     # When the fast path checks them as one segment
     batches = list(LinesChecker(checker).check(Lines(data, 1, 0)))
     # Then each row ends as the exact checker decides it
-    offsets = [sum(len(line.encode()) for line in lines[:i]) for i in range(len(lines))]
+    offsets = list(accumulate((len(line.encode()) for line in lines[:-1]), initial=0))
     expected: dict[int, object] = {}
     for row, (written, offset) in enumerate(zip(lines, offsets, strict=True), start=1):
         line = written.removesuffix("\n").removesuffix("\r")
@@ -297,3 +298,65 @@ def test_fast_path_decides_every_line_as_the_exact_checker_does(lines: list[str]
             values, errors, _ = outcome
             expected[row] = values if values is not None else errors
     assert _by_row(batches) == expected
+
+
+@given(lines=st.lists(tricky_lines(), min_size=1, max_size=20))
+def test_fast_path_decides_every_line_as_the_exact_checker_does(lines: list[str]) -> None:
+    """The fast path accepts a line with the same values as the exact checker, or gives
+    the checker's errors; it never disagrees."""
+    # Given plain lines, valid or nearly so, and the exact checker
+    _assert_as_the_exact_checker_decides(lines)
+
+
+def test_fast_path_decides_as_the_exact_checker_across_its_modes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Runs of bad, padded, quoted, fully quoted and plain lines, each a few batches long,
+    switch the fast path between its strict, quoted, loose and strict-only modes (kept two
+    batches here); every line still ends as the exact checker decides it."""
+    monkeypatch.setattr(fast_path, "_LOOSE_BATCHES", 2)
+    # Given runs of lines of one kind each, some mixed with their neighbours' kind
+    plain = "A-{0},north,Widget {0},{1},2.50,tools,3,2026-10-01T10:00:00Z,note\n"
+    kinds = [
+        plain.replace(",{1},", ",{1}a,"),  # a bad quantity: neither expression takes it
+        plain.replace(",", ", "),  # padded: the loose expression takes it
+        plain.replace("Widget {0}", '"Widget, {0}"'),  # quoted
+        plain.replace(",2.50,", ",0002.50,"),  # leading zeros: exact only, valid
+        plain.replace("T10:", "T25:"),  # not a real time
+        ",".join(f'"{cell}"' for cell in plain.removesuffix("\n").split(",")) + "\r\n",
+        plain,
+    ]
+    lines = []
+    for run, kind in enumerate(kinds * 2):
+        for number in range(run * 2000, run * 2000 + 2000):
+            mixed = kinds[(run + 1) % len(kinds)] if number % 7 == 0 else kind
+            lines.append(mixed.format(number, number % 90))
+    # When the fast path checks them, then Then
+    _assert_as_the_exact_checker_decides(lines)
+
+
+@given(lines=st.lists(tricky_lines(), min_size=1, max_size=20))
+def test_the_quoted_expression_takes_loose_lines_only_with_their_captures(
+    lines: list[str],
+) -> None:
+    """Each line of every field quoted that the quoted expression takes, the loose one takes
+    with the same captures (so the quoted expression is as exact as the loose one)."""
+    # Given tricky lines with every field quoted (those holding no quote)
+    quoted = [
+        ",".join(f'"{cell}"' for cell in line.rstrip("\r\n").split(",")) + "\n"
+        for line in lines
+        if '"' not in line
+    ]
+    assume(quoted)
+    text = "".join(quoted).removesuffix("\n")
+    # When both expressions capture them
+    columns = COLUMNS_IN_ORDER
+    every = fast_path.fast_pattern(columns, COLUMNS, quoted=True)
+    loose = fast_path.fast_pattern(columns, COLUMNS, loose=True)
+    assert every[1] == loose[1]
+    by_quoted = re.compile(rf"^(?:{every[0]}|([^\n]*))$", re.MULTILINE).findall(text)
+    by_loose = re.compile(rf"^(?:{loose[0]}|([^\n]*))$", re.MULTILINE).findall(text)
+    # Then every line the quoted one takes, the loose one takes alike
+    sku = every[1]["sku"]
+    taken = [index for index, groups in enumerate(by_quoted) if groups[sku]]
+    assert [by_quoted[index] for index in taken] == [by_loose[index] for index in taken]

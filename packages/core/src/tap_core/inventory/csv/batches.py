@@ -43,7 +43,8 @@ class Batch:
     ``records`` counts the records (blank ones excluded), ``invalid`` those with errors.
     ``rows``, ``positions`` and each of ``values`` (the item fields, as columns; None for a
     column a validation without items does not need) describe the valid records; ``errors``
-    lists every error by row (a record's own in column order); ``keyed`` lists (row, offset,
+    lists every error by row (a record's own in column order) but the ``unreported`` ones,
+    only counted (a report keeps no more); ``keyed`` lists (row, offset,
     sku, warehouse) of invalid records whose key is valid, which the duplicate check still
     looks at. All are read-only: records are added and changed through the methods.
     """
@@ -55,6 +56,7 @@ class Batch:
         "_positions",
         "_records",
         "_rows",
+        "_unreported",
         "_unsorted",
         "_values",
         "locator",
@@ -72,6 +74,7 @@ class Batch:
         self.locator = locator
         self._errors: list[RowError] = []
         self._keyed: list[tuple[int, int, str, str]] = []
+        self._unreported = 0
         self._unsorted = False
 
     @classmethod
@@ -107,6 +110,11 @@ class Batch:
         return self._errors
 
     @property
+    def unreported(self) -> int:
+        """Errors counted but not built (not in ``errors``): a report keeps no more."""
+        return self._unreported
+
+    @property
     def keyed(self) -> Sequence[tuple[int, int, str, str]]:
         return self._keyed
 
@@ -127,6 +135,17 @@ class Batch:
         self._add_errors(errors)
         if key is not None:
             self._keyed.append((first.row, first.offset, *key))
+
+    def add_unreported(
+        self, row: int, offset: int, errors: int, key: tuple[str, str] | None = None
+    ) -> None:
+        """Count one more record, invalid, at ``row`` and ``offset``, with ``errors`` errors
+        that are counted but not built; ``key`` as for :meth:`add_invalid`."""
+        self._records += 1
+        self._invalid += 1
+        self._unreported += errors
+        if key is not None:
+            self._keyed.append((row, offset, *key))
 
     def add_errors(self, errors: Sequence[RowError]) -> None:
         """More errors of records already counted invalid (``duplicate_key``)."""
@@ -158,33 +177,59 @@ class Batch:
         """Make the valid records at the given indexes invalid, each with its error; with
         ``keyed`` their keys (valid) stay for the duplicate check to look at."""
         indexes = sorted(errors)
-        if keyed:
-            skus, warehouses = self.keys()
-            self._keyed.extend(
-                (self._rows[i], errors[i].offset, skus[i], warehouses[i]) for i in indexes
-            )
-        self._rows = without(self._rows, indexes)
-        self._positions = without(self._positions, indexes)
-        self._values = [
-            None if column is None else without(column, indexes) for column in self._values
-        ]
-        self._invalid += len(errors)
+        self._remove(indexes, [errors[i].offset for i in indexes] if keyed else None)
         self._errors.extend(errors[i] for i in indexes)
         self._unsorted = True
+
+    def drop_unreported(self, indexes: Sequence[int]) -> None:
+        """:meth:`drop` with ``keyed``, each record with one error counted but not built
+        (``unreported``)."""
+        indexes = sorted(indexes)
+        self._remove(indexes, self.locator.many([self._positions[i] for i in indexes]))
+        self._unreported += len(indexes)
+
+    def _remove(self, indexes: list[int], offsets: list[int] | None) -> None:
+        """Make the valid records at ``indexes`` (ascending) invalid; with ``offsets`` (theirs)
+        their keys stay for the duplicate check."""
+        if offsets is not None:
+            skus, warehouses = self.keys()
+            self._keyed.extend(
+                (self._rows[i], offset, skus[i], warehouses[i])
+                for i, offset in zip(indexes, offsets, strict=True)
+            )
+        present = [column for column in self._values if column is not None]
+        rows, positions, *kept = without_each(
+            [self._rows, self._positions, *present], indexes, len(self._rows)
+        )
+        columns = iter(kept)
+        self._rows, self._positions = rows, positions
+        self._values = [None if column is None else next(columns) for column in self._values]
+        self._invalid += len(indexes)
 
 
 def without(items: Sequence[T], indexes: Sequence[int]) -> list[T]:
     """``items`` but those at ``indexes`` (ascending): deleted one by one when they are few
     (the usual case: a bad row or two in a batch), else filtered at once."""
+    return without_each([items], indexes, len(items))[0]
+
+
+def without_each(
+    sequences: Sequence[Sequence[T]], indexes: Sequence[int], length: int
+) -> list[list[T]]:
+    """Each of ``sequences`` (all of ``length`` items) but the items at ``indexes``
+    (ascending), as :func:`without` gives them; many indexes are marked once for all."""
     if len(indexes) > _FEW:
-        keep = [True] * len(items)
+        keep = [True] * length
         for index in indexes:
             keep[index] = False
-        return list(compress(items, keep))
-    kept = list(items)
-    for index in reversed(indexes):
-        del kept[index]
-    return kept
+        return [list(compress(items, keep)) for items in sequences]
+    result = []
+    for items in sequences:
+        kept = list(items)
+        for index in reversed(indexes):
+            del kept[index]
+        result.append(kept)
+    return result
 
 
 _FEW: Final = 16
@@ -247,20 +292,46 @@ def empty_values() -> Values:
     return [() for _ in range(FIELDS)]
 
 
-def record_batch(checker: RecordChecker, record: Record) -> Batch:
-    """Check one quote-aware :class:`Record`."""
-    fields = [field.decode("utf-8", "surrogateescape") for field in record.fields]
-    outcome = checker.check(fields, record.row, partial(int, record.offset))
-    locator = FixedOffset(record.offset)
-    if outcome is None:  # blank
-        return Batch.without_valid(locator)
-    values, errors, key = outcome
-    if values is not None:
-        return Batch(
-            rows=[record.row], positions=[0], values=[[value] for value in values], locator=locator
-        )
-    batch = Batch.without_valid(locator)
-    batch.add_invalid(errors, key)
+class RecordOffsets:
+    """The locator of a batch of records: record index -> its byte offset."""
+
+    __slots__ = ("_offsets",)
+
+    def __init__(self, offsets: list[int]) -> None:
+        self._offsets = offsets
+
+    def one(self, position: int, /) -> int:
+        return self._offsets[position]
+
+    def many(self, positions: Sequence[int], /) -> list[int]:
+        return list(map(self._offsets.__getitem__, positions))
+
+
+def records_batch(checker: RecordChecker, records: Sequence[Record]) -> Batch:
+    """Check consecutive quote-aware :class:`Record` s as one batch (so the duplicate check
+    and the report take them at once, not one by one)."""
+    rows: list[int] = []
+    positions: list[int] = []
+    columns: list[list[Any]] = [[] for _ in range(FIELDS)]
+    invalid: list[tuple[list[RowError], tuple[str, str] | None]] = []
+    check = checker.check
+    for position, record in enumerate(records):
+        fields = [field.decode("utf-8", "surrogateescape") for field in record.fields]
+        outcome = check(fields, record.row, partial(int, record.offset))
+        if outcome is None:  # blank
+            continue
+        values, errors, key = outcome
+        if values is None:
+            invalid.append((errors, key))
+            continue
+        rows.append(record.row)
+        positions.append(position)
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    locator = RecordOffsets([record.offset for record in records])
+    batch = Batch(rows=rows, positions=positions, values=list(columns), locator=locator)
+    for errors, key in invalid:
+        batch.add_invalid(errors, key)
     return batch
 
 

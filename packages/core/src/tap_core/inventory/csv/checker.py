@@ -34,6 +34,7 @@ from tap_core.inventory.csv.messages import (
     not_a_real_time,
     too_late,
     too_many_chars,
+    unreported_value_error,
     value_error,
     wrong_field_count,
 )
@@ -47,6 +48,9 @@ Values: TypeAlias = tuple[str, str, str, int, Decimal, str, int, datetime]
 """A valid record's values in :class:`~tap_core.inventory.item.InventoryItem` field order."""
 
 KEY_RE: Final = f"[{KEY_CHARS}]{{1,{MAX_KEY_CHARS}}}"
+Problem: TypeAlias = tuple[Column, str, str | None]
+"""A value's problem: its column, its text as trimmed, and why (None: it is missing; else an
+:class:`Invalid`'s detail)."""
 UPDATED_AT_RE: Final = (
     r"(?P<main>[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)"
     r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?"
@@ -88,6 +92,7 @@ _SURROGATES: Final = re.compile(r"[\ud800-\udfff]+")
 """Bytes that are not UTF-8 decode (with ``surrogateescape``) to lone surrogates, and valid
 UTF-8 never does: a record holds a surrogate exactly when its bytes are not UTF-8."""
 _MAX_DECIMAL: Final = Decimal(MAX_AMOUNT)
+_KEY_COLUMNS: Final = frozenset({"sku", "warehouse"})
 
 
 class Invalid(ValueError):
@@ -126,6 +131,9 @@ class RecordChecker:
 
     def __init__(self, columns: Columns, uploaded_at: datetime) -> None:
         self.columns = columns
+        self.messages = True
+        """Whether errors get their messages: false once a report keeps no more errors
+        (their count and rows stay exact)."""
         try:
             self.uploaded_at = uploaded_at.astimezone(UTC)  # items' updated_at are in UTC
         except OverflowError:
@@ -180,7 +188,7 @@ class RecordChecker:
         values = self._defaults.copy()
         # (column, text, why): why is None for a missing value, else the Invalid's detail.
         # Only strings are kept: an exception kept would hold this frame in a cycle.
-        problems: list[tuple[Column, str, str | None]] = []
+        problems: list[Problem] = []
         for position, slot, column, check, required in self._plan:
             text = fields[position].strip(TRIMMED)
             if not text:
@@ -194,10 +202,40 @@ class RecordChecker:
         sku, warehouse = values[0], values[1]
         key = (sku, warehouse) if isinstance(sku, str) and isinstance(warehouse, str) else None
         if problems:
-            offset = locate()
-            errors = [value_error(row, offset, column, text, why) for column, text, why in problems]
-            return None, errors, key
+            return None, self.value_errors(problems, row, locate()), key
         return tuple(values), [], key  # type: ignore[return-value] # each check: its type
+
+    def unproven_problems(self, texts: Sequence[str | None]) -> tuple[list[Problem], bool]:
+        """The problems of a record whose fields are as many as the header's and whose
+        bytes are UTF-8, when the fast path proved each of its known values valid as written
+        but those in ``texts`` (one per known column, in file order; None: proved): those
+        :meth:`check` would find, in its order; and whether the key (sku, warehouse) is
+        valid. No problems: the unproven values are valid too, and so is the record
+        (:meth:`check` gives its values)."""
+        problems: list[Problem] = []
+        key = True
+        for (_, _, column, check, required), written in zip(self._plan, texts, strict=True):
+            if written is None:
+                continue
+            text = written.strip(TRIMMED)
+            if not text:
+                if required:
+                    problems.append((column, text, None))
+                    key = key and column not in _KEY_COLUMNS
+                continue
+            try:
+                check(text)
+            except Invalid as invalid:
+                problems.append((column, text, invalid.detail))
+                key = key and column not in _KEY_COLUMNS
+        return problems, key
+
+    def value_errors(self, problems: Sequence[Problem], row: int, offset: int) -> list[RowError]:
+        """The errors of a record's value ``problems``; without their messages when
+        :attr:`messages` is false."""
+        if not self.messages:
+            return [unreported_value_error(row, offset, column, why) for column, _, why in problems]
+        return [value_error(row, offset, column, text, why) for column, text, why in problems]
 
     def _encoding_error(self, fields: Sequence[str], row: int, offset: int) -> RowError:
         """Name the first field with bytes that are not UTF-8, and show those bytes."""

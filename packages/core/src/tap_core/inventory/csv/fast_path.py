@@ -3,15 +3,20 @@
 One regular expression, built from the header and the contract's limits, matches a line
 whose every value is valid as written (up to four spaces or tabs around it, no leading zeros
 past the limits, quoted or not, a quoted value holding no quote); a line it matches is split
-exactly as the quote-aware reading splits it. ``findall`` runs it over a whole batch of lines
-and captures the values the caller needs, without a match object per line. ``updated_at`` is
-checked by its shape and converted a column at a time with ``datetime.fromisoformat``;
-quantities and prices (when items are wanted) with ``int`` and ``Decimal``. A line the
-expression rejects, or whose date is not real or too late, is split by
-:func:`~tap_core.inventory.csv.splitting.split_quoted_line` and checked by the exact
-:class:`~tap_core.inventory.csv.checker.RecordChecker`, which gives every error its message or
-accepts a value the expression was too strict for. So the fast path never decides that a
-record is invalid, and accepts only what the checker accepts, with the same values.
+exactly as the quote-aware reading splits it. It comes in three forms with the same groups:
+strict (plain, unpadded values: most lines), quoted (every value quoted: files that quote
+every field) and loose (either, padded), each a subset of the loose one. ``findall`` runs
+one over a whole batch of lines and captures the values the caller needs, without a match
+object per line. ``updated_at`` is checked by its shape and converted a column at a time
+with ``datetime.fromisoformat``; quantities and prices (when items are wanted) with ``int``
+and ``Decimal``. A line the expression rejects, or whose date is not real or too late, is
+checked by the exact :class:`~tap_core.inventory.csv.checker.RecordChecker`, which gives
+every error its message or accepts a value the expression was too strict for: an unquoted
+line first through :func:`diagnostic_pattern`, which tells the values valid as written
+from those the checker must look at; any other split by
+:func:`~tap_core.inventory.csv.splitting.split_quoted_line` and checked whole. So the fast
+path never decides that a record is invalid, and accepts only what the checker accepts,
+with the same values.
 """
 
 from __future__ import annotations
@@ -21,15 +26,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
 from itertools import compress, repeat
-from operator import add
-from typing import TYPE_CHECKING, Any, Final
+from operator import add, itemgetter
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from tap_core.inventory.csv.batches import (
     Batch,
     LineOffsets,
     broken_error,
     empty_values,
-    without,
+    without_each,
 )
 from tap_core.inventory.csv.checker import (
     DIGITS_AS_NINES,
@@ -48,7 +53,6 @@ from tap_core.inventory.csv.contract import (
     MAX_RECORD_BYTES,
     TRIMMED,
 )
-from tap_core.inventory.csv.messages import value_error
 from tap_core.inventory.csv.splitting import Broken, split_quoted_line
 
 if TYPE_CHECKING:
@@ -60,7 +64,7 @@ if TYPE_CHECKING:
 
 _LOOSE_BATCHES: Final = 16
 """Batches matched loose at once after one whose lines were mostly loose, before the strict
-expression is tried again."""
+expression is tried again; or strict only after one whose lines mostly neither took."""
 BATCH_BYTES: Final = 32_768
 """Bytes checked per batch (about 400 lines): large enough that the per-batch overhead
 vanishes, small enough that a batch with a bad line loses little by its detour."""
@@ -128,11 +132,14 @@ groups and counted repeats, so these stay flat; ``updated_at`` is only captured 
 checked by its shape."""
 
 
-def _fragment(column: Column, group: int, *, loose: bool) -> str:
+def _fragment(column: Column, group: int, *, loose: bool, quoted_only: bool = False) -> str:
     """The expression of ``column``'s value, its first group numbered ``group``: two groups,
     (quoted, plain) for a name or category, else (the quote, the value). ``loose`` takes
-    quotes and padding; strict, the first group is always empty."""
+    quotes and padding; ``quoted_only``, the value quoted, unpadded; strict, the first group
+    is always empty."""
     quoted, plain, _ = _VALUES[column]
+    if quoted_only:
+        return f'(")({plain})"' if quoted is None else f'"({quoted})"()'
     if not loose:
         return f"()({plain})"
     if quoted is None:
@@ -156,13 +163,14 @@ _KINDS: Final[dict[bytes, str]] = {**UPDATED_AT_SHAPES, b"": "empty"}
 
 
 def fast_pattern(
-    columns: Columns, captured: Collection[Column], *, loose: bool = False
+    columns: Columns, captured: Collection[Column], *, loose: bool = False, quoted: bool = False
 ) -> tuple[str, dict[Column, int]]:
     """The expression for a line of ``columns`` whose values are all valid as written,
     capturing the ``captured`` columns, and the group index of each value (name and category
     have two: quoted, plain). Strict, values are plain and unpadded (most lines, fast);
-    ``loose``, quoted or not, with up to four spaces or tabs around: both have the same
-    groups, so a line may be taken by either.
+    ``loose``, quoted or not, with up to four spaces or tabs around; ``quoted`` (not loose),
+    every value quoted and unpadded, as a file that quotes every field writes it (a subset
+    of the loose lines, faster): all have the same groups, so a line may be taken by any.
 
     A line it matches is read as the quote-aware reading of the contract reads it (quoted
     fields hold no quote; an unquoted one starts with none), and is at most 65,536 bytes: each
@@ -177,9 +185,9 @@ def fast_pattern(
     each = max(room, 0) // max(ignored, 1) - field_bytes
     if each >= _UTF8_MAX:
         chars = min(_MAX_IGNORED_CHARS, each // _UTF8_MAX)
-        quoted = f'"[^"\\n{_SURROGATES}]{{0,{chars}}}+"'
+        quoted_field = f'"[^"\\n{_SURROGATES}]{{0,{chars}}}+"'
         plain = f'(?![ \\t]*+")[^,\\n{_SURROGATES}]{{0,{chars}}}+'
-        skipped = f"{pad}(?:{quoted}|{plain}){pad}" if loose else plain
+        skipped = f"{pad}(?:{quoted_field}|{plain}){pad}" if loose or quoted else plain
     else:  # no room: only empty ignored fields
         skipped = ""
     parts: list[str] = []
@@ -193,7 +201,7 @@ def fast_pattern(
         if runs:
             parts.append(_repeated(skipped, runs))
             runs = 0
-        fragment = _fragment(column, count, loose=loose)
+        fragment = _fragment(column, count, loose=loose, quoted_only=quoted and not loose)
         if column not in captured:
             fragment = _CAPTURING.sub("(?:", fragment)
             if not loose and column not in _QUOTABLE:
@@ -209,15 +217,61 @@ def fast_pattern(
     return ",".join(parts) + r"\r?", groups
 
 
+def diagnostic_pattern(columns: Columns) -> tuple[str, list[int], tuple[int, int, int, int]]:
+    """The expression for an unquoted line of ``columns`` fields, UTF-8 (no surrogate), its
+    CR removed, that tells which known values are valid as written: each is matched by its
+    value expression (padded as on the loose route), or else captured whole. ``updated_at``
+    is always captured (its expression proves only its shape).
+
+    Also the index in ``groups()`` of each known column's captured text (None: valid as
+    written), in file order; and of the key's: (sku valid as written, sku captured,
+    warehouse valid as written, warehouse captured). Each value is atomic, so a line of
+    another field count fails at once (a known value cannot match two ways); a run of
+    ignored columns is one counted repeat, so the expression grows with the known columns.
+    """
+    pad = f"[ \t]{{0,{_PAD}}}+"
+    other = f"[^,{_SURROGATES}]*+"
+    parts: list[str] = []
+    unproven: list[int] = []
+    keys: dict[Column, tuple[int, int]] = {}
+    count = 0
+    runs = 0  # ignored columns not yet written
+    for column in columns:
+        if column is None:
+            runs += 1
+            continue
+        if runs:
+            parts.append(_repeated(other, runs))
+            runs = 0
+        if column == "updated_at":
+            parts.append(f"({other})")
+            unproven.append(count)
+            count += 1
+            continue
+        plain = _CAPTURING.sub("(?:", _VALUES[column][1])
+        if column in {"sku", "warehouse"}:
+            keys[column] = (count, count + 1)
+            valid = f"({plain})"
+            count += 1
+        else:
+            valid = f"(?:{plain})"
+        parts.append(rf"(?>{pad}{valid}{pad}(?=,|\Z)|({other}))")
+        unproven.append(count)
+        count += 1
+    if runs:
+        parts.append(_repeated(other, runs))
+    return ",".join(parts), unproven, (*keys["sku"], *keys["warehouse"])
+
+
 def _repeated(field: str, times: int) -> str:
     """``times`` fields of expression ``field``, comma-separated, as one counted repeat."""
     return field if times == 1 else f"{field}(?:,{field}){{{times - 1}}}"
 
 
 def _finder(
-    columns: Columns, captured: Collection[Column], *, loose: bool
+    columns: Columns, captured: Collection[Column], *, loose: bool, quoted: bool = False
 ) -> tuple[Callable[[str], list[Any]], dict[Column, int]]:
-    body, groups = fast_pattern(columns, captured, loose=loose)
+    body, groups = fast_pattern(columns, captured, loose=loose, quoted=quoted)
     return re.compile(rf"^(?:{body}|([^\n]*))$", re.MULTILINE).findall, groups
 
 
@@ -240,9 +294,25 @@ class LinesChecker:
         # not take.
         self._findall, self._groups = _finder(checker.columns, wanted, loose=False)
         self._findall_loose, groups = _finder(checker.columns, wanted, loose=True)
-        if groups != self._groups:  # pragma: no cover - fast_pattern gives both the same
-            raise AssertionError(groups)
+        self._findall_quoted, quoted_groups = _finder(
+            checker.columns, wanted, loose=False, quoted=True
+        )
+        if not groups == quoted_groups == self._groups:  # pragma: no cover - all the same
+            raise AssertionError(groups, quoted_groups)
         self._loose = 0  # batches still to match loose at once
+        self._strict = 0  # batches still to match strict only, with no loose retry
+        body, unproven, self._key_groups = diagnostic_pattern(checker.columns)
+        self._diagnostic = body
+        self._diagnose: Callable[[str], re.Match[str] | None] = self._first_diagnosis
+        self._unproven = itemgetter(*unproven)
+        known = [column for column in checker.columns if column is not None]
+        self._time_slot = known.index("updated_at") if "updated_at" in known else None
+
+    def _first_diagnosis(self, line: str) -> re.Match[str] | None:
+        """Compile the diagnostic expression when a line first needs it (a clean file never
+        does), then diagnose ``line``."""
+        self._diagnose = re.compile(self._diagnostic).fullmatch
+        return self._diagnose(line)
 
     def check(self, lines: Lines) -> Iterator[Batch]:
         """The batches of one segment, in row order."""
@@ -261,25 +331,42 @@ class LinesChecker:
         ``offset`` and ``first_row``; also return how many lines there were."""
         text = data.decode("utf-8", "surrogateescape")
         # Loose at once for a while after a batch whose lines were mostly loose (a file that
-        # pads every value), or when quotes are on most lines (one that quotes every field).
-        loose = self._loose > 0 or data.count(b'"') > data.count(b"\n")
+        # pads every value); quoted first when quotes are on most lines (one that quotes
+        # every field). Strict only for a while after a batch whose lines the loose
+        # expression mostly did not take either (a file of bad values): no retry that fails.
+        strict = self._strict > 0
+        loose = not strict and self._loose > 0
         self._loose -= 1
-        captured = (self._findall_loose if loose else self._findall)(text)
+        self._strict -= 1
+        if loose:
+            captured = self._findall_loose(text)
+        elif not strict and data.count(b'"') > data.count(b"\n"):
+            captured = self._findall_quoted(text)
+        else:
+            captured = self._findall(text)
         count = len(captured)
         columns: list[Sequence[Any]] = list(zip(*captured, strict=True))
         raw: Sequence[str] = columns[-1]  # the lines the expression did not take, else ""
         slow = _empty_at(columns[self._groups["sku"]])  # a taken sku is never empty
-        if not loose and 2 * len(slow) > count:
-            self._loose = _LOOSE_BATCHES
-        if slow and not loose and self._loosely(captured, raw, slow):
-            columns = list(zip(*captured, strict=True))
-            raw = columns[-1]
-            slow = _empty_at(columns[self._groups["sku"]])
+        mostly_slow = 2 * len(slow) > count
+        if loose and mostly_slow:
+            self._loose, self._strict = 0, _LOOSE_BATCHES
+        if slow and not loose and not strict:
+            taken = self._loosely(captured, raw, slow)
+            if mostly_slow:
+                if 2 * taken > len(slow):
+                    self._loose = _LOOSE_BATCHES
+                else:
+                    self._strict = _LOOSE_BATCHES
+            if taken:
+                columns = list(zip(*captured, strict=True))
+                raw = columns[-1]
+                slow = _empty_at(columns[self._groups["sku"]])
         columns.pop()
         fast: Sequence[int] = range(count)
         if slow:
-            fast = without(fast, slow)
-            columns = [without(column, slow) for column in columns]
+            fast, *kept = without_each([fast, *columns], slow, count)
+            columns = list(kept)
         values, late = self._convert(columns, len(fast))
         batch = Batch(
             rows=list(map(add, fast, repeat(first_row))),
@@ -293,15 +380,15 @@ class LinesChecker:
             self._check_slow(batch, raw, sorted(slow), first_row)
         return batch, count
 
-    def _loosely(self, captured: list[Any], raw: Sequence[str], slow: list[int]) -> bool:
-        """Match the lines the strict expression did not take with the loose one, and put
-        the captures of those it takes in place. Whether it took any."""
-        sku, taken = self._groups["sku"], False
+    def _loosely(self, captured: list[Any], raw: Sequence[str], slow: list[int]) -> int:
+        """Match the lines the strict (or quoted) expression did not take with the loose one,
+        and put the captures of those it takes in place. How many it took."""
+        sku, taken = self._groups["sku"], 0
         lines = "\n".join(raw[index] for index in slow)
         for index, retried in zip(slow, self._findall_loose(lines), strict=True):
             if retried[sku]:
                 captured[index] = retried
-                taken = True
+                taken += 1
         return taken
 
     def _convert(
@@ -354,7 +441,7 @@ class LinesChecker:
         naive time, a UTC time, one with an offset, empty). A text of no form, or not a real
         time, is checked exactly: it may be valid once trimmed; else it goes to ``invalid``.
         """
-        shapes = "\n".join(texts).encode("ascii").translate(DIGITS_AS_NINES)
+        shapes = "\n".join(texts).encode("ascii", "replace").translate(DIGITS_AS_NINES)
         first = shapes[: shapes.find(b"\n")] if len(texts) > 1 else shapes
         if first in _KINDS and shapes == b"\n".join(repeat(first, len(texts))):  # one form
             kinds: list[str | None] = [_KINDS[first]]
@@ -389,7 +476,9 @@ class LinesChecker:
     ) -> list[datetime]:
         """The moments of ``texts``, all of one ``kind``, converted with one ``map``; when
         some text is not a real time, chunk by chunk, and a failing chunk row by row (the
-        index of each failure goes to ``failed``, its moment is a placeholder)."""
+        index of each failure goes to ``failed``, its moment is a placeholder); after a
+        chunk that mostly failed, a failing chunk goes to ``failed`` whole (the exact
+        checker reads its valid texts too)."""
         convert = _CONVERTERS.get(kind) if kind != "empty" else None
         if convert is None:
             if kind != "empty":
@@ -400,33 +489,45 @@ class LinesChecker:
         except (ValueError, OverflowError):
             pass
         result: list[datetime] = []
+        mostly_failing = False  # the last failing chunk: most of its texts failed
         for start in range(0, len(texts), _CHUNK):
             chunk = texts[start : start + _CHUNK]
             try:
                 result += convert(chunk)
             except (ValueError, OverflowError):
+                if mostly_failing:  # likely again: all to the exact checker at once
+                    failed.update(range(start, start + len(chunk)))
+                    result += [self._uploaded_at] * len(chunk)
+                    continue
+                before = len(failed)
                 for index, text in enumerate(chunk, start):
                     try:
                         result += convert((text,))
                     except (ValueError, OverflowError):
                         failed.add(index)
                         result.append(self._uploaded_at)
+                mostly_failing = 2 * (len(failed) - before) > len(chunk)
         return result
 
     def _reject_times(self, batch: Batch, invalid: dict[int, tuple[str, str]]) -> None:
         """Make the rows with an invalid ``updated_at`` invalid, with their one error."""
+        if not self._checker.messages:  # the report keeps no more errors: count them
+            batch.drop_unreported(list(invalid))
+            return
         errors = {}
         for index, (text, why) in invalid.items():
             row, offset = batch.rows[index], batch.locator.one(batch.positions[index])
-            errors[index] = value_error(row, offset, "updated_at", text, why)
+            (errors[index],) = self._checker.value_errors([("updated_at", text, why)], row, offset)
         batch.drop(errors, keyed=True)
 
     def _check_slow(
         self, batch: Batch, lines: Sequence[str], slow: list[int], first_row: int
     ) -> None:
-        """Check the detoured lines exactly and merge them into ``batch`` in row order."""
-        checker, locator = self._checker, batch.locator
+        """Check the detoured lines exactly and merge them into ``batch`` in row order. An
+        unquoted line is first diagnosed (see :meth:`_check_diagnosed`)."""
+        locator = batch.locator
         accepted: list[tuple[int, int, Sequence[Any]]] = []
+        diagnosed: list[tuple[int, tuple[str | None, ...]]] = []
         for index in slow:
             row, line = first_row + index, lines[index].removesuffix("\r")
             if (
@@ -436,17 +537,84 @@ class LinesChecker:
                 too_long = Broken("row_too_long", row, locator.one(index), quoted=False)
                 batch.add_invalid([broken_error(too_long)])
                 continue
-            fields = split_quoted_line(line) if '"' in line else line.split(",")
-            outcome = checker.check(fields, row, partial(locator.one, index))
-            if outcome is None:  # blank
-                continue
-            values, errors, key = outcome
-            if values is None:
-                batch.add_invalid(errors, key)
-            else:
-                accepted.append((row, index, values))
+            quoted = '"' in line
+            if not quoted and line.strip(_BLANK):
+                match = self._diagnose(line)
+                if match is not None:
+                    diagnosed.append((index, match.groups()))
+                    continue
+            fields = split_quoted_line(line) if quoted else line.split(",")
+            self._check_fully(batch, fields, row, index, accepted)
+        if diagnosed:
+            self._check_diagnosed(batch, lines, diagnosed, first_row, accepted)
         if accepted:
             batch.add_valid(accepted)
+
+    def _check_fully(
+        self,
+        batch: Batch,
+        fields: list[str],
+        row: int,
+        index: int,
+        accepted: list[tuple[int, int, Sequence[Any]]],
+    ) -> None:
+        """Check one line's ``fields`` with the exact checker."""
+        outcome = self._checker.check(fields, row, partial(batch.locator.one, index))
+        if outcome is None:  # blank
+            return
+        values, errors, key = outcome
+        if values is None:
+            batch.add_invalid(errors, key)
+        else:
+            accepted.append((row, index, values))
+
+    def _check_diagnosed(
+        self,
+        batch: Batch,
+        lines: Sequence[str],
+        diagnosed: list[tuple[int, tuple[str | None, ...]]],
+        first_row: int,
+        accepted: list[tuple[int, int, Sequence[Any]]],
+    ) -> None:
+        """Check the lines :func:`diagnostic_pattern` took (each: its index, its groups):
+        only their values not valid as written are checked exactly (and their errors only
+        counted once the report keeps no more), their ``updated_at`` a
+        column at a time first (as the fast path converts it; the checker sees only those
+        it does not prove). A line whose every value is valid after all is checked in full,
+        for its values."""
+        unproven = [list(self._unproven(groups)) for _, groups in diagnosed]
+        slot = self._time_slot
+        if slot is not None:
+            texts = tuple(cast("str", values[slot]) for values in unproven)
+            invalid: dict[int, tuple[str, str]] = {}
+            moments = self._instants(texts, invalid)
+            limit = self._limit
+            for position, (values, moment) in enumerate(zip(unproven, moments, strict=True)):
+                if moment <= limit and position not in invalid:
+                    values[slot] = None  # proved
+        checker, locator, sku_groups = self._checker, batch.locator, self._key_groups
+        for (index, groups), values in zip(diagnosed, unproven, strict=True):
+            row = first_row + index
+            problems, key_valid = checker.unproven_problems(values)
+            if not problems:
+                line = lines[index].removesuffix("\r")
+                self._check_fully(batch, line.split(","), row, index, accepted)
+                continue
+            key = None
+            if key_valid:
+                sku, sku_text, warehouse, warehouse_text = map(groups.__getitem__, sku_groups)
+                key = (
+                    sku or cast("str", sku_text).strip(TRIMMED),
+                    warehouse or cast("str", warehouse_text).strip(TRIMMED),
+                )
+            offset = locator.one(index)
+            if checker.messages:
+                batch.add_invalid(checker.value_errors(problems, row, offset), key)
+            else:  # the report keeps no more errors: they are counted, not built
+                batch.add_unreported(row, offset, len(problems), key)
+
+
+_BLANK: Final = TRIMMED + ","
 
 
 def _empty_at(texts: Sequence[str]) -> list[int]:

@@ -16,12 +16,13 @@ from operator import and_, ne
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from tap_core.inventory.csv.batches import without
-from tap_core.inventory.csv.messages import duplicate_key
+from tap_core.inventory.csv.messages import duplicate_key, unreported_duplicate_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from tap_core.inventory.csv.batches import Batch
+    from tap_core.inventory.csv.events import RowError
 
 _BLOCK: Final = 1024
 """Claims kept together at most: small batches (one record each, on the quote-aware route)
@@ -45,9 +46,12 @@ def fingerprints(skus: Iterable[str], warehouses: Iterable[str]) -> list[int]:
 class KeyClaims:
     """Which keys valid records have claimed so far, and by which row."""
 
-    __slots__ = ("_batches", "_claims")
+    __slots__ = ("_batches", "_claims", "messages")
 
     def __init__(self) -> None:
+        self.messages = True
+        """Whether ``duplicate_key`` errors get their messages (as
+        :attr:`~tap_core.inventory.csv.checker.RecordChecker.messages`)."""
         self._claims: dict[int, int] = {}  # fingerprint -> index in _batches
         self._batches: list[_Claims] = []
 
@@ -74,11 +78,18 @@ class KeyClaims:
             else:
                 self._claim_some(batch, prints)
         if batch.keyed:
+            keyed = batch.keyed
+            _, _, skus, warehouses = zip(*keyed, strict=True)
+            prints = fingerprints(skus, warehouses)
+            claimed = self._claims.keys() & prints  # found at C level: usually none
+            if not claimed:
+                return
             found = []
-            for row, offset, sku, warehouse in batch.keyed:
-                claimer = self.claimer(hash((sku, warehouse)) & _MASK)
+            for index in compress(range(len(prints)), map(claimed.__contains__, prints)):
+                row, offset, sku, warehouse = keyed[index]
+                claimer = self.claimer(prints[index])
                 if claimer is not None and claimer < row:
-                    found.append(duplicate_key(row, offset, sku, warehouse, claimer))
+                    found.append(self._duplicate(row, offset, sku, warehouse, claimer))
             if found:
                 batch.add_errors(found)
 
@@ -112,7 +123,12 @@ class KeyClaims:
         errors = {}
         for index in duplicates:
             offset = batch.locator.one(batch.positions[index])
-            errors[index] = duplicate_key(
+            errors[index] = self._duplicate(
                 rows[index], offset, skus[index], warehouses[index], claimers[index]
             )
         batch.drop(errors)
+
+    def _duplicate(self, row: int, offset: int, sku: str, warehouse: str, claimer: int) -> RowError:
+        if not self.messages:
+            return unreported_duplicate_key(row, offset)
+        return duplicate_key(row, offset, sku, warehouse, claimer)

@@ -16,6 +16,7 @@ from tap_core.inventory.csv.contract import (
     ALLOWED,
     COLUMNS,
     MAX_RECORD_BYTES,
+    MAX_REPORTED_ERRORS,
     REQUIRED_IN_ORDER,
     TOLERANCE_TEXT,
     number,
@@ -99,6 +100,24 @@ def value_error(row: int, offset: int, column: Column, text: str, why: str | Non
             f"row {row}, {column}: {show(text)} is not allowed{because}; allowed: {ALLOWED[column]}"
         )
     return _row_error(row, column, code, message, offset)
+
+
+UNREPORTED: Final = (
+    f"not reported: past the first {number(MAX_REPORTED_ERRORS)} errors a report keeps"
+)
+"""The message of an error built only to be counted (a report keeps the first 1,000)."""
+
+
+def unreported_value_error(row: int, offset: int, column: Column, why: str | None) -> RowError:
+    """:func:`value_error` without its message (:data:`UNREPORTED`), for an error past the
+    ones a report keeps: its row, column and code as :func:`value_error` gives them."""
+    code: RowErrorCode = "missing_value" if why is None else "invalid_value"
+    return _row_error(row, column, code, UNREPORTED, offset)
+
+
+def unreported_duplicate_key(row: int, offset: int) -> RowError:
+    """:func:`duplicate_key` without its message, as :func:`unreported_value_error`."""
+    return record_error(row, offset, "duplicate_key", UNREPORTED)
 
 
 def wrong_field_count(row: int, offset: int, fields: int, columns: int) -> RowError:

@@ -15,7 +15,7 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
 from tap_core.inventory.csv import messages
-from tap_core.inventory.csv.batches import Batch, broken_batch, record_batch
+from tap_core.inventory.csv.batches import Batch, broken_batch, records_batch
 from tap_core.inventory.csv.checker import RecordChecker
 from tap_core.inventory.csv.contract import (
     MAX_RECORD_BYTES,
@@ -24,7 +24,7 @@ from tap_core.inventory.csv.contract import (
     resolve_header,
 )
 from tap_core.inventory.csv.events import Checkpoint, FileError, RowError, ValidRow
-from tap_core.inventory.csv.fast_path import LinesChecker
+from tap_core.inventory.csv.fast_path import BATCH_BYTES, LinesChecker
 from tap_core.inventory.csv.key_claims import KeyClaims
 from tap_core.inventory.csv.report import InventoryReport, ReportBuilder
 from tap_core.inventory.csv.splitting import (
@@ -103,13 +103,17 @@ class InventoryParser:
         """Check every record (instead of iterating the events) and report; valid values are
         proved, not converted, and no item is built."""
         builder = ReportBuilder(self.file_errors, self.warnings)
-        for batch in self._batches(items=False):
+        for batch in self._batches(items=False, full=builder.full):
             builder.add_batch(batch)
         return builder.report()
 
-    def _batches(self, *, items: bool = True) -> Iterator[Batch]:
+    def _batches(
+        self, *, items: bool = True, full: Callable[[], bool] | None = None
+    ) -> Iterator[Batch]:
         """The checked records batch by batch, duplicates checked. With ``items`` false
-        (the route of :func:`validate_inventory`) valid values are proved, not converted."""
+        (the route of :func:`validate_inventory`) valid values are proved, not converted;
+        once ``full()`` (asked before each batch is built) errors are built without their
+        messages, which the report would drop."""
         if self._started:
             raise RuntimeError("a parse is read once; parse the stream again to reread it")
         self._started = True
@@ -118,17 +122,35 @@ class InventoryParser:
         checker = RecordChecker(self.columns, self.uploaded_at)
         lines_checker = LinesChecker(checker, items=items)
         claims = KeyClaims()
-        for segment in self._segments:
+
+        def quieten() -> None:
+            if full is not None and checker.messages and full():
+                checker.messages = claims.messages = False
+
+        records: list[Record] = []  # consecutive quote-aware records, checked together
+        size = 0
+        for segment in chain(self._segments, (None,)):
+            if isinstance(segment, Record):
+                records.append(segment)
+                size += sum(map(len, segment.fields))
+                if size < BATCH_BYTES:
+                    continue
+            if records:
+                quieten()
+                batch = records_batch(checker, records)
+                records, size = [], 0
+                claims.check(batch)
+                yield batch
+            if segment is None or isinstance(segment, Record):
+                continue
+            quieten()
             if isinstance(segment, Lines):
                 for batch in lines_checker.check(segment):
                     claims.check(batch)
                     yield batch
+                    quieten()
                 continue
-            batch = (
-                record_batch(checker, segment)
-                if isinstance(segment, Record)
-                else broken_batch(segment)
-            )
+            batch = broken_batch(segment)
             claims.check(batch)
             yield batch
 

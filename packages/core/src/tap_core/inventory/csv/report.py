@@ -99,6 +99,14 @@ class ReportBuilder:
         self._invalid += batch.invalid
         if batch.errors:
             self._keep(batch.errors)
+        if batch.unreported:
+            if not self.full():
+                raise ValueError("errors were counted unbuilt before the report was full")
+            self._truncated += batch.unreported
+
+    def full(self) -> bool:
+        """Whether the report keeps no more errors (later ones are only counted)."""
+        return len(self._errors) >= MAX_REPORTED_ERRORS
 
     def _keep(self, errors: Sequence[RowError]) -> None:
         room = MAX_REPORTED_ERRORS - len(self._errors)

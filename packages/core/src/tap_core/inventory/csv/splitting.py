@@ -40,7 +40,12 @@ _SIMPLE_QUOTED_LINE: Final = re.compile(_SIMPLE_QUOTED)
 """A line whose quoted fields all close on it, with nothing but spaces around their quotes:
 one whole record, split by :func:`split_quoted_line` (an unquoted field may hold a quote
 after its first character that is not a space or tab: it is data)."""
-_SIMPLE_QUOTED_LINES: Final = re.compile(rb"(?:%s\n)*+" % _SIMPLE_QUOTED)
+_PLAIN_FIELD = rb'"[^"\n]*+"|[^,"\n]*+'
+_PLAINLY_QUOTED_LINES: Final = re.compile(
+    rb"(?:(?:%s)(?:,(?:%s))*+\r?\n)*+" % (_PLAIN_FIELD, _PLAIN_FIELD)
+)
+"""Lines whose every field is quoted whole (holding no quote) or holds no quote: a subset of
+:data:`_SIMPLE_QUOTED_LINE`'s, matched four times as fast."""
 _QUOTE_SAMPLE: Final = 65_536
 """Bytes looked at to tell whether quotes are on most lines."""
 _FIELD_OF_LINE: Final = re.compile(r'[ \t]*+"((?:[^"]|"")*+)"[ \t]*+|([^,]*+)')
@@ -110,6 +115,8 @@ class _Splitter:
         self._row = row
         self._eof = False
         self._at_start = offset == 0
+        self._dense_until = -1  # file offset up to which quotes were sampled dense
+        self._sparse_until = -1  # ... or sparse (few lines hold one)
 
     def segments(self) -> Iterator[Segment]:
         if self._at_start:
@@ -145,14 +152,21 @@ class _Splitter:
         """How far from ``pos`` the lines are one record each: (-1, cut) when all are, else
         (the first quote that may open a record of several lines, its line's start)."""
         buf, scan = self._buf, pos
-        sample = min(cut, pos + _QUOTE_SAMPLE)
-        if buf.count(b'"', pos, sample) > buf.count(b"\n", pos, sample):
+        if self._dense(pos, cut):
             # Quotes on most lines (a file that quotes every field, say): take all the lines
             # of one record each at once, up to the first that is not (it holds a quote).
-            simple = _SIMPLE_QUOTED_LINES.match(buf, pos, cut)
-            scan = simple.end() if simple is not None else pos
-            if scan == cut:
-                return -1, cut
+            # The plainest quoting first (fields quoted whole, no "" or spaces around quotes:
+            # such a line is one the exact expression takes too), the exact one for the line
+            # where that stops.
+            while True:
+                plainly = _PLAINLY_QUOTED_LINES.match(buf, scan, cut)
+                scan = plainly.end() if plainly is not None else scan
+                if scan == cut:
+                    return -1, cut
+                end = buf.find(b"\n", scan)
+                if _SIMPLE_QUOTED_LINE.fullmatch(buf, scan, end) is None:
+                    break
+                scan = end + 1
         while True:
             quote = buf.find(b'"', scan, cut)
             if quote < 0:
@@ -162,6 +176,23 @@ class _Splitter:
             if _SIMPLE_QUOTED_LINE.fullmatch(buf, start, end) is None:
                 return quote, start
             scan = end + 1
+
+    def _dense(self, pos: int, cut: int) -> bool:
+        """Whether quotes are on most lines from ``pos``: counted over the next 64 KB once,
+        the verdict kept for the bytes sampled (so a file of quote-aware records, asking at
+        each record, does not count the same 64 KB again each time)."""
+        at = self._base + pos
+        if at < self._dense_until:
+            return True
+        if at < self._sparse_until:
+            return False
+        buf, sample = self._buf, min(cut, pos + _QUOTE_SAMPLE)
+        dense = buf.count(b'"', pos, sample) > buf.count(b"\n", pos, sample)
+        if dense:
+            self._dense_until = self._base + sample
+        else:
+            self._sparse_until = self._base + sample
+        return dense
 
     def _fill(self) -> bool:
         """Append one chunk to the buffer, dropping what was consumed; False at the end."""
