@@ -33,6 +33,7 @@ args = TapStackArgs(
     suffix=environment_suffix(os.environ, config.get("env")),
     code=pulumi.FileArchive(bundle),
     leaderboards_json=leaderboards_json(config.require_object("leaderboards")),
+    count_shards=config.get_int("countShards") or 1,
     architecture=chosen,
     memory_mb=config.get_int("memory"),
     reserved_concurrency=config.get_int("reservedConcurrency"),

@@ -9,6 +9,7 @@ import pytest
 
 from tap_aws import clients
 from tap_aws.functions import bootstrap
+from tap_aws.resources import Env
 from tap_aws.settings import SettingsError, get_settings
 
 if TYPE_CHECKING:
@@ -89,3 +90,33 @@ def test_without_its_dead_letter_queue_the_import_is_not_built(
     monkeypatch.setenv("TAP_INVENTORY_TABLE", "tap-inventory-dev")
     with pytest.raises(SettingsError, match="TAP_INVENTORY_DLQ_URL"):
         bootstrap.build_import()
+
+
+def _leaderboard_settings(monkeypatch: pytest.MonkeyPatch, shards: str) -> None:
+    monkeypatch.setenv(Env.LEADERBOARD_TABLE, "tap-leaderboard-dev")
+    monkeypatch.setenv(Env.LEADERBOARDS, '[{"id": "global"}]')
+    monkeypatch.setenv(Env.LEADERBOARD_COUNT_SHARDS, shards)
+    monkeypatch.setenv(Env.INVENTORY_TABLE, "tap-inventory-dev")
+    monkeypatch.setenv(
+        Env.SCORES_DLQ_URL,
+        "https://sqs.us-east-1.amazonaws.com/123456789012/tap-scores-dlq-dev.fifo",
+    )
+
+
+def test_the_count_shards_setting_reaches_the_leaderboards_of_scores_and_api(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given the counts tree sharded three ways
+    _leaderboard_settings(monkeypatch, "3")
+    # When both leaderboard functions are built, then both read and write three shards
+    for built in (bootstrap.build_scores(), bootstrap.build_api()):
+        assert getattr(built.leaderboards, "count_shards", None) == 3
+
+
+@pytest.mark.parametrize("shards", ["0", "4", "two"])
+def test_a_count_shards_setting_out_of_range_is_named(
+    monkeypatch: pytest.MonkeyPatch, shards: str
+) -> None:
+    _leaderboard_settings(monkeypatch, shards)
+    with pytest.raises(SettingsError, match=Env.LEADERBOARD_COUNT_SHARDS):
+        bootstrap.build_scores()

@@ -22,7 +22,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.settings import get_monitor
 
+from tap_aws.leaderboards.store import MAX_COUNT_SHARDS
 from tap_aws.resources import (
+    API_FUNCTION,
     FIFO_SUFFIX,
     FUNCTIONS,
     LOG_RETENTION_DAYS,
@@ -147,7 +149,11 @@ def test_a_function_missing_a_setting_is_refused() -> None:
             spec=SCORES_FUNCTION,
             suffix=SUFFIX,
             settings=FunctionSettings(code=pulumi.AssetArchive({})),
-            environment={Env.LEADERBOARD_TABLE: "t", Env.LEADERBOARDS: "[]"},
+            environment={
+                Env.LEADERBOARD_TABLE: "t",
+                Env.LEADERBOARDS: "[]",
+                Env.LEADERBOARD_COUNT_SHARDS: "1",
+            },
         )
 
 
@@ -365,3 +371,20 @@ def test_every_resource_is_the_child_of_a_tap_component() -> None:
     assert [p for p in parents if not p.startswith("tap:") and p != "pulumi:pulumi:Stack"] == []
     roots = [u for u in urns if u.split("::")[2].startswith("pulumi:pulumi:Stack$")]
     assert [u.rsplit("::", 1)[1] for u in roots] == ["tap"]
+
+
+def test_count_shards_reaches_both_leaderboard_functions_and_is_bounded() -> None:
+    # Given a stack that shards the counts tree
+    functions = run(stack_args(count_shards=2), stack=SUFFIX).of_type(FUNCTION)
+    # Then the scores and api functions (and only they) get the same setting
+    shards = {
+        f.inputs["name"]: f.inputs["environment"]["variables"].get(Env.LEADERBOARD_COUNT_SHARDS)
+        for f in functions
+    }
+    readers = {SCORES_FUNCTION.name(SUFFIX), API_FUNCTION.name(SUFFIX)}
+    assert {name: value for name, value in shards.items() if value is not None} == dict.fromkeys(
+        readers, "2"
+    )
+    # and a count past what one BatchGetItem can read is refused before anything is made
+    with pytest.raises(ValueError, match="countShards"):
+        stack_args(count_shards=MAX_COUNT_SHARDS + 1)

@@ -196,6 +196,9 @@ class Env:
     LEADERBOARD_TABLE: Final = "TAP_LEADERBOARD_TABLE"
     LEADERBOARDS: Final = "TAP_LEADERBOARDS"
     """The leaderboard specs, a JSON list of ``tap_core.leaderboard.LeaderboardSpec``."""
+    LEADERBOARD_COUNT_SHARDS: Final = "TAP_LEADERBOARD_COUNT_SHARDS"
+    """Shards per node of the leaderboard counts tree (1: off); the same for every function
+    that reads or writes the table (``tap_aws.DynamoLeaderboards(count_shards=)``)."""
     SCORES_DLQ_URL: Final = "TAP_SCORES_DLQ_URL"
     INVENTORY_TABLE: Final = "TAP_INVENTORY_TABLE"
     INVENTORY_BUCKET: Final = "TAP_INVENTORY_BUCKET"
@@ -205,7 +208,12 @@ class Env:
 SCORES_FUNCTION: Final = FunctionSpec(
     stem="scores",
     handler="tap_aws.functions.scores.lambda_handler",
-    environment=(Env.LEADERBOARD_TABLE, Env.LEADERBOARDS, Env.SCORES_DLQ_URL),
+    environment=(
+        Env.LEADERBOARD_TABLE,
+        Env.LEADERBOARDS,
+        Env.LEADERBOARD_COUNT_SHARDS,
+        Env.SCORES_DLQ_URL,
+    ),
 )
 INVENTORY_IMPORT_FUNCTION: Final = FunctionSpec(
     stem="inventory-import",
@@ -220,7 +228,12 @@ INVENTORY_SUMMARY_FUNCTION: Final = FunctionSpec(
 API_FUNCTION: Final = FunctionSpec(
     stem="api",
     handler="tap_aws.functions.api.lambda_handler",
-    environment=(Env.LEADERBOARD_TABLE, Env.LEADERBOARDS, Env.INVENTORY_TABLE),
+    environment=(
+        Env.LEADERBOARD_TABLE,
+        Env.LEADERBOARDS,
+        Env.LEADERBOARD_COUNT_SHARDS,
+        Env.INVENTORY_TABLE,
+    ),
 )
 FUNCTIONS: Final = (
     SCORES_FUNCTION,

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     """Where an upload's bad rows are dead-lettered."""
     leaderboards: tuple[LeaderboardSpec, ...] | None = None
     """The boards, a JSON list of ``tap_core.leaderboard.LeaderboardSpec`` (parsed by pydantic)."""
+    leaderboard_count_shards: int = Field(default=1, ge=1)
+    """Shards per counts-tree node (1: off; the store names its maximum). Raise it on the
+    readers (the api) before the writers (scores); lowering it needs ``repair`` first."""
 
     endpoint_url: AnyHttpUrl | None = None
     """The local stack's emulator; unset in AWS."""

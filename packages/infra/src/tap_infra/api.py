@@ -39,6 +39,8 @@ class ReadApiArgs:
     suffix: str
     functions: FunctionSettings
     leaderboards_json: str
+    count_shards: int = 1
+    """Shards per counts-tree node (``tap_aws.DynamoLeaderboards(count_shards=)``); 1: off."""
     leaderboard_table_name: pulumi.Input[str]
     leaderboard_table_arn: pulumi.Input[str]
     inventory_table_name: pulumi.Input[str]
@@ -68,6 +70,7 @@ class ReadApi(pulumi.ComponentResource):
                 environment={
                     Env.LEADERBOARD_TABLE: args.leaderboard_table_name,
                     Env.LEADERBOARDS: args.leaderboards_json,
+                    Env.LEADERBOARD_COUNT_SHARDS: str(args.count_shards),
                     Env.INVENTORY_TABLE: args.inventory_table_name,
                 },
                 # Every route reads a table: the summaries too (their DynamoDB items), so the

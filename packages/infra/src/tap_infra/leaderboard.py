@@ -46,6 +46,8 @@ class LeaderboardPipelineArgs:
     suffix: str
     functions: FunctionSettings
     leaderboards_json: str
+    count_shards: int = 1
+    """Shards per counts-tree node (``tap_aws.DynamoLeaderboards(count_shards=)``); 1: off."""
     """The boards' specs, a JSON list of ``tap_core.leaderboard.LeaderboardSpec``."""
     deletion_protection: bool = True
 
@@ -90,6 +92,7 @@ class LeaderboardPipeline(pulumi.ComponentResource):
                 environment={
                     Env.LEADERBOARD_TABLE: self.table.name,
                     Env.LEADERBOARDS: args.leaderboards_json,
+                    Env.LEADERBOARD_COUNT_SHARDS: str(args.count_shards),
                     Env.SCORES_DLQ_URL: self.queues.dlq.url,
                 },
                 statements=[

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Final
 import pulumi
 from pydantic import TypeAdapter, ValidationError
 
+from tap_aws.leaderboards.store import MAX_COUNT_SHARDS
 from tap_aws.resources import INVENTORY_BUCKET, Outputs, check_suffix, resource_name
 from tap_core.leaderboard import LeaderboardSpec
 from tap_infra.alarms import AlarmTopic
@@ -76,6 +77,8 @@ class TapStackArgs:
     suffix: str
     code: pulumi.Archive
     leaderboards_json: str
+    count_shards: int = 1
+    """Write sharding of the leaderboard counts tree's hot nodes (1: off; see tap_aws README)."""
     architecture: Architecture = "arm64"
     memory_mb: int | None = None
     reserved_concurrency: int | None = None
@@ -84,6 +87,10 @@ class TapStackArgs:
 
     def __post_init__(self) -> None:
         check_suffix(self.suffix)
+        if not 1 <= self.count_shards <= MAX_COUNT_SHARDS:
+            raise ValueError(
+                f"config countShards: {self.count_shards} is not 1 to {MAX_COUNT_SHARDS}"
+            )
         self.functions(None)  # refuse bad function settings before any resource is made
 
     def functions(self, alarm_topic_arn: pulumi.Input[str] | None) -> FunctionSettings:
@@ -120,6 +127,7 @@ class TapStack(pulumi.ComponentResource):
                 suffix=args.suffix,
                 functions=functions,
                 leaderboards_json=args.leaderboards_json,
+                count_shards=args.count_shards,
                 deletion_protection=args.deletion_protection,
             ),
             opts=child,
@@ -139,6 +147,7 @@ class TapStack(pulumi.ComponentResource):
                 suffix=args.suffix,
                 functions=functions,
                 leaderboards_json=args.leaderboards_json,
+                count_shards=args.count_shards,
                 leaderboard_table_name=self.leaderboard.table.name,
                 leaderboard_table_arn=self.leaderboard.table.arn,
                 inventory_table_name=self.inventory.table.name,

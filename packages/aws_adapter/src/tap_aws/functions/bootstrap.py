@@ -92,9 +92,20 @@ class ImportDependencies:
 
 def _leaderboards(specs: tuple[LeaderboardSpec, ...]) -> Leaderboards:
     from tap_aws.leaderboards import DynamoLeaderboards  # noqa: PLC0415 - on first use only
-    from tap_aws.settings import get_settings  # noqa: PLC0415 - on first use only
+    from tap_aws.settings import SettingsError, get_settings, variable  # noqa: PLC0415
 
-    return DynamoLeaderboards(get_settings().need("leaderboard_table"), specs, clock=utc_now)
+    settings = get_settings()
+    try:
+        return DynamoLeaderboards(
+            settings.need("leaderboard_table"),
+            specs,
+            clock=utc_now,
+            count_shards=settings.leaderboard_count_shards,
+        )
+    except ValueError as error:
+        if isinstance(error, SettingsError):
+            raise
+        raise SettingsError(f"{variable('leaderboard_count_shards')}: {error}") from None
 
 
 def _reports() -> Reports:

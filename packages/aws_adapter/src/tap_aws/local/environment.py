@@ -72,6 +72,8 @@ def stack_values(provisioned: Provisioned, boards: tuple[LeaderboardSpec, ...]) 
     return {
         Env.LEADERBOARD_TABLE: provisioned.leaderboard_table,
         Env.LEADERBOARDS: TypeAdapter(tuple[LeaderboardSpec, ...]).dump_json(boards).decode(),
+        # The local stack keeps the counts tree unsharded (the deployed default).
+        Env.LEADERBOARD_COUNT_SHARDS: "1",
         Env.SCORES_DLQ_URL: provisioned.scores_dlq_url,
         Env.INVENTORY_TABLE: provisioned.inventory_table,
         Env.INVENTORY_BUCKET: provisioned.bucket,
