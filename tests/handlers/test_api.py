@@ -98,7 +98,7 @@ def test_a_player_its_neighbours_several_ranks_and_the_count(context: FakeContex
 
     status, body = get(context, "/leaderboards/global/ranks", players="p1,nobody,p7")
     assert status == 200
-    assert [(e["player_id"], e["rank"]) for e in body["entries"]] == [("p1", 7), ("p7", 1)]
+    assert [(e["player_id"], e["rank"]) for e in body["entries"]] == [("p7", 1), ("p1", 7)]
     assert body["missing"] == ["nobody"]
 
     status, body = get(context, "/leaderboards/global/count")
@@ -279,3 +279,30 @@ def test_no_sku_or_import_id_makes_a_500(route: str, value: str) -> None:
     # Then the answer is a 4xx with a message (nothing is stored), never a server error
     assert status in {400, 404}, body
     assert body["message"]
+
+
+class _CountingLeaderboards:
+    """The board the API reads, recording which of its reads each request made."""
+
+    def __init__(self, board: Any) -> None:
+        self._board = board
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        self.calls.append(name)
+        return getattr(self._board, name)
+
+
+def test_ranks_of_many_players_is_one_read_of_the_board(context: FakeContext) -> None:
+    # Given the API's board, its reads counted
+    wired = api.root.get()
+    counting = _CountingLeaderboards(wired.leaderboards)
+    api.root.use(ApiDependencies(counting, wired.boards, wired.inventory, wired.clock))
+    # When seven players (one named twice) and an unknown one are asked for
+    names = ",".join([*SCORES, "p3", "nobody"])
+    status, body = get(context, "/leaderboards/global/ranks", players=names)
+    # Then one ranks_of answers, best first, and the unknown one is missing
+    assert status == 200
+    assert counting.calls == ["ranks_of"]
+    assert [e["player_id"] for e in body["entries"]] == sorted(SCORES, key=SCORES.__getitem__)[::-1]
+    assert body["missing"] == ["nobody"]

@@ -6,8 +6,8 @@ Routes (all GET, JSON):
   ``count``, ``period``, ``resets_at`` and ``next_cursor`` (null on the last page).
 - ``/leaderboards/{board}/players/{player}?period=``: one player's entry and rank.
 - ``/leaderboards/{board}/players/{player}/around?before=&after=&period=``: its neighbours.
-- ``/leaderboards/{board}/ranks?players=a,b,c&period=``: several players' entries at once
-  (players without an entry listed under ``missing``).
+- ``/leaderboards/{board}/ranks?players=a,b,c&period=``: several players' entries at once,
+  best first, from one ``ranks_of`` (players without an entry listed under ``missing``).
 - ``/leaderboards/{board}/count?period=``: how many players the page holds.
 - ``/inventory/items/{sku}``: that SKU in every warehouse (its records, warehouse order, and
   the total quantity).
@@ -172,15 +172,17 @@ def ranks(board_id: str) -> dict[str, Any]:
         raise BadRequestError("players must name at least one player, e.g. players=a,b,c")
     if len(players) > PLAYERS_MAX:
         raise BadRequestError(f"players names {len(players)} players; at most {PLAYERS_MAX}")
-    store = board.dependencies.leaderboards
-    entries, missing = [], []
-    for player_id in dict.fromkeys(players):  # each once, in the order asked
-        found = store.rank_of(board.id, player_id, period=board.period)
-        if found is None:
-            missing.append(player_id)
-        else:
-            entries.append(_entry(found))
-    return {**board.header(), "entries": entries, "missing": missing}
+    wanted = list(dict.fromkeys(players))  # each once, in the order asked
+    # One ranks_of: its requests do not grow with the players named (rank_of each would).
+    found = _read(
+        lambda: board.dependencies.leaderboards.ranks_of(board.id, wanted, period=board.period)
+    )
+    held = {entry.player_id for entry in found}
+    return {
+        **board.header(),
+        "entries": [_entry(entry) for entry in found],
+        "missing": [player_id for player_id in wanted if player_id not in held],
+    }
 
 
 @app.get("/leaderboards/<board_id>/count")
