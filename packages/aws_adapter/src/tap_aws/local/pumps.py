@@ -116,17 +116,13 @@ def _receive(sqs: SQSClient, queue_url: str) -> list[MessageTypeDef]:
     ).get("Messages", [])
 
 
-class ScoresPump(Pump):
-    """The scores queue's event source mapping."""
+class QueuePump(Pump):
+    """A pump that polls one SQS queue and hands each non-empty receive to :meth:`handle`."""
 
-    def __init__(
-        self, journal: Journal, sqs: SQSClient, queue_url: str, queue_arn: str, function: Function
-    ) -> None:
-        super().__init__("scores", journal)
+    def __init__(self, name: str, journal: Journal, sqs: SQSClient, queue_url: str) -> None:
+        super().__init__(name, journal)
         self._sqs = sqs
         self._queue_url = queue_url
-        self._queue_arn = queue_arn
-        self._function = function
 
     def step(self) -> bool:
         messages = _receive(self._sqs, self._queue_url)
@@ -134,12 +130,27 @@ class ScoresPump(Pump):
             return False
         self.busy = True
         try:
-            self._handle(messages)
+            self.handle(messages)
         finally:
             self.busy = False
         return True
 
-    def _handle(self, messages: list[MessageTypeDef]) -> None:
+    def handle(self, messages: list[MessageTypeDef]) -> None:
+        """Deliver the messages of one receive (up to :data:`BATCH_SIZE`)."""
+        raise NotImplementedError
+
+
+class ScoresPump(QueuePump):
+    """The scores queue's event source mapping."""
+
+    def __init__(
+        self, journal: Journal, sqs: SQSClient, queue_url: str, queue_arn: str, function: Function
+    ) -> None:
+        super().__init__("scores", journal, sqs, queue_url)
+        self._queue_arn = queue_arn
+        self._function = function
+
+    def handle(self, messages: list[MessageTypeDef]) -> None:
         event = {"Records": [sqs_record(m, self._queue_arn) for m in messages]}
         before = self.journal.counts()
         try:
@@ -195,7 +206,7 @@ class ScoresPump(Pump):
             )
 
 
-class InventoryPump(Pump):
+class InventoryPump(QueuePump):
     """EventBridge's target: the inventory rules' events, to ``inventory_import``."""
 
     def __init__(
@@ -206,23 +217,13 @@ class InventoryPump(Pump):
         dlq_url: str,
         function: Function,
     ) -> None:
-        super().__init__("inventory", journal)
-        self._sqs = sqs
-        self._queue_url = queue_url
+        super().__init__("inventory", journal, sqs, queue_url)
         self._dlq_url = dlq_url
         self._function = function
 
-    def step(self) -> bool:
-        messages = _receive(self._sqs, self._queue_url)
-        if not messages:
-            return False
-        self.busy = True
-        try:
-            for message in messages:
-                self._handle(message)
-        finally:
-            self.busy = False
-        return True
+    def handle(self, messages: list[MessageTypeDef]) -> None:
+        for message in messages:
+            self._handle(message)
 
     def _handle(self, message: MessageTypeDef) -> None:
         body = message.get("Body", "")
