@@ -21,6 +21,8 @@ data, as Python's ``csv`` module does; a ``"`` inside an unquoted field is data.
 from __future__ import annotations
 
 import re
+from itertools import accumulate, repeat
+from operator import add
 from typing import TYPE_CHECKING, Final, Literal, NamedTuple, Protocol
 
 from tap_core.inventory.csv.contract import BOM, MAX_RECORD_BYTES
@@ -53,12 +55,13 @@ _QUOTE_SAMPLE: Final = 65_536
 _FIELD_OF_LINE: Final = re.compile(r'[ \t]*+"((?:[^"]|"")*+)"[ \t]*+|([^,]*+)')
 _FOLDABLE_FIELD = rb'[ \t]*+"[^"]*+(?:""[^"]*+)*+"[ \t]*+|(?![ \t]*+")[^,\n]*+'
 _FOLDABLE = rb"(?:%s)(?:,(?:%s))*+\r?\n" % (_FOLDABLE_FIELD, _FOLDABLE_FIELD)
-_FOLDABLE_RECORD: Final = re.compile(_FOLDABLE)
 """A record whose quoted fields may hold line breaks, with nothing but spaces around their
 quotes, ended by its LF: as :data:`_SIMPLE_QUOTED_LINE` takes a line, its LFs but the last
-inside quotes. It matches a record one way only, so from a record's start ``finditer``
+inside quotes. It matches a record one way only, so from a record's start ``findall``
 finds the records of a :data:`_FOLDABLE_RECORDS` match back to back."""
 _FOLDABLE_RECORDS: Final = re.compile(rb"(?:%s)*+" % _FOLDABLE)
+_RECORD_BODIES: Final = re.compile(_FOLDABLE.removesuffix(rb"\n").join((b"(", b")\n"))).findall
+"""The records of a :data:`_FOLDABLE_RECORDS` match, each without its LF."""
 FOLD: Final = 0x00
 """The byte a :class:`Folded` segment writes for a line break inside a quoted field (NUL:
 a run holding one of its own is not folded)."""
@@ -264,32 +267,23 @@ class _Splitter:
 
     def _folded(self, pos: int, cut: int) -> Folded | None:
         """The records from ``pos`` (the first holding a line break inside quotes) that
-        :data:`_FOLDABLE_RECORD` takes, up to ``cut`` and within 65,536 bytes in all (so
+        :data:`_FOLDABLE` takes, up to ``cut`` and within 65,536 bytes in all (so
         none is too long) and before any holding a NUL, folded; None when the first is not
         taken."""
         buf = self._buf
         run = _FOLDABLE_RECORDS.match(buf, pos, min(cut, pos + MAX_RECORD_BYTES))
         end = run.end() if run is not None else pos
         nul = buf.find(FOLD, pos, end)
-        rows: list[int] = []
-        pieces: list[bytes] = []
-        row, count = self._row, buf.count
-        for record in _FOLDABLE_RECORD.finditer(buf, pos, end):
-            start, stop = record.span()
-            if 0 <= nul < stop:  # this record holds a NUL: it and the rest are read as usual
-                end = start
-                break
-            rows.append(row)
-            inner = count(b"\n", start, stop - 1)
-            if inner:
-                pieces.append(buf[start : stop - 1].replace(b"\n", b"\x00") + b"\n")
-                row += inner + 1
-            else:
-                pieces.append(buf[start:stop])
-                row += 1
-        if not rows:
+        if nul >= 0:  # the records that end before it
+            end = _FOLDABLE_RECORDS.match(buf, pos, nul).end()  # type: ignore[union-attr]
+        if end == pos:  # the first record is not taken
             return None
-        folded = Folded(b"".join(pieces), rows, self._base + pos)
+        bodies = _RECORD_BODIES(buf, pos, end)
+        lines = list(map(add, map(bytes.count, bodies, repeat(b"\n")), repeat(1)))
+        rows = list(accumulate(lines, initial=self._row))
+        row = rows.pop()
+        data = b"\n".join(map(bytes.replace, bodies, repeat(b"\n"), repeat(b"\x00")))
+        folded = Folded(data + b"\n", rows, self._base + pos)
         self._row, self._pos = row, end
         return folded
 
