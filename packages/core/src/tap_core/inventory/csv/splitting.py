@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from itertools import accumulate, repeat
-from operator import add
+from operator import add, itemgetter
 from typing import TYPE_CHECKING, Final, Literal, NamedTuple, Protocol
 
 from tap_core.inventory.csv.contract import BOM, MAX_RECORD_BYTES
@@ -57,11 +57,25 @@ _FOLDABLE_FIELD = rb'[ \t]*+"[^"]*+(?:""[^"]*+)*+"[ \t]*+|(?![ \t]*+")[^,\n]*+'
 _FOLDABLE = rb"(?:%s)(?:,(?:%s))*+\r?\n" % (_FOLDABLE_FIELD, _FOLDABLE_FIELD)
 """A record whose quoted fields may hold line breaks, with nothing but spaces around their
 quotes, ended by its LF: as :data:`_SIMPLE_QUOTED_LINE` takes a line, its LFs but the last
-inside quotes. It matches a record one way only, so from a record's start ``findall``
-finds the records of a :data:`_FOLDABLE_RECORDS` match back to back."""
-_FOLDABLE_RECORDS: Final = re.compile(rb"(?:%s)*+" % _FOLDABLE)
-_RECORD_BODIES: Final = re.compile(_FOLDABLE.removesuffix(rb"\n").join((b"(", b")\n"))).findall
-"""The records of a :data:`_FOLDABLE_RECORDS` match, each without its LF."""
+inside quotes; it matches a record one way only."""
+_RECORD_BODIES: Final = re.compile(
+    _FOLDABLE.removesuffix(rb"\n").join((b"(", b")(\n)|[\\s\\S]+"))
+).findall
+"""Each record :data:`_FOLDABLE` takes from where it is matched, without its LF, and (the
+LF); then the rest, whole, from the first byte that does not start such a record: so the
+records found start back to back at the first."""
+
+
+def _record_bodies(buf: bytes, pos: int, endpos: int) -> tuple[list[bytes], int]:
+    """The records that :data:`_FOLDABLE` takes back to back from ``pos``, ending by
+    ``endpos``, each without its LF, and where they end."""
+    found = _RECORD_BODIES(buf, pos, endpos)
+    if found and not found[-1][1]:  # the rest
+        found.pop()
+    bodies = list(map(itemgetter(0), found))
+    return bodies, pos + sum(map(len, bodies)) + len(bodies)
+
+
 FOLD: Final = 0x00
 """The byte a :class:`Folded` segment writes for a line break inside a quoted field (NUL:
 a run holding one of its own is not folded)."""
@@ -271,14 +285,12 @@ class _Splitter:
         none is too long) and before any holding a NUL, folded; None when the first is not
         taken."""
         buf = self._buf
-        run = _FOLDABLE_RECORDS.match(buf, pos, min(cut, pos + MAX_RECORD_BYTES))
-        end = run.end() if run is not None else pos
+        bodies, end = _record_bodies(buf, pos, min(cut, pos + MAX_RECORD_BYTES))
         nul = buf.find(FOLD, pos, end)
         if nul >= 0:  # the records that end before it
-            end = _FOLDABLE_RECORDS.match(buf, pos, nul).end()  # type: ignore[union-attr]
-        if end == pos:  # the first record is not taken
+            bodies, end = _record_bodies(buf, pos, nul)
+        if not bodies:  # the first record is not taken
             return None
-        bodies = _RECORD_BODIES(buf, pos, end)
         lines = list(map(add, map(bytes.count, bodies, repeat(b"\n")), repeat(1)))
         rows = list(accumulate(lines, initial=self._row))
         row = rows.pop()
