@@ -135,6 +135,71 @@ def test_lines_of_one_record_each_stay_in_one_block_quoted_or_not() -> None:
     ]
 
 
+def test_records_with_line_breaks_in_quotes_are_folded_onto_lines() -> None:
+    # Given records whose quoted fields hold line breaks ("" and CRLF ends among them)
+    plain = b"A-1,W1,Hammer,3,1.5\n"
+    breaks = (
+        b'B-2,W1,Saw,1,2,"tools\nand more"\n'
+        b'"C-3","W1","say ""hi""\nthere","1","2",""\r\n'
+        b'D-4,W1,Saw,1,2,"a\r\nb"\r\n'
+    )
+    # When they are split, folding allowed
+    segments = list(split_records(io.BytesIO(plain + breaks + plain), fold=lambda: True))
+    # Then they come in one Folded segment, each record on one line, its inner LFs as NUL
+    assert [type(s).__name__ for s in segments] == ["Lines", "Folded"]
+    folded = segments[1]
+    assert folded.data == (  # type: ignore[union-attr]
+        b'B-2,W1,Saw,1,2,"tools\x00and more"\n'
+        b'"C-3","W1","say ""hi""\x00there","1","2",""\r\n'
+        b'D-4,W1,Saw,1,2,"a\r\x00b"\r\n' + plain
+    )
+    # And each record keeps its row and the first its offset
+    assert folded.rows == [2, 4, 6, 8]  # type: ignore[union-attr]
+    assert folded.offset == len(plain)
+
+
+def test_values_with_line_breaks_in_quotes_are_read_with_their_rows_and_offsets() -> None:
+    # Given records whose quoted values hold line breaks (and one a NUL of its own)
+    data = (
+        f"{FULL}\n"
+        'A-1,W1,Hammer,3,1.5,"tools\nand more",,\n'
+        'B-2,W1,"two\nlines",3,1.5,,,\n'
+        'C-3,W1,Hammer,3,1.5,"a\r\nb",,\r\n'
+        'D-4,W1,Hammer,3,1.5,"nul\x00\nx",,\n'
+        "E-5,W1,Hammer,3,1.5,tools,,\n"
+    )
+    # When it is parsed and validated
+    _, events = _parse(data)
+    report = _report(data)
+    # Then the line breaks are data, each record on its first row, at its byte offset
+    assert [(e.row, e.offset) for e in events] == [
+        (2, data.index("A-1")),
+        (4, data.index("B-2")),
+        (6, data.index("C-3")),
+        (8, data.index("D-4")),
+        (10, data.index("E-5")),
+    ]
+    assert [e.item.category if isinstance(e, ValidRow) else e.code for e in events] == [
+        "tools\nand more",
+        "invalid_value",  # a name holds no control character
+        "a\r\nb",
+        "nul\x00\nx",
+        "tools",
+    ]
+    assert (report.rows_total, report.rows_valid, report.errors[0].row) == (5, 4, 4)
+
+
+def test_a_record_with_line_breaks_over_65536_bytes_is_too_long() -> None:
+    # Given a record whose quoted value runs over 65,536 bytes of short lines
+    data = f'{HEADER},notes\nA-1,W1,Hammer,3,1.5,"' + "xx\n" * 22_000 + '"\nB-2,W1,Saw,1,2,\n'
+    # When it is parsed
+    _, events = _parse(data)
+    # Then it is row_too_long at its first row, and the reading resumes on the next line
+    first, second = events[:2]
+    assert (first.row, first.code) == (2, "row_too_long")  # type: ignore[union-attr]
+    assert (second.row, second.code) == (3, "wrong_field_count")  # type: ignore[union-attr]
+
+
 def test_a_quote_inside_an_unquoted_value_is_data() -> None:
     assert _items(f'{HEADER}\nA-1,W1,12" nails,3,1.5\n') == [_item(name='12" nails')]
 

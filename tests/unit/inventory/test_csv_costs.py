@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 from itertools import accumulate
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tap_core.inventory import COLUMNS, Column, parse_inventory, validate_inventory
+from tap_core.inventory.csv import splitting
+from tap_core.inventory.csv.checker import RecordChecker
 from tap_core.inventory.csv.contract import MAX_REPORTED_ERRORS
 from tap_core.inventory.csv.fast_path import BATCH_BYTES, diagnostic_pattern, fast_pattern
 from tap_core.inventory.csv.messages import duplicate_key, value_error
@@ -121,6 +123,35 @@ def test_quote_aware_records_checked_together_come_out_in_file_order() -> None:
     # And the validation counts the same
     report = validate_inventory(io.BytesIO(data), NOW)
     assert (report.rows_total, report.rows_invalid) == (302, 61)
+
+
+def test_records_with_line_breaks_in_quotes_are_checked_by_the_fast_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given 1,000 valid records whose category, quoted, holds a line break, and the exact
+    # routes counted: the quote-aware reading and the exact checker
+    calls = {"read_record": 0, "check": 0}
+    read_record, check = splitting.read_record, RecordChecker.check
+
+    def counted_read(*args: Any, **kwargs: Any) -> Any:
+        calls["read_record"] += 1
+        return read_record(*args, **kwargs)
+
+    def counted_check(*args: Any, **kwargs: Any) -> Any:
+        calls["check"] += 1
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(splitting, "read_record", counted_read)
+    monkeypatch.setattr(RecordChecker, "check", counted_check)
+    rows = [f'Q-{number},north,Saw,1,2.5,"two\nlines",0,\n' for number in range(1_000)]
+    data = "".join([HEADER, *rows]).encode()
+    # When it is validated and parsed
+    report = validate_inventory(io.BytesIO(data), NOW)
+    items = [event.item for event in parse_inventory(io.BytesIO(data), NOW)]  # type: ignore[union-attr]
+    # Then every record is valid with its line break, and none took an exact route
+    assert (report.rows_total, report.rows_valid) == (1_000, 1_000)
+    assert {item.category for item in items} == {"two\nlines"}
+    assert calls == {"read_record": 0, "check": 0}
 
 
 def test_the_expressions_grow_with_the_known_columns_not_the_header() -> None:

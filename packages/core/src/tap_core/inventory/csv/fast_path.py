@@ -53,7 +53,7 @@ from tap_core.inventory.csv.contract import (
     MAX_RECORD_BYTES,
     TRIMMED,
 )
-from tap_core.inventory.csv.splitting import Broken, split_quoted_line
+from tap_core.inventory.csv.splitting import FOLD, Broken, Folded, split_quoted_line
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterator, Sequence
@@ -314,21 +314,32 @@ class LinesChecker:
         self._diagnose = re.compile(self._diagnostic).fullmatch
         return self._diagnose(line)
 
-    def check(self, lines: Lines) -> Iterator[Batch]:
-        """The batches of one segment, in row order."""
-        data, row = lines.data, lines.row
-        pos, last = 0, len(data) - 1  # the LF ending the last line
+    def check(self, lines: Lines | Folded) -> Iterator[Batch]:
+        """The batches of one segment, in row order. A :class:`Folded` one is checked as
+        lines, its NULs read back as the line breaks they stand for wherever a value is
+        read (a NUL, a control character, is taken by no expression where a line break
+        would not be: a name rejects both, a category takes both, as one character)."""
+        data, offset = lines.data, lines.offset
+        folded = isinstance(lines, Folded)
+        rows: Sequence[int] = (
+            lines.rows if isinstance(lines, Folded) else range(lines.row, lines.row + len(data))
+        )
+        pos, last, index = 0, len(data) - 1, 0  # last: the LF ending the last line
         while pos <= last:
             end = data.find(b"\n", pos + BATCH_BYTES)
             if end < 0:
                 end = last
-            batch, count = self._batch(data[pos:end], lines.offset + pos, row)
+            batch, count = self._batch(data[pos:end], offset + pos, rows[index:], folded=folded)
             yield batch
-            pos, row = end + 1, row + count
+            pos, index = end + 1, index + count
 
-    def _batch(self, data: bytes, offset: int, first_row: int) -> tuple[Batch, int]:
+    def _batch(
+        self, data: bytes, offset: int, rows: Sequence[int], *, folded: bool = False
+    ) -> tuple[Batch, int]:
         """Check the lines of ``data`` (LF-separated, the last LF left out), the first at
-        ``offset`` and ``first_row``; also return how many lines there were."""
+        ``offset``, each on its row in ``rows``; ``folded``, line breaks in quoted fields
+        written as NUL. Also return how many lines there were."""
+        first_row = rows[0]
         text = data.decode("utf-8", "surrogateescape")
         # Loose at once for a while after a batch whose lines were mostly loose (a file that
         # pads every value); quoted first when quotes are on most lines (one that quotes
@@ -368,8 +379,9 @@ class LinesChecker:
             fast, *kept = without_each([fast, *columns], slow, count)
             columns = list(kept)
         values, late = self._convert(columns, len(fast))
+        values = _unfold_texts(values) if folded else values
         batch = Batch(
-            rows=list(map(add, fast, repeat(first_row))),
+            rows=list(map(rows.__getitem__, fast) if folded else map(add, fast, repeat(first_row))),
             positions=fast,
             values=values,
             locator=LineOffsets(data, offset),
@@ -377,7 +389,7 @@ class LinesChecker:
         if late:
             self._reject_times(batch, late)
         if slow:
-            self._check_slow(batch, raw, sorted(slow), first_row)
+            self._check_slow(batch, raw, sorted(slow), rows, folded=folded)
         return batch, count
 
     def _loosely(self, captured: list[Any], raw: Sequence[str], slow: list[int]) -> int:
@@ -521,15 +533,24 @@ class LinesChecker:
         batch.drop(errors, keyed=True)
 
     def _check_slow(
-        self, batch: Batch, lines: Sequence[str], slow: list[int], first_row: int
+        self,
+        batch: Batch,
+        lines: Sequence[str],
+        slow: list[int],
+        rows: Sequence[int],
+        *,
+        folded: bool,
     ) -> None:
-        """Check the detoured lines exactly and merge them into ``batch`` in row order. An
-        unquoted line is first diagnosed (see :meth:`_check_diagnosed`)."""
+        """Check the detoured lines (by index; each on its row in ``rows``) exactly and
+        merge them into ``batch`` in row order. An unquoted line is first diagnosed (see
+        :meth:`_check_diagnosed`); a ``folded`` one unfolded."""
         locator = batch.locator
         accepted: list[tuple[int, int, Sequence[Any]]] = []
         diagnosed: list[tuple[int, tuple[str | None, ...]]] = []
         for index in slow:
-            row, line = first_row + index, lines[index].removesuffix("\r")
+            row, line = rows[index], lines[index].removesuffix("\r")
+            if folded:
+                line = line.replace(_NUL, "\n")
             if (
                 len(line) > MAX_RECORD_BYTES // _UTF8_MAX
                 and len(line.encode("utf-8", "surrogateescape")) > MAX_RECORD_BYTES
@@ -546,7 +567,7 @@ class LinesChecker:
             fields = split_quoted_line(line) if quoted else line.split(",")
             self._check_fully(batch, fields, row, index, accepted)
         if diagnosed:
-            self._check_diagnosed(batch, lines, diagnosed, first_row, accepted)
+            self._check_diagnosed(batch, lines, diagnosed, rows, accepted)
         if accepted:
             batch.add_valid(accepted)
 
@@ -573,7 +594,7 @@ class LinesChecker:
         batch: Batch,
         lines: Sequence[str],
         diagnosed: list[tuple[int, tuple[str | None, ...]]],
-        first_row: int,
+        rows: Sequence[int],
         accepted: list[tuple[int, int, Sequence[Any]]],
     ) -> None:
         """Check the lines :func:`diagnostic_pattern` took (each: its index, its groups):
@@ -594,7 +615,7 @@ class LinesChecker:
                     values[slot] = None  # proved
         checker, locator, sku_groups = self._checker, batch.locator, self._key_groups
         for (index, groups), values in zip(diagnosed, unproven, strict=True):
-            row = first_row + index
+            row = rows[index]
             problems, key_valid = checker.unproven_problems(values)
             if not problems:
                 line = lines[index].removesuffix("\r")
@@ -615,6 +636,22 @@ class LinesChecker:
 
 
 _BLANK: Final = TRIMMED + ","
+_NUL: Final = chr(FOLD)
+
+
+_TEXTS: Final = frozenset({COLUMNS.index("name"), COLUMNS.index("category")})
+"""The value slots that may hold a line break (the others' expressions take no NUL)."""
+
+
+def _unfold_texts(values: list[Sequence[Any] | None]) -> list[Sequence[Any] | None]:
+    """The value columns of a :class:`Folded` segment, NULs read back as line breaks."""
+    return [_unfolded(column) if slot in _TEXTS else column for slot, column in enumerate(values)]
+
+
+def _unfolded(column: Sequence[Any] | None) -> Sequence[Any] | None:
+    if column is None or _NUL not in "".join(column):
+        return column
+    return [value.replace(_NUL, "\n") for value in column]
 
 
 def _empty_at(texts: Sequence[str]) -> list[int]:

@@ -30,6 +30,7 @@ from tap_core.inventory.csv.report import InventoryReport, ReportBuilder
 from tap_core.inventory.csv.splitting import (
     CHUNK_SIZE,
     Broken,
+    Folded,
     Lines,
     Readable,
     Record,
@@ -69,15 +70,26 @@ class InventoryParser:
         self.file_errors: tuple[FileError, ...] = ()
         self.warnings: tuple[str, ...] = ()
         self._started = False
+        self._header_read = resume is not None
         self.columns: Columns | None
         if resume is None:
-            segments = split_records(stream, chunk_size=chunk_size)
+            segments = split_records(stream, chunk_size=chunk_size, fold=self._folds)
             self.columns, self._segments = self._read_header(segments)
+            self._header_read = True
         else:
             self.columns = resume.columns
             self._segments = split_records(
-                stream, offset=resume.offset, row=resume.row, chunk_size=chunk_size
+                stream,
+                offset=resume.offset,
+                row=resume.row,
+                chunk_size=chunk_size,
+                fold=self._folds,
             )
+
+    def _folds(self) -> bool:
+        """Whether records with line breaks in quotes may come folded: once past the header
+        (which is read from :class:`Record` s and :class:`Lines`)."""
+        return self._header_read
 
     def __iter__(self) -> Iterator[ValidRow | RowError]:
         """Valid rows and row errors in file order (a record's errors in column order)."""
@@ -144,7 +156,7 @@ class InventoryParser:
             if segment is None or isinstance(segment, Record):
                 continue
             quieten()
-            if isinstance(segment, Lines):
+            if isinstance(segment, Lines | Folded):
                 for batch in lines_checker.check(segment):
                     claims.check(batch)
                     yield batch
@@ -167,6 +179,8 @@ class InventoryParser:
                 if not is_blank(names):
                     return self._resolve(names, segment.row), segments
                 continue
+            if isinstance(segment, Folded):  # pragma: no cover - not before the header
+                raise AssertionError(segment)
             data, start, row = segment.data, 0, segment.row
             while start < len(data):
                 end = data.index(b"\n", start)

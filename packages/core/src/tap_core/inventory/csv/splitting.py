@@ -2,10 +2,12 @@
 
 The stream is read in chunks with ``read(n)`` only. Runs of complete lines that are one
 record each (no quote, or quoted fields that close on the line: almost every line of most
-files) come out whole as :class:`Lines`, for the fast path; any other line holding a quote
-starts a record read quote-aware (RFC 4180: quoted commas, quotes and line breaks) into a
-:class:`Record`; a record that cannot be read comes out as :class:`Broken`, and reading
-resumes at the line after its first line.
+files) come out whole as :class:`Lines`, for the fast path; records whose quoted fields
+hold line breaks, quoted as plainly, come out :class:`Folded` (when the caller allows it),
+each on one line for the same fast path, its inner line breaks written as NUL; any other
+line holding a quote starts a record read quote-aware (RFC 4180: quoted commas, quotes and
+line breaks) into a :class:`Record`, the reference reading; a record that cannot be read
+comes out as :class:`Broken`, and reading resumes at the line after its first line.
 
 Lines end at LF; CRLF counts as one terminator and a lone CR is data. A record's ``row`` is
 1 + the number of LFs before its first byte, its ``offset`` the number of bytes.
@@ -19,12 +21,14 @@ data, as Python's ``csv`` module does; a ``"`` inside an unquoted field is data.
 from __future__ import annotations
 
 import re
+from itertools import accumulate, repeat
+from operator import add, itemgetter
 from typing import TYPE_CHECKING, Final, Literal, NamedTuple, Protocol
 
 from tap_core.inventory.csv.contract import BOM, MAX_RECORD_BYTES
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 CHUNK_SIZE: Final = 1 << 20
 """Bytes asked of the stream per ``read``; memory stays within a few chunks plus one record."""
@@ -49,6 +53,32 @@ _PLAINLY_QUOTED_LINES: Final = re.compile(
 _QUOTE_SAMPLE: Final = 65_536
 """Bytes looked at to tell whether quotes are on most lines."""
 _FIELD_OF_LINE: Final = re.compile(r'[ \t]*+"((?:[^"]|"")*+)"[ \t]*+|([^,]*+)')
+_FOLDABLE_FIELD = rb'[ \t]*+"[^"]*+(?:""[^"]*+)*+"[ \t]*+|(?![ \t]*+")[^,\n]*+'
+_FOLDABLE = rb"(?:%s)(?:,(?:%s))*+\r?\n" % (_FOLDABLE_FIELD, _FOLDABLE_FIELD)
+"""A record whose quoted fields may hold line breaks, with nothing but spaces around their
+quotes, ended by its LF: as :data:`_SIMPLE_QUOTED_LINE` takes a line, its LFs but the last
+inside quotes; it matches a record one way only."""
+_RECORD_BODIES: Final = re.compile(
+    _FOLDABLE.removesuffix(rb"\n").join((b"(", b")(\n)|[\\s\\S]+"))
+).findall
+"""Each record :data:`_FOLDABLE` takes from where it is matched, without its LF, and (the
+LF); then the rest, whole, from the first byte that does not start such a record: so the
+records found start back to back at the first."""
+
+
+def _record_bodies(buf: bytes, pos: int, endpos: int) -> tuple[list[bytes], int]:
+    """The records that :data:`_FOLDABLE` takes back to back from ``pos``, ending by
+    ``endpos``, each without its LF, and where they end."""
+    found = _RECORD_BODIES(buf, pos, endpos)
+    if found and not found[-1][1]:  # the rest
+        found.pop()
+    bodies = list(map(itemgetter(0), found))
+    return bodies, pos + sum(map(len, bodies)) + len(bodies)
+
+
+FOLD: Final = 0x00
+"""The byte a :class:`Folded` segment writes for a line break inside a quoted field (NUL:
+a run holding one of its own is not folded)."""
 
 
 class Readable(Protocol):
@@ -66,6 +96,19 @@ class Lines(NamedTuple):
 
     data: bytes
     row: int
+    offset: int
+
+
+class Folded(NamedTuple):
+    """Complete records, each ending with LF, some with line breaks inside quoted fields:
+    as :class:`Lines`, each folded onto one line, its inner LFs written as NUL (the
+    records hold no NUL of their own; NUL and LF are one byte each, so offsets hold).
+
+    ``rows`` is each record's row, ``offset`` the first record's byte offset.
+    """
+
+    data: bytes
+    rows: list[int]
     offset: int
 
 
@@ -89,25 +132,40 @@ class Broken(NamedTuple):
     resumes: bool = True
 
 
-Segment = Lines | Record | Broken
+Segment = Lines | Folded | Record | Broken
 
 
 def split_records(
-    stream: Readable, *, offset: int = 0, row: int = 1, chunk_size: int = CHUNK_SIZE
+    stream: Readable,
+    *,
+    offset: int = 0,
+    row: int = 1,
+    chunk_size: int = CHUNK_SIZE,
+    fold: Callable[[], bool] | None = None,
 ) -> Iterator[Segment]:
     """The records of ``stream`` in file order, from ``offset`` and ``row`` (a resume).
 
-    At offset 0 a leading UTF-8 BOM is skipped (and counted in offsets).
+    At offset 0 a leading UTF-8 BOM is skipped (and counted in offsets). ``fold()``, asked
+    where a record with a line break inside quotes starts: whether such records may come
+    out :class:`Folded` (with no ``fold``, or false, they come out as :class:`Record`).
     """
-    return _Splitter(stream, offset, row, chunk_size).segments()
+    return _Splitter(stream, offset, row, chunk_size, fold).segments()
 
 
 class _Splitter:
     """The buffer and position of one split: ``_buf[_pos:]`` is unread, at file offset
     ``_base + _pos`` and on row ``_row``."""
 
-    def __init__(self, stream: Readable, offset: int, row: int, chunk_size: int) -> None:
+    def __init__(
+        self,
+        stream: Readable,
+        offset: int,
+        row: int,
+        chunk_size: int,
+        fold: Callable[[], bool] | None,
+    ) -> None:
         self._read = stream.read
+        self._fold = fold
         self._chunk_size = max(chunk_size, 1)
         self._buf = b""
         self._pos = 0
@@ -137,7 +195,7 @@ class _Splitter:
                     continue
                 if not self._eof and len(buf) - pos < WINDOW and self._fill():
                     continue  # a quoted record is read from a full window
-                yield from self._record(pos)
+                yield from self._quoted(pos, cut)
             elif self._eof:
                 if pos < len(buf):  # the last line, without terminator
                     yield from self._record(pos)
@@ -211,6 +269,35 @@ class _Splitter:
         self._row += buf.count(b"\n", pos, end)
         self._pos = end
         return lines
+
+    def _quoted(self, pos: int, cut: int) -> Iterator[Segment]:
+        """The record at ``pos``, which may run past its line: folded with those after it
+        when it can be, else read quote-aware."""
+        folded = self._folded(pos, cut) if self._fold is not None and self._fold() else None
+        if folded is not None:
+            yield folded
+        else:
+            yield from self._record(pos)
+
+    def _folded(self, pos: int, cut: int) -> Folded | None:
+        """The records from ``pos`` (the first holding a line break inside quotes) that
+        :data:`_FOLDABLE` takes, up to ``cut`` and within 65,536 bytes in all (so
+        none is too long) and before any holding a NUL, folded; None when the first is not
+        taken."""
+        buf = self._buf
+        bodies, end = _record_bodies(buf, pos, min(cut, pos + MAX_RECORD_BYTES))
+        nul = buf.find(FOLD, pos, end)
+        if nul >= 0:  # the records that end before it
+            bodies, end = _record_bodies(buf, pos, nul)
+        if not bodies:  # the first record is not taken
+            return None
+        lines = list(map(add, map(bytes.count, bodies, repeat(b"\n")), repeat(1)))
+        rows = list(accumulate(lines, initial=self._row))
+        row = rows.pop()
+        data = b"\n".join(map(bytes.replace, bodies, repeat(b"\n"), repeat(b"\x00")))
+        folded = Folded(data + b"\n", rows, self._base + pos)
+        self._row, self._pos = row, end
+        return folded
 
     def _record(self, start: int) -> Iterator[Segment]:
         """Read the record at ``start`` quote-aware; afterwards ``_pos`` is past it."""
