@@ -20,6 +20,8 @@ from tap_infra.functions import FunctionSettings, ObservedFunction, ObservedFunc
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from tap_infra.leaderboard import BoardSettings
+
 PUBLIC_ROUTES: Final = ("GET /leaderboards/{proxy+}",)
 """Standings anyone may read: public, and throttled so no one client can run up the bill."""
 IAM_ROUTES: Final = ("GET /inventory/{proxy+}",)
@@ -38,9 +40,7 @@ ACCESS_LOG_FORMAT: Final = (
 class ReadApiArgs:
     suffix: str
     functions: FunctionSettings
-    leaderboards_json: str
-    count_shards: int = 1
-    """Shards per counts-tree node (``tap_aws.DynamoLeaderboards(count_shards=)``); 1: off."""
+    boards: BoardSettings
     leaderboard_table_name: pulumi.Input[str]
     leaderboard_table_arn: pulumi.Input[str]
     inventory_table_name: pulumi.Input[str]
@@ -69,8 +69,7 @@ class ReadApi(pulumi.ComponentResource):
                 settings=args.functions,
                 environment={
                     Env.LEADERBOARD_TABLE: args.leaderboard_table_name,
-                    Env.LEADERBOARDS: args.leaderboards_json,
-                    Env.LEADERBOARD_COUNT_SHARDS: str(args.count_shards),
+                    **args.boards.environment(),
                     Env.INVENTORY_TABLE: args.inventory_table_name,
                 },
                 # Every route reads a table: the summaries too (their DynamoDB items), so the

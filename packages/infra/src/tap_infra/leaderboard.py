@@ -8,6 +8,7 @@ from typing import Final
 import pulumi
 import pulumi_aws as aws
 
+from tap_aws.leaderboards.store import MAX_COUNT_SHARDS
 from tap_aws.resources import LEADERBOARD_TABLE, SCORES, SCORES_FUNCTION, Env, resource_name
 from tap_infra import iam
 from tap_infra.alarms import queue_depth_alarm
@@ -42,12 +43,34 @@ def table_resources(
 
 
 @dataclass(frozen=True, kw_only=True)
+class BoardSettings:
+    """What every function on the leaderboard table must read alike: the boards and the
+    counts tree's shards (a reader with fewer shards than the writers misses counts)."""
+
+    leaderboards_json: str
+    """The boards' specs, a JSON list of ``tap_core.leaderboard.LeaderboardSpec``."""
+    count_shards: int = 1
+    """Shards per counts-tree node (``tap_aws.DynamoLeaderboards(count_shards=)``); 1: off."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.count_shards <= MAX_COUNT_SHARDS:
+            raise ValueError(
+                f"config countShards: {self.count_shards} is not 1 to {MAX_COUNT_SHARDS}"
+            )
+
+    def environment(self) -> dict[str, pulumi.Input[str]]:
+        """The settings variables that carry them."""
+        return {
+            Env.LEADERBOARDS: self.leaderboards_json,
+            Env.LEADERBOARD_COUNT_SHARDS: str(self.count_shards),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
 class LeaderboardPipelineArgs:
     suffix: str
     functions: FunctionSettings
-    leaderboards_json: str
-    count_shards: int = 1
-    """Shards per counts-tree node (``tap_aws.DynamoLeaderboards(count_shards=)``); 1: off."""
+    boards: BoardSettings
     """The boards' specs, a JSON list of ``tap_core.leaderboard.LeaderboardSpec``."""
     deletion_protection: bool = True
 
@@ -91,8 +114,7 @@ class LeaderboardPipeline(pulumi.ComponentResource):
                 settings=args.functions,
                 environment={
                     Env.LEADERBOARD_TABLE: self.table.name,
-                    Env.LEADERBOARDS: args.leaderboards_json,
-                    Env.LEADERBOARD_COUNT_SHARDS: str(args.count_shards),
+                    **args.boards.environment(),
                     Env.SCORES_DLQ_URL: self.queues.dlq.url,
                 },
                 statements=[

@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, Final
 import pulumi
 from pydantic import TypeAdapter, ValidationError
 
-from tap_aws.leaderboards.store import MAX_COUNT_SHARDS
 from tap_aws.resources import INVENTORY_BUCKET, Outputs, check_suffix, resource_name
 from tap_core.leaderboard import LeaderboardSpec
 from tap_infra.alarms import AlarmTopic
 from tap_infra.api import ReadApi, ReadApiArgs
 from tap_infra.functions import ARCHITECTURES, FunctionSettings
 from tap_infra.inventory import InventoryPipeline, InventoryPipelineArgs
-from tap_infra.leaderboard import LeaderboardPipeline, LeaderboardPipelineArgs
+from tap_infra.leaderboard import BoardSettings, LeaderboardPipeline, LeaderboardPipelineArgs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -87,11 +86,14 @@ class TapStackArgs:
 
     def __post_init__(self) -> None:
         check_suffix(self.suffix)
-        if not 1 <= self.count_shards <= MAX_COUNT_SHARDS:
-            raise ValueError(
-                f"config countShards: {self.count_shards} is not 1 to {MAX_COUNT_SHARDS}"
-            )
+        self.boards()  # refuse bad board settings before any resource is made
         self.functions(None)  # refuse bad function settings before any resource is made
+
+    def boards(self) -> BoardSettings:
+        """The board settings the scores and api functions share."""
+        return BoardSettings(
+            leaderboards_json=self.leaderboards_json, count_shards=self.count_shards
+        )
 
     def functions(self, alarm_topic_arn: pulumi.Input[str] | None) -> FunctionSettings:
         """The settings every function of the stack shares, notifying ``alarm_topic_arn``."""
@@ -121,13 +123,13 @@ class TapStack(pulumi.ComponentResource):
             f"{name}-alarms", resource_name("alarms", args.suffix), args.alarm_email, opts=child
         )
         functions = args.functions(self.alarms.topic.arn)
+        boards = args.boards()
         self.leaderboard = LeaderboardPipeline(
             f"{name}-leaderboard",
             LeaderboardPipelineArgs(
                 suffix=args.suffix,
                 functions=functions,
-                leaderboards_json=args.leaderboards_json,
-                count_shards=args.count_shards,
+                boards=boards,
                 deletion_protection=args.deletion_protection,
             ),
             opts=child,
@@ -146,8 +148,7 @@ class TapStack(pulumi.ComponentResource):
             ReadApiArgs(
                 suffix=args.suffix,
                 functions=functions,
-                leaderboards_json=args.leaderboards_json,
-                count_shards=args.count_shards,
+                boards=boards,
                 leaderboard_table_name=self.leaderboard.table.name,
                 leaderboard_table_arn=self.leaderboard.table.arn,
                 inventory_table_name=self.inventory.table.name,
