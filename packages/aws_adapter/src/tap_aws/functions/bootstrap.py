@@ -95,16 +95,12 @@ def _leaderboards(specs: tuple[LeaderboardSpec, ...]) -> Leaderboards:
     from tap_aws.settings import SettingsError, get_settings, variable  # noqa: PLC0415
 
     settings = get_settings()
+    table = settings.need("leaderboard_table")
     try:
         return DynamoLeaderboards(
-            settings.need("leaderboard_table"),
-            specs,
-            clock=utc_now,
-            count_shards=settings.leaderboard_count_shards,
+            table, specs, clock=utc_now, count_shards=settings.leaderboard_count_shards
         )
-    except ValueError as error:
-        if isinstance(error, SettingsError):
-            raise
+    except ValueError as error:  # the store's bound on count_shards
         raise SettingsError(f"{variable('leaderboard_count_shards')}: {error}") from None
 
 
