@@ -141,6 +141,13 @@ def test_list_stops_at_max(
     assert status == 0
     assert listed["approximate_count"] == 5
     assert len(listed["letters"]) == 2
+    # and as text, the three not listed are said to be there
+    text_status = main(["dlq", "list", *where, "--max", "2", "--visibility", "0"])
+    text = capsys.readouterr().out
+    assert text_status == 0
+    assert "about 5 letters" in text
+    assert sum(line.startswith("  m") for line in text.splitlines()) == 2
+    assert "(3 more not listed: past --max 2" in text
 
 
 def test_show_prints_the_whole_letter_found_by_message_id_or_dedup_id(

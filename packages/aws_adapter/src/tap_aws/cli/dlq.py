@@ -241,6 +241,12 @@ def _list(client: SQSClient, queue_url: str, args: argparse.Namespace) -> int:
     print(f"{args.queue} dead-letter queue: about {count} letters")
     for letter in letters:
         print(f"  {_source(letter)}  {_reasons(letter)}")
+    if len(letters) < count:
+        print(
+            f"  ({count - len(letters)} more not listed: past --max {args.max}, or held back "
+            "behind a letter of their message group, which a FIFO queue returns only after "
+            "the --visibility seconds of the letters read)"
+        )
     return 0
 
 
