@@ -3,7 +3,9 @@
 The only state that grows with the file is one entry per distinct key: a 60-bit fingerprint
 of the key (its ``hash``: SipHash for strings) in a dict, whose value (shared by a batch of
 claims) indexes that batch's fingerprints and rows, kept in two compact arrays: about 90 bytes
-a key. Keys and values are plain ints, so the garbage collector never traverses the dict.
+a key. Keys and values are plain ints, so the garbage collector never traverses the dict. A
+batch's keys are claimed with one ``setdefault`` each (one probe of the dict, which keeps a
+claimed key's claimer); only a batch that repeats a key is looked at again.
 Two different keys share a fingerprint with probability below 10^-6 in a file of 10^6 keys;
 the later one would then be reported as a duplicate, never silently dropped.
 """
@@ -73,10 +75,17 @@ class KeyClaims:
         rows = batch.rows
         if rows:
             prints = fingerprints(*batch.keys())
-            if len(set(prints)) == len(prints) and self._claims.keys().isdisjoint(prints):
-                self._claim(prints, rows)  # the usual case: no key repeated
+            batches, claims = self._batches, self._claims
+            shared = bool(batches) and len(batches[-1].prints) + len(prints) <= _BLOCK
+            block = len(batches) - 1 if shared else len(batches)  # where the claims go
+            before = len(claims)
+            # One dict probe a key: each key not yet claimed is claimed by this block, and
+            # each claimed one keeps its claimer (what it had is returned).
+            had = list(map(claims.setdefault, prints, repeat(block)))
+            if len(claims) - before == len(prints):  # the usual case: every key new
+                self._store(block, prints, rows)
             else:
-                self._claim_some(batch, prints)
+                self._claim_some(batch, prints, had, block)
         if batch.keyed:
             keyed = batch.keyed
             _, _, skus, warehouses = zip(*keyed, strict=True)
@@ -93,32 +102,37 @@ class KeyClaims:
             if found:
                 batch.add_errors(found)
 
-    def _claim(self, prints: list[int], rows: Iterable[int]) -> None:
+    def _store(self, block: int, prints: list[int], rows: Iterable[int]) -> None:
+        """Keep the fingerprints and rows of keys just claimed by ``block`` (the last block,
+        or one more)."""
         batches = self._batches
-        if batches and len(batches[-1].prints) + len(prints) <= _BLOCK:  # small: share it
-            last = batches[-1]
+        if block < len(batches):  # small: shares the last block
+            last = batches[block]
             last.prints.extend(prints)
             last.rows.extend(rows)
         else:
             batches.append(_Claims(array("q", prints), array("q", rows)))
-        self._claims.update(zip(prints, repeat(len(batches) - 1)))
 
-    def _claim_some(self, batch: Batch, prints: list[int]) -> None:
-        """Claim the keys of a batch that repeats keys, and drop its duplicates."""
+    def _claim_some(self, batch: Batch, prints: list[int], had: list[int], block: int) -> None:
+        """Finish claiming a batch that repeats keys (``had``: what the dict held for each
+        key after the earlier ones were claimed by ``block``), and drop its duplicates."""
         rows = batch.rows
         indexes = range(len(prints) - 1, -1, -1)
         first = dict(zip(reversed(prints), indexes, strict=True))  # fingerprint -> first index
-        taken = self._claims.keys() & first.keys()  # claimed by earlier batches
+        earlier: set[int] = set()  # claimed before this batch in the shared block
+        if block < len(self._batches):
+            earlier = set(self._batches[block].prints) & first.keys()
         claimers: dict[int, int] = {}  # index of a duplicate -> the row that claimed its key
-        if taken:
-            for index in compress(range(len(prints)), map(taken.__contains__, prints)):
-                claimers[index] = self.claimer(prints[index])  # type: ignore[assignment]
+        for index in compress(range(len(prints)), map(ne, had, repeat(block))):
+            claimers[index] = self.claimer(prints[index])  # type: ignore[assignment]
+        for index in compress(range(len(prints)), map(earlier.__contains__, prints)):
+            claimers[index] = self.claimer(prints[index])  # type: ignore[assignment]
         if len(first) != len(prints):  # a key repeated within the batch: later ones lose
             firsts = map(first.__getitem__, prints)
             for index in compress(range(len(prints)), map(ne, firsts, range(len(prints)))):
                 claimers.setdefault(index, rows[first[prints[index]]])
         duplicates = sorted(claimers)
-        self._claim(without(prints, duplicates), without(rows, duplicates))
+        self._store(block, without(prints, duplicates), without(rows, duplicates))
         skus, warehouses = batch.keys()
         errors = {}
         for index in duplicates:
