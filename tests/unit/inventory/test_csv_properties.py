@@ -253,7 +253,7 @@ TRICKY_CELLS = {
 @st.composite
 def tricky_lines(draw: st.DrawFn) -> str:
     """A line, valid or nearly so: padded values, leading zeros, bad values, quoted values
-    (holding commas, but no quotes: a line of the kind a Lines segment holds)."""
+    good or bad (holding commas, but no quotes: a line of the kind a Lines segment holds)."""
     record = draw(items_for(list(COLUMNS_IN_ORDER)))
     cells = []
     for column, written in zip(COLUMNS_IN_ORDER, record.cells, strict=True):
@@ -261,6 +261,8 @@ def tricky_lines(draw: st.DrawFn) -> str:
         roll = draw(st.integers(0, 5))
         if column is not None and roll == 0:
             cell = draw(TRICKY_CELLS[column]).replace(",", ";")
+            if draw(st.booleans()):
+                cell = f'"{cell}"'
         elif roll == 1:
             cell = draw(PADDING) + cell + draw(PADDING)
         elif roll == 2 and column in {"quantity", "reorder_level", "unit_price"}:
@@ -268,6 +270,22 @@ def tricky_lines(draw: st.DrawFn) -> str:
         elif roll == 3:  # quoted, so it may hold a comma
             cell = draw(PADDING) + '"' + cell.replace(";", ",") + '"' + draw(PADDING)
         cells.append(cell)
+    return ",".join(cells) + draw(st.sampled_from(["\n", "\r\n"]))
+
+
+@st.composite
+def lines_with_one_tricky_cell(draw: st.DrawFn) -> str:
+    """A plain valid line but one cell, bad, padded or not, quoted or not."""
+    record = draw(items_for(list(COLUMNS_IN_ORDER)))
+    cells = [
+        written.replace(",", ";").replace('"', "'").replace("\n", "").replace("\r", "")
+        for written in record.cells
+    ]
+    column = draw(st.sampled_from(COLUMNS))
+    cell = draw(TRICKY_CELLS[column]).replace(",", ";")
+    if draw(st.booleans()):
+        cell = f'"{cell}"'
+    cells[COLUMNS_IN_ORDER.index(column)] = cell
     return ",".join(cells) + draw(st.sampled_from(["\n", "\r\n"]))
 
 
@@ -308,6 +326,16 @@ def test_fast_path_decides_every_line_as_the_exact_checker_does(lines: list[str]
     _assert_as_the_exact_checker_decides(lines)
 
 
+@given(lines=st.lists(lines_with_one_tricky_cell(), min_size=1, max_size=20))
+def test_fast_path_decides_a_line_with_one_bad_cell_as_the_exact_checker_does(
+    lines: list[str],
+) -> None:
+    """A plain line but one bad value, quoted or not, never slips through the strict
+    expression: the fast path decides it as the exact checker does."""
+    # Given plain valid lines but one bad cell each, and the exact checker
+    _assert_as_the_exact_checker_decides(lines)
+
+
 def test_fast_path_decides_as_the_exact_checker_across_its_modes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -335,28 +363,46 @@ def test_fast_path_decides_as_the_exact_checker_across_its_modes(
     _assert_as_the_exact_checker_decides(lines)
 
 
-@given(lines=st.lists(tricky_lines(), min_size=1, max_size=20))
-def test_the_quoted_expression_takes_loose_lines_only_with_their_captures(
-    lines: list[str],
-) -> None:
-    """Each line of every field quoted that the quoted expression takes, the loose one takes
-    with the same captures (so the quoted expression is as exact as the loose one)."""
-    # Given tricky lines with every field quoted (those holding no quote)
-    quoted = [
-        ",".join(f'"{cell}"' for cell in line.rstrip("\r\n").split(",")) + "\n"
-        for line in lines
-        if '"' not in line
+def _takes(body: str, groups: dict[Column, int], text: str) -> list[tuple[str, ...] | None]:
+    """Per line of ``text``: the captured values (see ``captures``) when ``body`` takes it,
+    ``updated_at`` trimmed (only its shape is checked after, spaces included)."""
+    found = re.compile(rf"^(?:{body}|([^\n]*))$", re.MULTILINE).findall(text)
+    indexes = fast_path.captures(groups)
+    moment = groups.get("updated_at")
+    return [
+        tuple(match[i].strip(" \t") if i == moment else match[i] for i in indexes)
+        if match[groups["sku"]]
+        else None
+        for match in found
     ]
-    assume(quoted)
-    text = "".join(quoted).removesuffix("\n")
-    # When both expressions capture them
+
+
+@given(
+    lines=st.lists(tricky_lines(), min_size=1, max_size=20),
+    captured=st.sampled_from([COLUMNS, ("sku", "warehouse", "updated_at")]),
+)
+def test_the_strict_and_quoted_expressions_take_loose_lines_only_with_their_captures(
+    lines: list[str], captured: tuple[Column, ...]
+) -> None:
+    """Each line the strict expression takes, and each line of every field quoted that the
+    quoted one takes, the loose one takes with the same captures (so both are as exact as
+    the loose one, which the checker's agreement tests above hold to the contract)."""
+    # Given tricky lines as written, the same with every field quoted, and with the name and
+    # the category quoted (of those holding no quote)
+    unquoted = [line.rstrip("\r\n").split(",") for line in lines if '"' not in line]
+    quoted = [",".join(f'"{cell}"' for cell in cells) + "\n" for cells in unquoted]
+    texts_quoted = [
+        ",".join(f'"{cell}"' if at in {2, 5} else cell for at, cell in enumerate(cells)) + "\n"
+        for cells in unquoted
+    ]
     columns = COLUMNS_IN_ORDER
-    every = fast_path.fast_pattern(columns, COLUMNS, quoted=True)
-    loose = fast_path.fast_pattern(columns, COLUMNS, loose=True)
-    assert every[1] == loose[1]
-    by_quoted = re.compile(rf"^(?:{every[0]}|([^\n]*))$", re.MULTILINE).findall(text)
-    by_loose = re.compile(rf"^(?:{loose[0]}|([^\n]*))$", re.MULTILINE).findall(text)
-    # Then every line the quoted one takes, the loose one takes alike
-    sku = every[1]["sku"]
-    taken = [index for index, groups in enumerate(by_quoted) if groups[sku]]
-    assert [by_quoted[index] for index in taken] == [by_loose[index] for index in taken]
+    loose = fast_path.fast_pattern(columns, captured, loose=True)
+    for written, form in ((lines, {}), (texts_quoted, {}), (quoted, {"quoted": True})):
+        text = "".join(written).removesuffix("\n")
+        # When the expression and the loose one capture them
+        taken = _takes(*fast_path.fast_pattern(columns, captured, **form), text)
+        by_loose = _takes(*loose, text)
+        # Then every line the expression takes, the loose one takes alike
+        assert [
+            (found, by_loose[index]) for index, found in enumerate(taken) if found is not None
+        ] == [(found, found) for found in taken if found is not None]

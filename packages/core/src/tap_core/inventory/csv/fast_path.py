@@ -3,11 +3,12 @@
 One regular expression, built from the header and the contract's limits, matches a line
 whose every value is valid as written (up to four spaces or tabs around it, no leading zeros
 past the limits, quoted or not, a quoted value holding no quote); a line it matches is split
-exactly as the quote-aware reading splits it. It comes in three forms with the same groups:
-strict (plain, unpadded values: most lines), quoted (every value quoted: files that quote
-every field) and loose (either, padded), each a subset of the loose one. ``findall`` runs
-one over a whole batch of lines and captures the values the caller needs, without a match
-object per line. ``updated_at`` is checked by its shape and converted a column at a time
+exactly as the quote-aware reading splits it. It comes in three forms: strict (unpadded
+values, plain but a name or category, which may be quoted: most lines), quoted (every value
+quoted: files that quote every field) and loose (either, padded), each a subset of the loose
+one. ``findall`` runs one over a whole batch of lines and captures the values the caller
+needs and nothing else (the loose form's quote groups are dropped from its columns), without
+a match object per line. ``updated_at`` is checked by its shape and converted a column at a time
 with ``datetime.fromisoformat``; quantities and prices (when items are wanted) with ``int``
 and ``Decimal``. A line the expression rejects, or whose date is not real or too late, is
 checked by the exact :class:`~tap_core.inventory.csv.checker.RecordChecker`, which gives
@@ -25,7 +26,7 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from operator import add, itemgetter
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -132,19 +133,25 @@ groups and counted repeats, so these stay flat; ``updated_at`` is only captured 
 checked by its shape."""
 
 
-def _fragment(column: Column, group: int, *, loose: bool, quoted_only: bool = False) -> str:
-    """The expression of ``column``'s value, its first group numbered ``group``: two groups,
-    (quoted, plain) for a name or category, else (the quote, the value). ``loose`` takes
-    quotes and padding; ``quoted_only``, the value quoted, unpadded; strict, the first group
-    is always empty."""
-    quoted, plain, _ = _VALUES[column]
-    if quoted_only:
-        return f'(")({plain})"' if quoted is None else f'"({quoted})"()'
-    if not loose:
-        return f"()({plain})"
-    if quoted is None:
-        return f'(?P<q{group}>"?)({plain})(?P=q{group})'
-    return f'"({quoted})"|({plain})'
+def _fragment(column: Column, group: int, *, captured: bool, loose: bool, quoted: bool) -> str:
+    """The expression of ``column``'s value, its first group (if ``captured``) numbered
+    ``group``. Captured, a name or category has two groups (quoted, plain: one of them
+    empty), any other value one, and on the loose route one more before it, the quote's.
+    ``loose`` takes quotes and padding; ``quoted``, the value quoted, unpadded; strict, a
+    name or category quoted or plain, any other value plain."""
+    quoted_text, plain, _ = _VALUES[column]
+    opening = "(" if captured else "(?:"
+    if quoted_text is None:  # a key, number or date: never holds a comma
+        if quoted:
+            return f'"{opening}{plain})"'
+        if not loose:
+            return f"{opening}{plain})"
+        if captured:
+            return f'(?P<q{group}>"?)({plain})(?P=q{group})'
+        return f'"(?:{plain})"|(?:{plain})'
+    if quoted:
+        return f'"{opening}{quoted_text})"' + ("()" if captured else "")
+    return f'"{opening}{quoted_text})"|{opening}{plain})'
 
 
 _QUOTABLE: Final = frozenset({"name", "category"})
@@ -167,10 +174,12 @@ def fast_pattern(
 ) -> tuple[str, dict[Column, int]]:
     """The expression for a line of ``columns`` whose values are all valid as written,
     capturing the ``captured`` columns, and the group index of each value (name and category
-    have two: quoted, plain). Strict, values are plain and unpadded (most lines, fast);
-    ``loose``, quoted or not, with up to four spaces or tabs around; ``quoted`` (not loose),
-    every value quoted and unpadded, as a file that quotes every field writes it (a subset
-    of the loose lines, faster): all have the same groups, so a line may be taken by any.
+    have two: quoted, plain). Strict, values are unpadded and plain, but a name or category
+    that may be quoted (most lines, fast); ``loose``, quoted or not, with up to four spaces
+    or tabs around; ``quoted`` (not loose), every value quoted and unpadded, as a file that
+    quotes every field writes it. The strict and quoted lines are subsets of the loose ones;
+    those two have the captured groups only (see :func:`captures`), the loose one a quote's
+    group before each captured value that is not a name or category.
 
     A line it matches is read as the quote-aware reading of the contract reads it (quoted
     fields hold no quote; an unquoted one starts with none), and is at most 65,536 bytes: each
@@ -201,15 +210,12 @@ def fast_pattern(
         if runs:
             parts.append(_repeated(skipped, runs))
             runs = 0
-        fragment = _fragment(column, count, loose=loose, quoted_only=quoted and not loose)
-        if column not in captured:
-            fragment = _CAPTURING.sub("(?:", fragment)
-            if not loose and column not in _QUOTABLE:
-                fragment = "()" + fragment  # as the loose one's quote group
-        elif column in _QUOTABLE:
-            groups[column] = count
-        else:
-            groups[column] = count + 1  # after the quote's group
+        wanted = column in captured
+        fragment = _fragment(
+            column, count, captured=wanted, loose=loose, quoted=quoted and not loose
+        )
+        if wanted:  # past the quote's group on the loose route
+            groups[column] = count + 1 if loose and column not in _QUOTABLE else count
         count += re.compile(fragment).groups
         parts.append(f"{pad}(?:{fragment}){pad}")
     if runs:
@@ -263,6 +269,16 @@ def diagnostic_pattern(columns: Columns) -> tuple[str, list[int], tuple[int, int
     return ",".join(parts), unproven, (*keys["sku"], *keys["warehouse"])
 
 
+def captures(groups: dict[Column, int]) -> list[int]:
+    """The indexes of the groups that hold the captured values of an expression whose
+    ``groups`` :func:`fast_pattern` gave, in file order: the captures of a line in the same
+    order whatever the expression that took it."""
+    indexes = (
+        (index, index + 1) if column in _QUOTABLE else (index,) for column, index in groups.items()
+    )
+    return sorted(chain.from_iterable(indexes))
+
+
 def _repeated(field: str, times: int) -> str:
     """``times`` fields of expression ``field``, comma-separated, as one counted repeat."""
     return field if times == 1 else f"{field}(?:,{field}){{{times - 1}}}"
@@ -293,12 +309,18 @@ class LinesChecker:
         # (the others empty; a taken sku never is). The loose one sees what the strict did
         # not take.
         self._findall, self._groups = _finder(checker.columns, wanted, loose=False)
-        self._findall_loose, groups = _finder(checker.columns, wanted, loose=True)
         self._findall_quoted, quoted_groups = _finder(
             checker.columns, wanted, loose=False, quoted=True
         )
-        if not groups == quoted_groups == self._groups:  # pragma: no cover - all the same
-            raise AssertionError(groups, quoted_groups)
+        self._findall_loose, loose_groups = _finder(checker.columns, wanted, loose=True)
+        # The strict and quoted captures are the captured values and the line (if not
+        # taken); the loose ones' are picked out of theirs, the line last.
+        plain = captures(self._groups)
+        if not (quoted_groups == self._groups and plain == list(range(len(plain)))):
+            raise AssertionError(self._groups, quoted_groups)  # pragma: no cover - by design
+        self._loose_sku = loose_groups["sku"]
+        self._from_loose = [*captures(loose_groups), -1]
+        self._pick_loose = itemgetter(*self._from_loose)
         self._loose = 0  # batches still to match loose at once
         self._strict = 0  # batches still to match strict only, with no loose retry
         body, unproven, self._key_groups = diagnostic_pattern(checker.columns)
@@ -349,14 +371,8 @@ class LinesChecker:
         loose = not strict and self._loose > 0
         self._loose -= 1
         self._strict -= 1
-        if loose:
-            captured = self._findall_loose(text)
-        elif not strict and data.count(b'"') > data.count(b"\n"):
-            captured = self._findall_quoted(text)
-        else:
-            captured = self._findall(text)
-        count = len(captured)
-        columns: list[Sequence[Any]] = list(zip(*captured, strict=True))
+        captured, columns = self._match(data, text, loose=loose, strict=strict)
+        count = len(columns[-1])
         raw: Sequence[str] = columns[-1]  # the lines the expression did not take, else ""
         slow = _empty_at(columns[self._groups["sku"]])  # a taken sku is never empty
         mostly_slow = 2 * len(slow) > count
@@ -369,7 +385,7 @@ class LinesChecker:
                     self._loose = _LOOSE_BATCHES
                 else:
                     self._strict = _LOOSE_BATCHES
-            if taken:
+            if taken:  # captured now holds the loose captures picked as the strict ones
                 columns = list(zip(*captured, strict=True))
                 raw = columns[-1]
                 slow = _empty_at(columns[self._groups["sku"]])
@@ -392,14 +408,28 @@ class LinesChecker:
             self._check_slow(batch, raw, sorted(slow), rows, folded=folded)
         return batch, count
 
+    def _match(
+        self, data: bytes, text: str, *, loose: bool, strict: bool
+    ) -> tuple[list[Any], list[Sequence[Any]]]:
+        """The captures of each line of ``text`` (``data`` decoded) and the same as columns,
+        in the strict expression's order. ``loose``: by the loose expression (then only the
+        columns); ``strict``: by the strict one; else by the quoted one when quotes are on
+        most lines, the strict one when not."""
+        if loose:
+            columns = list(zip(*self._findall_loose(text), strict=True))
+            return [], list(map(columns.__getitem__, self._from_loose))
+        quoted = not strict and _quotes_on_most_lines(data)
+        captured = (self._findall_quoted if quoted else self._findall)(text)
+        return captured, list(zip(*captured, strict=True))
+
     def _loosely(self, captured: list[Any], raw: Sequence[str], slow: list[int]) -> int:
         """Match the lines the strict (or quoted) expression did not take with the loose one,
         and put the captures of those it takes in place. How many it took."""
-        sku, taken = self._groups["sku"], 0
+        sku, pick, taken = self._loose_sku, self._pick_loose, 0
         lines = "\n".join(raw[index] for index in slow)
         for index, retried in zip(slow, self._findall_loose(lines), strict=True):
             if retried[sku]:
-                captured[index] = retried
+                captured[index] = pick(retried)
                 taken += 1
         return taken
 
@@ -652,6 +682,15 @@ def _unfolded(column: Sequence[Any] | None) -> Sequence[Any] | None:
     if column is None or _NUL not in "".join(column):
         return column
     return [value.replace(_NUL, "\n") for value in column]
+
+
+def _quotes_on_most_lines(data: bytes) -> bool:
+    """Whether quotes are on most of the lines of ``data``, by its first 4 KB (a batch's
+    lines are alike, and counting quotes is a scan of the bytes counted)."""
+    return data.count(b'"', 0, _QUOTE_SAMPLE) > data.count(b"\n", 0, _QUOTE_SAMPLE)
+
+
+_QUOTE_SAMPLE: Final = 4096
 
 
 def _empty_at(texts: Sequence[str]) -> list[int]:
