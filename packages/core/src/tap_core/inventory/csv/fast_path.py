@@ -495,9 +495,12 @@ class LinesChecker:
         result: list[datetime] = [self._uploaded_at] * len(texts)
         for kind, indexes in zip(kinds, groups, strict=True):
             failed: set[int] = set()
-            subset = texts if len(kinds) == 1 else tuple(texts[index] for index in indexes)
-            for index, moment in zip(indexes, self._moments(kind, subset, failed), strict=True):
-                result[index] = moment
+            if len(kinds) == 1:  # the usual case: the moments of all, in order
+                result = self._moments(kind, texts, failed)
+            else:
+                subset = tuple(texts[index] for index in indexes)
+                for index, moment in zip(indexes, self._moments(kind, subset, failed), strict=True):
+                    result[index] = moment
             for position in failed:
                 index = indexes[position]
                 result[index] = self._exact_time(texts[index], index, invalid)
@@ -516,11 +519,11 @@ class LinesChecker:
     def _moments(
         self, kind: str | None, texts: tuple[str, ...], failed: set[int]
     ) -> list[datetime]:
-        """The moments of ``texts``, all of one ``kind``, converted with one ``map``; when
-        some text is not a real time, chunk by chunk, and a failing chunk row by row (the
-        index of each failure goes to ``failed``, its moment is a placeholder); after a
-        chunk that mostly failed, a failing chunk goes to ``failed`` whole (the exact
-        checker reads its valid texts too)."""
+        """The moments of ``texts`` (a new list), all of one ``kind``, converted with one
+        ``map``; when some text is not a real time, chunk by chunk, and a failing chunk row
+        by row (the index of each failure goes to ``failed``, its moment is a placeholder);
+        after a chunk that mostly failed, a failing chunk goes to ``failed`` whole (the
+        exact checker reads its valid texts too)."""
         convert = _CONVERTERS.get(kind) if kind != "empty" else None
         if convert is None:
             if kind != "empty":
