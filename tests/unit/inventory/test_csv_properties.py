@@ -336,6 +336,23 @@ def test_fast_path_decides_a_line_with_one_bad_cell_as_the_exact_checker_does(
     _assert_as_the_exact_checker_decides(lines)
 
 
+def test_fast_path_gives_every_error_of_a_line_with_an_empty_value_and_a_bad_one() -> None:
+    """A detoured line whose values are missing and bad at once gets all its errors from the
+    diagnosis (a missing value is not lost behind the bad one), as the exact checker."""
+    # Given plain lines each with an empty value and a bad one, among valid lines
+    plain = "A-{0},north,Widget {0},{1},2.50,tools,3,2026-10-01T10:00:00Z,note\n"
+    lines = [
+        plain.format(1, 5),
+        "A-2,north,,12a,2.50,tools,3,2026-10-01T10:00:00Z,note\n",
+        "A-3,,Widget,5,2.5x,tools,3,2026-10-01T10:00:00Z,note\n",
+        "A-4,north,Widget,,2.50,tools,x,2026-10-01T10:00:00Z,note\n",
+        " ,north,Widget,5,2.50,tools,3,2026-13-01T10:00:00Z,note\n",
+        plain.format(5, 6),
+    ]
+    # When the fast path checks them, then each ends as the exact checker decides
+    _assert_as_the_exact_checker_decides(lines)
+
+
 def test_fast_path_decides_as_the_exact_checker_across_its_modes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final, Literal, TypeAlias
+from itertools import compress, repeat
+from operator import is_not
+from typing import TYPE_CHECKING, Final, Literal, TypeAlias, cast
 
 from tap_core.inventory.csv.contract import (
     COLUMNS,
@@ -205,30 +207,36 @@ class RecordChecker:
             return None, self.value_errors(problems, row, locate()), key
         return tuple(values), [], key  # type: ignore[return-value] # each check: its type
 
-    def unproven_problems(self, texts: Sequence[str | None]) -> tuple[list[Problem], bool]:
-        """The problems of a record whose fields are as many as the header's and whose
-        bytes are UTF-8, when the fast path proved each of its known values valid as written
-        but those in ``texts`` (one per known column, in file order; None: proved): those
-        :meth:`check` would find, in its order; and whether the key (sku, warehouse) is
-        valid. No problems: the unproven values are valid too, and so is the record
-        (:meth:`check` gives its values)."""
-        problems: list[Problem] = []
-        key = True
-        for (_, _, column, check, required), written in zip(self._plan, texts, strict=True):
-            if written is None:
-                continue
-            text = written.strip(TRIMMED)
-            if not text:
-                if required:
-                    problems.append((column, text, None))
-                    key = key and column not in _KEY_COLUMNS
-                continue
-            try:
-                check(text)
-            except Invalid as invalid:
-                problems.append((column, text, invalid.detail))
-                key = key and column not in _KEY_COLUMNS
-        return problems, key
+    def unproven_problems(
+        self, records: Sequence[Sequence[str | None]]
+    ) -> list[tuple[list[Problem], bool]]:
+        """For each record whose fields are as many as the header's and whose bytes are
+        UTF-8, when the fast path proved each of its known values valid as written but
+        those in its texts (one per known column, in file order; None: proved): the
+        problems :meth:`check` would find, in its order, and whether the key (sku,
+        warehouse) is valid. No problems: the unproven values are valid too, and so is the
+        record (:meth:`check` gives its values). Read a column at a time, visiting only the
+        unproven values (a bad file has one or two a record)."""
+        if not records:
+            return []
+        found: list[list[Problem]] = [[] for _ in records]
+        keys = [True] * len(records)
+        columns = zip(*records, strict=True)
+        for (_, _, column, check, required), texts in zip(self._plan, columns, strict=True):
+            is_key = column in _KEY_COLUMNS
+            for index in compress(range(len(texts)), map(is_not, texts, repeat(None))):
+                text = cast("str", texts[index]).strip(TRIMMED)
+                if not text:
+                    if required:
+                        found[index].append((column, text, None))
+                        keys[index] = keys[index] and not is_key
+                    continue
+                try:
+                    check(text)
+                except Invalid as invalid:
+                    found[index].append((column, text, invalid.detail))
+                    keys[index] = keys[index] and not is_key
+        return list(zip(found, keys, strict=True))
 
     def value_errors(self, problems: Sequence[Problem], row: int, offset: int) -> list[RowError]:
         """The errors of a record's value ``problems``; without their messages when

@@ -647,9 +647,9 @@ class LinesChecker:
                 if moment <= limit and position not in invalid:
                     values[slot] = None  # proved
         checker, locator, sku_groups = self._checker, batch.locator, self._key_groups
-        for (index, groups), values in zip(diagnosed, unproven, strict=True):
+        found = checker.unproven_problems(unproven)
+        for (index, groups), (problems, key_valid) in zip(diagnosed, found, strict=True):
             row = rows[index]
-            problems, key_valid = checker.unproven_problems(values)
             if not problems:
                 line = lines[index].removesuffix("\r")
                 self._check_fully(batch, line.split(","), row, index, accepted)
