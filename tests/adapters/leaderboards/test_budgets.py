@@ -178,26 +178,30 @@ def test_read_budgets_do_not_grow_with_the_board(
     assert large["rank_of"].returned <= small["rank_of"].returned + depth // 2
 
 
-@pytest.mark.parametrize("tied_before", [0, 150, 299])
+@pytest.mark.parametrize(
+    ("ties", "tied_before"), [(300, 0), (300, 150), (300, 299), (30_000, 29_999)]
+)
 def test_exact_ties_cost_a_count_query_over_the_ties_before_the_player(
-    moto_server: MotoServer, fast_queries: None, tied_before: int
+    moto_server: MotoServer, fast_queries: None, ties: int, tied_before: int
 ) -> None:
     """The documented exception: players tied exactly (score and microsecond) are ordered by
     player id, and a player's position among them is one ``Select=COUNT`` query that scans
-    the tied rows before it and its own row (``tied_before + 1`` items)."""
-    # Given 1,000 uniform entries and 300 more tied exactly on one score and microsecond
+    the tied rows before it and its own row (``tied_before + 1`` items), in one request per
+    1 MB page of them (30,000 rows of ~55 bytes are two pages)."""
+    # Given 1,000 uniform entries and `ties` more tied exactly on one score and microsecond
     entries = _entries(1_000, tied=False, seed=7)
     at = NOW - timedelta(hours=1)
-    entries += [Entry(f"t{number:03d}", 500, at, f"st{number}") for number in range(300)]
+    entries += [Entry(f"t{number:05d}", 500, at, f"st{number}") for number in range(ties)]
     board = _load(moto_server, entries)
-    player = f"t{tied_before:03d}"
+    player = f"t{tied_before:05d}"
     # When the tied player asks for their rank
     board.counter.reset()
     found = board.store.rank_of("b", player)
-    # Then it is the in-memory answer, in 3 requests: the entry, its nodes, and a COUNT
+    # Then it is the in-memory answer: the entry, its nodes, and a COUNT (paged past 1 MB)
     # that scanned exactly the ties before the player and the player's own row
     assert found == board.memory.rank_of("b", player)
-    assert board.counter.calls == {"GetItem": 1, "BatchGetItem": 1, "Query": 1}
+    pages = 1 if ties < 10_000 else 2
+    assert board.counter.calls == {"GetItem": 1, "BatchGetItem": 1, "Query": pages}
     assert board.counter.items_scanned - board.counter.items_returned == tied_before + 1
 
 

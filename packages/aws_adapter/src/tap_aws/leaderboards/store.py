@@ -423,23 +423,30 @@ class DynamoLeaderboards:
 
     def _tied_before(self, pk: str, key: str, nodes: Mapping[str, Mapping[str, int]]) -> int:
         """Keys with the same score and microsecond and a smaller player id (a COUNT query,
-        only when the deepest node says another key shares the prefix)."""
+        only when the deepest node says another key shares the prefix; one request per 1 MB
+        of tied rows scanned, as DynamoDB pages a COUNT like any Query)."""
         prefix = key[: counts.TIME_PREFIX_LENGTH]
         deepest = nodes.get(prefix[: counts.LEVELS[-2]], {})
         if deepest.get(prefix[counts.LEVELS[-2] :], 0) <= 1:
             return 0
-        answer = self._client.query(
-            TableName=self.table_name,
-            KeyConditionExpression="pk = :pk AND sk BETWEEN :low AND :high",
-            ExpressionAttributeValues={
+        query: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
+            "ExpressionAttributeValues": {
                 ":pk": {"S": pk},
                 ":low": {"S": f"R#{prefix}"},
                 ":high": {"S": f"R#{key}"},
             },
-            Select="COUNT",
-            ConsistentRead=True,
-        )
-        return int(answer["Count"]) - 1  # BETWEEN includes the key itself
+            "Select": "COUNT",
+            "ConsistentRead": True,
+        }
+        found = 0
+        while True:
+            answer = self._client.query(**query)
+            found += int(answer["Count"])
+            if "LastEvaluatedKey" not in answer:
+                return found - 1  # BETWEEN includes the key itself
+            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
     def _nodes(self, pk: str, nodes: set[str]) -> dict[str, dict[str, int]]:
         """The counts of ``nodes``, each summed over its shards."""
