@@ -1,9 +1,10 @@
 """DynamoLeaderboards on moto: requests, items and capacity units per operation, beside naive.
 
-Boards of N entries (10^3 and 10^4; ``--quick``: 10^3), uniform scores, bulk-loaded with
-BatchWriteItem and ``repair`` (moto's transactions are too slow to submit them one by one).
-Not 10^5: the tree stores about 7 node items per entry (714,000 at 10^5), and moto sorts a
-whole partition on every Query, so loading and reading such a board on moto takes too long.
+Boards of N entries (10^3, 10^4 and 10^5; ``--quick``: 10^3), uniform scores, their page
+(entries, rank items and the tree's nodes, about 8 items per entry: 814,011 at 10^5) written
+straight into the in-process moto backend (``tap_aws.testing.put_items`` of the store's
+``page_items``), with moto's Query shimmed to read only the slice of the partition it can
+reach (``query_sorted_partitions``: unshimmed, one Query sorts the whole table, ~50 s at 10^5).
 For submit, top, rank_of, around and count: the requests and the items read (returned or
 scanned, through botocore's hooks), and capacity units estimated from the sizes of the items
 each request read or wrote (``tap_aws.capacity``, AWS's rules; moto reports none): a key a
@@ -14,10 +15,11 @@ items themselves, read before and after each request by a second, uncounted clie
 Beside it, in the same run, the naive design: the entry item with a global secondary index on
 its encoded sort key (the ``R#`` items stand for the index): a submit is GetItem + PutItem
 (its WCU include the index's delete and put of the moved key), a rank a ``Select=COUNT``
-query over the index above the player, a count a COUNT over all of it (AWS splits a COUNT
-into 1 MB pages, one request each; moto does not, so those requests are computed from the
-scanned sizes). Then, at 10^3, the counts tree sharded (``count_shards``): writes per root
-item per new entry, and what reads cost. Deterministic counts, not timings.
+query over the index above the player, a count a COUNT over all of it (a COUNT is paged at
+1 MB scanned, one request each: moto's pages, by its own item sizes, are the "requests"; the
+pages AWS's item sizes give are "AWS req"). Then, at 10^3, the counts tree sharded
+(``count_shards``): writes per root item per new entry, and what reads cost. Deterministic
+counts, not timings.
 """
 
 from __future__ import annotations
@@ -31,8 +33,15 @@ from typing import TYPE_CHECKING, Any, Final
 from bench.timing import options
 from tap_aws.capacity import item_size, query_pages, query_read_units, read_units, write_units
 from tap_aws.leaderboards import DynamoLeaderboards
-from tap_aws.leaderboards.store import MAX_COUNT_SHARDS, entry_item, page_key
-from tap_aws.testing import AwsClients, MotoServer, RequestCounter, copy_tables_once_per_transaction
+from tap_aws.leaderboards.store import MAX_COUNT_SHARDS, entry_item, page_items, page_key
+from tap_aws.testing import (
+    AwsClients,
+    MotoServer,
+    RequestCounter,
+    copy_tables_once_per_transaction,
+    put_items,
+    query_sorted_partitions,
+)
 from tap_core.leaderboard import Entry, LeaderboardSpec, ScoreSubmission, encode_sort_key
 
 if TYPE_CHECKING:
@@ -53,20 +62,17 @@ def _sub(player: str, score: int, sid: str) -> ScoreSubmission:
     )
 
 
-def _load(store: DynamoLeaderboards, client: DynamoDBClient, size: int) -> list[str]:
+def _load(store: DynamoLeaderboards, size: int) -> list[str]:
+    """``size`` entries of uniform scores, their page written straight into moto's backend
+    (``put_items`` of the store's own ``page_items``: what ``repair`` would leave)."""
     rng = random.Random(size)
-    writes: list[Any] = []
-    players = []
+    entries = []
     for number in range(size):
-        player, score = f"p{number:06d}", rng.randrange(10**9)
+        score = rng.randrange(10**9)
         at = NOW - timedelta(seconds=rng.randrange(10**6))
-        key = encode_sort_key("desc", score, at, player)
-        writes.append({"PutRequest": {"Item": entry_item(PK, Entry(player, score, at, "s"), key)}})
-        players.append(player)
-    for start in range(0, len(writes), 25):
-        client.batch_write_item(RequestItems={store.table_name: writes[start : start + 25]})
-    store.repair("b", "all")
-    return players
+        entries.append(Entry(f"p{number:06d}", score, at, "s"))
+    put_items(store.table_name, page_items(SPEC, "all", entries))
+    return [entry.player_id for entry in entries]
 
 
 @dataclass
@@ -142,15 +148,10 @@ class _Meter:
             self.rcu += query_read_units(returned, consistent=True)
             self.pages += 1
             return
-        # A COUNT reads (and is charged for) the items it counts: size them with the probe.
+        # A COUNT reads (and is charged for) the items it counts: size this request's page
+        # (the same query, returning its items) with the probe.
         query = {key: value for key, value in params.items() if key != "Select"}
-        sizes: list[int] = []
-        while True:
-            answer = self.probe.query(**query)
-            sizes += [item_size(item) for item in answer.get("Items", [])]
-            if "LastEvaluatedKey" not in answer:
-                break
-            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        sizes = [item_size(item) for item in self.probe.query(**query).get("Items", [])]
         self.rcu += query_read_units(sizes, consistent=True)
         self.pages += query_pages(sum(sizes))
 
@@ -176,7 +177,8 @@ def _naive_submit(store: DynamoLeaderboards, client: DynamoDBClient, meter: _Met
 
 
 def _naive_count(store: DynamoLeaderboards, client: DynamoDBClient, high: str | None) -> int:
-    """A ``Select=COUNT`` over the index: the whole page, or its keys up to ``high``."""
+    """A ``Select=COUNT`` over the index: the whole page, or its keys up to ``high``, one
+    request per 1 MB page scanned."""
     query: dict[str, Any] = {
         "TableName": store.table_name,
         "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
@@ -188,7 +190,13 @@ def _naive_count(store: DynamoLeaderboards, client: DynamoDBClient, high: str | 
         "Select": "COUNT",
         "ConsistentRead": True,
     }
-    return int(client.query(**query)["Count"])
+    found = 0
+    while True:
+        answer = client.query(**query)
+        found += int(answer["Count"])
+        if "LastEvaluatedKey" not in answer:
+            return found
+        query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
 
 def _naive_rank(store: DynamoLeaderboards, client: DynamoDBClient, player: str) -> int:
@@ -235,7 +243,7 @@ def _report(
         meter.reset()
         operation()
         items = max(counter.items_scanned, counter.items_returned)
-        # AWS's requests: moto's, with a COUNT query's 1 MB pages each counted
+        # AWS's requests: moto's, with each query's 1 MB pages by AWS's item sizes
         aws = counter.total_requests - counter.calls["Query"] + meter.pages
         print(
             f"{size:>7,} {store.count_shards:>2} {label:<16} {counter.total_requests:>8}"
@@ -266,6 +274,7 @@ def _hot_writes(store: DynamoLeaderboards, meter: _Meter) -> float:
 def main(argv: Sequence[str]) -> None:
     quick = options(__doc__, argv).quick
     copy_tables_once_per_transaction()
+    query_sorted_partitions()
     server = MotoServer()
     server.start()
     clients = AwsClients(server.endpoint)
@@ -274,10 +283,10 @@ def main(argv: Sequence[str]) -> None:
         print("DynamoLeaderboards: per operation on a board of N entries (k: count shards)")
         print("RCU: strongly consistent reads; WCU: transactions 2x, naive index writes included")
         print(HEADER)
-        for size in (1_000,) if quick else (1_000, 10_000):
+        for size in (1_000,) if quick else (1_000, 10_000, 100_000):
             client = clients.dynamodb()
             store, meter = _store(client, probe, f"tap-lb-bench-{size}", 1)
-            players = _load(store, client, size)
+            players = _load(store, size)
             _report(store, client, meter, size, _operations(store, client, meter, players))
             client.delete_table(TableName=store.table_name)  # moto's memory back for the next
         print(f"Hot item: the root node N# (its shards), {NEW_ENTRIES} new entries, empty board")
@@ -291,7 +300,7 @@ def main(argv: Sequence[str]) -> None:
         print(HEADER)
         client = clients.dynamodb()
         store, meter = _store(client, probe, "tap-lb-bench-sharded", MAX_COUNT_SHARDS)
-        players = _load(store, client, 1_000)
+        players = _load(store, 1_000)
         reads = _operations(store, client, meter, players)
         wanted = ("submit accepted", "top 100", "rank_of", "around 5/5", "count")
         _report(store, client, meter, 1_000, {name: reads[name] for name in wanted})

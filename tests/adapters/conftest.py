@@ -7,6 +7,7 @@ Fixtures:
 - ``unique_name``: a fresh resource name per call, so every test gets its own tables and queues.
 - ``atomic_moto``: every moto request atomic for the test (concurrency tests).
 - ``fast_transactions``: moto's TransactWriteItems copies each table once per transaction.
+- ``fast_queries``: moto's base-table Query reads only the slice of its partition it can reach.
 
 A test module that sets ``MAX_EXAMPLES = n`` runs its Hypothesis tests (the core's contract
 suites it imports included) with at most ``n`` examples: each example there costs dozens of
@@ -21,7 +22,12 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import settings
 
-from tap_aws.testing import AwsClients, MotoServer, copy_tables_once_per_transaction
+from tap_aws.testing import (
+    AwsClients,
+    MotoServer,
+    copy_tables_once_per_transaction,
+    query_sorted_partitions,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -59,6 +65,11 @@ def atomic_moto(moto_server: MotoServer) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def fast_transactions() -> None:
     copy_tables_once_per_transaction()
+
+
+@pytest.fixture(scope="session")
+def fast_queries() -> None:
+    query_sorted_partitions()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -5,19 +5,20 @@ from __future__ import annotations
 import random
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tap_aws.leaderboards import DynamoLeaderboards
-from tap_aws.leaderboards.store import MAX_COUNT_SHARDS, entry_item, page_key
-from tap_aws.testing import AwsClients, RequestCounter
-from tap_core.leaderboard import Entry, LeaderboardSpec, ScoreSubmission, encode_sort_key
+from tap_aws.leaderboards.store import MAX_COUNT_SHARDS, page_items
+from tap_aws.testing import AwsClients, RequestCounter, put_items
+from tap_core.leaderboard import Entry, LeaderboardSpec, ScoreSubmission, counts
 from tap_core.memory import InMemoryLeaderboards
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from tap_aws.testing import MotoServer
 
@@ -43,29 +44,165 @@ def _sub(player: str, score: int, sid: str, minutes: int = 0) -> ScoreSubmission
     )
 
 
-def _bulk_load(
-    store: DynamoLeaderboards, client_store: InMemoryLeaderboards, size: int, *, tied: bool
-) -> None:
-    """``size`` entries written with BatchWriteItem, then ``repair``: moto transactions are slow.
+SIZES = (1_000, 100_000)
+"""The two board sizes whose read budgets must be the same."""
+SAMPLED = 5
+"""Players whose rank and neighbours each size measures."""
+SPREAD = timedelta(days=30)
+"""Zipf loads spread times over this span to the microsecond: equal scores, distinct times."""
 
-    ``tied``: Zipf-like scores (a few scores held by thousands), else uniform.
-    """
-    rng = random.Random(size)
-    pk = page_key("b", "all")
-    requests = []
+
+def _entries(size: int, *, tied: bool, seed: int) -> list[Entry]:
+    """``size`` entries: uniform scores and times, or Zipf-like scores (a few scores held by
+    thousands: over half the board on score 1) at distinct microseconds."""
+    rng = random.Random(seed)
+    micros = int(SPREAD / timedelta(microseconds=1))
+    entries = []
     for number in range(size):
-        score = int(rng.paretovariate(1.2)) if tied else rng.randrange(10**9)
-        minutes = rng.randrange(3) if tied else rng.randrange(10**5)
-        sub = _sub(f"p{number:06d}", score, f"s{number}", minutes)
-        client_store.submit(sub)
-        entry = Entry(sub.player_id, score, sub.achieved_at, sub.submission_id)
-        key = encode_sort_key("desc", score, sub.achieved_at, sub.player_id)
-        requests.append({"PutRequest": {"Item": entry_item(pk, entry, key)}})
-    for start in range(0, len(requests), 25):
-        store._client.batch_write_item(  # noqa: SLF001 - a test's bulk load
-            RequestItems={store.table_name: requests[start : start + 25]}  # type: ignore[dict-item]
+        if tied:
+            score = int(rng.paretovariate(1.2))
+            at = NOW - timedelta(microseconds=rng.randrange(1, micros))
+        else:
+            score = rng.randrange(10**9)
+            at = NOW - timedelta(minutes=rng.randrange(1, 10**5))
+        entries.append(Entry(f"p{number:06d}", score, at, f"s{number}"))
+    return entries
+
+
+@dataclass
+class Loaded:
+    """A board bulk-loaded on moto, beside the in-memory adapter holding the same entries."""
+
+    store: DynamoLeaderboards
+    counter: RequestCounter
+    memory: InMemoryLeaderboards
+    players: list[str]
+
+
+def _load(moto_server: MotoServer, entries: list[Entry]) -> Loaded:
+    """The page's items written straight into moto's backend (``put_items``, built by the
+    store's own ``page_items``); the same entries submitted to the in-memory adapter."""
+    store, counter = _store(moto_server)
+    put_items(store.table_name, page_items(SPEC, "all", entries))
+    memory = InMemoryLeaderboards([SPEC], lambda: NOW)
+    for entry in entries:
+        outcome = memory.submit(
+            ScoreSubmission(
+                submission_id=entry.submission_id,
+                leaderboard_id="b",
+                player_id=entry.player_id,
+                score=entry.score,
+                achieved_at=entry.achieved_at,
+            )
         )
-    store.repair("b", "all")
+        assert outcome.status == "accepted"
+    picked = random.Random(len(entries)).sample(range(len(entries)), SAMPLED)
+    return Loaded(store, counter, memory, [entries[number].player_id for number in picked])
+
+
+@pytest.fixture(scope="module")
+def boards(moto_server: MotoServer, fast_queries: None) -> Iterator[dict[tuple[bool, int], Loaded]]:
+    """Uniform and Zipf boards at each of :data:`SIZES`, loaded once for the module."""
+    loaded = {
+        (tied, size): _load(moto_server, _entries(size, tied=tied, seed=size))
+        for tied in (False, True)
+        for size in SIZES
+    }
+    yield loaded
+    for board in loaded.values():  # moto's memory back for the rest of the session
+        board.store._client.delete_table(TableName=board.store.table_name)  # noqa: SLF001
+
+
+@dataclass
+class Cost:
+    """The most requests and items one kind of read took over the sampled players."""
+
+    requests: int = 0
+    returned: int = 0
+    scanned: int = 0
+
+    def add(self, counter: RequestCounter) -> None:
+        self.requests = max(self.requests, counter.total_requests)
+        self.returned = max(self.returned, counter.items_returned)
+        self.scanned = max(self.scanned, counter.items_scanned)
+
+
+def _costs(board: Loaded) -> dict[str, Cost]:
+    """Each read's answer checked against the in-memory adapter, and its worst cost."""
+    store, counter, memory = board.store, board.counter, board.memory
+    costs = {name: Cost() for name in ("top", "count", "rank_of", "around")}
+    counter.reset()
+    assert store.top("b", limit=100) == memory.top("b", limit=100)
+    costs["top"].add(counter)
+    counter.reset()
+    assert store.count("b") == memory.count("b")
+    costs["count"].add(counter)
+    for player in board.players:
+        counter.reset()
+        assert store.rank_of("b", player) == memory.rank_of("b", player)
+        costs["rank_of"].add(counter)
+        counter.reset()
+        assert store.around("b", player) == memory.around("b", player)
+        costs["around"].add(counter)
+    return costs
+
+
+@pytest.mark.parametrize("tied", [False, True], ids=["uniform", "zipf"])
+def test_read_budgets_do_not_grow_with_the_board(
+    boards: dict[tuple[bool, int], Loaded], tied: bool
+) -> None:
+    """top(100) 1 request, count 1, rank_of <= 3, around <= 4, the same at 10^3 and 10^5
+    entries; items read (returned and scanned) flat: at most the entry, the rows asked for
+    and the tree's nodes on two paths, whatever the size; no COUNT query scans ties, since
+    equal scores have distinct times (exact ties: the test below)."""
+    # Given boards of 10^3 and 10^5 entries (uniform, or over half of them on one score)
+    small, large = (_costs(boards[tied, size]) for size in SIZES)
+    # Then the request budgets hold, at both sizes alike
+    for costs in (small, large):
+        assert costs["top"].requests == 1
+        assert costs["count"].requests == 1
+        assert costs["rank_of"].requests <= 3
+        assert costs["around"].requests <= 4
+    assert {name: cost.requests for name, cost in small.items()} == {
+        name: cost.requests for name, cost in large.items()
+    }
+    # And the items read stay within the same bound at both sizes (101 rows for top, the
+    # root for count, the entry and one path of nodes for rank_of, the 10 rows, the entry and
+    # two paths for around), nothing scanned beyond what was returned
+    depth = len(counts.LEVELS) - 1
+    bounds = {"top": 101, "count": 1, "rank_of": 1 + depth, "around": 11 + 2 * depth}
+    for costs in (small, large):
+        for name, cost in costs.items():
+            assert cost.returned <= bounds[name], name
+            assert cost.scanned == cost.returned, name
+    assert large["rank_of"].returned <= small["rank_of"].returned + depth // 2
+
+
+@pytest.mark.parametrize(
+    ("ties", "tied_before"), [(300, 0), (300, 150), (300, 299), (30_000, 29_999)]
+)
+def test_exact_ties_cost_a_count_query_over_the_ties_before_the_player(
+    moto_server: MotoServer, fast_queries: None, ties: int, tied_before: int
+) -> None:
+    """The documented exception: players tied exactly (score and microsecond) are ordered by
+    player id, and a player's position among them is one ``Select=COUNT`` query that scans
+    the tied rows before it and its own row (``tied_before + 1`` items), in one request per
+    1 MB page of them (30,000 rows of ~55 bytes are two pages)."""
+    # Given 1,000 uniform entries and `ties` more tied exactly on one score and microsecond
+    entries = _entries(1_000, tied=False, seed=7)
+    at = NOW - timedelta(hours=1)
+    entries += [Entry(f"t{number:05d}", 500, at, f"st{number}") for number in range(ties)]
+    board = _load(moto_server, entries)
+    player = f"t{tied_before:05d}"
+    # When the tied player asks for their rank
+    board.counter.reset()
+    found = board.store.rank_of("b", player)
+    # Then it is the in-memory answer: the entry, its nodes, and a COUNT (paged past 1 MB)
+    # that scanned exactly the ties before the player and the player's own row
+    assert found == board.memory.rank_of("b", player)
+    pages = 1 if ties < 10_000 else 2
+    assert board.counter.calls == {"GetItem": 1, "BatchGetItem": 1, "Query": pages}
+    assert board.counter.items_scanned - board.counter.items_returned == tied_before + 1
 
 
 def test_submit_budgets(moto_server: MotoServer, fast_transactions: None) -> None:
@@ -85,44 +222,6 @@ def test_submit_budgets(moto_server: MotoServer, fast_transactions: None) -> Non
     assert store.submit(future).code == "achieved_at_in_future"
     assert store.submit(future.model_copy(update={"leaderboard_id": "zz"})).status == "rejected"
     assert counter.total_requests == 0
-
-
-@pytest.mark.parametrize("tied", [False, True], ids=["uniform", "zipf"])
-def test_read_budgets_do_not_grow_with_the_board(
-    moto_server: MotoServer, fast_transactions: None, tied: bool
-) -> None:
-    """top 1, count 1, rank_of <= 3, around <= 4 requests (5 when more than ``before`` players
-    tie the player exactly on score and microsecond, as the Zipf load makes hundreds do), and
-    flat items, at 10^3 and 10^4 entries (10^5 is out of moto's reach: see the README)."""
-    seen: list[tuple[dict[str, int], int]] = []
-    for size in (1_000, 10_000):
-        store, counter = _store(moto_server)
-        memory = InMemoryLeaderboards([SPEC], lambda: NOW)
-        _bulk_load(store, memory, size, tied=tied)
-        players = [f"p{number:06d}" for number in random.Random(1).sample(range(size), 5)]
-        counter.reset()
-        assert store.top("b", limit=100) == memory.top("b", limit=100)
-        top_requests = counter.total_requests
-        counter.reset()
-        assert store.count("b") == size
-        assert counter.total_requests == 1
-        worst: dict[str, int] = {"rank_of": 0, "around": 0}
-        for player in players:
-            counter.reset()
-            assert store.rank_of("b", player) == memory.rank_of("b", player)
-            worst["rank_of"] = max(worst["rank_of"], counter.total_requests)
-            counter.reset()
-            assert store.around("b", player) == memory.around("b", player)
-            worst["around"] = max(worst["around"], counter.total_requests)
-        assert top_requests == 1
-        assert worst["rank_of"] <= 3
-        assert worst["around"] <= (5 if tied else 4)
-        counter.reset()
-        store.rank_of("b", players[0])
-        seen.append((worst, counter.items_returned))
-    (small, small_items), (large, large_items) = seen
-    assert small == large  # the same request counts at both sizes
-    assert large_items <= small_items + 2  # items read stay flat (a node or so more)
 
 
 @pytest.mark.parametrize(("before", "requests"), [(5, 4), (2, 5), (0, 4)])  # 0: no rows above

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tap_aws.leaderboards import DynamoLeaderboards
-from tap_aws.leaderboards.store import page_key
-from tap_aws.testing import AwsClients
-from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
+from tap_aws.leaderboards.store import entry_item, page_items, page_key
+from tap_aws.testing import AwsClients, put_items
+from tap_core.leaderboard import Entry, LeaderboardSpec, ScoreSubmission, encode_sort_key
 from tap_core.memory import InMemoryLeaderboards
 from tests.unit.leaderboard.strategies import NOW, numbered, specs, submissions
 
@@ -138,3 +139,54 @@ def test_repair_backs_off_and_resends_what_a_throttled_batch_left(
     assert throttling.throttled == 1
     assert pauses, "no back-off before resending unprocessed items"
     assert store.top("board", limit=100) == memory.top("board", limit=100)
+
+
+def _page(client: DynamoDBClient, table: str, pk: str) -> list[dict[str, Any]]:
+    query: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": pk}},
+        "ConsistentRead": True,
+    }
+    found: list[dict[str, Any]] = []
+    while True:
+        answer = client.query(**query)
+        found += answer["Items"]
+        if "LastEvaluatedKey" not in answer:
+            return sorted(found, key=lambda item: item["sk"]["S"])
+        query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+def test_a_bulk_loaded_page_is_the_page_repair_builds(
+    moto_server: MotoServer, fast_queries: None
+) -> None:
+    """``page_items`` (what scale tests and the bench load straight into moto) writes the
+    items ``repair`` builds from the same entries, and nothing else."""
+    # Given 300 entries (some on equal scores), written as entries then repaired on one
+    # table, and as page_items straight into moto's backend on another
+    spec = LeaderboardSpec(id="board", order="asc")
+    entries = [
+        Entry(
+            f"p{n:03d}",
+            n % 40,
+            NOW - timedelta(seconds=n % 7),
+            f"s{n}",
+            {"n": n} if n % 3 else None,
+        )
+        for n in range(300)
+    ]
+    client = AwsClients(moto_server.endpoint).dynamodb()
+    repaired, loaded = (
+        DynamoLeaderboards(f"tap-lb-{uuid.uuid4().hex[:12]}", [spec], client, lambda: NOW)
+        for _ in range(2)
+    )
+    pk = page_key("board", "all")
+    for store in (repaired, loaded):
+        store.ensure_table()
+    for entry in entries:
+        key = encode_sort_key("asc", entry.score, entry.achieved_at, entry.player_id)
+        client.put_item(TableName=repaired.table_name, Item=entry_item(pk, entry, key))
+    repaired.repair("board", "all")
+    put_items(loaded.table_name, page_items(spec, "all", entries))
+    # Then both tables hold the same items
+    assert _page(client, loaded.table_name, pk) == _page(client, repaired.table_name, pk)

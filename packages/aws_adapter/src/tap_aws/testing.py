@@ -11,6 +11,12 @@ dependency group). What it offers:
 - :func:`copy_tables_once_per_transaction`: moto 5.2.5's ``TransactWriteItems`` deep-copies a
   table once per transaction *item* (for its rollback); the shim makes it once per table per
   transaction, with the same rollback. Pinned: it refuses any other moto version.
+- :func:`query_sorted_partitions`: moto 5.2.5's base-table ``Query`` sorts every item of the
+  table on each request (O(table)); the shim keeps each partition's range keys sorted and hands
+  moto's own ``Table.query`` only the slice the key condition, the start key and the limits can
+  reach, so a Query costs O(log n + its page) and answers exactly as moto. Pinned likewise.
+- :func:`put_items`: writes items straight into the in-process backend (a bulk load of a
+  scale test's state, no HTTP, no conditions).
 - :func:`session` / :class:`AwsClients`: boto3 clients bound to an endpoint with fake
   credentials passed explicitly (never through ``os.environ``).
 - :class:`RequestCounter`: botocore event hooks on a client that count HTTP requests per
@@ -19,10 +25,12 @@ dependency group). What it offers:
 
 from __future__ import annotations
 
+import bisect
 import copy
+import inspect
 import logging
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,8 +38,11 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any, Final
 
 import boto3
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.dynamodb import models
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -47,7 +58,8 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 PINNED_MOTO: Final = "5.2.5"
-"""The moto version whose internals :func:`copy_tables_once_per_transaction` patches."""
+"""The moto version whose internals the shims here patch (:func:`copy_tables_once_per_transaction`,
+:func:`query_sorted_partitions`)."""
 REGION: Final = "us-east-1"
 FAKE_ACCESS_KEY: Final = "testing"
 FAKE_SECRET_KEY: Final = "testing"  # noqa: S105 - moto accepts any credentials
@@ -107,6 +119,15 @@ class MotoServer(ThreadedMotoServer):
             self._app.atomic = previous
 
 
+def _require_pinned_moto(shim: str, patched: str) -> None:
+    found = metadata.version("moto")
+    if found != PINNED_MOTO:
+        raise RuntimeError(
+            f"{shim} patches moto {PINNED_MOTO}'s internals; "
+            f"moto {found} is installed: check {patched} and re-pin"
+        )
+
+
 class _OncePerTableCopier:
     """Stands in for the ``copy`` module inside ``moto.dynamodb.models``.
 
@@ -152,12 +173,7 @@ def copy_tables_once_per_transaction() -> _OncePerTableCopier:
     what the per-item copies held too (moto copies every table of the transaction up front).
     """
     global _COPIER  # noqa: PLW0603 - one patch per process, like the module it patches
-    found = metadata.version("moto")
-    if found != PINNED_MOTO:
-        raise RuntimeError(
-            f"copy_tables_once_per_transaction patches moto {PINNED_MOTO}'s internals; "
-            f"moto {found} is installed: check moto/dynamodb/models/__init__.py and re-pin"
-        )
+    _require_pinned_moto("copy_tables_once_per_transaction", "moto/dynamodb/models/__init__.py")
     if _COPIER is not None:
         return _COPIER
     copier = _OncePerTableCopier()
@@ -173,6 +189,325 @@ def copy_tables_once_per_transaction() -> _OncePerTableCopier:
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     _COPIER = copier
     return copier
+
+
+def _order(key: DynamoType) -> Any:
+    """How moto orders range keys (``DynamoType.__lt__`` compares ``cast_value``)."""
+    return key.cast_value
+
+
+class _Partition(dict[Any, Any]):
+    """One partition of a moto table (range key -> Item) that keeps its range keys sorted.
+
+    moto writes a partition only by ``partition[key] = item`` and ``partition.pop(key)``;
+    those keep the sorted list up to date, any other change drops it (rebuilt when next read).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sorted: list[DynamoType] | None = None
+
+    def sorted_keys(self) -> list[DynamoType]:
+        """The range keys in moto's order (a length check catches a change missed)."""
+        keys = self._sorted
+        if keys is None or len(keys) != len(self):
+            keys = self._sorted = sorted(self, key=_order)
+        return keys
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if self._sorted is not None and key not in self:
+            bisect.insort(self._sorted, key, key=_order)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        super().__delitem__(key)
+        self._forget(key)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        found = key in self
+        value = super().pop(key, *default)
+        if found:
+            self._forget(key)
+        return value
+
+    def _forget(self, key: Any) -> None:
+        keys = self._sorted
+        if keys is None:
+            return
+        at = bisect.bisect_left(keys, _order(key), key=_order)
+        if at < len(keys) and keys[at] == key:
+            del keys[at]
+        else:  # pragma: no cover - the length check rebuilds it
+            self._sorted = None
+
+    def _changed(self) -> None:
+        self._sorted = None
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._changed()
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        value = super().setdefault(key, default)
+        self._changed()
+        return value
+
+    def popitem(self) -> tuple[Any, Any]:
+        pair = super().popitem()
+        self._changed()
+        return pair
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def __ior__(self, other: Any) -> _Partition:  # type: ignore[misc]
+        super().__ior__(other)
+        self._changed()
+        return self
+
+    def __copy__(self) -> _Partition:
+        return _Partition(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Partition:
+        # A transaction's backup: its keys are sorted again only if it is restored and read.
+        new = _Partition()
+        memo[id(self)] = new
+        for key, value in self.items():
+            dict.__setitem__(new, copy.deepcopy(key, memo), copy.deepcopy(value, memo))
+        return new
+
+
+_LARGEST_ITEM: Final = 500_000
+"""More than moto's item size limit (~405 KB, ``LimitedSizeDict``)."""
+_RANGES: Final[dict[str, Callable[[list[DynamoType], list[DynamoType]], tuple[int, int]]]] = {
+    "=": lambda keys, v: (
+        bisect.bisect_left(keys, _order(v[0]), key=_order),
+        bisect.bisect_right(keys, _order(v[0]), key=_order),
+    ),
+    "<": lambda keys, v: (0, bisect.bisect_left(keys, _order(v[0]), key=_order)),
+    "<=": lambda keys, v: (0, bisect.bisect_right(keys, _order(v[0]), key=_order)),
+    ">": lambda keys, v: (bisect.bisect_right(keys, _order(v[0]), key=_order), len(keys)),
+    ">=": lambda keys, v: (bisect.bisect_left(keys, _order(v[0]), key=_order), len(keys)),
+    "BETWEEN": lambda keys, v: (
+        bisect.bisect_left(keys, _order(v[0]), key=_order),
+        bisect.bisect_right(keys, _order(v[1]), key=_order),
+    ),
+    # Strings with a prefix are one run of the sorted keys: those whose first len(prefix)
+    # characters equal it (cutting keys to a length keeps them sorted).
+    "BEGINS_WITH": lambda keys, v: (
+        bisect.bisect_left(keys, v[0].value, key=lambda k: k.value[: len(v[0].value)]),
+        bisect.bisect_right(keys, v[0].value, key=lambda k: k.value[: len(v[0].value)]),
+    ),
+}
+"""The run of sorted keys ``[low, high)`` each key condition selects, by the names moto's
+parsers give them (``KeyConditions``' ``EQ``... are mapped to these)."""
+
+
+class QueryShim:
+    """What :func:`query_sorted_partitions` installed: counts, and a switch for its test."""
+
+    def __init__(self) -> None:
+        self.enabled = True
+        """Off: every Query is moto's own (how its test compares the two)."""
+        self.sliced = 0
+        """Queries answered from a slice of their partition."""
+        self.whole = 0
+        """Queries handed to moto whole (an index, no hash key, an unusual condition...)."""
+        self._local = threading.local()
+
+    def window(self, table: Table) -> list[Item] | None:
+        window: tuple[Table, list[Item]] | None = getattr(self._local, "window", None)
+        return window[1] if window is not None and window[0] is table else None
+
+    @contextmanager
+    def serving(self, table: Table, items: list[Item]) -> Iterator[None]:
+        self._local.window = (table, items)
+        try:
+            yield
+        finally:
+            self._local.window = None
+
+
+def _partition(table: Table, hash_key: DynamoType) -> _Partition | None:
+    found = table.items.get(hash_key)
+    if found is None or isinstance(found, _Partition):
+        return found
+    # A partition made before the shim (or by code that bypasses the factory)
+    partition = table.items[hash_key] = _Partition(found)
+    return partition
+
+
+def _run(table: Table, keys: list[DynamoType], query: dict[str, Any]) -> tuple[int, int] | None:
+    """The run ``[low, high)`` of sorted ``keys`` the key condition and the start key leave
+    (None: a condition the shim leaves to moto)."""
+    comparison: str | None = query["range_comparison"]
+    values: list[DynamoType] = query["range_objs"]
+    start: dict[str, Any] | None = query["exclusive_start_key"]
+    forward: bool = query["scan_index_forward"]
+    kind = keys[0].type
+    low, high = 0, len(keys)
+    if comparison is not None:
+        bounds = _RANGES.get(comparison)
+        if bounds is None or any(value.type != kind for value in values):
+            return None
+        if comparison == "BEGINS_WITH" and kind != "S":
+            return None
+        low, high = bounds(keys, values)
+    if start is not None:
+        start_range = start.get(table.range_key_attr or "")
+        start_hash = start.get(table.hash_key_attr)
+        if start_range is None or start_hash is None or DynamoType(start_range).type != kind:
+            return None
+        if DynamoType(start_hash) != query["hash_key"]:
+            return None
+        after = _order(DynamoType(start_range))
+        if forward:
+            low = max(low, bisect.bisect_right(keys, after, key=_order))
+        else:
+            high = min(high, bisect.bisect_left(keys, after, key=_order))
+    return low, high
+
+
+def _slice(table: Table, query: dict[str, Any]) -> list[Item] | None:
+    """The items moto's ``Table.query`` needs to see, in its order; None: moto needs all.
+
+    ``query`` holds ``Table.query``'s arguments by name. The key condition's run of sorted
+    keys, after the start key, cut once ``limit`` + 1 items or more than a 1 MB page are in it
+    (moto stops there), plus the next key past the run (moto looks at it before it stops, and
+    sets ``LastEvaluatedKey`` there when the limit is met).
+    """
+    hash_key: DynamoType | None = query["hash_key"]
+    if (
+        query["index_name"]
+        or hash_key is None
+        or query["filter_kwargs"]
+        or table.range_key_attr is None
+        or len(query["hash_key_conditions"] or ()) > 1
+        or len(query["range_key_conditions"] or ()) > 1
+    ):
+        return None
+    partition = _partition(table, hash_key)
+    keys = [] if partition is None else partition.sorted_keys()
+    if partition is None or not keys:
+        return []  # moto's answer: nothing, nothing scanned
+    forward: bool = query["scan_index_forward"]
+    comparison: str | None = query["range_comparison"]
+    run = _run(table, keys, query)
+    if run is None:
+        return None
+    low, high = run
+    limit: int | None = query["limit"]
+    if low >= high:
+        return []  # moto scans past keys its condition refuses, and stops nowhere in them
+    if limit is not None and limit < 1:
+        return None
+    step = 1 if forward else -1
+    at, end, past = (low, high, high < len(keys)) if forward else (high - 1, low - 1, low > 0)
+    taken: list[Item] = []
+    size = 0
+    while at != end:
+        item = partition.get(keys[at])
+        at += step
+        if item is None:  # deleted meanwhile (a request not made atomic)
+            continue
+        taken.append(item)
+        size += item.size()
+        if size > RESULT_SIZE_LIMIT or (limit is not None and len(taken) > limit):
+            return taken if forward else taken[::-1]
+    if past and comparison is not None:
+        # moto goes on past the run, through keys its condition refuses: it stops at the next
+        # one when the limit is met, else at the first whose size would overflow the page
+        # (only possible once the page holds more than 1 MB less the largest item).
+        for index in range(at, len(keys)) if forward else range(at, -1, -1):
+            item = partition.get(keys[index])
+            if item is None:
+                continue
+            taken.append(item)
+            if size <= RESULT_SIZE_LIMIT - _LARGEST_ITEM or size + item.size() > RESULT_SIZE_LIMIT:
+                break
+    return taken if forward else taken[::-1]
+
+
+_QUERIES: QueryShim | None = None
+
+
+def query_sorted_partitions() -> QueryShim:
+    """Install (once per process) the Query shim; returns it (``sliced``/``whole`` counts).
+
+    A base-table Query with a hash key gets, through ``Table.all_items``, only the items of
+    :func:`_slice` (in the partition's order); the rest of ``Table.query`` is moto's own:
+    conditions, filter, limit, 1 MB pages, projection, counts. Index queries and conditions it
+    does not know are moto's whole. Partitions made after the install keep their keys sorted
+    as moto writes them; an older one is converted on its first Query (install the shim before
+    serving concurrent writers).
+    """
+    global _QUERIES  # noqa: PLW0603 - one patch per process, like the module it patches
+    _require_pinned_moto("query_sorted_partitions", "moto/dynamodb/models/table.py")
+    if _QUERIES is not None:
+        return _QUERIES
+    shim = QueryShim()
+    original_init = Table.__init__
+    original_query = Table.query
+    original_all_items = Table.all_items
+
+    def __init__(self: Table, *args: Any, **kwargs: Any) -> None:  # noqa: N807 - the patched name
+        original_init(self, *args, **kwargs)
+        if isinstance(self.items, defaultdict):
+            self.items.default_factory = _Partition
+
+    def all_items(self: Table) -> list[Item]:
+        window = shim.window(self)
+        return original_all_items(self) if window is None else window
+
+    signature = inspect.signature(original_query)
+
+    def query(self: Table, *args: Any, **kwargs: Any) -> tuple[list[Item], int, Any]:
+        window = None
+        if shim.enabled:
+            bound = signature.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            window = _slice(self, bound.arguments)
+        if window is None:
+            shim.whole += 1
+            return original_query(self, *args, **kwargs)
+        shim.sliced += 1
+        with shim.serving(self, window):
+            return original_query(self, *args, **kwargs)
+
+    Table.__init__ = __init__  # type: ignore[method-assign]
+    Table.all_items = all_items  # type: ignore[method-assign]
+    Table.query = query  # type: ignore[method-assign]
+    _QUERIES = shim
+    return shim
+
+
+def put_items(
+    table_name: str,
+    items: Iterable[dict[str, Any]],
+    *,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+    region: str = REGION,
+) -> int:
+    """Write ``items`` (DynamoDB JSON) straight into this process's moto backend; their count.
+
+    For loading a scale test's state (10^5 entries are ~800,000 items): no HTTP, no
+    conditions, no streams; the table must exist (created over HTTP by the code under test).
+    Only a :class:`MotoServer` of this process serves what is written.
+    """
+    table = dynamodb_backends[account_id][region].get_table(table_name)
+    hash_name, range_name = table.hash_key_attr, table.range_key_attr
+    written = 0
+    for attrs in items:
+        hash_key = DynamoType(attrs[hash_name])
+        range_key = None if range_name is None else DynamoType(attrs[range_name])
+        item = Item(hash_key, range_key, attrs)
+        if range_key is None:
+            table.items[hash_key] = item  # type: ignore[assignment]  # moto's own typing
+        else:
+            table.items[hash_key][range_key] = item
+        written += 1
+    return written
 
 
 def session(region: str = REGION) -> boto3.session.Session:

@@ -55,7 +55,7 @@ from tap_core.leaderboard import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -200,9 +200,7 @@ class DynamoLeaderboards:
     ) -> None:
         key = encode_sort_key(spec.order, entry.score, entry.achieved_at, entry.player_id)
         player = entry_item(pk, entry, key)
-        rank: dict[str, Any] = {"pk": {"S": pk}, "sk": {"S": f"R#{key}"}}
-        if "m" in player:
-            rank["m"] = player["m"]
+        rank = rank_item(pk, key, player)
         put: dict[str, Any] = {"TableName": self.table_name, "Item": player}
         if expected is None:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
@@ -380,19 +378,12 @@ class DynamoLeaderboards:
             entry = _entry_of(sk[2:], item)
             key = encode_sort_key(plan.spec.order, entry.score, entry.achieved_at, entry.player_id)
             keys.append(key)
-            rank: dict[str, Any] = {"pk": {"S": pk}, "sk": {"S": f"R#{key}"}}
-            if "m" in item:
-                rank["m"] = item["m"]
             wanted_ranks.add(f"R#{key}")
-            writes.append({"PutRequest": {"Item": rank}})
+            writes.append({"PutRequest": {"Item": rank_item(pk, key, item)}})
             if item["k"]["S"] != key:
                 writes.append({"PutRequest": {"Item": {**item, "k": {"S": key}}}})
         tree = counts.build(keys)
-        for node, children in tree.items():
-            node_item: dict[str, Any] = {"pk": {"S": pk}, "sk": {"S": _node_sk(node, 0)}}
-            for child, number in children.items():
-                node_item[_child(child)] = {"N": str(number)}
-            writes.append({"PutRequest": {"Item": node_item}})
+        writes += [{"PutRequest": {"Item": item}} for item in node_items(pk, tree)]
         stale = (ranks - wanted_ranks) | (nodes_present - {_node_sk(node, 0) for node in tree})
         writes += [
             {"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": sk}}}} for sk in sorted(stale)
@@ -432,23 +423,30 @@ class DynamoLeaderboards:
 
     def _tied_before(self, pk: str, key: str, nodes: Mapping[str, Mapping[str, int]]) -> int:
         """Keys with the same score and microsecond and a smaller player id (a COUNT query,
-        only when the deepest node says another key shares the prefix)."""
+        only when the deepest node says another key shares the prefix; one request per 1 MB
+        of tied rows scanned, as DynamoDB pages a COUNT like any Query)."""
         prefix = key[: counts.TIME_PREFIX_LENGTH]
         deepest = nodes.get(prefix[: counts.LEVELS[-2]], {})
         if deepest.get(prefix[counts.LEVELS[-2] :], 0) <= 1:
             return 0
-        answer = self._client.query(
-            TableName=self.table_name,
-            KeyConditionExpression="pk = :pk AND sk BETWEEN :low AND :high",
-            ExpressionAttributeValues={
+        query: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
+            "ExpressionAttributeValues": {
                 ":pk": {"S": pk},
                 ":low": {"S": f"R#{prefix}"},
                 ":high": {"S": f"R#{key}"},
             },
-            Select="COUNT",
-            ConsistentRead=True,
-        )
-        return int(answer["Count"]) - 1  # BETWEEN includes the key itself
+            "Select": "COUNT",
+            "ConsistentRead": True,
+        }
+        found = 0
+        while True:
+            answer = self._client.query(**query)
+            found += int(answer["Count"])
+            if "LastEvaluatedKey" not in answer:
+                return found - 1  # BETWEEN includes the key itself
+            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
     def _nodes(self, pk: str, nodes: set[str]) -> dict[str, dict[str, int]]:
         """The counts of ``nodes``, each summed over its shards."""
@@ -518,7 +516,7 @@ def page_key(board_id: str, period: str) -> str:
 def entry_item(pk: str, entry: Entry, key: str) -> dict[str, Any]:
     """The player item of ``entry`` (encoded sort key ``key``) on the page ``pk``.
 
-    Also how a bulk load writes entries before a ``repair`` builds their rank items and counts.
+    Also how a bulk load writes entries (see :func:`page_items`).
     """
     item: dict[str, Any] = {
         "pk": {"S": pk},
@@ -534,6 +532,39 @@ def entry_item(pk: str, entry: Entry, key: str) -> dict[str, Any]:
         text = json.dumps(entry.metadata, separators=(",", ":"), ensure_ascii=False)
         item["m"] = {"S": text}
     return item
+
+
+def rank_item(pk: str, key: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The rank item of the entry item ``entry`` (encoded sort key ``key``): its standings row."""
+    item: dict[str, Any] = {"pk": {"S": pk}, "sk": {"S": f"R#{key}"}}
+    if "m" in entry:
+        item["m"] = entry["m"]
+    return item
+
+
+def node_items(pk: str, tree: Mapping[str, Mapping[str, int]]) -> Iterator[dict[str, Any]]:
+    """The node items (shard 0, whole counts) of a tree of counts (``counts.build``)."""
+    for node, children in tree.items():
+        item: dict[str, Any] = {"pk": {"S": pk}, "sk": {"S": _node_sk(node, 0)}}
+        for child, number in children.items():
+            item[_child(child)] = {"N": str(number)}
+        yield item
+
+
+def page_items(
+    spec: LeaderboardSpec, period: str, entries: Iterable[Entry]
+) -> Iterator[dict[str, Any]]:
+    """Every item of a page holding ``entries``, as ``repair`` leaves it (a bulk load's state:
+    entry, rank and node items)."""
+    pk = _page_pk(spec.id, period)
+    keys = []
+    for entry in entries:
+        key = encode_sort_key(spec.order, entry.score, entry.achieved_at, entry.player_id)
+        keys.append(key)
+        item = entry_item(pk, entry, key)
+        yield item
+        yield rank_item(pk, key, item)
+    yield from node_items(pk, counts.build(keys))
 
 
 def _shard(submission: ScoreSubmission, shards: int) -> int:
