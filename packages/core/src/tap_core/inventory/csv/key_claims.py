@@ -1,13 +1,14 @@
 """The duplicate check: the first valid record with a (sku, warehouse) key claims it.
 
-The only state that grows with the file is one entry per distinct key: a 60-bit fingerprint
-of the key (its ``hash``: SipHash for strings) in a dict, whose value (shared by a batch of
+The only state that grows with the file is one entry per distinct key: a 60-bit fingerprint of
+the key (its ``hash``: SipHash for strings) in a dict, whose value (shared by a batch of
 claims) indexes that batch's fingerprints and rows, kept in two compact arrays: 90 to 120 bytes
-a key (the dict's table grows in steps; `python -m bench inventory` prints it). Keys and values are plain ints, so the garbage collector never traverses the dict. A
-batch's keys are claimed with one ``setdefault`` each (one probe of the dict, which keeps a
-claimed key's claimer); only a batch that repeats a key is looked at again.
-Two different keys share a fingerprint with probability below 10^-6 in a file of 10^6 keys;
-the later one would then be reported as a duplicate, never silently dropped.
+a key (the dict's table grows in steps; `python -m bench inventory` prints it). Keys and values
+are plain ints, so the garbage collector never traverses the dict. A batch's keys are claimed
+with one ``setdefault`` each (one probe of the dict, which keeps a claimed key's claimer); only
+a batch that repeats a key is looked at again. Two different keys share a fingerprint with
+probability below 10^-6 in a file of 10^6 keys; the later one would then be reported as a
+duplicate, never silently dropped.
 """
 
 from __future__ import annotations
