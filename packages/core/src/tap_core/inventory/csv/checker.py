@@ -87,6 +87,7 @@ UPDATED_AT_SHAPES: Final = _updated_at_shapes()
 DIGITS_AS_NINES: Final = bytes.maketrans(b"0123456789", b"9999999999")
 KEY_PATTERN: Final = re.compile(KEY_RE)
 PRICE_PATTERN: Final = re.compile(rf"[0-9]+(?:\.[0-9]{{1,{MAX_PRICE_DECIMALS}}})?")
+AMOUNT_PATTERN: Final = re.compile("[0-9]+")
 UPDATED_AT_PATTERN: Final = re.compile(UPDATED_AT_RE)
 CONTROL_PATTERN: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 SURROGATE_PATTERN: Final = re.compile(r"[\ud800-\udfff]")
@@ -94,6 +95,21 @@ _SURROGATES: Final = re.compile(r"[\ud800-\udfff]+")
 """Bytes that are not UTF-8 decode (with ``surrogateescape``) to lone surrogates, and valid
 UTF-8 never does: a record holds a surrogate exactly when its bytes are not UTF-8."""
 _MAX_DECIMAL: Final = Decimal(MAX_AMOUNT)
+_KEY_SHAPE: Final = KEY_PATTERN.fullmatch
+_AMOUNT_SHAPE: Final = AMOUNT_PATTERN.fullmatch
+_PRICE_SHAPE: Final = PRICE_PATTERN.fullmatch
+_UPDATED_AT_SHAPE: Final = UPDATED_AT_PATTERN.fullmatch
+SHAPES: Final[dict[Column, Callable[[str], object]]] = {
+    "sku": _KEY_SHAPE,
+    "warehouse": _KEY_SHAPE,
+    "quantity": _AMOUNT_SHAPE,
+    "unit_price": _PRICE_SHAPE,
+    "reorder_level": _AMOUNT_SHAPE,
+    "updated_at": _UPDATED_AT_SHAPE,
+}
+"""The shape test that each column's check starts with (a C-level ``fullmatch``): a
+trimmed, non-empty text it rejects (None) is invalid with no detail, which
+:meth:`RecordChecker.unproven_problems` knows without calling the check."""
 _KEY_COLUMNS: Final = frozenset({"sku", "warehouse"})
 
 
@@ -208,35 +224,45 @@ class RecordChecker:
         return tuple(values), [], key  # type: ignore[return-value] # each check: its type
 
     def unproven_problems(
-        self, records: Sequence[Sequence[str | None]]
-    ) -> list[tuple[list[Problem], bool]]:
-        """For each record whose fields are as many as the header's and whose bytes are
-        UTF-8, when the fast path proved each of its known values valid as written but
-        those in its texts (one per known column, in file order; None: proved): the
-        problems :meth:`check` would find, in its order, and whether the key (sku,
-        warehouse) is valid. No problems: the unproven values are valid too, and so is the
-        record (:meth:`check` gives its values). Read a column at a time, visiting only the
-        unproven values (a bad file has one or two a record)."""
-        if not records:
-            return []
-        found: list[list[Problem]] = [[] for _ in records]
-        keys = [True] * len(records)
-        columns = zip(*records, strict=True)
+        self, columns: Sequence[Sequence[str | None]], count: int
+    ) -> tuple[list[list[Problem]], list[bool]]:
+        """For ``count`` records whose fields are as many as the header's and whose bytes
+        are UTF-8, when the fast path proved each of their known values valid as written but
+        those in ``columns`` (one per known column, in file order, a text per record; None:
+        proved): the problems :meth:`check` would find in each, in its order, and whether
+        each one's key (sku, warehouse) is valid. No problems: the unproven values are valid
+        too, and so is the record (:meth:`check` gives its values).
+
+        Read a column at a time, visiting only the unproven values (a bad file has one or
+        two a record); a value whose shape its column rejects (see :data:`SHAPES`) is a
+        problem without its check being called (no exception per bad value).
+        """
+        found: list[list[Problem]] = [[] for _ in range(count)]
+        keys = [True] * count
         for (_, _, column, check, required), texts in zip(self._plan, columns, strict=True):
+            visited = list(compress(range(count), map(is_not, texts, repeat(None))))
+            if not visited:
+                continue
+            trimmed = [cast("str", texts[index]).strip(TRIMMED) for index in visited]
+            shape = SHAPES.get(column)
+            fits = trimmed if shape is None else list(map(shape, trimmed))  # None: rejected
             is_key = column in _KEY_COLUMNS
-            for index in compress(range(len(texts)), map(is_not, texts, repeat(None))):
-                text = cast("str", texts[index]).strip(TRIMMED)
+            for index, text, fitting in zip(visited, trimmed, fits, strict=True):
                 if not text:
-                    if required:
-                        found[index].append((column, text, None))
-                        keys[index] = keys[index] and not is_key
-                    continue
-                try:
-                    check(text)
-                except Invalid as invalid:
-                    found[index].append((column, text, invalid.detail))
-                    keys[index] = keys[index] and not is_key
-        return list(zip(found, keys, strict=True))
+                    if not required:
+                        continue
+                    found[index].append((column, text, None))
+                elif fitting is None:  # a shape the check rejects with no detail
+                    found[index].append((column, text, ""))
+                else:
+                    try:
+                        check(text)
+                        continue
+                    except Invalid as invalid:
+                        found[index].append((column, text, invalid.detail))
+                if is_key:
+                    keys[index] = False
+        return found, keys
 
     def value_errors(self, problems: Sequence[Problem], row: int, offset: int) -> list[RowError]:
         """The errors of a record's value ``problems``; without their messages when
@@ -266,7 +292,7 @@ class RecordChecker:
         return self._updated_at(text) if text else self.uploaded_at
 
     def _updated_at(self, text: str) -> datetime:
-        match = UPDATED_AT_PATTERN.fullmatch(text)
+        match = _UPDATED_AT_SHAPE(text)
         if match is None:
             raise Invalid
         try:
@@ -279,7 +305,7 @@ class RecordChecker:
 
 
 def _key(text: str) -> str:
-    if KEY_PATTERN.fullmatch(text) is None:
+    if _KEY_SHAPE(text) is None:
         raise Invalid
     return text
 
@@ -300,7 +326,7 @@ def _category(text: str) -> str:
 
 
 def _amount(text: str) -> int:
-    if not (text.isascii() and text.isdigit()):
+    if _AMOUNT_SHAPE(text) is None:
         raise Invalid
     amount = int(text)
     if amount > MAX_AMOUNT:
@@ -309,7 +335,7 @@ def _amount(text: str) -> int:
 
 
 def _price(text: str) -> Decimal:
-    if PRICE_PATTERN.fullmatch(text) is None:
+    if _PRICE_SHAPE(text) is None:
         raise Invalid
     price = Decimal(text)
     if price > _MAX_DECIMAL:

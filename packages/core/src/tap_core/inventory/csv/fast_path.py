@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
 from itertools import chain, compress, repeat
-from operator import add, itemgetter
+from operator import add, itemgetter, not_
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from tap_core.inventory.csv.batches import (
@@ -227,7 +227,8 @@ def diagnostic_pattern(columns: Columns) -> tuple[str, list[int], tuple[int, int
     """The expression for an unquoted line of ``columns`` fields, UTF-8 (no surrogate), its
     CR removed, that tells which known values are valid as written: each is matched by its
     value expression (padded as on the loose route), or else captured whole. ``updated_at``
-    is always captured (its expression proves only its shape).
+    is always captured (its expression proves only its shape). No value holds an LF, so
+    lines joined by LFs are diagnosed by one ``finditer`` (see :func:`_diagnoser`).
 
     Also the index in ``groups()`` of each known column's captured text (None: valid as
     written), in file order; and of the key's: (sku valid as written, sku captured,
@@ -236,7 +237,7 @@ def diagnostic_pattern(columns: Columns) -> tuple[str, list[int], tuple[int, int
     ignored columns is one counted repeat, so the expression grows with the known columns.
     """
     pad = f"[ \t]{{0,{_PAD}}}+"
-    other = f"[^,{_SURROGATES}]*+"
+    other = f"[^,\n{_SURROGATES}]*+"
     parts: list[str] = []
     unproven: list[int] = []
     keys: dict[Column, tuple[int, int]] = {}
@@ -261,7 +262,7 @@ def diagnostic_pattern(columns: Columns) -> tuple[str, list[int], tuple[int, int
             count += 1
         else:
             valid = f"(?:{plain})"
-        parts.append(rf"(?>{pad}{valid}{pad}(?=,|\Z)|({other}))")
+        parts.append(rf"(?>{pad}{valid}{pad}(?=,|$)|({other}))")
         unproven.append(count)
         count += 1
     if runs:
@@ -325,16 +326,16 @@ class LinesChecker:
         self._strict = 0  # batches still to match strict only, with no loose retry
         body, unproven, self._key_groups = diagnostic_pattern(checker.columns)
         self._diagnostic = body
-        self._diagnose: Callable[[str], re.Match[str] | None] = self._first_diagnosis
-        self._unproven = itemgetter(*unproven)
+        self._diagnose: Callable[[str], list[tuple[str | None, ...]]] = self._first_diagnosis
+        self._unproven = unproven
         known = [column for column in checker.columns if column is not None]
         self._time_slot = known.index("updated_at") if "updated_at" in known else None
 
-    def _first_diagnosis(self, line: str) -> re.Match[str] | None:
-        """Compile the diagnostic expression when a line first needs it (a clean file never
-        does), then diagnose ``line``."""
-        self._diagnose = re.compile(self._diagnostic).fullmatch
-        return self._diagnose(line)
+    def _first_diagnosis(self, text: str) -> list[tuple[str | None, ...]]:
+        """Compile the diagnostic expression when lines first need it (a clean file never
+        does), then diagnose the lines of ``text``."""
+        self._diagnose = _diagnoser(self._diagnostic)
+        return self._diagnose(text)
 
     def check(self, lines: Lines | Folded) -> Iterator[Batch]:
         """The batches of one segment, in row order. A :class:`Folded` one is checked as
@@ -575,34 +576,62 @@ class LinesChecker:
         folded: bool,
     ) -> None:
         """Check the detoured lines (by index; each on its row in ``rows``) exactly and
-        merge them into ``batch`` in row order. An unquoted line is first diagnosed (see
-        :meth:`_check_diagnosed`); a ``folded`` one unfolded."""
-        locator = batch.locator
+        merge them into ``batch`` in row order. The unquoted, non-blank lines of at most
+        16,384 characters (so within the record limit), most of them, are diagnosed
+        together (see :meth:`_check_diagnosed`); any other is checked alone, a ``folded``
+        one unfolded (an unquoted line holds no NUL: a folded line break is in quotes)."""
         accepted: list[tuple[int, int, Sequence[Any]]] = []
-        diagnosed: list[tuple[int, tuple[str | None, ...]]] = []
-        for index in slow:
-            row, line = rows[index], lines[index].removesuffix("\r")
-            if folded:
-                line = line.replace(_NUL, "\n")
-            if (
-                len(line) > MAX_RECORD_BYTES // _UTF8_MAX
-                and len(line.encode("utf-8", "surrogateescape")) > MAX_RECORD_BYTES
-            ):
-                too_long = Broken("row_too_long", row, locator.one(index), quoted=False)
-                batch.add_invalid([broken_error(too_long)])
-                continue
-            quoted = '"' in line
-            if not quoted and line.strip(_BLANK):
-                match = self._diagnose(line)
-                if match is not None:
-                    diagnosed.append((index, match.groups()))
-                    continue
-            fields = split_quoted_line(line) if quoted else line.split(",")
-            self._check_fully(batch, fields, row, index, accepted)
-        if diagnosed:
-            self._check_diagnosed(batch, lines, diagnosed, rows, accepted)
+        texts = [lines[index].removesuffix("\r") for index in slow]
+        usual = [
+            '"' not in text and len(text) <= _SURE_CHARS and text.strip(_BLANK) != ""
+            for text in texts
+        ]
+        diagnosable = list(compress(slow, usual))
+        if len(diagnosable) < len(slow):
+            for index, text in zip(slow, texts, strict=True):
+                if not ('"' not in text and len(text) <= _SURE_CHARS and text.strip(_BLANK)):
+                    self._check_alone(batch, text, index, rows[index], accepted, folded=folded)
+        if diagnosable:
+            plain = list(compress(texts, usual))
+            diagnosed = self._diagnose("\n".join(plain))
+            taken = [groups[-1] is None for groups in diagnosed]  # else: the line, whole
+            if not all(taken):
+                for index, text, took in zip(diagnosable, plain, taken, strict=True):
+                    if not took:  # another field count, or bytes that are not UTF-8
+                        self._check_fully(batch, text.split(","), rows[index], index, accepted)
+                diagnosable = list(compress(diagnosable, taken))
+                plain = list(compress(plain, taken))
+                diagnosed = list(compress(diagnosed, taken))
+            if diagnosable:
+                self._check_diagnosed(
+                    batch, diagnosable, plain, diagnosed, rows=rows, accepted=accepted
+                )
         if accepted:
             batch.add_valid(accepted)
+
+    def _check_alone(
+        self,
+        batch: Batch,
+        line: str,
+        index: int,
+        row: int,
+        accepted: list[tuple[int, int, Sequence[Any]]],
+        *,
+        folded: bool,
+    ) -> None:
+        """Check one detoured line (its CR removed) exactly: too long, or split (quote-aware
+        when it holds a quote) and checked in full."""
+        if folded:
+            line = line.replace(_NUL, "\n")
+        if (
+            len(line) > _SURE_CHARS
+            and len(line.encode("utf-8", "surrogateescape")) > MAX_RECORD_BYTES
+        ):
+            too_long = Broken("row_too_long", row, batch.locator.one(index), quoted=False)
+            batch.add_invalid([broken_error(too_long)])
+            return
+        fields = split_quoted_line(line) if '"' in line else line.split(",")
+        self._check_fully(batch, fields, row, index, accepted)
 
     def _check_fully(
         self,
@@ -625,51 +654,86 @@ class LinesChecker:
     def _check_diagnosed(
         self,
         batch: Batch,
-        lines: Sequence[str],
-        diagnosed: list[tuple[int, tuple[str | None, ...]]],
+        indexes: list[int],
+        lines: list[str],
+        diagnosed: list[tuple[str | None, ...]],
+        *,
         rows: Sequence[int],
         accepted: list[tuple[int, int, Sequence[Any]]],
     ) -> None:
-        """Check the lines :func:`diagnostic_pattern` took (each: its index, its groups):
-        only their values not valid as written are checked exactly (and their errors only
-        counted once the report keeps no more), their ``updated_at`` a
-        column at a time first (as the fast path converts it; the checker sees only those
-        it does not prove). A line whose every value is valid after all is checked in full,
-        for its values."""
-        unproven = [list(self._unproven(groups)) for _, groups in diagnosed]
+        """Check the ``lines`` (at ``indexes``) :func:`diagnostic_pattern` took, each with
+        its groups, a column at a time: only their values not valid as written are checked
+        exactly, their ``updated_at`` converted first (as the fast path converts it; the
+        checker sees only those it does not prove). Once the report keeps no more errors,
+        theirs are counted all at once, not built. A line whose every value is valid after
+        all is checked in full, for its values."""
+        count = len(indexes)
+        groups = list(zip(*diagnosed, strict=True))  # each group as a column
+        unproven: list[Sequence[str | None]] = [groups[group] for group in self._unproven]
         slot = self._time_slot
         if slot is not None:
-            texts = tuple(cast("str", values[slot]) for values in unproven)
+            texts = cast("tuple[str, ...]", unproven[slot])
             invalid: dict[int, tuple[str, str]] = {}
             moments = self._instants(texts, invalid)
-            limit = self._limit
-            for position, (values, moment) in enumerate(zip(unproven, moments, strict=True)):
-                if moment <= limit and position not in invalid:
-                    values[slot] = None  # proved
-        checker, locator, sku_groups = self._checker, batch.locator, self._key_groups
-        found = checker.unproven_problems(unproven)
-        for (index, groups), (problems, key_valid) in zip(diagnosed, found, strict=True):
-            row = rows[index]
-            if not problems:
-                line = lines[index].removesuffix("\r")
-                self._check_fully(batch, line.split(","), row, index, accepted)
-                continue
-            key = None
-            if key_valid:
-                sku, sku_text, warehouse, warehouse_text = map(groups.__getitem__, sku_groups)
-                key = (
-                    sku or cast("str", sku_text).strip(TRIMMED),
-                    warehouse or cast("str", warehouse_text).strip(TRIMMED),
-                )
-            offset = locator.one(index)
-            if checker.messages:
-                batch.add_invalid(checker.value_errors(problems, row, offset), key)
-            else:  # the report keeps no more errors: they are counted, not built
-                batch.add_unreported(row, offset, len(problems), key)
+            proved = list(map(self._limit.__ge__, moments))
+            for position in invalid:
+                proved[position] = False
+            unproven[slot] = [
+                None if sure else text for text, sure in zip(texts, proved, strict=True)
+            ]
+        checker = self._checker
+        problems, key_valid = checker.unproven_problems(unproven, count)
+        sku, sku_text, warehouse, warehouse_text = (groups[group] for group in self._key_groups)
+
+        def key(position: int) -> tuple[str, str]:
+            return (
+                sku[position] or cast("str", sku_text[position]).strip(TRIMMED),
+                warehouse[position] or cast("str", warehouse_text[position]).strip(TRIMMED),
+            )
+
+        if not all(problems):
+            for position in compress(range(count), map(not_, problems)):
+                index = indexes[position]
+                self._check_fully(batch, lines[position].split(","), rows[index], index, accepted)
+        if checker.messages:
+            locator = batch.locator
+            for position in compress(range(count), problems):
+                index, row = indexes[position], rows[indexes[position]]
+                errors = checker.value_errors(problems[position], row, locator.one(index))
+                batch.add_invalid(errors, key(position) if key_valid[position] else None)
+            return
+        # The report keeps no more errors: they are counted, not built, at once.
+        bad = list(compress(range(count), problems))
+        keyed = list(compress(bad, map(key_valid.__getitem__, bad)))
+        offsets = batch.locator.many([indexes[position] for position in keyed])
+        batch.add_unreported(
+            len(bad),
+            sum(map(len, problems)),
+            [
+                (rows[indexes[position]], offset, *key(position))
+                for position, offset in zip(keyed, offsets, strict=True)
+            ],
+        )
 
 
 _BLANK: Final = TRIMMED + ","
 _NUL: Final = chr(FOLD)
+_SURE_CHARS: Final = MAX_RECORD_BYTES // _UTF8_MAX
+"""Characters a line may hold and be within the record limit whatever they are."""
+
+
+def _diagnoser(body: str) -> Callable[[str], list[tuple[str | None, ...]]]:
+    """Diagnose each LF-separated line of a text by :func:`diagnostic_pattern`'s ``body``:
+    its groups, the last one the whole line when the body does not take it (else None).
+    Match objects (not ``findall``) keep a group that did not take part None, apart from
+    one that took an empty value."""
+    finditer = re.compile(rf"^(?:{body}|([^\n]*))$", re.MULTILINE).finditer
+    groups = re.Match.groups
+
+    def diagnose(text: str) -> list[tuple[str | None, ...]]:
+        return list(map(groups, finditer(text)))
+
+    return diagnose
 
 
 _TEXTS: Final = frozenset({COLUMNS.index("name"), COLUMNS.index("category")})
