@@ -348,12 +348,12 @@ def _assert_counted_as_the_exact_checker_decides(lines: list[str]) -> None:
         invalid, errors = invalid + 1, errors + len(found)
         if key is not None:
             keyed.add((row, offset, *key))
-    outcome = {
+    accepted = {
         row: tuple(column[index] for column in batch.values if column is not None)
         for batch in batches
         for index, row in enumerate(batch.rows)
     }
-    assert outcome == valid
+    assert accepted == valid
     assert sum(batch.invalid for batch in batches) == invalid
     assert sum(len(batch.errors) + batch.unreported for batch in batches) == errors
     assert {entry for batch in batches for entry in batch.keyed} == keyed
