@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from tap_core.inventory import COLUMNS, Column, parse_inventory, validate_inventory
 from tap_core.inventory.csv import splitting
-from tap_core.inventory.csv.checker import RecordChecker
+from tap_core.inventory.csv.checker import Invalid, RecordChecker
 from tap_core.inventory.csv.contract import MAX_REPORTED_ERRORS
 from tap_core.inventory.csv.fast_path import BATCH_BYTES, diagnostic_pattern, fast_pattern
 from tap_core.inventory.csv.messages import duplicate_key, value_error
@@ -169,3 +169,40 @@ def test_the_expressions_grow_with_the_known_columns_not_the_header() -> None:
     ]
     for build in builds:
         assert len(build(wide)) < len(build(narrow)) + 200
+
+
+def _bad_file(replace: str, by: str, rows: int) -> bytes:
+    plain = "S-{0},north,Widget,3,1.5,tools,2,2026-10-01T10:00:00Z\n"
+    line = plain.replace(replace, by)
+    return "".join([HEADER, *(line.format(number) for number in range(rows))]).encode()
+
+
+def test_errors_past_the_kept_ones_are_found_without_an_exception_or_exact_check_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given files of 5,000 rows each with a bad quantity, or a date of the contract's form
+    # that is no real time, and the exact checker's exceptions and date checks counted
+    counted = {"invalid": 0, "updated_at": 0}
+    invalid_init, updated_at = Invalid.__init__, RecordChecker.updated_at
+
+    def counted_invalid(self: Invalid, detail: str = "") -> None:
+        counted["invalid"] += 1
+        invalid_init(self, detail)
+
+    def counted_updated_at(self: RecordChecker, text: str) -> datetime:
+        counted["updated_at"] += 1
+        return updated_at(self, text)
+
+    monkeypatch.setattr(Invalid, "__init__", counted_invalid)
+    monkeypatch.setattr(RecordChecker, "updated_at", counted_updated_at)
+    rows = 5_000
+    one_batch = BATCH_BYTES // len(HEADER) * 2  # more records than a batch holds
+    for data in (_bad_file(",3,", ",3a,", rows), _bad_file("T10:", "T25:", rows)):
+        counted.update(invalid=0, updated_at=0)
+        # When it is validated
+        report = validate_inventory(io.BytesIO(data), NOW)
+        # Then every row is invalid, and only the errors whose message is built (the kept
+        # ones and at most a batch more) took an exception or an exact date check each
+        assert (report.rows_total, report.rows_invalid) == (rows, rows)
+        assert counted["invalid"] <= MAX_REPORTED_ERRORS + one_batch
+        assert counted["updated_at"] <= MAX_REPORTED_ERRORS + one_batch

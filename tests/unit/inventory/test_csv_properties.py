@@ -369,8 +369,8 @@ def test_fast_path_counts_every_line_as_the_exact_checker_does(lines: list[str])
 def test_fast_path_counts_bad_lines_of_every_kind_as_the_exact_checker_does() -> None:
     """Runs of detoured lines, several batches long, each a bad value, a bad key, an empty
     required value, a padded or no real date, too many fields, bytes that are not UTF-8, a
-    quote, a blank line: counted as the exact checker finds them, with the keys of the
-    invalid records whose key is valid."""
+    quote, a blank line, a date of each form that is no real time: counted as the exact
+    checker finds them, with the keys of the invalid records whose key is valid."""
     # Given lines of each kind, one kind a row in turn, among valid lines
     plain = "A-{0},north,Widget {0},{1},2.50,tools,3,2026-10-01T10:00:00Z,note\n"
     kinds = [
@@ -386,6 +386,22 @@ def test_fast_path_counts_bad_lines_of_every_kind_as_the_exact_checker_does() ->
         plain.replace(",{1},", ",{1}0000000000,"),  # too large: the check says why
         plain.replace(",tools,", ",,").replace(",3,", ",,"),  # empty optional values
         ",,,,\n",
+        plain,
+        *(
+            plain.replace("2026-10-01T10:00:00Z", moment)  # dates of every form, not real
+            for moment in (
+                "2026-02-30T10:00:00Z",
+                "2026-02-30 10:00",
+                "2026-02-29",
+                "2026-10-01T24:00:00.5+01:00",
+                "9999-12-31T23:30:00-01:00",  # past year 9999 in UTC
+                "2026-10-01T10:00:00+24:00",
+                " 2026-02-30 ",  # of no form, padded
+                "2026-10-01T10:00:00Z ",  # of no form, valid once trimmed
+                "2026-11-24T12:06:00Z",  # too late
+            )
+        ),
+        plain,
         plain,
     ]
     lines = [kinds[number % len(kinds)].format(number, number % 90) for number in range(3_000)]

@@ -481,8 +481,11 @@ class LinesChecker:
         self, texts: tuple[str, ...], invalid: dict[int, tuple[str, str]]
     ) -> list[datetime]:
         """``updated_at`` per row, a column at a time for each form present (a bare date, a
-        naive time, a UTC time, one with an offset, empty). A text of no form, or not a real
-        time, is checked exactly: it may be valid once trimmed; else it goes to ``invalid``.
+        naive time, a UTC time, one with an offset, empty). A text of no form is checked
+        exactly: it may be valid once trimmed; else it goes to ``invalid``. So does one of a
+        form that is not a real time (the checker reads it as the conversion does and finds
+        it invalid): with its text and why from the checker, or :data:`_UNBUILT` once the
+        report keeps no more errors.
         """
         shapes = "\n".join(texts).encode("ascii", "replace").translate(DIGITS_AS_NINES)
         first = shapes[: shapes.find(b"\n")] if len(texts) > 1 else shapes
@@ -502,9 +505,13 @@ class LinesChecker:
                 subset = tuple(texts[index] for index in indexes)
                 for index, moment in zip(indexes, self._moments(kind, subset, failed), strict=True):
                     result[index] = moment
+            exact = kind is None or self._checker.messages
             for position in failed:
                 index = indexes[position]
-                result[index] = self._exact_time(texts[index], index, invalid)
+                if exact:
+                    result[index] = self._exact_time(texts[index], index, invalid)
+                else:  # of a form of the contract, not a real time: invalid, as the checker says
+                    invalid[index] = _UNBUILT
         return result
 
     def _exact_time(self, text: str, index: int, invalid: dict[int, tuple[str, str]]) -> datetime:
@@ -522,9 +529,7 @@ class LinesChecker:
     ) -> list[datetime]:
         """The moments of ``texts`` (a new list), all of one ``kind``, converted with one
         ``map``; when some text is not a real time, chunk by chunk, and a failing chunk row
-        by row (the index of each failure goes to ``failed``, its moment is a placeholder);
-        after a chunk that mostly failed, a failing chunk goes to ``failed`` whole (the
-        exact checker reads its valid texts too)."""
+        by row (the index of each failure goes to ``failed``, its moment is a placeholder)."""
         convert = _CONVERTERS.get(kind) if kind != "empty" else None
         if convert is None:
             if kind != "empty":
@@ -535,24 +540,17 @@ class LinesChecker:
         except (ValueError, OverflowError):
             pass
         result: list[datetime] = []
-        mostly_failing = False  # the last failing chunk: most of its texts failed
         for start in range(0, len(texts), _CHUNK):
             chunk = texts[start : start + _CHUNK]
             try:
                 result += convert(chunk)
             except (ValueError, OverflowError):
-                if mostly_failing:  # likely again: all to the exact checker at once
-                    failed.update(range(start, start + len(chunk)))
-                    result += [self._uploaded_at] * len(chunk)
-                    continue
-                before = len(failed)
                 for index, text in enumerate(chunk, start):
                     try:
                         result += convert((text,))
                     except (ValueError, OverflowError):
                         failed.add(index)
                         result.append(self._uploaded_at)
-                mostly_failing = 2 * (len(failed) - before) > len(chunk)
         return result
 
     def _reject_times(self, batch: Batch, invalid: dict[int, tuple[str, str]]) -> None:
@@ -718,6 +716,8 @@ class LinesChecker:
 
 _BLANK: Final = TRIMMED + ","
 _NUL: Final = chr(FOLD)
+_UNBUILT: Final = ("", "")
+"""An invalid ``updated_at``'s text and why, not built: the report keeps no more errors."""
 _SURE_CHARS: Final = MAX_RECORD_BYTES // _UTF8_MAX
 """Characters a line may hold and be within the record limit whatever they are."""
 
