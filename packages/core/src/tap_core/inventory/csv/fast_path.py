@@ -574,9 +574,9 @@ class LinesChecker:
         folded: bool,
     ) -> None:
         """Check the detoured lines (by index; each on its row in ``rows``) exactly and
-        merge them into ``batch`` in row order. The unquoted, non-blank lines of at most
-        16,384 characters (so within the record limit), most of them, are diagnosed
-        together (see :meth:`_check_diagnosed`); any other is checked alone, a ``folded``
+        merge them into ``batch`` in row order. The unquoted, non-blank lines within the
+        record limit whatever their characters (:data:`_SURE_CHARS`), most of them, are
+        diagnosed together (see :meth:`_check_diagnosed`); any other is checked alone, a ``folded``
         one unfolded (an unquoted line holds no NUL: a folded line break is in quotes)."""
         accepted: list[tuple[int, int, Sequence[Any]]] = []
         texts = [lines[index].removesuffix("\r") for index in slow]
