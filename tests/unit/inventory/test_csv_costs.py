@@ -181,7 +181,7 @@ def test_errors_past_the_kept_ones_are_found_without_an_exception_or_exact_check
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Given files of 5,000 rows each with a bad quantity, or a date of the contract's form
-    # that is no real time, and the exact checker's exceptions and date checks counted
+    # that is no real time or too late, and the exact checker's exceptions and date checks counted
     counted = {"invalid": 0, "updated_at": 0}
     invalid_init, updated_at = Invalid.__init__, RecordChecker.updated_at
 
@@ -197,7 +197,12 @@ def test_errors_past_the_kept_ones_are_found_without_an_exception_or_exact_check
     monkeypatch.setattr(RecordChecker, "updated_at", counted_updated_at)
     rows = 5_000
     one_batch = BATCH_BYTES // len(HEADER) * 2  # more records than a batch holds
-    for data in (_bad_file(",3,", ",3a,", rows), _bad_file("T10:", "T25:", rows)):
+    files = (
+        _bad_file(",3,", ",3a,", rows),
+        _bad_file("T10:", "T25:", rows),
+        _bad_file("2026-10-01", "2027-01-01", rows),  # too late
+    )
+    for data in files:
         counted.update(invalid=0, updated_at=0)
         # When it is validated
         report = validate_inventory(io.BytesIO(data), NOW)

@@ -471,9 +471,6 @@ class LinesChecker:
         else:
             texts = column("updated_at")
             moments = self._instants(texts, invalid)
-            if self._limit < max(moments):
-                for index in compress(range(count), map(self._limit.__lt__, moments)):
-                    moments[index] = self._exact_time(texts[index], index, invalid)
         values = [column("sku"), column("warehouse"), name, quantity, price]
         return [*values, category, reorder, moments], invalid
 
@@ -483,9 +480,10 @@ class LinesChecker:
         """``updated_at`` per row, a column at a time for each form present (a bare date, a
         naive time, a UTC time, one with an offset, empty). A text of no form is checked
         exactly: it may be valid once trimmed; else it goes to ``invalid``. So does one of a
-        form that is not a real time (the checker reads it as the conversion does and finds
-        it invalid): with its text and why from the checker, or :data:`_UNBUILT` once the
-        report keeps no more errors.
+        form that is not a real time or is too late (the checker reads it as the conversion
+        does and finds it invalid): with its text and why from the checker, or
+        :data:`_UNBUILT` once the report keeps no more errors. The moment of each text in
+        ``invalid`` is a placeholder; every other is at most the limit.
         """
         shapes = "\n".join(texts).encode("ascii", "replace").translate(DIGITS_AS_NINES)
         first = shapes[: shapes.find(b"\n")] if len(texts) > 1 else shapes
@@ -512,7 +510,21 @@ class LinesChecker:
                     result[index] = self._exact_time(texts[index], index, invalid)
                 else:  # of a form of the contract, not a real time: invalid, as the checker says
                     invalid[index] = _UNBUILT
+        if result and self._limit < max(result):
+            self._reject_late(texts, result, invalid)
         return result
+
+    def _reject_late(
+        self, texts: tuple[str, ...], moments: list[datetime], invalid: dict[int, tuple[str, str]]
+    ) -> None:
+        """Put the ``moments`` past the limit (converted, so their texts are of a form of the
+        contract, and too late for the checker) in ``invalid``, as :meth:`_instants` does."""
+        for index in compress(range(len(texts)), map(self._limit.__lt__, moments)):
+            if self._checker.messages:
+                moments[index] = self._exact_time(texts[index], index, invalid)
+            else:
+                moments[index] = self._uploaded_at
+                invalid[index] = _UNBUILT
 
     def _exact_time(self, text: str, index: int, invalid: dict[int, tuple[str, str]]) -> datetime:
         """The exact checker's reading of one ``updated_at``; a placeholder when invalid."""
@@ -672,13 +684,13 @@ class LinesChecker:
         if slot is not None:
             texts = cast("tuple[str, ...]", unproven[slot])
             invalid: dict[int, tuple[str, str]] = {}
-            moments = self._instants(texts, invalid)
-            proved = list(map(self._limit.__ge__, moments))
-            for position in invalid:
-                proved[position] = False
-            unproven[slot] = [
-                None if sure else text for text, sure in zip(texts, proved, strict=True)
-            ]
+            self._instants(texts, invalid)  # proves all but those in invalid
+            if invalid:
+                unproven[slot] = [
+                    text if position in invalid else None for position, text in enumerate(texts)
+                ]
+            else:
+                unproven[slot] = [None] * count
         checker = self._checker
         problems, key_valid = checker.unproven_problems(unproven, count)
         sku, sku_text, warehouse, warehouse_text = (groups[group] for group in self._key_groups)
