@@ -174,16 +174,22 @@ def test_the_expressions_grow_with_the_known_columns_not_the_header() -> None:
 def _bad_file(replace: str, by: str, rows: int) -> bytes:
     plain = "S-{0},north,Widget,3,1.5,tools,2,2026-10-01T10:00:00Z\n"
     line = plain.replace(replace, by)
-    return "".join([HEADER, *(line.format(number) for number in range(rows))]).encode()
+    lines = [HEADER, *(line.format(number) for number in range(rows))]
+    return "".join(lines).encode("utf-8", "surrogateescape")
 
 
 def test_errors_past_the_kept_ones_are_found_without_an_exception_or_exact_check_each(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Given files of 5,000 rows each with a bad quantity, or a date of the contract's form
-    # that is no real time or too late, and the exact checker's exceptions and date checks counted
-    counted = {"invalid": 0, "updated_at": 0}
-    invalid_init, updated_at = Invalid.__init__, RecordChecker.updated_at
+    # Given files of 5,000 rows each with a bad quantity, a date of the contract's form that
+    # is no real time or too late, a field missing, or bytes that are not UTF-8, and the exact
+    # checker's exceptions, date checks and record checks counted
+    counted = {"invalid": 0, "updated_at": 0, "check": 0}
+    invalid_init, updated_at, check = (
+        Invalid.__init__,
+        RecordChecker.updated_at,
+        RecordChecker.check,
+    )
 
     def counted_invalid(self: Invalid, detail: str = "") -> None:
         counted["invalid"] += 1
@@ -193,21 +199,30 @@ def test_errors_past_the_kept_ones_are_found_without_an_exception_or_exact_check
         counted["updated_at"] += 1
         return updated_at(self, text)
 
+    def counted_check(self: RecordChecker, *args: Any) -> Any:
+        counted["check"] += 1
+        return check(self, *args)
+
     monkeypatch.setattr(Invalid, "__init__", counted_invalid)
+    monkeypatch.setattr(RecordChecker, "check", counted_check)
     monkeypatch.setattr(RecordChecker, "updated_at", counted_updated_at)
     rows = 5_000
-    one_batch = BATCH_BYTES // len(HEADER) * 2  # more records than a batch holds
     files = (
         _bad_file(",3,", ",3a,", rows),
         _bad_file("T10:", "T25:", rows),
         _bad_file("2026-10-01", "2027-01-01", rows),  # too late
+        _bad_file(",2026-10-01T10:00:00Z", "", rows),  # a field missing
+        _bad_file("Widget", "Caf\udce9", rows),  # not UTF-8
     )
     for data in files:
-        counted.update(invalid=0, updated_at=0)
+        counted.update(invalid=0, updated_at=0, check=0)
+        line = data.index(b"\n", len(HEADER)) + 1 - len(HEADER)  # the first record's bytes
+        one_batch = BATCH_BYTES // line * 2  # more records than a batch holds
         # When it is validated
         report = validate_inventory(io.BytesIO(data), NOW)
         # Then every row is invalid, and only the errors whose message is built (the kept
-        # ones and at most a batch more) took an exception or an exact date check each
+        # ones and at most a batch more) took an exception, an exact date or record check
         assert (report.rows_total, report.rows_invalid) == (rows, rows)
         assert counted["invalid"] <= MAX_REPORTED_ERRORS + one_batch
         assert counted["updated_at"] <= MAX_REPORTED_ERRORS + one_batch
+        assert counted["check"] <= MAX_REPORTED_ERRORS + one_batch

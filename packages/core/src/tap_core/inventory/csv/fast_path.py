@@ -40,6 +40,7 @@ from tap_core.inventory.csv.batches import (
 from tap_core.inventory.csv.checker import (
     DIGITS_AS_NINES,
     KEY_RE,
+    SURROGATE_PATTERN,
     UPDATED_AT_SHAPES,
     Invalid,
 )
@@ -606,9 +607,10 @@ class LinesChecker:
             diagnosed = self._diagnose("\n".join(plain))
             taken = [groups[-1] is None for groups in diagnosed]  # else: the line, whole
             if not all(taken):
-                for index, text, took in zip(diagnosable, plain, taken, strict=True):
-                    if not took:  # another field count, or bytes that are not UTF-8
-                        self._check_fully(batch, text.split(","), rows[index], index, accepted)
+                left = list(map(not_, taken))
+                self._check_untaken(
+                    batch, list(compress(diagnosable, left)), list(compress(plain, left)), rows
+                )
                 diagnosable = list(compress(diagnosable, taken))
                 plain = list(compress(plain, taken))
                 diagnosed = list(compress(diagnosed, taken))
@@ -617,6 +619,32 @@ class LinesChecker:
                     batch, diagnosable, plain, diagnosed, rows=rows, accepted=accepted
                 )
         if accepted:
+            batch.add_valid(accepted)
+
+    def _check_untaken(
+        self, batch: Batch, indexes: list[int], lines: list[str], rows: Sequence[int]
+    ) -> None:
+        """Check the ``lines`` (at ``indexes``) the diagnosis did not take: of another field
+        count, or with bytes that are not UTF-8 (on a line of the header's count, each field
+        matches, as a valid value or not). The checker gives such a record that one error
+        and no key, so once the report keeps no more errors they are counted at once; else
+        each is checked, for its message (and any other line, which none should be)."""
+        if not self._checker.messages:
+            commas = len(self._checker.columns) - 1
+            plain = [
+                line.count(",") != commas or SURROGATE_PATTERN.search(line) is not None
+                for line in lines
+            ]
+            counted = sum(plain)
+            batch.add_unreported(counted, counted, ())
+            if counted == len(lines):
+                return
+            left = list(map(not_, plain))
+            indexes, lines = list(compress(indexes, left)), list(compress(lines, left))
+        accepted: list[tuple[int, int, Sequence[Any]]] = []
+        for index, line in zip(indexes, lines, strict=True):
+            self._check_fully(batch, line.split(","), rows[index], index, accepted)
+        if accepted:  # pragma: no cover - a line of the header's count in UTF-8 is taken
             batch.add_valid(accepted)
 
     def _check_alone(
