@@ -51,8 +51,8 @@ Values: TypeAlias = tuple[str, str, str, int, Decimal, str, int, datetime]
 
 KEY_RE: Final = f"[{KEY_CHARS}]{{1,{MAX_KEY_CHARS}}}"
 Problem: TypeAlias = tuple[Column, str, str | None]
-"""A value's problem: its column, its text as trimmed, and why (None: it is missing; else an
-:class:`Invalid`'s detail)."""
+"""A value's problem: its column, its text as trimmed, and why (None: it is missing; else a
+:class:`Rejected`'s detail)."""
 UPDATED_AT_RE: Final = (
     r"(?P<main>[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)"
     r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?"
@@ -108,7 +108,7 @@ SHAPES: Final[dict[Column, Callable[[str], object]]] = {
     "updated_at": _UPDATED_AT_SHAPE,
 }
 """The shape test that each column's check starts with (a C-level ``fullmatch``): a
-trimmed, non-empty text it rejects (None) is invalid with no detail, which
+trimmed, non-empty text it rejects (None) is :class:`Rejected` with no detail, which
 :meth:`RecordChecker.unproven_problems` knows without calling the check."""
 _KEY_COLUMNS: Final = frozenset({"sku", "warehouse"})
 
@@ -119,6 +119,21 @@ class Invalid(ValueError):
     def __init__(self, detail: str = "") -> None:
         super().__init__(detail)
         self.detail = detail
+
+
+class Rejected:
+    """What a column check returns for a value its rule rejects (instead of raising: a bad
+    value costs no exception); ``detail`` adds why, beyond what the column allows (maybe
+    empty)."""
+
+    __slots__ = ("detail",)
+
+    def __init__(self, detail: str = "") -> None:
+        self.detail = detail
+
+
+_NO_DETAIL: Final = Rejected()
+_TOO_LARGE: Final = Rejected(TOO_LARGE)
 
 
 def instant(main: str | None, zone: str | None, date: str | None) -> datetime:
@@ -204,8 +219,7 @@ class RecordChecker:
             error = wrong_field_count(row, locate(), len(fields), len(self.columns))
             return None, [error], None
         values = self._defaults.copy()
-        # (column, text, why): why is None for a missing value, else the Invalid's detail.
-        # Only strings are kept: an exception kept would hold this frame in a cycle.
+        # (column, text, why): why is None for a missing value, else the Rejected's detail.
         problems: list[Problem] = []
         for position, slot, column, check, required in self._plan:
             text = fields[position].strip(TRIMMED)
@@ -213,10 +227,11 @@ class RecordChecker:
                 if required:
                     problems.append((column, text, None))
                 continue
-            try:
-                values[slot] = check(text)
-            except Invalid as invalid:
-                problems.append((column, text, invalid.detail))
+            value = check(text)
+            if isinstance(value, Rejected):
+                problems.append((column, text, value.detail))
+            else:
+                values[slot] = value
         sku, warehouse = values[0], values[1]
         key = (sku, warehouse) if isinstance(sku, str) and isinstance(warehouse, str) else None
         if problems:
@@ -255,11 +270,10 @@ class RecordChecker:
                 elif fitting is None:  # a shape the check rejects with no detail
                     found[index].append((column, text, ""))
                 else:
-                    try:
-                        check(text)
+                    value = check(text)
+                    if not isinstance(value, Rejected):
                         continue
-                    except Invalid as invalid:
-                        found[index].append((column, text, invalid.detail))
+                    found[index].append((column, text, value.detail))
                 if is_key:
                     keys[index] = False
         return found, keys
@@ -289,55 +303,57 @@ class RecordChecker:
         """An ``updated_at`` as written (it is trimmed here): the moment it means, the
         upload time when empty, or :class:`Invalid`."""
         text = text.strip(TRIMMED)
-        return self._updated_at(text) if text else self.uploaded_at
+        if not text:
+            return self.uploaded_at
+        moment = self._updated_at(text)
+        if isinstance(moment, Rejected):
+            raise Invalid(moment.detail)
+        return moment
 
-    def _updated_at(self, text: str) -> datetime:
+    def _updated_at(self, text: str) -> datetime | Rejected:
         match = _UPDATED_AT_SHAPE(text)
         if match is None:
-            raise Invalid
+            return _NO_DETAIL
         try:
             moment = instant(match["main"], match["zone"], match["date"])
         except (ValueError, OverflowError) as error:
-            raise Invalid(not_a_real_time(error)) from None
+            return Rejected(not_a_real_time(error))
         if moment > self.limit:
-            raise Invalid(too_late(self.uploaded_at))
+            return Rejected(too_late(self.uploaded_at))
         return moment
 
 
-def _key(text: str) -> str:
-    if _KEY_SHAPE(text) is None:
-        raise Invalid
-    return text
+# The column checks: each takes a trimmed, non-empty text and returns its value, or Rejected.
 
 
-def _name(text: str) -> str:
+def _key(text: str) -> str | Rejected:
+    return _NO_DETAIL if _KEY_SHAPE(text) is None else text
+
+
+def _name(text: str) -> str | Rejected:
     if len(text) > MAX_NAME_CHARS:
-        raise Invalid(too_many_chars(len(text)))
+        return Rejected(too_many_chars(len(text)))
     control = CONTROL_PATTERN.search(text)
     if control is not None:
-        raise Invalid(control_character(control.group()))
+        return Rejected(control_character(control.group()))
     return text
 
 
-def _category(text: str) -> str:
+def _category(text: str) -> str | Rejected:
     if len(text) > MAX_CATEGORY_CHARS:
-        raise Invalid(too_many_chars(len(text)))
+        return Rejected(too_many_chars(len(text)))
     return text
 
 
-def _amount(text: str) -> int:
+def _amount(text: str) -> int | Rejected:
     if _AMOUNT_SHAPE(text) is None:
-        raise Invalid
+        return _NO_DETAIL
     amount = int(text)
-    if amount > MAX_AMOUNT:
-        raise Invalid(TOO_LARGE)
-    return amount
+    return _TOO_LARGE if amount > MAX_AMOUNT else amount
 
 
-def _price(text: str) -> Decimal:
+def _price(text: str) -> Decimal | Rejected:
     if _PRICE_SHAPE(text) is None:
-        raise Invalid
+        return _NO_DETAIL
     price = Decimal(text)
-    if price > _MAX_DECIMAL:
-        raise Invalid(TOO_LARGE)
-    return price
+    return _TOO_LARGE if price > _MAX_DECIMAL else price
