@@ -375,6 +375,8 @@ def test_fast_path_counts_bad_lines_of_every_kind_as_the_exact_checker_does() ->
     plain = "A-{0},north,Widget {0},{1},2.50,tools,3,2026-10-01T10:00:00Z,note\n"
     kinds = [
         plain.replace(",{1},", ",{1}a,"),  # a bad quantity: its key is valid
+        plain.replace("A-{0},", " A-{0}\t,").replace(",{1},", ",{1}a,"),  # key valid trimmed
+        plain.replace(",north,", ",      north ,").replace(",{1},", ",{1}a,"),  # padded more
         plain.replace("A-{0},", "A {0},"),  # a bad sku: no key
         plain.replace(",north,", ",,"),  # a missing warehouse: no key
         plain.replace(",2.50,", ", 2.5x ,"),  # a bad price, padded

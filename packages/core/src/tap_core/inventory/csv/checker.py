@@ -258,7 +258,8 @@ class RecordChecker:
             visited = list(compress(range(count), map(is_not, texts, repeat(None))))
             if not visited:
                 continue
-            trimmed = [cast("str", texts[index]).strip(TRIMMED) for index in visited]
+            given = cast("Sequence[str]", texts)  # at the visited indexes
+            trimmed = list(map(str.strip, map(given.__getitem__, visited), repeat(TRIMMED)))
             shape = SHAPES.get(column)
             fits = trimmed if shape is None else list(map(shape, trimmed))  # None: rejected
             is_key = column in _KEY_COLUMNS

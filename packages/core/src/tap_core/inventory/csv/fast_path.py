@@ -592,7 +592,7 @@ class LinesChecker:
         diagnosed together (see :meth:`_check_diagnosed`); any other is checked alone, a ``folded``
         one unfolded (an unquoted line holds no NUL: a folded line break is in quotes)."""
         accepted: list[tuple[int, int, Sequence[Any]]] = []
-        texts = [lines[index].removesuffix("\r") for index in slow]
+        texts = list(map(str.removesuffix, map(lines.__getitem__, slow), repeat("\r")))
         usual = [
             '"' not in text and len(text) <= _SURE_CHARS and text.strip(_BLANK) != ""
             for text in texts
@@ -743,14 +743,21 @@ class LinesChecker:
         # The report keeps no more errors: they are counted, not built, at once.
         bad = list(compress(range(count), problems))
         keyed = list(compress(bad, map(key_valid.__getitem__, bad)))
-        offsets = batch.locator.many([indexes[position] for position in keyed])
+        at = list(map(indexes.__getitem__, keyed))
+        skus, warehouses = (
+            list(map(sku.__getitem__, keyed)),
+            list(map(warehouse.__getitem__, keyed)),
+        )
+        if None in skus or None in warehouses:  # valid once trimmed
+            skus, warehouses = (list(texts) for texts in zip(*map(key, keyed), strict=True))
         batch.add_unreported(
             len(bad),
             sum(map(len, problems)),
-            [
-                (rows[indexes[position]], offset, *key(position))
-                for position, offset in zip(keyed, offsets, strict=True)
-            ],
+            list(
+                zip(
+                    map(rows.__getitem__, at), batch.locator.many(at), skus, warehouses, strict=True
+                )
+            ),
         )
 
 
@@ -798,10 +805,14 @@ def _quotes_on_most_lines(data: bytes) -> bool:
 
 
 _QUOTE_SAMPLE: Final = 4096
+_FEW_EMPTY: Final = 8
 
 
 def _empty_at(texts: Sequence[str]) -> list[int]:
-    """The indexes of the empty strings in ``texts`` (found by C-level searches)."""
+    """The indexes of the empty strings in ``texts`` (found by C-level searches: one per
+    empty string when they are few, else one pass)."""
+    if texts.count("") > _FEW_EMPTY:
+        return list(compress(range(len(texts)), map(not_, texts)))
     found: list[int] = []
     index = -1
     try:
