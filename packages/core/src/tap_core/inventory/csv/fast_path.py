@@ -589,8 +589,9 @@ class LinesChecker:
         """Check the detoured lines (by index; each on its row in ``rows``) exactly and
         merge them into ``batch`` in row order. The unquoted, non-blank lines within the
         record limit whatever their characters (:data:`_SURE_CHARS`), most of them, are
-        diagnosed together (see :meth:`_check_diagnosed`); any other is checked alone, a ``folded``
-        one unfolded (an unquoted line holds no NUL: a folded line break is in quotes)."""
+        diagnosed together (see :meth:`_check_diagnosed`); any other is checked alone, a
+        ``folded`` one unfolded (an unquoted line holds no NUL: a folded line break is in
+        quotes)."""
         accepted: list[tuple[int, int, Sequence[Any]]] = []
         texts = list(map(str.removesuffix, map(lines.__getitem__, slow), repeat("\r")))
         usual = [
@@ -599,8 +600,8 @@ class LinesChecker:
         ]
         diagnosable = list(compress(slow, usual))
         if len(diagnosable) < len(slow):
-            for index, text in zip(slow, texts, strict=True):
-                if not ('"' not in text and len(text) <= _SURE_CHARS and text.strip(_BLANK)):
+            for index, text, together in zip(slow, texts, usual, strict=True):
+                if not together:
                     self._check_alone(batch, text, index, rows[index], accepted, folded=folded)
         if diagnosable:
             plain = list(compress(texts, usual))
