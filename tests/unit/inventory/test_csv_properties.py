@@ -411,6 +411,21 @@ def test_fast_path_counts_bad_lines_of_every_kind_as_the_exact_checker_does() ->
     _assert_counted_as_the_exact_checker_decides(lines)
 
 
+def test_fast_path_counts_runs_of_mostly_unreal_dates_as_the_exact_checker_does() -> None:
+    """Chunks of dates that mostly are no real time, a real one among them: each read as the
+    exact checker reads it, whether errors get their messages or are counted."""
+    # Given runs of three dates that are no real time and one real one
+    plain = "A-{0},north,Widget,3,2.50,tools,3,{1},note\n"
+    moments = ["2026-02-30T10:00:00Z", "2026-02-31T10:00:00Z", "2026-04-31T10:00:00Z"]
+    lines = [
+        plain.format(number, [*moments, "2026-02-28T10:00:00Z"][number % 4])
+        for number in range(2_000)
+    ]
+    # When the fast path checks them, then each ends as the exact checker decides
+    _assert_as_the_exact_checker_decides(lines)
+    _assert_counted_as_the_exact_checker_decides(lines)
+
+
 @given(lines=st.lists(tricky_lines(), min_size=1, max_size=20))
 def test_fast_path_decides_every_line_as_the_exact_checker_does(lines: list[str]) -> None:
     """The fast path accepts a line with the same values as the exact checker, or gives

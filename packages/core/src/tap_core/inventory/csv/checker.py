@@ -113,14 +113,6 @@ trimmed, non-empty text it rejects (None) is :class:`Rejected` with no detail, w
 _KEY_COLUMNS: Final = frozenset({"sku", "warehouse"})
 
 
-class Invalid(ValueError):
-    """A value broke its column's rule; ``detail`` adds why, beyond what the column allows."""
-
-    def __init__(self, detail: str = "") -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
 class Rejected:
     """What a column check returns for a value its rule rejects (instead of raising: a bad
     value costs no exception); ``detail`` adds why, beyond what the column allows (maybe
@@ -300,16 +292,11 @@ class RecordChecker:
             )
         raise AssertionError(fields)  # pragma: no cover - the caller found a surrogate
 
-    def updated_at(self, text: str) -> datetime:
+    def updated_at(self, text: str) -> datetime | Rejected:
         """An ``updated_at`` as written (it is trimmed here): the moment it means, the
-        upload time when empty, or :class:`Invalid`."""
+        upload time when empty, or :class:`Rejected`."""
         text = text.strip(TRIMMED)
-        if not text:
-            return self.uploaded_at
-        moment = self._updated_at(text)
-        if isinstance(moment, Rejected):
-            raise Invalid(moment.detail)
-        return moment
+        return self._updated_at(text) if text else self.uploaded_at
 
     def _updated_at(self, text: str) -> datetime | Rejected:
         match = _UPDATED_AT_SHAPE(text)

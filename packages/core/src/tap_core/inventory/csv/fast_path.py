@@ -42,7 +42,7 @@ from tap_core.inventory.csv.checker import (
     KEY_RE,
     SURROGATE_PATTERN,
     UPDATED_AT_SHAPES,
-    Invalid,
+    Rejected,
 )
 from tap_core.inventory.csv.contract import (
     COLUMNS,
@@ -160,7 +160,7 @@ _CAPTURING: Final = re.compile(r"\((?!\?)")
 _fromisoformat = datetime.fromisoformat
 _astimezone = datetime.astimezone
 _CHUNK: Final = 32
-_CONVERTERS: Final[dict[str | None, Callable[[Sequence[str]], list[datetime]]]] = {
+CONVERTERS: Final[dict[str | None, Callable[[Sequence[str]], list[datetime]]]] = {
     "utc": lambda texts: list(map(_fromisoformat, texts)),
     "naive": lambda texts: list(map(_fromisoformat, map(add, texts, repeat("+00:00")))),
     "date": lambda texts: list(map(_fromisoformat, map(add, texts, repeat("T00:00+00:00")))),
@@ -529,21 +529,23 @@ class LinesChecker:
 
     def _exact_time(self, text: str, index: int, invalid: dict[int, tuple[str, str]]) -> datetime:
         """The exact checker's reading of one ``updated_at``; a placeholder when invalid."""
-        try:
-            return self._checker.updated_at(text)
-        except Invalid as why:
-            # The text as the message shows it (trimmed), and not the exception: kept, it
-            # would hold this frame in a reference cycle.
-            invalid[index] = (text.strip(TRIMMED), why.detail)
+        moment = self._checker.updated_at(text)
+        if isinstance(moment, Rejected):
+            invalid[index] = (text.strip(TRIMMED), moment.detail)  # as the message shows it
             return self._uploaded_at
+        return moment
 
     def _moments(
         self, kind: str | None, texts: tuple[str, ...], failed: set[int]
     ) -> list[datetime]:
         """The moments of ``texts`` (a new list), all of one ``kind``, converted with one
         ``map``; when some text is not a real time, chunk by chunk, and a failing chunk row
-        by row (the index of each failure goes to ``failed``, its moment is a placeholder)."""
-        convert = _CONVERTERS.get(kind) if kind != "empty" else None
+        by row (the index of each failure goes to ``failed``, its moment is a placeholder).
+        While errors get their messages (the exact checker reads every failure again, for
+        its message), a failing chunk after one that mostly failed goes to ``failed`` whole:
+        the checker reads its valid texts too, which costs less than converting it row by
+        row first."""
+        convert = CONVERTERS.get(kind) if kind != "empty" else None
         if convert is None:
             if kind != "empty":
                 failed.update(range(len(texts)))  # no form: the exact checker decides
@@ -553,17 +555,25 @@ class LinesChecker:
         except (ValueError, OverflowError):
             pass
         result: list[datetime] = []
+        whole = self._checker.messages  # may a failing chunk go to failed whole
+        mostly_failing = False  # the last failing chunk: most of its texts failed
         for start in range(0, len(texts), _CHUNK):
             chunk = texts[start : start + _CHUNK]
             try:
                 result += convert(chunk)
             except (ValueError, OverflowError):
+                if whole and mostly_failing:  # likely again: all to the exact checker
+                    failed.update(range(start, start + len(chunk)))
+                    result += [self._uploaded_at] * len(chunk)
+                    continue
+                before = len(failed)
                 for index, text in enumerate(chunk, start):
                     try:
                         result += convert((text,))
                     except (ValueError, OverflowError):
                         failed.add(index)
                         result.append(self._uploaded_at)
+                mostly_failing = 2 * (len(failed) - before) > len(chunk)
         return result
 
     def _reject_times(self, batch: Batch, invalid: dict[int, tuple[str, str]]) -> None:
