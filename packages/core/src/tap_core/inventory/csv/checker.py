@@ -220,7 +220,7 @@ class RecordChecker:
                     problems.append((column, text, None))
                 continue
             value = check(text)
-            if isinstance(value, Rejected):
+            if type(value) is Rejected:
                 problems.append((column, text, value.detail))
             else:
                 values[slot] = value
