@@ -238,6 +238,7 @@ ROW_KINDS: Final = (
     "plain",
     'inch mark (5" nail, unquoted)',
     "bad value",
+    "bad value, each its own",
     "bad date",
     "duplicate key",
     "quoted line break",
@@ -256,6 +257,8 @@ def _kind_file(kind: str, rows: int) -> bytes:
             name = '5" nail'
         elif kind == "bad value":
             quantity = "12a"
+        elif kind == "bad value, each its own":  # nothing learnt from one bad text helps
+            quantity = f"{number}a"
         elif kind == "bad date":
             moment = "2026-02-30T10:00:00Z"
         elif kind == "duplicate key":

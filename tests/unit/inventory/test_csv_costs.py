@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
-from tap_core.inventory import COLUMNS, Column, parse_inventory, validate_inventory
-from tap_core.inventory.csv import splitting
-from tap_core.inventory.csv.checker import RecordChecker
+from tap_core.inventory import COLUMNS, Column, RowError, parse_inventory, validate_inventory
+from tap_core.inventory.csv import fast_path, splitting
+from tap_core.inventory.csv.checker import RecordChecker, Rejected
 from tap_core.inventory.csv.contract import MAX_REPORTED_ERRORS
 from tap_core.inventory.csv.fast_path import BATCH_BYTES, diagnostic_pattern, fast_pattern
 from tap_core.inventory.csv.messages import duplicate_key, value_error
@@ -169,3 +169,87 @@ def test_the_expressions_grow_with_the_known_columns_not_the_header() -> None:
     ]
     for build in builds:
         assert len(build(wide)) < len(build(narrow)) + 200
+
+
+def _bad_file(replace: str, by: str, rows: int) -> bytes:
+    plain = "S-{0},north,Widget,3,1.5,tools,2,2026-10-01T10:00:00Z\n"
+    line = plain.replace(replace, by)
+    lines = [HEADER, *(line.format(number) for number in range(rows))]
+    return "".join(lines).encode("utf-8", "surrogateescape")
+
+
+def test_errors_past_the_kept_ones_are_found_without_a_rejection_or_exact_check_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given files of 5,000 rows each with a bad quantity, a date of the contract's form that
+    # is no real time or too late, a field missing, or bytes that are not UTF-8, and the exact
+    # checker's rejections built (each with its detail), date checks and record checks counted
+    counted = {"rejected": 0, "updated_at": 0, "check": 0}
+    rejected_init, updated_at, check = (
+        Rejected.__init__,
+        RecordChecker.updated_at,
+        RecordChecker.check,
+    )
+
+    def counted_rejected(self: Rejected, detail: str = "") -> None:
+        counted["rejected"] += 1
+        rejected_init(self, detail)
+
+    def counted_updated_at(self: RecordChecker, text: str) -> datetime | Rejected:
+        counted["updated_at"] += 1
+        return updated_at(self, text)
+
+    def counted_check(self: RecordChecker, *args: Any) -> Any:
+        counted["check"] += 1
+        return check(self, *args)
+
+    monkeypatch.setattr(Rejected, "__init__", counted_rejected)
+    monkeypatch.setattr(RecordChecker, "check", counted_check)
+    monkeypatch.setattr(RecordChecker, "updated_at", counted_updated_at)
+    rows = 5_000
+    files = (
+        _bad_file(",3,", ",3a,", rows),
+        _bad_file("T10:", "T25:", rows),
+        _bad_file("2026-10-01", "2027-01-01", rows),  # too late
+        _bad_file(",2026-10-01T10:00:00Z", "", rows),  # a field missing
+        _bad_file("Widget", "Caf\udce9", rows),  # not UTF-8
+    )
+    for data in files:
+        counted.update(rejected=0, updated_at=0, check=0)
+        line = data.index(b"\n", len(HEADER)) + 1 - len(HEADER)  # the first record's bytes
+        one_batch = BATCH_BYTES // line * 2  # more records than a batch holds
+        # When it is validated
+        report = validate_inventory(io.BytesIO(data), NOW)
+        # Then every row is invalid, and only the errors whose message is built (the kept
+        # ones and at most a batch more) took a rejection, an exact date or record check
+        assert (report.rows_total, report.rows_invalid) == (rows, rows)
+        assert counted["rejected"] <= MAX_REPORTED_ERRORS + one_batch
+        assert counted["updated_at"] <= MAX_REPORTED_ERRORS + one_batch
+        assert counted["check"] <= MAX_REPORTED_ERRORS + one_batch
+
+
+def test_a_parse_reads_runs_of_unreal_dates_without_converting_each_twice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given 5,000 rows whose dates are no real time, and the fast path's conversions counted
+    calls = {"conversions": 0}
+
+    def counted(convert: Callable[[Any], list[datetime]]) -> Callable[[Any], list[datetime]]:
+        def converting(texts: Any) -> list[datetime]:
+            calls["conversions"] += 1
+            return convert(texts)
+
+        return converting
+
+    converters = {kind: counted(convert) for kind, convert in fast_path.CONVERTERS.items()}
+    monkeypatch.setattr(fast_path, "CONVERTERS", converters)
+    rows = 5_000
+    data = _bad_file("T10:", "T25:", rows)
+    # When it is parsed (every error with its message, so the exact checker reads each date)
+    errors = [
+        event for event in parse_inventory(io.BytesIO(data), NOW) if isinstance(event, RowError)
+    ]
+    # Then every row has its error, and after a chunk that mostly failed, a failing chunk went
+    # to the exact checker whole: far fewer conversions than rows
+    assert len(errors) == rows
+    assert calls["conversions"] < rows // 4

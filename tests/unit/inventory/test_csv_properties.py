@@ -318,6 +318,114 @@ def _assert_as_the_exact_checker_decides(lines: list[str]) -> None:
     assert _by_row(batches) == expected
 
 
+def _assert_counted_as_the_exact_checker_decides(lines: list[str]) -> None:
+    """As :func:`_assert_as_the_exact_checker_decides`, once the report keeps no more errors
+    (the checker builds no messages): the same valid rows and values, the same invalid
+    records and number of errors, and the same invalid records left to the duplicate check
+    (row, offset, key)."""
+    checker = RecordChecker(COLUMNS_IN_ORDER, NOW)
+    data = "".join(lines).encode("utf-8", "surrogateescape")
+    counting = RecordChecker(COLUMNS_IN_ORDER, NOW)
+    counting.messages = False
+    # When the fast path checks them as one segment, building no messages
+    batches = list(LinesChecker(counting).check(Lines(data, 1, 0)))
+    # Then the valid rows, the invalid records, their errors and keys are the exact ones
+    sizes = (len(line.encode("utf-8", "surrogateescape")) for line in lines[:-1])
+    offsets = list(accumulate(sizes, initial=0))
+    valid: dict[int, object] = {}
+    invalid, errors = 0, 0
+    keyed: set[tuple[int, int, str, str]] = set()
+    for row, (written, offset) in enumerate(zip(lines, offsets, strict=True), start=1):
+        line = written.removesuffix("\n").removesuffix("\r")
+        fields = split_quoted_line(line) if '"' in line else line.split(",")
+        outcome = checker.check(fields, row, partial(int, offset))
+        if outcome is None:
+            continue
+        values, found, key = outcome
+        if values is not None:
+            valid[row] = values
+            continue
+        invalid, errors = invalid + 1, errors + len(found)
+        if key is not None:
+            keyed.add((row, offset, *key))
+    accepted = {
+        row: tuple(column[index] for column in batch.values if column is not None)
+        for batch in batches
+        for index, row in enumerate(batch.rows)
+    }
+    assert accepted == valid
+    assert sum(batch.invalid for batch in batches) == invalid
+    assert sum(len(batch.errors) + batch.unreported for batch in batches) == errors
+    assert {entry for batch in batches for entry in batch.keyed} == keyed
+
+
+@given(lines=st.lists(tricky_lines(), min_size=1, max_size=20))
+def test_fast_path_counts_every_line_as_the_exact_checker_does(lines: list[str]) -> None:
+    """Past the errors a report keeps, the fast path counts what the exact checker finds."""
+    # Given plain lines, valid or nearly so, and the exact checker
+    _assert_counted_as_the_exact_checker_decides(lines)
+
+
+def test_fast_path_counts_bad_lines_of_every_kind_as_the_exact_checker_does() -> None:
+    """Runs of detoured lines, several batches long, each a bad value, a bad key, an empty
+    required value, a padded or no real date, too many fields, bytes that are not UTF-8, a
+    quote, a blank line, a date of each form that is no real time: counted as the exact
+    checker finds them, with the keys of the invalid records whose key is valid."""
+    # Given lines of each kind, one kind a row in turn, among valid lines
+    plain = "A-{0},north,Widget {0},{1},2.50,tools,3,2026-10-01T10:00:00Z,note\n"
+    kinds = [
+        plain.replace(",{1},", ",{1}a,"),  # a bad quantity: its key is valid
+        plain.replace("A-{0},", " A-{0}\t,").replace(",{1},", ",{1}a,"),  # key valid trimmed
+        plain.replace(",north,", ",      north ,").replace(",{1},", ",{1}a,"),  # padded more
+        plain.replace("A-{0},", "A {0},"),  # a bad sku: no key
+        plain.replace(",north,", ",,"),  # a missing warehouse: no key
+        plain.replace(",2.50,", ", 2.5x ,"),  # a bad price, padded
+        plain.replace("T10:", "T25:").replace(",{1},", ",{1}a,"),  # two bad values
+        plain.replace("2026-10-01T10:00:00Z", " 2026-10-01 ").replace(",{1},", ",-{1},"),
+        plain.replace(",note", ",note,more"),  # too many fields
+        plain.replace("Widget", "Caf\udce9"),  # not UTF-8
+        plain.replace("Widget", '5" Widget').replace(",{1},", ",{1}a,"),  # a quote
+        plain.replace(",{1},", ",{1}0000000000,"),  # too large: the check says why
+        plain.replace(",tools,", ",,").replace(",3,", ",,"),  # empty optional values
+        ",,,,\n",
+        plain,
+        *(
+            plain.replace("2026-10-01T10:00:00Z", moment)  # dates of every form, not real
+            for moment in (
+                "2026-02-30T10:00:00Z",
+                "2026-02-30 10:00",
+                "2026-02-29",
+                "2026-10-01T24:00:00.5+01:00",
+                "9999-12-31T23:30:00-01:00",  # past year 9999 in UTC
+                "2026-10-01T10:00:00+24:00",
+                " 2026-02-30 ",  # of no form, padded
+                "2026-10-01T10:00:00Z ",  # of no form, valid once trimmed
+                "2026-11-24T12:06:00Z",  # too late
+            )
+        ),
+        plain,
+        plain,
+    ]
+    lines = [kinds[number % len(kinds)].format(number, number % 90) for number in range(3_000)]
+    # When the fast path counts them, Then as the exact checker finds them
+    _assert_counted_as_the_exact_checker_decides(lines)
+
+
+def test_fast_path_counts_runs_of_mostly_unreal_dates_as_the_exact_checker_does() -> None:
+    """Chunks of dates that mostly are no real time, a real one among them: each read as the
+    exact checker reads it, whether errors get their messages or are counted."""
+    # Given runs of three dates that are no real time and one real one
+    plain = "A-{0},north,Widget,3,2.50,tools,3,{1},note\n"
+    moments = ["2026-02-30T10:00:00Z", "2026-02-31T10:00:00Z", "2026-04-31T10:00:00Z"]
+    lines = [
+        plain.format(number, [*moments, "2026-02-28T10:00:00Z"][number % 4])
+        for number in range(2_000)
+    ]
+    # When the fast path checks them, then each ends as the exact checker decides
+    _assert_as_the_exact_checker_decides(lines)
+    _assert_counted_as_the_exact_checker_decides(lines)
+
+
 @given(lines=st.lists(tricky_lines(), min_size=1, max_size=20))
 def test_fast_path_decides_every_line_as_the_exact_checker_does(lines: list[str]) -> None:
     """The fast path accepts a line with the same values as the exact checker, or gives

@@ -137,15 +137,15 @@ class Batch:
             self._keyed.append((first.row, first.offset, *key))
 
     def add_unreported(
-        self, row: int, offset: int, errors: int, key: tuple[str, str] | None = None
+        self, records: int, errors: int, keyed: Sequence[tuple[int, int, str, str]]
     ) -> None:
-        """Count one more record, invalid, at ``row`` and ``offset``, with ``errors`` errors
-        that are counted but not built; ``key`` as for :meth:`add_invalid`."""
-        self._records += 1
-        self._invalid += 1
+        """Count ``records`` more records, invalid, with ``errors`` errors in all that are
+        counted but not built; ``keyed``: (row, offset, sku, warehouse) of those whose key
+        is valid, which the duplicate check still looks at (as for :meth:`add_invalid`)."""
+        self._records += records
+        self._invalid += records
         self._unreported += errors
-        if key is not None:
-            self._keyed.append((row, offset, *key))
+        self._keyed.extend(keyed)
 
     def add_errors(self, errors: Sequence[RowError]) -> None:
         """More errors of records already counted invalid (``duplicate_key``)."""

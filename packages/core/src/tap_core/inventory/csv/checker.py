@@ -51,8 +51,8 @@ Values: TypeAlias = tuple[str, str, str, int, Decimal, str, int, datetime]
 
 KEY_RE: Final = f"[{KEY_CHARS}]{{1,{MAX_KEY_CHARS}}}"
 Problem: TypeAlias = tuple[Column, str, str | None]
-"""A value's problem: its column, its text as trimmed, and why (None: it is missing; else an
-:class:`Invalid`'s detail)."""
+"""A value's problem: its column, its text as trimmed, and why (None: it is missing; else a
+:class:`Rejected`'s detail)."""
 UPDATED_AT_RE: Final = (
     r"(?P<main>[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)"
     r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?"
@@ -87,6 +87,7 @@ UPDATED_AT_SHAPES: Final = _updated_at_shapes()
 DIGITS_AS_NINES: Final = bytes.maketrans(b"0123456789", b"9999999999")
 KEY_PATTERN: Final = re.compile(KEY_RE)
 PRICE_PATTERN: Final = re.compile(rf"[0-9]+(?:\.[0-9]{{1,{MAX_PRICE_DECIMALS}}})?")
+AMOUNT_PATTERN: Final = re.compile("[0-9]+")
 UPDATED_AT_PATTERN: Final = re.compile(UPDATED_AT_RE)
 CONTROL_PATTERN: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 SURROGATE_PATTERN: Final = re.compile(r"[\ud800-\udfff]")
@@ -94,15 +95,37 @@ _SURROGATES: Final = re.compile(r"[\ud800-\udfff]+")
 """Bytes that are not UTF-8 decode (with ``surrogateescape``) to lone surrogates, and valid
 UTF-8 never does: a record holds a surrogate exactly when its bytes are not UTF-8."""
 _MAX_DECIMAL: Final = Decimal(MAX_AMOUNT)
+_KEY_SHAPE: Final = KEY_PATTERN.fullmatch
+_AMOUNT_SHAPE: Final = AMOUNT_PATTERN.fullmatch
+_PRICE_SHAPE: Final = PRICE_PATTERN.fullmatch
+_UPDATED_AT_SHAPE: Final = UPDATED_AT_PATTERN.fullmatch
+SHAPES: Final[dict[Column, Callable[[str], object]]] = {
+    "sku": _KEY_SHAPE,
+    "warehouse": _KEY_SHAPE,
+    "quantity": _AMOUNT_SHAPE,
+    "unit_price": _PRICE_SHAPE,
+    "reorder_level": _AMOUNT_SHAPE,
+    "updated_at": _UPDATED_AT_SHAPE,
+}
+"""The shape test that each column's check starts with (a C-level ``fullmatch``): a
+trimmed, non-empty text it rejects (None) is :class:`Rejected` with no detail, which
+:meth:`RecordChecker.unproven_problems` knows without calling the check."""
 _KEY_COLUMNS: Final = frozenset({"sku", "warehouse"})
 
 
-class Invalid(ValueError):
-    """A value broke its column's rule; ``detail`` adds why, beyond what the column allows."""
+class Rejected:
+    """What a column check returns for a value its rule rejects (instead of raising: a bad
+    value costs no exception); ``detail`` adds why, beyond what the column allows (maybe
+    empty)."""
+
+    __slots__ = ("detail",)
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__(detail)
         self.detail = detail
+
+
+_NO_DETAIL: Final = Rejected()
+_TOO_LARGE: Final = Rejected(TOO_LARGE)
 
 
 def instant(main: str | None, zone: str | None, date: str | None) -> datetime:
@@ -188,8 +211,7 @@ class RecordChecker:
             error = wrong_field_count(row, locate(), len(fields), len(self.columns))
             return None, [error], None
         values = self._defaults.copy()
-        # (column, text, why): why is None for a missing value, else the Invalid's detail.
-        # Only strings are kept: an exception kept would hold this frame in a cycle.
+        # (column, text, why): why is None for a missing value, else the Rejected's detail.
         problems: list[Problem] = []
         for position, slot, column, check, required in self._plan:
             text = fields[position].strip(TRIMMED)
@@ -197,10 +219,11 @@ class RecordChecker:
                 if required:
                     problems.append((column, text, None))
                 continue
-            try:
-                values[slot] = check(text)
-            except Invalid as invalid:
-                problems.append((column, text, invalid.detail))
+            value = check(text)
+            if type(value) is Rejected:
+                problems.append((column, text, value.detail))
+            else:
+                values[slot] = value
         sku, warehouse = values[0], values[1]
         key = (sku, warehouse) if isinstance(sku, str) and isinstance(warehouse, str) else None
         if problems:
@@ -208,35 +231,45 @@ class RecordChecker:
         return tuple(values), [], key  # type: ignore[return-value] # each check: its type
 
     def unproven_problems(
-        self, records: Sequence[Sequence[str | None]]
-    ) -> list[tuple[list[Problem], bool]]:
-        """For each record whose fields are as many as the header's and whose bytes are
-        UTF-8, when the fast path proved each of its known values valid as written but
-        those in its texts (one per known column, in file order; None: proved): the
-        problems :meth:`check` would find, in its order, and whether the key (sku,
-        warehouse) is valid. No problems: the unproven values are valid too, and so is the
-        record (:meth:`check` gives its values). Read a column at a time, visiting only the
-        unproven values (a bad file has one or two a record)."""
-        if not records:
-            return []
-        found: list[list[Problem]] = [[] for _ in records]
-        keys = [True] * len(records)
-        columns = zip(*records, strict=True)
+        self, columns: Sequence[Sequence[str | None]], count: int
+    ) -> tuple[list[list[Problem]], list[bool]]:
+        """For ``count`` records whose fields are as many as the header's and whose bytes
+        are UTF-8, when the fast path proved each of their known values valid as written but
+        those in ``columns`` (one per known column, in file order, a text per record; None:
+        proved): the problems :meth:`check` would find in each, in its order, and whether
+        each one's key (sku, warehouse) is valid. No problems: the unproven values are valid
+        too, and so is the record (:meth:`check` gives its values).
+
+        Read a column at a time, visiting only the unproven values (a bad file has one or
+        two a record); a value whose shape its column rejects (see :data:`SHAPES`) is a
+        problem without its check being called (no exception per bad value).
+        """
+        found: list[list[Problem]] = [[] for _ in range(count)]
+        keys = [True] * count
         for (_, _, column, check, required), texts in zip(self._plan, columns, strict=True):
+            visited = list(compress(range(count), map(is_not, texts, repeat(None))))
+            if not visited:
+                continue
+            given = cast("Sequence[str]", texts)  # at the visited indexes
+            trimmed = list(map(str.strip, map(given.__getitem__, visited), repeat(TRIMMED)))
+            shape = SHAPES.get(column)
+            fits = trimmed if shape is None else list(map(shape, trimmed))  # None: rejected
             is_key = column in _KEY_COLUMNS
-            for index in compress(range(len(texts)), map(is_not, texts, repeat(None))):
-                text = cast("str", texts[index]).strip(TRIMMED)
+            for index, text, fitting in zip(visited, trimmed, fits, strict=True):
                 if not text:
-                    if required:
-                        found[index].append((column, text, None))
-                        keys[index] = keys[index] and not is_key
-                    continue
-                try:
-                    check(text)
-                except Invalid as invalid:
-                    found[index].append((column, text, invalid.detail))
-                    keys[index] = keys[index] and not is_key
-        return list(zip(found, keys, strict=True))
+                    if not required:
+                        continue
+                    found[index].append((column, text, None))
+                elif fitting is None:  # a shape the check rejects with no detail
+                    found[index].append((column, text, ""))
+                else:
+                    value = check(text)
+                    if not isinstance(value, Rejected):
+                        continue
+                    found[index].append((column, text, value.detail))
+                if is_key:
+                    keys[index] = False
+        return found, keys
 
     def value_errors(self, problems: Sequence[Problem], row: int, offset: int) -> list[RowError]:
         """The errors of a record's value ``problems``; without their messages when
@@ -259,59 +292,56 @@ class RecordChecker:
             )
         raise AssertionError(fields)  # pragma: no cover - the caller found a surrogate
 
-    def updated_at(self, text: str) -> datetime:
+    def updated_at(self, text: str) -> datetime | Rejected:
         """An ``updated_at`` as written (it is trimmed here): the moment it means, the
-        upload time when empty, or :class:`Invalid`."""
+        upload time when empty, or :class:`Rejected`."""
         text = text.strip(TRIMMED)
         return self._updated_at(text) if text else self.uploaded_at
 
-    def _updated_at(self, text: str) -> datetime:
-        match = UPDATED_AT_PATTERN.fullmatch(text)
+    def _updated_at(self, text: str) -> datetime | Rejected:
+        match = _UPDATED_AT_SHAPE(text)
         if match is None:
-            raise Invalid
+            return _NO_DETAIL
         try:
             moment = instant(match["main"], match["zone"], match["date"])
         except (ValueError, OverflowError) as error:
-            raise Invalid(not_a_real_time(error)) from None
+            return Rejected(not_a_real_time(error))
         if moment > self.limit:
-            raise Invalid(too_late(self.uploaded_at))
+            return Rejected(too_late(self.uploaded_at))
         return moment
 
 
-def _key(text: str) -> str:
-    if KEY_PATTERN.fullmatch(text) is None:
-        raise Invalid
-    return text
+# The column checks: each takes a trimmed, non-empty text and returns its value, or Rejected.
 
 
-def _name(text: str) -> str:
+def _key(text: str) -> str | Rejected:
+    return _NO_DETAIL if _KEY_SHAPE(text) is None else text
+
+
+def _name(text: str) -> str | Rejected:
     if len(text) > MAX_NAME_CHARS:
-        raise Invalid(too_many_chars(len(text)))
+        return Rejected(too_many_chars(len(text)))
     control = CONTROL_PATTERN.search(text)
     if control is not None:
-        raise Invalid(control_character(control.group()))
+        return Rejected(control_character(control.group()))
     return text
 
 
-def _category(text: str) -> str:
+def _category(text: str) -> str | Rejected:
     if len(text) > MAX_CATEGORY_CHARS:
-        raise Invalid(too_many_chars(len(text)))
+        return Rejected(too_many_chars(len(text)))
     return text
 
 
-def _amount(text: str) -> int:
-    if not (text.isascii() and text.isdigit()):
-        raise Invalid
+def _amount(text: str) -> int | Rejected:
+    if _AMOUNT_SHAPE(text) is None:
+        return _NO_DETAIL
     amount = int(text)
-    if amount > MAX_AMOUNT:
-        raise Invalid(TOO_LARGE)
-    return amount
+    return _TOO_LARGE if amount > MAX_AMOUNT else amount
 
 
-def _price(text: str) -> Decimal:
-    if PRICE_PATTERN.fullmatch(text) is None:
-        raise Invalid
+def _price(text: str) -> Decimal | Rejected:
+    if _PRICE_SHAPE(text) is None:
+        return _NO_DETAIL
     price = Decimal(text)
-    if price > _MAX_DECIMAL:
-        raise Invalid(TOO_LARGE)
-    return price
+    return _TOO_LARGE if price > _MAX_DECIMAL else price

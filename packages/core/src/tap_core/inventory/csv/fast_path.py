@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
 from itertools import chain, compress, repeat
-from operator import add, itemgetter
+from operator import add, itemgetter, not_
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from tap_core.inventory.csv.batches import (
@@ -40,8 +40,9 @@ from tap_core.inventory.csv.batches import (
 from tap_core.inventory.csv.checker import (
     DIGITS_AS_NINES,
     KEY_RE,
+    SURROGATE_PATTERN,
     UPDATED_AT_SHAPES,
-    Invalid,
+    Rejected,
 )
 from tap_core.inventory.csv.contract import (
     COLUMNS,
@@ -159,7 +160,7 @@ _CAPTURING: Final = re.compile(r"\((?!\?)")
 _fromisoformat = datetime.fromisoformat
 _astimezone = datetime.astimezone
 _CHUNK: Final = 32
-_CONVERTERS: Final[dict[str | None, Callable[[Sequence[str]], list[datetime]]]] = {
+CONVERTERS: Final[dict[str | None, Callable[[Sequence[str]], list[datetime]]]] = {
     "utc": lambda texts: list(map(_fromisoformat, texts)),
     "naive": lambda texts: list(map(_fromisoformat, map(add, texts, repeat("+00:00")))),
     "date": lambda texts: list(map(_fromisoformat, map(add, texts, repeat("T00:00+00:00")))),
@@ -227,7 +228,8 @@ def diagnostic_pattern(columns: Columns) -> tuple[str, list[int], tuple[int, int
     """The expression for an unquoted line of ``columns`` fields, UTF-8 (no surrogate), its
     CR removed, that tells which known values are valid as written: each is matched by its
     value expression (padded as on the loose route), or else captured whole. ``updated_at``
-    is always captured (its expression proves only its shape).
+    is always captured (its expression proves only its shape). No value holds an LF, so
+    lines joined by LFs are diagnosed by one ``finditer`` (see :func:`_diagnoser`).
 
     Also the index in ``groups()`` of each known column's captured text (None: valid as
     written), in file order; and of the key's: (sku valid as written, sku captured,
@@ -236,7 +238,7 @@ def diagnostic_pattern(columns: Columns) -> tuple[str, list[int], tuple[int, int
     ignored columns is one counted repeat, so the expression grows with the known columns.
     """
     pad = f"[ \t]{{0,{_PAD}}}+"
-    other = f"[^,{_SURROGATES}]*+"
+    other = f"[^,\n{_SURROGATES}]*+"
     parts: list[str] = []
     unproven: list[int] = []
     keys: dict[Column, tuple[int, int]] = {}
@@ -261,7 +263,7 @@ def diagnostic_pattern(columns: Columns) -> tuple[str, list[int], tuple[int, int
             count += 1
         else:
             valid = f"(?:{plain})"
-        parts.append(rf"(?>{pad}{valid}{pad}(?=,|\Z)|({other}))")
+        parts.append(rf"(?>{pad}{valid}{pad}(?=,|$)|({other}))")
         unproven.append(count)
         count += 1
     if runs:
@@ -325,16 +327,16 @@ class LinesChecker:
         self._strict = 0  # batches still to match strict only, with no loose retry
         body, unproven, self._key_groups = diagnostic_pattern(checker.columns)
         self._diagnostic = body
-        self._diagnose: Callable[[str], re.Match[str] | None] = self._first_diagnosis
-        self._unproven = itemgetter(*unproven)
+        self._diagnose: Callable[[str], list[tuple[str | None, ...]]] = self._first_diagnosis
+        self._unproven = unproven
         known = [column for column in checker.columns if column is not None]
         self._time_slot = known.index("updated_at") if "updated_at" in known else None
 
-    def _first_diagnosis(self, line: str) -> re.Match[str] | None:
-        """Compile the diagnostic expression when a line first needs it (a clean file never
-        does), then diagnose ``line``."""
-        self._diagnose = re.compile(self._diagnostic).fullmatch
-        return self._diagnose(line)
+    def _first_diagnosis(self, text: str) -> list[tuple[str | None, ...]]:
+        """Compile the diagnostic expression when lines first need it (a clean file never
+        does), then diagnose the lines of ``text``."""
+        self._diagnose = _diagnoser(self._diagnostic)
+        return self._diagnose(text)
 
     def check(self, lines: Lines | Folded) -> Iterator[Batch]:
         """The batches of one segment, in row order. A :class:`Folded` one is checked as
@@ -470,9 +472,6 @@ class LinesChecker:
         else:
             texts = column("updated_at")
             moments = self._instants(texts, invalid)
-            if self._limit < max(moments):
-                for index in compress(range(count), map(self._limit.__lt__, moments)):
-                    moments[index] = self._exact_time(texts[index], index, invalid)
         values = [column("sku"), column("warehouse"), name, quantity, price]
         return [*values, category, reorder, moments], invalid
 
@@ -480,8 +479,12 @@ class LinesChecker:
         self, texts: tuple[str, ...], invalid: dict[int, tuple[str, str]]
     ) -> list[datetime]:
         """``updated_at`` per row, a column at a time for each form present (a bare date, a
-        naive time, a UTC time, one with an offset, empty). A text of no form, or not a real
-        time, is checked exactly: it may be valid once trimmed; else it goes to ``invalid``.
+        naive time, a UTC time, one with an offset, empty). A text of no form is checked
+        exactly: it may be valid once trimmed; else it goes to ``invalid``. So does one of a
+        form that is not a real time or is too late (the checker reads it as the conversion
+        does and finds it invalid): with its text and why from the checker, or
+        :data:`_UNBUILT` once the report keeps no more errors. The moment of each text in
+        ``invalid`` is a placeholder; every other is at most the limit.
         """
         shapes = "\n".join(texts).encode("ascii", "replace").translate(DIGITS_AS_NINES)
         first = shapes[: shapes.find(b"\n")] if len(texts) > 1 else shapes
@@ -501,30 +504,48 @@ class LinesChecker:
                 subset = tuple(texts[index] for index in indexes)
                 for index, moment in zip(indexes, self._moments(kind, subset, failed), strict=True):
                     result[index] = moment
+            exact = kind is None or self._checker.messages
             for position in failed:
                 index = indexes[position]
-                result[index] = self._exact_time(texts[index], index, invalid)
+                if exact:
+                    result[index] = self._exact_time(texts[index], index, invalid)
+                else:  # of a form of the contract, not a real time: invalid, as the checker says
+                    invalid[index] = _UNBUILT
+        if result and self._limit < max(result):
+            self._reject_late(texts, result, invalid)
         return result
+
+    def _reject_late(
+        self, texts: tuple[str, ...], moments: list[datetime], invalid: dict[int, tuple[str, str]]
+    ) -> None:
+        """Put the ``moments`` past the limit (converted, so their texts are of a form of the
+        contract, and too late for the checker) in ``invalid``, as :meth:`_instants` does."""
+        for index in compress(range(len(texts)), map(self._limit.__lt__, moments)):
+            if self._checker.messages:
+                moments[index] = self._exact_time(texts[index], index, invalid)
+            else:
+                moments[index] = self._uploaded_at
+                invalid[index] = _UNBUILT
 
     def _exact_time(self, text: str, index: int, invalid: dict[int, tuple[str, str]]) -> datetime:
         """The exact checker's reading of one ``updated_at``; a placeholder when invalid."""
-        try:
-            return self._checker.updated_at(text)
-        except Invalid as why:
-            # The text as the message shows it (trimmed), and not the exception: kept, it
-            # would hold this frame in a reference cycle.
-            invalid[index] = (text.strip(TRIMMED), why.detail)
+        moment = self._checker.updated_at(text)
+        if isinstance(moment, Rejected):
+            invalid[index] = (text.strip(TRIMMED), moment.detail)  # as the message shows it
             return self._uploaded_at
+        return moment
 
     def _moments(
         self, kind: str | None, texts: tuple[str, ...], failed: set[int]
     ) -> list[datetime]:
         """The moments of ``texts`` (a new list), all of one ``kind``, converted with one
         ``map``; when some text is not a real time, chunk by chunk, and a failing chunk row
-        by row (the index of each failure goes to ``failed``, its moment is a placeholder);
-        after a chunk that mostly failed, a failing chunk goes to ``failed`` whole (the
-        exact checker reads its valid texts too)."""
-        convert = _CONVERTERS.get(kind) if kind != "empty" else None
+        by row (the index of each failure goes to ``failed``, its moment is a placeholder).
+        While errors get their messages (the exact checker reads every failure again, for
+        its message), a failing chunk after one that mostly failed goes to ``failed`` whole:
+        the checker reads its valid texts too, which costs less than converting it row by
+        row first."""
+        convert = CONVERTERS.get(kind) if kind != "empty" else None
         if convert is None:
             if kind != "empty":
                 failed.update(range(len(texts)))  # no form: the exact checker decides
@@ -534,13 +555,14 @@ class LinesChecker:
         except (ValueError, OverflowError):
             pass
         result: list[datetime] = []
+        whole = self._checker.messages  # may a failing chunk go to failed whole
         mostly_failing = False  # the last failing chunk: most of its texts failed
         for start in range(0, len(texts), _CHUNK):
             chunk = texts[start : start + _CHUNK]
             try:
                 result += convert(chunk)
             except (ValueError, OverflowError):
-                if mostly_failing:  # likely again: all to the exact checker at once
+                if whole and mostly_failing:  # likely again: all to the exact checker
                     failed.update(range(start, start + len(chunk)))
                     result += [self._uploaded_at] * len(chunk)
                     continue
@@ -575,34 +597,90 @@ class LinesChecker:
         folded: bool,
     ) -> None:
         """Check the detoured lines (by index; each on its row in ``rows``) exactly and
-        merge them into ``batch`` in row order. An unquoted line is first diagnosed (see
-        :meth:`_check_diagnosed`); a ``folded`` one unfolded."""
-        locator = batch.locator
+        merge them into ``batch`` in row order. The unquoted, non-blank lines within the
+        record limit whatever their characters (:data:`_SURE_CHARS`), most of them, are
+        diagnosed together (see :meth:`_check_diagnosed`); any other is checked alone, a
+        ``folded`` one unfolded (an unquoted line holds no NUL: a folded line break is in
+        quotes)."""
         accepted: list[tuple[int, int, Sequence[Any]]] = []
-        diagnosed: list[tuple[int, tuple[str | None, ...]]] = []
-        for index in slow:
-            row, line = rows[index], lines[index].removesuffix("\r")
-            if folded:
-                line = line.replace(_NUL, "\n")
-            if (
-                len(line) > MAX_RECORD_BYTES // _UTF8_MAX
-                and len(line.encode("utf-8", "surrogateescape")) > MAX_RECORD_BYTES
-            ):
-                too_long = Broken("row_too_long", row, locator.one(index), quoted=False)
-                batch.add_invalid([broken_error(too_long)])
-                continue
-            quoted = '"' in line
-            if not quoted and line.strip(_BLANK):
-                match = self._diagnose(line)
-                if match is not None:
-                    diagnosed.append((index, match.groups()))
-                    continue
-            fields = split_quoted_line(line) if quoted else line.split(",")
-            self._check_fully(batch, fields, row, index, accepted)
-        if diagnosed:
-            self._check_diagnosed(batch, lines, diagnosed, rows, accepted)
+        texts = list(map(str.removesuffix, map(lines.__getitem__, slow), repeat("\r")))
+        usual = [
+            '"' not in text and len(text) <= _SURE_CHARS and text.strip(_BLANK) != ""
+            for text in texts
+        ]
+        diagnosable = list(compress(slow, usual))
+        if len(diagnosable) < len(slow):
+            for index, text, together in zip(slow, texts, usual, strict=True):
+                if not together:
+                    self._check_alone(batch, text, index, rows[index], accepted, folded=folded)
+        if diagnosable:
+            plain = list(compress(texts, usual))
+            diagnosed = self._diagnose("\n".join(plain))
+            taken = [groups[-1] is None for groups in diagnosed]  # else: the line, whole
+            if not all(taken):
+                left = list(map(not_, taken))
+                self._check_untaken(
+                    batch, list(compress(diagnosable, left)), list(compress(plain, left)), rows
+                )
+                diagnosable = list(compress(diagnosable, taken))
+                plain = list(compress(plain, taken))
+                diagnosed = list(compress(diagnosed, taken))
+            if diagnosable:
+                self._check_diagnosed(
+                    batch, diagnosable, plain, diagnosed, rows=rows, accepted=accepted
+                )
         if accepted:
             batch.add_valid(accepted)
+
+    def _check_untaken(
+        self, batch: Batch, indexes: list[int], lines: list[str], rows: Sequence[int]
+    ) -> None:
+        """Check the ``lines`` (at ``indexes``) the diagnosis did not take: of another field
+        count, or with bytes that are not UTF-8 (on a line of the header's count, each field
+        matches, as a valid value or not). The checker gives such a record that one error
+        and no key, so once the report keeps no more errors they are counted at once; else
+        each is checked, for its message (and any other line, which none should be)."""
+        if not self._checker.messages:
+            commas = len(self._checker.columns) - 1
+            plain = [
+                line.count(",") != commas or SURROGATE_PATTERN.search(line) is not None
+                for line in lines
+            ]
+            counted = sum(plain)
+            batch.add_unreported(counted, counted, ())
+            if counted == len(lines):
+                return
+            left = list(map(not_, plain))
+            indexes, lines = list(compress(indexes, left)), list(compress(lines, left))
+        accepted: list[tuple[int, int, Sequence[Any]]] = []
+        for index, line in zip(indexes, lines, strict=True):
+            self._check_fully(batch, line.split(","), rows[index], index, accepted)
+        if accepted:  # pragma: no cover - a line of the header's count in UTF-8 is taken
+            batch.add_valid(accepted)
+
+    def _check_alone(
+        self,
+        batch: Batch,
+        line: str,
+        index: int,
+        row: int,
+        accepted: list[tuple[int, int, Sequence[Any]]],
+        *,
+        folded: bool,
+    ) -> None:
+        """Check one detoured line (its CR removed) exactly: too long, or split (quote-aware
+        when it holds a quote) and checked in full."""
+        if folded:
+            line = line.replace(_NUL, "\n")
+        if (
+            len(line) > _SURE_CHARS
+            and len(line.encode("utf-8", "surrogateescape")) > MAX_RECORD_BYTES
+        ):
+            too_long = Broken("row_too_long", row, batch.locator.one(index), quoted=False)
+            batch.add_invalid([broken_error(too_long)])
+            return
+        fields = split_quoted_line(line) if '"' in line else line.split(",")
+        self._check_fully(batch, fields, row, index, accepted)
 
     def _check_fully(
         self,
@@ -625,51 +703,95 @@ class LinesChecker:
     def _check_diagnosed(
         self,
         batch: Batch,
-        lines: Sequence[str],
-        diagnosed: list[tuple[int, tuple[str | None, ...]]],
+        indexes: list[int],
+        lines: list[str],
+        diagnosed: list[tuple[str | None, ...]],
+        *,
         rows: Sequence[int],
         accepted: list[tuple[int, int, Sequence[Any]]],
     ) -> None:
-        """Check the lines :func:`diagnostic_pattern` took (each: its index, its groups):
-        only their values not valid as written are checked exactly (and their errors only
-        counted once the report keeps no more), their ``updated_at`` a
-        column at a time first (as the fast path converts it; the checker sees only those
-        it does not prove). A line whose every value is valid after all is checked in full,
-        for its values."""
-        unproven = [list(self._unproven(groups)) for _, groups in diagnosed]
+        """Check the ``lines`` (at ``indexes``) :func:`diagnostic_pattern` took, each with
+        its groups, a column at a time: only their values not valid as written are checked
+        exactly, their ``updated_at`` converted first (as the fast path converts it; the
+        checker sees only those it does not prove). Once the report keeps no more errors,
+        theirs are counted all at once, not built. A line whose every value is valid after
+        all is checked in full, for its values."""
+        count = len(indexes)
+        groups = list(zip(*diagnosed, strict=True))  # each group as a column
+        unproven: list[Sequence[str | None]] = [groups[group] for group in self._unproven]
         slot = self._time_slot
         if slot is not None:
-            texts = tuple(cast("str", values[slot]) for values in unproven)
+            texts = cast("tuple[str, ...]", unproven[slot])
             invalid: dict[int, tuple[str, str]] = {}
-            moments = self._instants(texts, invalid)
-            limit = self._limit
-            for position, (values, moment) in enumerate(zip(unproven, moments, strict=True)):
-                if moment <= limit and position not in invalid:
-                    values[slot] = None  # proved
-        checker, locator, sku_groups = self._checker, batch.locator, self._key_groups
-        found = checker.unproven_problems(unproven)
-        for (index, groups), (problems, key_valid) in zip(diagnosed, found, strict=True):
-            row = rows[index]
-            if not problems:
-                line = lines[index].removesuffix("\r")
-                self._check_fully(batch, line.split(","), row, index, accepted)
-                continue
-            key = None
-            if key_valid:
-                sku, sku_text, warehouse, warehouse_text = map(groups.__getitem__, sku_groups)
-                key = (
-                    sku or cast("str", sku_text).strip(TRIMMED),
-                    warehouse or cast("str", warehouse_text).strip(TRIMMED),
+            self._instants(texts, invalid)  # proves all but those in invalid
+            if invalid:
+                unproven[slot] = [
+                    text if position in invalid else None for position, text in enumerate(texts)
+                ]
+            else:
+                unproven[slot] = [None] * count
+        checker = self._checker
+        problems, key_valid = checker.unproven_problems(unproven, count)
+        sku, sku_text, warehouse, warehouse_text = (groups[group] for group in self._key_groups)
+
+        def key(position: int) -> tuple[str, str]:
+            return (
+                sku[position] or cast("str", sku_text[position]).strip(TRIMMED),
+                warehouse[position] or cast("str", warehouse_text[position]).strip(TRIMMED),
+            )
+
+        if not all(problems):
+            for position in compress(range(count), map(not_, problems)):
+                index = indexes[position]
+                self._check_fully(batch, lines[position].split(","), rows[index], index, accepted)
+        if checker.messages:
+            locator = batch.locator
+            for position in compress(range(count), problems):
+                index, row = indexes[position], rows[indexes[position]]
+                errors = checker.value_errors(problems[position], row, locator.one(index))
+                batch.add_invalid(errors, key(position) if key_valid[position] else None)
+            return
+        # The report keeps no more errors: they are counted, not built, at once.
+        bad = list(compress(range(count), problems))
+        keyed = list(compress(bad, map(key_valid.__getitem__, bad)))
+        at = list(map(indexes.__getitem__, keyed))
+        skus, warehouses = (
+            list(map(sku.__getitem__, keyed)),
+            list(map(warehouse.__getitem__, keyed)),
+        )
+        if None in skus or None in warehouses:  # valid once trimmed
+            skus, warehouses = (list(texts) for texts in zip(*map(key, keyed), strict=True))
+        batch.add_unreported(
+            len(bad),
+            sum(map(len, problems)),
+            list(
+                zip(
+                    map(rows.__getitem__, at), batch.locator.many(at), skus, warehouses, strict=True
                 )
-            offset = locator.one(index)
-            if checker.messages:
-                batch.add_invalid(checker.value_errors(problems, row, offset), key)
-            else:  # the report keeps no more errors: they are counted, not built
-                batch.add_unreported(row, offset, len(problems), key)
+            ),
+        )
 
 
 _BLANK: Final = TRIMMED + ","
 _NUL: Final = chr(FOLD)
+_UNBUILT: Final = ("", "")
+"""An invalid ``updated_at``'s text and why, not built: the report keeps no more errors."""
+_SURE_CHARS: Final = MAX_RECORD_BYTES // _UTF8_MAX
+"""Characters a line may hold and be within the record limit whatever they are."""
+
+
+def _diagnoser(body: str) -> Callable[[str], list[tuple[str | None, ...]]]:
+    """Diagnose each LF-separated line of a text by :func:`diagnostic_pattern`'s ``body``:
+    its groups, the last one the whole line when the body does not take it (else None).
+    Match objects (not ``findall``) keep a group that did not take part None, apart from
+    one that took an empty value."""
+    finditer = re.compile(rf"^(?:{body}|([^\n]*))$", re.MULTILINE).finditer
+    groups = re.Match.groups
+
+    def diagnose(text: str) -> list[tuple[str | None, ...]]:
+        return list(map(groups, finditer(text)))
+
+    return diagnose
 
 
 _TEXTS: Final = frozenset({COLUMNS.index("name"), COLUMNS.index("category")})
@@ -694,10 +816,14 @@ def _quotes_on_most_lines(data: bytes) -> bool:
 
 
 _QUOTE_SAMPLE: Final = 4096
+_FEW_EMPTY: Final = 8
 
 
 def _empty_at(texts: Sequence[str]) -> list[int]:
-    """The indexes of the empty strings in ``texts`` (found by C-level searches)."""
+    """The indexes of the empty strings in ``texts`` (found by C-level searches: one per
+    empty string when they are few, else one pass)."""
+    if texts.count("") > _FEW_EMPTY:
+        return list(compress(range(len(texts)), map(not_, texts)))
     found: list[int] = []
     index = -1
     try:

@@ -89,7 +89,7 @@ def record_error(row: int, offset: int, code: RowErrorCode, message: str) -> Row
 
 def value_error(row: int, offset: int, column: Column, text: str, why: str | None) -> RowError:
     """``missing_value`` (``why`` None) or ``invalid_value`` (``why``: an
-    :class:`~.checker.Invalid`'s detail, maybe empty) of one column."""
+    :class:`~.checker.Rejected`'s detail, maybe empty) of one column."""
     if why is None:
         code: RowErrorCode = "missing_value"
         message = f"row {row}, {column}: the value is empty; required: {ALLOWED[column]}"
