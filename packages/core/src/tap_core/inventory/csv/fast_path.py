@@ -203,14 +203,11 @@ def fast_pattern(
     parts: list[str] = []
     groups: dict[Column, int] = {}
     count = 0  # capturing groups so far
-    runs = 0  # ignored columns not yet written
-    for column in columns:
-        if column is None:
-            runs += 1
-            continue
+    for runs, column in _known_after_runs(columns):
         if runs:
             parts.append(_repeated(skipped, runs))
-            runs = 0
+        if column is None:
+            break
         wanted = column in captured
         fragment = _fragment(
             column, count, captured=wanted, loose=loose, quoted=quoted and not loose
@@ -219,8 +216,6 @@ def fast_pattern(
             groups[column] = count + 1 if loose and column not in _QUOTABLE else count
         count += re.compile(fragment).groups
         parts.append(f"{pad}(?:{fragment}){pad}")
-    if runs:
-        parts.append(_repeated(skipped, runs))
     return ",".join(parts) + r"\r?", groups
 
 
@@ -243,14 +238,11 @@ def diagnostic_pattern(columns: Columns) -> tuple[str, list[int], tuple[int, int
     unproven: list[int] = []
     keys: dict[Column, tuple[int, int]] = {}
     count = 0
-    runs = 0  # ignored columns not yet written
-    for column in columns:
-        if column is None:
-            runs += 1
-            continue
+    for runs, column in _known_after_runs(columns):
         if runs:
             parts.append(_repeated(other, runs))
-            runs = 0
+        if column is None:
+            break
         if column == "updated_at":
             parts.append(f"({other})")
             unproven.append(count)
@@ -266,8 +258,6 @@ def diagnostic_pattern(columns: Columns) -> tuple[str, list[int], tuple[int, int
         parts.append(rf"(?>{pad}{valid}{pad}(?=,|$)|({other}))")
         unproven.append(count)
         count += 1
-    if runs:
-        parts.append(_repeated(other, runs))
     return ",".join(parts), unproven, (*keys["sku"], *keys["warehouse"])
 
 
@@ -279,6 +269,20 @@ def captures(groups: dict[Column, int]) -> list[int]:
         (index, index + 1) if column in _QUOTABLE else (index,) for column, index in groups.items()
     )
     return sorted(chain.from_iterable(indexes))
+
+
+def _known_after_runs(columns: Columns) -> Iterator[tuple[int, Column | None]]:
+    """Each known column with how many ignored columns stand just before it, then (the
+    ignored columns left at the end, None): where an expression writes a run of ignored
+    fields as one counted repeat (:func:`_repeated`)."""
+    runs = 0
+    for column in columns:
+        if column is None:
+            runs += 1
+        else:
+            yield runs, column
+            runs = 0
+    yield runs, None
 
 
 def _repeated(field: str, times: int) -> str:
