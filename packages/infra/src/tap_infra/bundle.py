@@ -58,8 +58,19 @@ def _run(arguments: list[str], what: str) -> str:
     return result.stdout
 
 
-def install(workspace: Path, target: Path, architecture: Architecture, *, offline: bool) -> None:
-    """Install the locked dependencies of tap-aws into ``target`` as platform wheels."""
+def install(
+    workspace: Path,
+    target: Path,
+    architecture: Architecture,
+    *,
+    offline: bool,
+    python_version: str = PYTHON_VERSION,
+) -> None:
+    """Install the locked dependencies of tap-aws into ``target`` as platform wheels.
+
+    ``python_version`` is the Lambda runtime's unless a test asks for another (to import the
+    bundle under the Python a machine has when it lacks the runtime's).
+    """
     uv = _uv()
     requirements = _run(
         [
@@ -73,7 +84,7 @@ def install(workspace: Path, target: Path, architecture: Architecture, *, offlin
     _run(
         [
             uv, "pip", "install", "--target", str(target), "--requirements", str(listed),
-            "--python-platform", PLATFORMS[architecture], "--python-version", PYTHON_VERSION,
+            "--python-platform", PLATFORMS[architecture], "--python-version", python_version,
             "--only-binary", ":all:", "--no-deps", "--quiet",
             *(["--offline"] if offline else []),
         ],
@@ -105,11 +116,18 @@ def write_zip(root: Path, out: Path) -> Path:
     return out
 
 
-def build(workspace: Path, out: Path, architecture: Architecture, *, offline: bool = False) -> Path:
+def build(
+    workspace: Path,
+    out: Path,
+    architecture: Architecture,
+    *,
+    offline: bool = False,
+    python_version: str = PYTHON_VERSION,
+) -> Path:
     """Build the bundle for ``architecture`` from the workspace at ``workspace`` into ``out``."""
     with tempfile.TemporaryDirectory(prefix="tap-bundle-") as scratch:
         target = Path(scratch) / "site"
-        install(workspace, target, architecture, offline=offline)
+        install(workspace, target, architecture, offline=offline, python_version=python_version)
         return write_zip(target, out)
 
 
