@@ -22,27 +22,8 @@ from tap_aws.testing import (
 )
 from tap_core.inventory import ImportRecord, InventoryItem, summarize
 from tap_core.memory import InMemoryInventoryStore
-from tests.unit.inventory.test_store import (  # noqa: F401 - the contract's tests run here
-    StoreFactory,
-    contents,
-    store_machine,
-    test_a_malformed_import_id_is_a_value_error_naming_it,
-    test_a_new_store_is_empty,
-    test_a_part_is_saved_once_and_a_passed_part_never_again,
-    test_an_import_begins_once,
-    test_an_unchanged_row_keeps_the_provenance_of_the_first_delivery,
-    test_apply_reads_a_one_shot_iterator_once,
-    test_applying_an_upload_again_changes_nothing,
-    test_items_with_rows_keep_their_row_and_stale_rows_name_it,
-    test_rows_in_any_order_and_repeated_converge_to_the_greatest_per_key,
-    test_stale_rows_are_listed_up_to_the_cap_and_counted_beyond,
-    test_stock_of_a_sku_is_its_record_in_every_warehouse,
-    test_stock_of_compares_the_sku_exactly,
-    test_summaries_are_kept_by_day_and_the_latest_is_the_last_day,
-    test_summary_of_the_store_is_the_summary_of_the_winners,
-    test_the_same_upload_twice_in_a_row_is_all_unchanged,
-    test_upload_order_does_not_matter,
-)
+from tests.unit.inventory.contract import *  # noqa: F403 - the whole contract runs here
+from tests.unit.inventory.contract import StoreFactory, contents
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -56,8 +37,8 @@ MAX_EXAMPLES = 10
 
 @functools.cache
 def _server() -> MotoServer:
-    """A server for this module's factories, which outlive one test (Hypothesis reuses them,
-    and the stateful test takes no fixtures)."""
+    """A server for this module's factory, which outlives one test (Hypothesis reuses it
+    across examples)."""
     server = MotoServer()
     server.start()
     return server
@@ -86,9 +67,6 @@ def _fresh_store() -> DynamoInventoryStore:
 @pytest.fixture(scope="module")
 def make_store() -> StoreFactory:
     return _fresh_store
-
-
-TestDynamoStoreMachine = store_machine(_fresh_store, steps=10, max_examples=MAX_EXAMPLES)
 
 
 def _rows(count: int, updated_at: datetime = NOW, start: int = 0) -> list[InventoryItem]:

@@ -1,9 +1,12 @@
-"""The ``DeadLetters`` contract: one suite, run against every adapter.
+"""The ``DeadLetters`` contract: one suite, run whole against every adapter.
 
-A test module plugs an adapter in by defining a ``dead_letters`` fixture that returns a
-:class:`Harness` (the port, and a way to read back what it kept) and star-importing the tests
-from here: ``tests/unit/test_deadletters.py`` (in memory, runs with the core alone) and
-``tests/adapters/test_sqs_deadletters.py`` (SQS FIFO on moto).
+Every test takes a ``dead_letters`` fixture that returns a `Harness` (the port, and a way to
+read back what it kept). An adapter plugs in by defining that fixture in its test module and
+star-importing this one (``from tests.unit.deadletters_contract import *``):
+``tests/unit/test_deadletters.py`` (in memory, runs with the core alone) and
+``tests/adapters/test_sqs_deadletters.py`` (SQS FIFO on moto). A new test here runs on every
+adapter without being listed; ``tests/workspace/test_contracts.py`` fails if an adapter module
+runs only part of it.
 """
 
 from __future__ import annotations

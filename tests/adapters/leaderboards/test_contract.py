@@ -1,19 +1,10 @@
-"""The core's leaderboard contract suites, run unchanged against DynamoLeaderboards on moto.
+"""The core's ``Leaderboards`` contract, whole and unchanged, against DynamoLeaderboards on moto.
 
-Nothing is copied: the tests are imported, and ``conftest.py`` here gives them a factory of
-DynamoLeaderboards. Hypothesis examples are capped (``MAX_EXAMPLES``, read by the adapters'
-conftest): each costs dozens of HTTP requests to moto.
+Nothing is copied or listed: the contract module is star-imported, and ``conftest.py`` here
+gives its tests a factory of DynamoLeaderboards. Hypothesis examples are capped
+(``MAX_EXAMPLES``, read by the adapters' conftest): each costs dozens of HTTP requests to moto.
 """
 
-from tests.unit.leaderboard.test_in_memory import (  # noqa: F401
-    test_any_delivery_order_converges,
-    test_around_is_the_clipped_window,
-    test_outcomes_match_the_oracle,
-    test_pages_concatenate_to_the_full_order,
-    test_rank_of_matches_counting,
-    test_resending_everything_changes_nothing,
-)
-from tests.unit.leaderboard.test_reads import *  # noqa: F403
-from tests.unit.leaderboard.test_stateful import test_the_store_reads_like_the_model  # noqa: F401
+from tests.unit.leaderboard.contract import *  # noqa: F403
 
 MAX_EXAMPLES = 5

@@ -1,13 +1,13 @@
-"""How the leaderboard contract suites get a store: a factory of ``Leaderboards``.
+"""How the leaderboard contract gets a store: a factory of ``Leaderboards``.
 
-The contract suites (``test_reads``, ``test_in_memory``'s properties, ``test_stateful``) take
-the session fixture ``leaderboards_factory`` (defined in ``tests/conftest.py``), not a class:
-a factory builds a fresh, empty store from specs and a clock. Here it is parametrised with the
-in-memory adapter, so ``tests/unit`` runs with nothing but ``tap_core`` installed. An adapter
-package's tests plug their store in without copying a test: a module under
-``tests/adapters/...`` imports the suites' tests (``from tests.unit.leaderboard.test_reads
-import *``) and its ``conftest.py`` overrides ``leaderboards_factory`` (pytest resolves a
-fixture from the module that collects the test, as powertools does with ``persistence_store``).
+The contract (``contract.py``) takes the session fixture ``leaderboards_factory`` (defined in
+``tests/conftest.py``), not a class: a factory builds a fresh, empty store from specs and a
+clock. Here it is parametrised with the in-memory adapter, so ``tests/unit`` runs with nothing
+but ``tap_core`` installed. An adapter package's tests plug their store in without copying or
+listing a test: a module under ``tests/adapters/...`` star-imports the contract
+(``from tests.unit.leaderboard.contract import *``) and its ``conftest.py`` overrides
+``leaderboards_factory`` (pytest resolves a fixture from the module that collects the test, as
+powertools does with ``persistence_store``).
 """
 
 from __future__ import annotations

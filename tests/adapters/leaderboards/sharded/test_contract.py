@@ -1,4 +1,6 @@
-"""The core's leaderboard contract suites, unchanged, against DynamoLeaderboards whose counts
-are sharded (``conftest.py`` here): the same imports as the unsharded run, nothing copied."""
+"""The core's ``Leaderboards`` contract, whole and unchanged, against DynamoLeaderboards whose
+counts are sharded (``conftest.py`` here); examples capped as in the unsharded run."""
 
-from tests.adapters.leaderboards.test_contract import *  # noqa: F403
+from tests.unit.leaderboard.contract import *  # noqa: F403
+
+MAX_EXAMPLES = 5
