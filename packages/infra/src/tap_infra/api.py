@@ -60,8 +60,21 @@ class ReadApi(pulumi.ComponentResource):
         self, name: str, args: ReadApiArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("tap:api:ReadApi", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        self.handler = ObservedFunction(
+        self.handler = self._create_handler(name, args)
+        api_name = resource_name("api", args.suffix)
+        self.api = aws.apigatewayv2.Api(
+            f"{name}-api",
+            name=api_name,
+            protocol_type="HTTP",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        routes = self._create_routes(name)
+        self.stage = self._create_stage(name, args, api_name, routes)
+        self._create_permission(name)
+        self.register_outputs({"api_url": self.stage.invoke_url})
+
+    def _create_handler(self, name: str, args: ReadApiArgs) -> ObservedFunction:
+        return ObservedFunction(
             f"{name}-function",
             ObservedFunctionArgs(
                 spec=API_FUNCTION,
@@ -80,12 +93,12 @@ class ReadApi(pulumi.ComponentResource):
                     ),
                 ],
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        api_name = resource_name("api", args.suffix)
-        self.api = aws.apigatewayv2.Api(
-            f"{name}-api", name=api_name, protocol_type="HTTP", opts=child
-        )
+
+    def _create_routes(self, name: str) -> list[aws.apigatewayv2.Route]:
+        """The handler's integration and every route to it: public ones, then IAM ones."""
+        child = pulumi.ResourceOptions(parent=self)
         integration = aws.apigatewayv2.Integration(
             f"{name}-integration",
             api_id=self.api.id,
@@ -95,7 +108,7 @@ class ReadApi(pulumi.ComponentResource):
             opts=child,
         )
         target = pulumi.Output.concat("integrations/", integration.id)
-        routes = [
+        return [
             aws.apigatewayv2.Route(
                 f"{name}-{kind.lower()}-{index}",
                 api_id=self.api.id,
@@ -107,13 +120,22 @@ class ReadApi(pulumi.ComponentResource):
             for kind, keys in (("NONE", PUBLIC_ROUTES), ("AWS_IAM", IAM_ROUTES))
             for index, route_key in enumerate(keys)
         ]
+
+    def _create_stage(
+        self,
+        name: str,
+        args: ReadApiArgs,
+        api_name: str,
+        routes: list[aws.apigatewayv2.Route],
+    ) -> aws.apigatewayv2.Stage:
+        """The auto-deployed default stage: access logs, public routes throttled."""
         access_logs = aws.cloudwatch.LogGroup(
             f"{name}-access-logs",
             name=f"/aws/apigateway/{api_name}",
             retention_in_days=LOG_RETENTION_DAYS,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        self.stage = aws.apigatewayv2.Stage(
+        return aws.apigatewayv2.Stage(
             f"{name}-stage",
             api_id=self.api.id,
             name="$default",
@@ -134,13 +156,14 @@ class ReadApi(pulumi.ComponentResource):
             # Route settings name routes by key: they must exist first.
             opts=pulumi.ResourceOptions(parent=self, depends_on=routes),
         )
+
+    def _create_permission(self, name: str) -> None:
+        """API Gateway may invoke the handler: any stage and route of this API only."""
         aws.lambda_.Permission(
             f"{name}-permission",
             action="lambda:InvokeFunction",
             function=self.handler.function.name,
             principal="apigateway.amazonaws.com",
-            # Any stage and route of this API only.
             source_arn=pulumi.Output.concat(self.api.execution_arn, "/*/*"),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        self.register_outputs({"api_url": self.stage.invoke_url})

@@ -39,8 +39,23 @@ class SecureBucket(pulumi.ComponentResource):
         self, name: str, args: SecureBucketArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("tap:buckets:SecureBucket", name, None, opts)
+        self.bucket = aws.s3.Bucket(
+            f"{name}", bucket=args.spec.name(args.suffix), opts=pulumi.ResourceOptions(parent=self)
+        )
+        block = self._create_lockdown(name)
+        self._create_lifecycle(name, args)
+        aws.s3.BucketNotification(
+            f"{name}-notifications",
+            bucket=self.bucket.id,
+            eventbridge=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self._create_policy(name, block)
+        self.register_outputs({"bucket_name": self.bucket.bucket, "bucket_arn": self.bucket.arn})
+
+    def _create_lockdown(self, name: str) -> aws.s3.BucketPublicAccessBlock:
+        """No public access, no ACLs, KMS encryption, versioning; returns the access block."""
         child = pulumi.ResourceOptions(parent=self)
-        self.bucket = aws.s3.Bucket(f"{name}", bucket=args.spec.name(args.suffix), opts=child)
         bucket_id = self.bucket.id
         block = aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access",
@@ -74,9 +89,13 @@ class SecureBucket(pulumi.ComponentResource):
             versioning_configuration={"status": "Enabled"},
             opts=child,
         )
+        return block
+
+    def _create_lifecycle(self, name: str, args: SecureBucketArgs) -> None:
+        """Reports expire; old versions and abandoned multipart uploads are cleaned up."""
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",
-            bucket=bucket_id,
+            bucket=self.bucket.id,
             rules=[
                 {
                     "id": "reports",
@@ -95,19 +114,18 @@ class SecureBucket(pulumi.ComponentResource):
                     },
                 },
             ],
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.s3.BucketNotification(
-            f"{name}-notifications", bucket=bucket_id, eventbridge=True, opts=child
-        )
+
+    def _create_policy(self, name: str, block: aws.s3.BucketPublicAccessBlock) -> None:
+        """TLS only."""
         arn = self.bucket.arn
         aws.s3.BucketPolicy(
             f"{name}-policy",
-            bucket=bucket_id,
+            bucket=self.bucket.id,
             policy=iam.document(
                 iam.deny_insecure_transport("s3:*", [arn, pulumi.Output.concat(arn, "/*")])
             ),
             # S3 rejects a policy PUT racing the public-access block on a new bucket.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[block]),
         )
-        self.register_outputs({"bucket_name": self.bucket.bucket, "bucket_arn": arn})

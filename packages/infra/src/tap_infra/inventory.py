@@ -102,7 +102,6 @@ class InventoryPipeline(pulumi.ComponentResource):
         self, name: str, args: InventoryPipelineArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("tap:inventory:InventoryPipeline", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         self.bucket = SecureBucket(
             f"{name}-bucket",
             SecureBucketArgs(
@@ -110,7 +109,7 @@ class InventoryPipeline(pulumi.ComponentResource):
                 suffix=args.suffix,
                 report_retention_days=args.report_retention_days,
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.table = create_table(
             f"{name}-table",
@@ -124,32 +123,13 @@ class InventoryPipeline(pulumi.ComponentResource):
         self.events_dlq = create_queue(
             f"{name}-events-dlq", INVENTORY_EVENTS_DLQ, args.suffix, self
         )
-        self.importer, self.summary = self._create_functions(name, args)
+        self.importer = self._create_importer(name, args)
+        self.summary = self._create_summary(name, args)
         self.rule = self._create_upload_rule(name, args)
         self.continued_rule = self._create_continued_rule(name, args)
-        queue_policy(
-            f"{name}-events-dlq-policy",
-            self.events_dlq,
-            self,
-            extra=[
-                iam.allow_service(
-                    "events.amazonaws.com", ["sqs:SendMessage"], self.events_dlq.arn, rule.arn
-                )
-                for rule in (self.rule, self.continued_rule)
-            ],
-        )
+        self._create_events_dlq_policy(name)
         self.schedule = self._create_schedule(name, args)
-        for queue, spec in (
-            (self.rows_dlq, INVENTORY_ROWS_DLQ),
-            (self.events_dlq, INVENTORY_EVENTS_DLQ),
-        ):
-            queue_depth_alarm(
-                f"{name}-{spec.stem}-alarm",
-                resource_name(f"{spec.stem}-depth", args.suffix),
-                queue,
-                args.functions.alarm_topic_arn,
-                self,
-            )
+        self._create_dlq_alarms(name, args)
         self.register_outputs(
             {
                 "bucket_name": self.bucket.bucket.bucket,
@@ -161,87 +141,92 @@ class InventoryPipeline(pulumi.ComponentResource):
             }
         )
 
-    def _create_functions(
-        self, name: str, args: InventoryPipelineArgs
-    ) -> tuple[ObservedFunction, ObservedFunction]:
-        child = pulumi.ResourceOptions(parent=self)
-        bucket_arn = self.bucket.bucket.arn
+    def _function_args(
+        self,
+        args: InventoryPipelineArgs,
+        spec: FunctionSpec,
+        environment: dict[str, pulumi.Input[str]],
+        statements: list[iam.Statement],
+    ) -> ObservedFunctionArgs:
+        return ObservedFunctionArgs(
+            spec=spec,
+            suffix=args.suffix,
+            settings=args.functions,
+            environment=environment,
+            statements=statements,
+            # Events Lambda could not process after its async retries.
+            dead_letter_arn=self.events_dlq.arn,
+        )
+
+    def _objects(self, *prefix: str) -> pulumi.Output[str]:
+        """The ARN of the bucket's objects under ``prefix`` (a wildcard after it)."""
+        return pulumi.Output.concat(self.bucket.bucket.arn, "/", *prefix, "*")
+
+    def _create_importer(self, name: str, args: InventoryPipelineArgs) -> ObservedFunction:
         index_names = tuple(index.name for index in INVENTORY_TABLE.indexes)
-
-        def function_args(
-            spec: FunctionSpec,
-            environment: dict[str, pulumi.Input[str]],
-            statements: list[iam.Statement],
-        ) -> ObservedFunctionArgs:
-            return ObservedFunctionArgs(
-                spec=spec,
-                suffix=args.suffix,
-                settings=args.functions,
-                environment=environment,
-                statements=statements,
-                # Events Lambda could not process after its async retries.
-                dead_letter_arn=self.events_dlq.arn,
-            )
-
-        importer = ObservedFunction(
+        environment: dict[str, pulumi.Input[str]] = {
+            Env.INVENTORY_TABLE: self.table.name,
+            Env.INVENTORY_BUCKET: self.bucket.bucket.bucket,
+            Env.INVENTORY_DLQ_URL: self.rows_dlq.url,
+        }
+        statements = [
+            # Object keys are chosen by uploaders: the prefix wildcard is the narrowest.
+            iam.allow(["s3:GetObject"], [self._objects(INVENTORY_BUCKET.inbound_prefix)]),
+            iam.allow(IMPORT_TABLE_ACTIONS, table_resources(self.table, index_names)),
+            iam.allow(["sqs:SendMessage"], [self.rows_dlq.arn]),
+            # The import reports, and the follow-up event of a file in parts.
+            iam.allow(["s3:PutObject"], [self._objects(INVENTORY_BUCKET.reports_prefix, IMPORTS)]),
+            iam.allow(["events:PutEvents"], [default_bus_arn(self.table.arn)]),
+        ]
+        return ObservedFunction(
             f"{name}-import",
-            function_args(
-                INVENTORY_IMPORT_FUNCTION,
-                {
-                    Env.INVENTORY_TABLE: self.table.name,
-                    Env.INVENTORY_BUCKET: self.bucket.bucket.bucket,
-                    Env.INVENTORY_DLQ_URL: self.rows_dlq.url,
-                },
-                [
-                    # Object keys are chosen by uploaders: the prefix wildcard is the narrowest.
-                    iam.allow(
-                        ["s3:GetObject"],
-                        [
-                            pulumi.Output.concat(
-                                bucket_arn, "/", INVENTORY_BUCKET.inbound_prefix, "*"
-                            )
-                        ],
-                    ),
-                    iam.allow(IMPORT_TABLE_ACTIONS, table_resources(self.table, index_names)),
-                    iam.allow(["sqs:SendMessage"], [self.rows_dlq.arn]),
-                    # The import reports, and the follow-up event of a file in parts.
-                    iam.allow(
-                        ["s3:PutObject"],
-                        [
-                            pulumi.Output.concat(
-                                bucket_arn, "/", INVENTORY_BUCKET.reports_prefix, IMPORTS, "*"
-                            )
-                        ],
-                    ),
-                    iam.allow(["events:PutEvents"], [default_bus_arn(self.table.arn)]),
-                ],
-            ),
-            opts=child,
+            self._function_args(args, INVENTORY_IMPORT_FUNCTION, environment, statements),
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        summary = ObservedFunction(
+
+    def _create_summary(self, name: str, args: InventoryPipelineArgs) -> ObservedFunction:
+        index_names = tuple(index.name for index in INVENTORY_TABLE.indexes)
+        environment: dict[str, pulumi.Input[str]] = {
+            Env.INVENTORY_TABLE: self.table.name,
+            Env.INVENTORY_BUCKET: self.bucket.bucket.bucket,
+        }
+        statements = [
+            iam.allow(SUMMARY_TABLE_ACTIONS, table_resources(self.table, index_names)),
+            # Report keys carry the date: the prefix wildcard is the narrowest.
+            iam.allow(["s3:PutObject"], [self._objects(INVENTORY_BUCKET.reports_prefix)]),
+        ]
+        return ObservedFunction(
             f"{name}-summary",
-            function_args(
-                INVENTORY_SUMMARY_FUNCTION,
-                {
-                    Env.INVENTORY_TABLE: self.table.name,
-                    Env.INVENTORY_BUCKET: self.bucket.bucket.bucket,
-                },
-                [
-                    iam.allow(SUMMARY_TABLE_ACTIONS, table_resources(self.table, index_names)),
-                    # Report keys carry the date: the prefix wildcard is the narrowest.
-                    iam.allow(
-                        ["s3:PutObject"],
-                        [
-                            pulumi.Output.concat(
-                                bucket_arn, "/", INVENTORY_BUCKET.reports_prefix, "*"
-                            )
-                        ],
-                    ),
-                ],
-            ),
-            opts=child,
+            self._function_args(args, INVENTORY_SUMMARY_FUNCTION, environment, statements),
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        return importer, summary
+
+    def _create_events_dlq_policy(self, name: str) -> None:
+        """EventBridge may dead-letter into the events DLQ, for these two rules only."""
+        queue_policy(
+            f"{name}-events-dlq-policy",
+            self.events_dlq,
+            self,
+            extra=[
+                iam.allow_service(
+                    "events.amazonaws.com", ["sqs:SendMessage"], self.events_dlq.arn, rule.arn
+                )
+                for rule in (self.rule, self.continued_rule)
+            ],
+        )
+
+    def _create_dlq_alarms(self, name: str, args: InventoryPipelineArgs) -> None:
+        for queue, spec in (
+            (self.rows_dlq, INVENTORY_ROWS_DLQ),
+            (self.events_dlq, INVENTORY_EVENTS_DLQ),
+        ):
+            queue_depth_alarm(
+                f"{name}-{spec.stem}-alarm",
+                resource_name(f"{spec.stem}-depth", args.suffix),
+                queue,
+                args.functions.alarm_topic_arn,
+                self,
+            )
 
     def _create_upload_rule(
         self, name: str, args: InventoryPipelineArgs

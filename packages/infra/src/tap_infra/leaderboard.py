@@ -88,7 +88,6 @@ class LeaderboardPipeline(pulumi.ComponentResource):
         self, name: str, args: LeaderboardPipelineArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("tap:leaderboard:LeaderboardPipeline", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         self.queues = FifoQueue(
             f"{name}-scores",
             FifoQueueArgs(
@@ -96,7 +95,7 @@ class LeaderboardPipeline(pulumi.ComponentResource):
                 suffix=args.suffix,
                 consumer_timeout_seconds=SCORES_FUNCTION.timeout_seconds,
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.table = create_table(
             f"{name}-table",
@@ -105,8 +104,29 @@ class LeaderboardPipeline(pulumi.ComponentResource):
             self,
             deletion_protection=args.deletion_protection,
         )
+        self.scores = self._create_function(name, args)
+        self.mapping = self._create_trigger(name)
+        self.dlq_alarm = queue_depth_alarm(
+            f"{name}-dlq-alarm",
+            resource_name(f"{SCORES.dlq.stem}-depth", args.suffix),
+            self.queues.dlq,
+            args.functions.alarm_topic_arn,
+            self,
+        )
+        self.register_outputs(
+            {
+                "queue_url": self.queues.queue.url,
+                "dlq_url": self.queues.dlq.url,
+                "table_name": self.table.name,
+                "function_name": self.scores.function.name,
+                "dlq_alarm_name": self.dlq_alarm.name,
+            }
+        )
+
+    def _create_function(self, name: str, args: LeaderboardPipelineArgs) -> ObservedFunction:
+        """The scores function: writes the table, consumes the queue, dead-letters itself."""
         index_names = tuple(index.name for index in LEADERBOARD_TABLE.indexes)
-        self.scores = ObservedFunction(
+        return ObservedFunction(
             f"{name}-function",
             ObservedFunctionArgs(
                 spec=SCORES_FUNCTION,
@@ -124,30 +144,17 @@ class LeaderboardPipeline(pulumi.ComponentResource):
                     iam.allow(["sqs:SendMessage"], [self.queues.dlq.arn]),
                 ],
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
+
+    def _create_trigger(self, name: str) -> aws.lambda_.EventSourceMapping:
+        """The queue feeds the function in batches, reporting failed items one by one."""
         # No maximum_batching_window_in_seconds: SQS FIFO event sources reject it.
-        self.mapping = aws.lambda_.EventSourceMapping(
+        return aws.lambda_.EventSourceMapping(
             f"{name}-trigger",
             event_source_arn=self.queues.queue.arn,
             function_name=self.scores.function.arn,
             batch_size=BATCH_SIZE,
             function_response_types=["ReportBatchItemFailures"],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.scores]),
-        )
-        self.dlq_alarm = queue_depth_alarm(
-            f"{name}-dlq-alarm",
-            resource_name(f"{SCORES.dlq.stem}-depth", args.suffix),
-            self.queues.dlq,
-            args.functions.alarm_topic_arn,
-            self,
-        )
-        self.register_outputs(
-            {
-                "queue_url": self.queues.queue.url,
-                "dlq_url": self.queues.dlq.url,
-                "table_name": self.table.name,
-                "function_name": self.scores.function.name,
-                "dlq_alarm_name": self.dlq_alarm.name,
-            }
         )
