@@ -8,8 +8,15 @@ from typing import TYPE_CHECKING, Any, cast
 import pytest
 
 from tap_aws import clients
-from tap_aws.resources import FUNCTIONS
-from tap_aws.settings import Settings, SettingsError, get_settings, load_settings, variable
+from tap_aws.resources import FUNCTIONS, RESOURCE_OUTPUTS, Env
+from tap_aws.settings import (
+    RESOURCE_SETTINGS,
+    Settings,
+    SettingsError,
+    get_settings,
+    load_settings,
+    variable,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -125,3 +132,23 @@ def test_a_malformed_leaderboard_names_the_variable(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("TAP_LEADERBOARDS", '[{"id": "Not Valid"}]')
     with pytest.raises(SettingsError, match="TAP_LEADERBOARDS"):
         load_settings()
+
+
+def test_every_env_variable_fills_its_settings_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each ``Env`` member is ``TAP_`` and a ``Settings`` field: setting it sets that field."""
+    assert {member.field for member in Env} <= set(Settings.model_fields)
+    for member in Env:
+        assert member == variable(member.field)
+    monkeypatch.setenv(Env.INVENTORY_BUCKET, "tap-inventory-x")
+    assert load_settings().need(Env.INVENTORY_BUCKET.field) == "tap-inventory-x"
+
+
+def test_every_resource_setting_is_needed_by_its_field_and_nothing_else_is() -> None:
+    """The resource settings are the ``RESOURCE_OUTPUTS`` keys: unset, each names its variable."""
+    settings = load_settings()
+    assert {member.field for member in RESOURCE_OUTPUTS} == RESOURCE_SETTINGS
+    for member in RESOURCE_OUTPUTS:
+        with pytest.raises(SettingsError, match=f"{member} is not set"):
+            settings.need(member.field)
+    with pytest.raises(ValueError, match="'leaderboards' is not a resource setting"):
+        settings.need("leaderboards")

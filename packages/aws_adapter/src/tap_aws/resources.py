@@ -13,9 +13,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from enum import StrEnum, auto
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final, Literal
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 PREFIX: Final = "tap"
+ENV_PREFIX: Final = "TAP_"
+"""What every settings variable starts with (``tap_aws.settings.Settings`` reads them)."""
 FIFO_SUFFIX: Final = ".fifo"
 LAMBDA_TIMEOUT_SECONDS: Final = 60
 """Every function's timeout; queue visibility timeouts derive from it."""
@@ -190,19 +197,46 @@ class Outputs:
     """Local stack only: the emulator's endpoint for any AWS client."""
 
 
-class Env:
-    """The environment variables the functions read their settings from, set by the stack."""
+class Env(StrEnum):
+    """The variables the stack sets and the functions read their settings from: each is
+    ``TAP_`` and its member's name, and its `field` is the ``tap_aws.settings.Settings`` field
+    it fills (pydantic-settings reads a field from exactly that variable). What each holds is
+    documented once, on its field."""
 
-    LEADERBOARD_TABLE: Final = "TAP_LEADERBOARD_TABLE"
-    LEADERBOARDS: Final = "TAP_LEADERBOARDS"
-    """The leaderboard specs, a JSON list of ``tap_core.leaderboard.LeaderboardSpec``."""
-    LEADERBOARD_COUNT_SHARDS: Final = "TAP_LEADERBOARD_COUNT_SHARDS"
-    """Shards per node of the leaderboard counts tree (1: off); the same for every function
-    that reads or writes the table (``tap_aws.DynamoLeaderboards(count_shards=)``)."""
-    SCORES_DLQ_URL: Final = "TAP_SCORES_DLQ_URL"
-    INVENTORY_TABLE: Final = "TAP_INVENTORY_TABLE"
-    INVENTORY_BUCKET: Final = "TAP_INVENTORY_BUCKET"
-    INVENTORY_DLQ_URL: Final = "TAP_INVENTORY_DLQ_URL"
+    @staticmethod
+    def _generate_next_value_(name: str, *_: object) -> str:
+        return f"{ENV_PREFIX}{name}"
+
+    LEADERBOARD_TABLE = auto()
+    LEADERBOARDS = auto()
+    LEADERBOARD_COUNT_SHARDS = auto()
+    SCORES_DLQ_URL = auto()
+    INVENTORY_TABLE = auto()
+    INVENTORY_BUCKET = auto()
+    INVENTORY_DLQ_URL = auto()
+
+    @property
+    def field(self) -> str:
+        """The settings field: ``Env.INVENTORY_TABLE.field == "inventory_table"``."""
+        return self.name.lower()
+
+    def __repr__(self) -> str:
+        # Shown in messages (a list of missing variables) as the plain name it is.
+        return repr(self.value)
+
+
+RESOURCE_OUTPUTS: Final[Mapping[Env, str]] = MappingProxyType(
+    {
+        Env.LEADERBOARD_TABLE: Outputs.DYNAMODB_TABLE_NAME,
+        Env.SCORES_DLQ_URL: Outputs.DLQ_URL,
+        Env.INVENTORY_TABLE: Outputs.INVENTORY_TABLE_NAME,
+        Env.INVENTORY_BUCKET: Outputs.INVENTORY_BUCKET_NAME,
+        Env.INVENTORY_DLQ_URL: Outputs.INVENTORY_DLQ_URL,
+    }
+)
+"""The resource settings (a name or URL a function reaches an AWS resource by: what
+``Settings.need`` gives) and the stack output that carries each, so a running stack's outputs
+give the functions' variables back."""
 
 
 SCORES_FUNCTION: Final = FunctionSpec(

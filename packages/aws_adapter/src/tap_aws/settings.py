@@ -15,17 +15,11 @@ from typing import Final, Literal
 from pydantic import AnyHttpUrl, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tap_aws.resources import ENV_PREFIX, RESOURCE_OUTPUTS
 from tap_core.leaderboard import LeaderboardSpec  # noqa: TC001 - pydantic needs it at runtime
 
-ENV_PREFIX: Final = "TAP_"
-
-ResourceSetting = Literal[
-    "leaderboard_table",
-    "inventory_table",
-    "inventory_bucket",
-    "scores_dlq_url",
-    "inventory_dlq_url",
-]
+RESOURCE_SETTINGS: Final = frozenset(setting.field for setting in RESOURCE_OUTPUTS)
+"""The fields `Settings.need` gives, from ``tap_aws.resources.RESOURCE_OUTPUTS``."""
 
 
 class SettingsError(ValueError):
@@ -63,8 +57,13 @@ class Settings(BaseSettings):
     connect_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     read_timeout_seconds: float = Field(default=10.0, gt=0, le=900)
 
-    def need(self, name: ResourceSetting) -> str:
-        """The value of a resource setting, or SettingsError naming its variable."""
+    def need(self, name: str) -> str:
+        """The value of a resource setting (one of `RESOURCE_SETTINGS`), or SettingsError naming
+        its variable; ValueError for a name that is not a resource setting."""
+        if name not in RESOURCE_SETTINGS:
+            raise ValueError(
+                f"{name!r} is not a resource setting; one of {', '.join(sorted(RESOURCE_SETTINGS))}"
+            )
         value = getattr(self, name)
         if value is None:
             raise SettingsError(f"{variable(name)} is not set; tap needs it to reach its {name}")

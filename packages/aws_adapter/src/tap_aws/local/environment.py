@@ -25,7 +25,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any, Final
 
 from tap_aws.local.provision import FAKE_CREDENTIAL, REGION
-from tap_aws.resources import FUNCTIONS, Env, Outputs
+from tap_aws.resources import FUNCTIONS, RESOURCE_OUTPUTS, Env, Outputs
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -53,16 +53,6 @@ class MissingOutput(KeyError):
         return str(self.args[0])
 
 
-_FROM_OUTPUTS: Final = {
-    Env.LEADERBOARD_TABLE: Outputs.DYNAMODB_TABLE_NAME,
-    Env.SCORES_DLQ_URL: Outputs.DLQ_URL,
-    Env.INVENTORY_TABLE: Outputs.INVENTORY_TABLE_NAME,
-    Env.INVENTORY_BUCKET: Outputs.INVENTORY_BUCKET_NAME,
-    Env.INVENTORY_DLQ_URL: Outputs.INVENTORY_DLQ_URL,
-}
-"""The outputs a stack writes that the functions' variables can be read back from."""
-
-
 def stack_values(provisioned: Provisioned, boards: tuple[LeaderboardSpec, ...]) -> dict[str, str]:
     """The ``Env`` variables of every function, for the resources of ``provisioned``."""
     from pydantic import TypeAdapter  # noqa: PLC0415
@@ -83,7 +73,7 @@ def stack_values(provisioned: Provisioned, boards: tuple[LeaderboardSpec, ...]) 
 
 def output_values(outputs: Mapping[str, Any]) -> dict[str, str]:
     """The ``Env`` variables a running stack's outputs give (all but the boards)."""
-    return {name: str(outputs[key]) for name, key in _FROM_OUTPUTS.items() if key in outputs}
+    return {name: str(outputs[key]) for name, key in RESOURCE_OUTPUTS.items() if key in outputs}
 
 
 def endpoint_of(outputs: Mapping[str, Any]) -> str:
