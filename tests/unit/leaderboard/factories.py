@@ -1,4 +1,5 @@
-"""How the leaderboard contract suites get a store: a factory of ``Leaderboards``.
+"""How the leaderboard contract suites get a store: a factory of ``Leaderboards`` (and of
+``RankIndex``, for ``test_rank_index``).
 
 The contract suites (``test_reads``, ``test_in_memory``'s properties, ``test_stateful``) take
 the session fixture ``leaderboards_factory`` (defined in ``tests/conftest.py``), not a class:
@@ -8,21 +9,26 @@ package's tests plug their store in without copying a test: a module under
 ``tests/adapters/...`` imports the suites' tests (``from tests.unit.leaderboard.test_reads
 import *``) and its ``conftest.py`` overrides ``leaderboards_factory`` (pytest resolves a
 fixture from the module that collects the test, as powertools does with ``persistence_store``).
+
+``rank_index_factory`` works the same way for the rank-index port: a factory of a fresh, empty
+``RankIndex``; ``tests/unit/leaderboard/test_rank_index.py`` is its contract suite, every test
+of which takes the factory, so an adapter's tests import the module whole.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tap_core.memory import InMemoryLeaderboards
+from tap_core.memory import InMemoryLeaderboards, InMemoryRankIndex
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from tap_core.clock import Clock
-    from tap_core.leaderboard import Leaderboards, LeaderboardSpec
+    from tap_core.leaderboard import Leaderboards, LeaderboardSpec, RankIndex
 
     LeaderboardsFactory = Callable[[Sequence[LeaderboardSpec], Clock], Leaderboards]
+    RankIndexFactory = Callable[[], RankIndex]
 
 
 def in_memory(specs: Sequence[LeaderboardSpec], clock: Clock) -> Leaderboards:
@@ -31,4 +37,15 @@ def in_memory(specs: Sequence[LeaderboardSpec], clock: Clock) -> Leaderboards:
 
 
 # Name -> factory: the params of the core's ``leaderboards_factory`` fixture.
+# (A rank-index adapter runs under the Leaderboards suites as
+# ``InMemoryLeaderboards(specs, clock, index=its_index)``: entries in memory, its index.)
 FACTORIES: dict[str, LeaderboardsFactory] = {"memory": in_memory}
+
+
+def in_memory_rank_index() -> RankIndex:
+    """A fresh InMemoryRankIndex."""
+    return InMemoryRankIndex()
+
+
+# Name -> factory: the params of the core's ``rank_index_factory`` fixture.
+RANK_INDEX_FACTORIES: dict[str, RankIndexFactory] = {"memory": in_memory_rank_index}
