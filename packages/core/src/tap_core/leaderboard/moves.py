@@ -97,12 +97,12 @@ def advance(held: Mapping[Slot, Held], moves: Iterable[Move]) -> dict[Slot, Held
 
 
 def node_deltas(net: Iterable[Move]) -> dict[PageId, NodeDeltas]:
-    """Per page, every node of the tree of counts that a move of ``net`` changes, with its net
-    change: one entry per node, so a store writes each node once per batch.
+    """Per page, every node of the tree of counts whose counts ``net`` changes, with its net
+    change: one entry per node, so a store writes each node at most once per batch (the root
+    once per batch, not once per submission).
 
-    A node whose changes cancel across players (one leaves a child as another enters it) is
-    kept with no children: it needs no ``ADD``, but a store that checkpoints batches on nodes
-    (:class:`Batch`) still writes its checkpoint, so a retry after a crash counts it right.
+    Changes that cancel (one player leaves a child as another enters it) are left out; a node
+    left with none is absent.
     """
     pages: dict[PageId, NodeDeltas] = {}
     for move in net:
@@ -114,7 +114,8 @@ def node_deltas(net: Iterable[Move]) -> dict[PageId, NodeDeltas]:
                 children[child] = total
             else:
                 del children[child]
-    return {page: nodes for page, nodes in pages.items() if nodes}
+    changed = {page: {n: c for n, c in nodes.items() if c} for page, nodes in pages.items()}
+    return {page: nodes for page, nodes in changed.items() if nodes}
 
 
 class Record(NamedTuple):
@@ -129,22 +130,25 @@ class Record(NamedTuple):
 class Batch:
     """Records of one stream shard, delivered together (perhaps again, or in part again).
 
-    A store applies a batch so that a retry changes nothing, even after a crash halfway:
+    ``ADD`` on a node is not idempotent, and a batch's node and player writes do not fit one
+    transaction, so a store applies a batch so that a retry, even after a crash halfway,
+    counts every change once:
 
     1. read what the index holds for :meth:`slots` (``held``);
-    2. write every node of :meth:`node_deltas` once (``ADD`` its changes; a node whose changes
-       cancel is still written), setting the node's checkpoint for ``shard`` to :attr:`last`
-       on the condition that the checkpoint is below it. A node whose checkpoint is already
-       ``last`` or beyond has counted the batch: skip it. A node whose checkpoint ``mark``
-       falls inside the batch (an earlier attempt of part of these records) gets
-       ``node_deltas(held, mark)`` on the condition that its checkpoint is still ``mark``;
+    2. write every node of :meth:`nodes` once: ``ADD`` its changes of ``node_deltas(held)``
+       (maybe none) and set its checkpoint for ``shard`` to :attr:`last`, on the condition
+       that the checkpoint is absent or below :attr:`first`. When the condition fails, read
+       the checkpoint ``mark``: at :attr:`last` or beyond, the node has counted the batch
+       (skip it); otherwise (an earlier attempt of part of these records) ``ADD`` its changes
+       of ``node_deltas(held, mark)`` on the condition that the checkpoint is still ``mark``;
     3. only when every node is written, write the players' held keys of :meth:`net`, each on
-       the condition that its revision is newer than the stored one. A partial failure
-       reports the first record of a player not yet written: every record before it is done.
+       the condition that its revision is newer than the stored one. A partial batch failure
+       reports the first record of a player not written: every record before it is done.
 
-    Why it converges: a node counts, per player, the change from the start of the batch to
-    the checkpoint it holds; a player written by an earlier attempt has moved only through
-    nodes that attempt wrote (a node no move of a player changes counts nothing for it).
+    Why it converges: a node's checkpoint says it has counted, for every player, the change
+    from the start of the batch to that record; a player written by an earlier attempt moved
+    only along the paths of that attempt's keys, whose nodes that attempt wrote before it,
+    and :meth:`nodes` holds the path of every key the batch names, so no cut is missed.
     """
 
     shard: str
@@ -156,6 +160,11 @@ class Batch:
             raise ValueError("a batch holds one or more records in increasing sequence order")
 
     @property
+    def first(self) -> int:
+        """The batch's first sequence number: a checkpoint below it has counted none of it."""
+        return self.records[0].sequence
+
+    @property
     def last(self) -> int:
         """The checkpoint a node takes once it has counted the batch."""
         return self.records[-1].sequence
@@ -163,6 +172,19 @@ class Batch:
     def slots(self) -> set[Slot]:
         """The players whose held keys the batch needs read."""
         return {(record.move.page, record.move.player_id) for record in self.records}
+
+    def nodes(self, held: Mapping[Slot, Held]) -> dict[PageId, set[counts.Node]]:
+        """Per page, every node on the path of a key the batch holds or moves to: the nodes
+        an attempt writes, each once (with its changes, or its checkpoint alone)."""
+        keys: dict[PageId, set[str | None]] = {}
+        for record in self.records:
+            move = record.move
+            kept = held.get((move.page, move.player_id), NOTHING_HELD).key
+            keys.setdefault(move.page, set()).update((kept, move.new_key))
+        return {
+            page: {node for key in named if key is not None for node, _ in counts.path(key)}
+            for page, named in keys.items()
+        }
 
     def net(self, held: Mapping[Slot, Held], mark: int | None = None) -> list[Move]:
         """The net moves from where the records up to ``mark`` (None: none) left ``held``."""
