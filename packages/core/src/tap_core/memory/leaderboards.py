@@ -17,7 +17,7 @@ from tap_core.leaderboard.index import Move, PageId
 from tap_core.leaderboard.models import as_utc, compact_json
 from tap_core.leaderboard.periods import period_key
 from tap_core.leaderboard.port import Page, RankedEntry
-from tap_core.leaderboard.ranking import decode_sort_key, encode_sort_key
+from tap_core.leaderboard.ranking import PLAYER_OFFSET, decode_sort_key, encode_sort_key
 from tap_core.leaderboard.reads import (
     BoardSpecs,
     plan_around,
@@ -50,23 +50,25 @@ def _copy(metadata: Metadata | None) -> Metadata | None:
     return copied
 
 
-def _ranked(order: Order, placed: Placed, held: Stored | None) -> RankedEntry:
+def _ranked(order: Order, placed: Placed, stored: Stored | None) -> RankedEntry:
     """The row of ``placed``: the entry's when the index holds the entry's key, else what the
     key itself says (an index behind its entries never shows a score beside a rank it
     does not have)."""
-    if held is not None and held[1] == placed.key:
-        entry = held[0]
+    key, rank, position = placed
+    if stored is not None and stored[1] == key:
+        entry = stored[0]
+        metadata = entry.metadata
         return RankedEntry(
-            placed.rank,
-            placed.position,
+            rank,
+            position,
             entry.player_id,
             entry.score,
             entry.achieved_at,
-            _copy(entry.metadata),
+            None if metadata is None else _copy(metadata),
         )
-    score, achieved_at, player_id = decode_sort_key(order, placed.key)
-    metadata = None if held is None else _copy(held[0].metadata)
-    return RankedEntry(placed.rank, placed.position, player_id, score, achieved_at, metadata)
+    score, achieved_at, player_id = decode_sort_key(order, key)
+    metadata = None if stored is None else _copy(stored[0].metadata)
+    return RankedEntry(rank, position, player_id, score, achieved_at, metadata)
 
 
 class InMemoryLeaderboards:
@@ -145,8 +147,10 @@ class InMemoryLeaderboards:
     ) -> RankedEntry | None:
         plan = plan_page(self._specs, board_id, period=period, clock=self._clock)
         placed = self._index.ranks_of(PageId(board_id, plan.period), (player_id,))
-        rows = self._rows(plan.spec.order, board_id, plan.period, placed)
-        return rows[0] if rows else None
+        if not placed:
+            return None
+        stored = self._entries[board_id].get(plan.period, {}).get(player_id)
+        return _ranked(plan.spec.order, placed[0], stored)
 
     def ranks_of(
         self, board_id: str, player_ids: Iterable[str], period: str | None = None
@@ -179,4 +183,4 @@ class InMemoryLeaderboards:
         self, order: Order, board_id: str, period: str, placed: list[Placed]
     ) -> list[RankedEntry]:
         page = self._entries[board_id].get(period, {})
-        return [_ranked(order, one, page.get(one.player_id)) for one in placed]
+        return [_ranked(order, one, page.get(one.key[PLAYER_OFFSET:])) for one in placed]

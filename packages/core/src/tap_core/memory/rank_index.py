@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from sortedcontainers import SortedList
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from tap_core.leaderboard.index import Move, PageId
 
 _TIE_STEPS = 8
+_POSITION = itemgetter(2)  # a Placed's position
 
 
 @dataclass(slots=True)
@@ -122,13 +124,17 @@ class InMemoryRankIndex:
         return ranks.window(max(0, index - before), index + after + 1)
 
     def ranks_of(self, page: PageId, player_ids: Iterable[str]) -> list[Placed]:
-        ranks = self._pages.get(page, _EMPTY)
+        ranks = self._pages.get(page)
+        if ranks is None:
+            return []
+        held = ranks.held
         found = []
         for player_id in dict.fromkeys(player_ids):
-            key = ranks.held.get(player_id, NOTHING_HELD).key
+            key = held.get(player_id, NOTHING_HELD).key
             if key is not None:
                 found.append(ranks.place(key))
-        found.sort(key=lambda placed: placed.position)
+        if len(found) > 1:
+            found.sort(key=_POSITION)
         return found
 
     def count(self, page: PageId) -> int:
