@@ -21,7 +21,14 @@ from hypothesis import strategies as st
 from tap_core.leaderboard import Entry, Held, Move, PageId, encode_sort_key, move_of
 from tap_core.leaderboard.counts import LEVELS, build, deltas, node_partition, path
 from tap_core.leaderboard.index import NOTHING_HELD
-from tap_core.leaderboard.moves import Batch, Record, node_deltas, settle, supersedes
+from tap_core.leaderboard.moves import (
+    Batch,
+    Record,
+    advance,
+    node_deltas,
+    settle,
+    supersedes,
+)
 from tests.unit.leaderboard.strategies import (
     NOW,
     ORDERS,
@@ -117,6 +124,7 @@ def test_a_removal_supersedes_the_removed_entry_and_images_of_two_players_are_re
     assert move_of(PAGE, "desc", entry, entry._replace(revision=5, submission_id="s2")) is None
     with pytest.raises(ValueError, match="two players"):
         move_of(PAGE, "desc", entry, entry._replace(player_id="p2"))
+    assert advance({}, iter([removal])) == {(PAGE, "p1"): Held(None, 5)}  # any iterable
 
 
 @given(held=HELD, moves=BATCHES)

@@ -90,7 +90,8 @@ def settle(held: Mapping[Slot, Held], moves: Iterable[Move]) -> list[Move]:
 
 def advance(held: Mapping[Slot, Held], moves: Iterable[Move]) -> dict[Slot, Held]:
     """``held`` after applying ``moves`` (only the players they name are returned)."""
-    after = {slot: held.get(slot, NOTHING_HELD) for slot in ((m.page, m.player_id) for m in moves)}
+    moves = list(moves)
+    after = {(m.page, m.player_id): held.get((m.page, m.player_id), NOTHING_HELD) for m in moves}
     for move in settle(held, moves):
         after[move.page, move.player_id] = Held(move.new_key, move.revision)
     return after
@@ -152,6 +153,9 @@ class Batch:
     """
 
     shard: str
+    """The checkpoint's name: the same for every attempt that may overlap this one (a stream
+    shard's id, as the local pump and a KCL consumer know it; Lambda's DynamoDB stream events
+    carry none, see the stream function)."""
     records: tuple[Record, ...]
 
     def __post_init__(self) -> None:
