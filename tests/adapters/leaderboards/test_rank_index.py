@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tap_aws.leaderboards.store import DynamoRankIndex
-from tap_aws.testing import AwsClients, MotoServer, RequestCounter
-from tap_core.leaderboard import Move, PageId, encode_sort_key
+from tap_aws.leaderboards import DynamoLeaderboards
+from tap_aws.leaderboards.store import DynamoRankIndex, stream_record
+from tap_aws.testing import AwsClients, MotoServer, RequestCounter, session
+from tap_core.leaderboard import (
+    BoardSpecs,
+    LeaderboardSpec,
+    Move,
+    PageId,
+    ScoreSubmission,
+    encode_sort_key,
+)
 from tap_core.leaderboard.moves import Batch, Record
 from tests.unit.leaderboard import oracle
 from tests.unit.leaderboard.strategies import NOW
@@ -115,3 +124,64 @@ def test_a_batch_writes_the_root_once_not_once_per_move(
     index.apply_batch(Batch("shard-1", tuple(_stream())))
     assert writes.count("N#") == 1
     assert len(writes) == len(set(writes))  # every node once
+
+
+def test_entries_streamed_into_the_index_rank_as_the_synchronous_store_does(
+    moto_server: MotoServer, fast_transactions: None
+) -> None:
+    """Submissions written by DynamoLeaderboards to a table with a stream (new and old
+    images), read back from moto's stream, turned into moves by ``stream_record`` and applied
+    in batches (one delivered twice) to a DynamoRankIndex on another table: the index ranks
+    every player as the synchronous store does."""
+    aws = AwsClients(moto_server.endpoint)
+    client = aws.dynamodb()
+    entries = f"tap-lb-{uuid.uuid4().hex[:12]}"
+    client.create_table(
+        TableName=entries,
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    spec = LeaderboardSpec(id="arena", operator="latest")
+    boards = DynamoLeaderboards(entries, [spec], client=client, clock=lambda: NOW)
+    for number in range(24):
+        boards.submit(
+            ScoreSubmission(
+                submission_id=f"s{number}",
+                leaderboard_id="arena",
+                player_id=f"p{number % 7}",
+                score=(number * 5) % 4,
+                achieved_at=NOW - timedelta(minutes=number % 3),
+            )
+        )
+    streams = session().client("dynamodbstreams", endpoint_url=moto_server.endpoint)
+    arn = client.describe_table(TableName=entries)["Table"]["LatestStreamArn"]
+    index = DynamoRankIndex(f"tap-ri-{uuid.uuid4().hex[:12]}", client=client, node_partitions=2)
+    index.ensure_table()
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        raw = streams.get_records(ShardIterator=iterator)["Records"]
+        records = [
+            found
+            for found in (stream_record(item, BoardSpecs([spec])) for item in raw)
+            if found is not None
+        ]
+        cuts = range(0, len(records), 5)
+        batches = [Batch(shard["ShardId"], tuple(records[at : at + 5])) for at in cuts]
+        for batch in [*batches, batches[0]]:
+            index.apply_batch(batch)
+    page = boards.top("arena", limit=100)
+    placed = index.top(PageId("arena", page.period), 100)
+    assert [(row.rank, row.position, row.player_id) for row in placed] == [
+        (entry.rank, entry.position, entry.player_id) for entry in page.entries
+    ]
+    assert len(placed) == 7

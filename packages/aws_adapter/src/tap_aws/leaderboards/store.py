@@ -57,7 +57,7 @@ from tap_core.leaderboard import (
     unknown_board,
 )
 from tap_core.leaderboard.index import NOTHING_HELD
-from tap_core.leaderboard.moves import settle
+from tap_core.leaderboard.moves import Record, move_of, settle
 from tap_core.leaderboard.ranking import SCORE_PREFIX_LENGTH
 
 if TYPE_CHECKING:
@@ -963,3 +963,30 @@ class DynamoRankIndex:
             ConsistentRead=True,
         )
         return list(answer.get("Items", []))
+
+
+def stream_record(record: Mapping[str, Any], boards: BoardSpecs) -> Record | None:
+    """The move a DynamoDB stream record of the leaderboard table carries, with its sequence
+    number: None for an item that is not an entry, a board ``boards`` does not define, or a
+    change that keeps the entry's key (the core's ``move_of`` decides).
+
+    ``record`` is one element of a Lambda event's ``Records`` (or of GetRecords), with the
+    stream's view type NEW_AND_OLD_IMAGES.
+    """
+    change = record["dynamodb"]
+    pk, sk = change["Keys"]["pk"]["S"], change["Keys"]["sk"]["S"]
+    parts = pk.split("#")
+    if len(parts) != 3 or parts[0] != "LB" or not sk.startswith("P#"):
+        return None
+    spec = boards.get(parts[1])
+    if spec is None:
+        return None
+    player = sk[2:]
+    old, new = change.get("OldImage"), change.get("NewImage")
+    move = move_of(
+        PageId(spec.id, parts[2]),
+        spec.order,
+        None if old is None else _entry_of(player, old),
+        None if new is None else _entry_of(player, new),
+    )
+    return None if move is None else Record(int(change["SequenceNumber"]), move)
