@@ -666,6 +666,10 @@ class DynamoRankIndex:
       node ADDs of that one move), so a retry or an older move changes nothing.
     - :meth:`apply_batch` (the stream): a shard's batch as ``tap_core.leaderboard.moves.Batch``
       says: every node written once per batch with the shard's checkpoint, then the players.
+
+    Give it a table of its own while ``DynamoLeaderboards`` writes its own ``R#``/``N#`` items
+    on the entries' table (the names are the same), which also keeps the index's writes out
+    of the entries' stream.
     """
 
     def __init__(
