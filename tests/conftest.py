@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.unit.leaderboard.factories import FACTORIES
+from tests.unit.leaderboard.factories import FACTORIES, RANK_INDEX_FACTORIES
 
 if TYPE_CHECKING:
-    from tests.unit.leaderboard.factories import LeaderboardsFactory
+    from tests.unit.leaderboard.factories import LeaderboardsFactory, RankIndexFactory
 
 settings.register_profile(
     "ci",
@@ -31,3 +31,9 @@ def leaderboards_factory(request: pytest.FixtureRequest) -> LeaderboardsFactory:
     Session-scoped (a factory holds no state), so Hypothesis tests may take it.
     """
     return FACTORIES[request.param]
+
+
+@pytest.fixture(scope="session", params=sorted(RANK_INDEX_FACTORIES))
+def rank_index_factory(request: pytest.FixtureRequest) -> RankIndexFactory:
+    """Builds a fresh, empty ``RankIndex``; see ``tests/unit/leaderboard/factories.py``."""
+    return RANK_INDEX_FACTORIES[request.param]

@@ -13,14 +13,15 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tap_aws.leaderboards import DynamoLeaderboards
+from tap_aws.leaderboards.store import DynamoRankIndex
 from tap_aws.testing import AwsClients, MotoServer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from tap_core.clock import Clock
-    from tap_core.leaderboard import Leaderboards, LeaderboardSpec
-    from tests.unit.leaderboard.factories import LeaderboardsFactory
+    from tap_core.leaderboard import Leaderboards, LeaderboardSpec, RankIndex
+    from tests.unit.leaderboard.factories import LeaderboardsFactory, RankIndexFactory
 
 
 @pytest.fixture(scope="session")
@@ -34,5 +35,22 @@ def leaderboards_factory(moto_server: MotoServer, fast_transactions: None) -> Le
         )
         store.ensure_table()
         return store
+
+    return make
+
+
+@pytest.fixture(scope="session", params=[1, 3], ids=["one-partition", "nodes-on-3-keys"])
+def rank_index_factory(
+    request: pytest.FixtureRequest, moto_server: MotoServer, fast_transactions: None
+) -> RankIndexFactory:
+    """Builds a DynamoRankIndex on a new table, its nodes under 1 or 3 partition keys."""
+    client = AwsClients(moto_server.endpoint).dynamodb()
+
+    def make() -> RankIndex:
+        index = DynamoRankIndex(
+            f"tap-ri-{uuid.uuid4().hex[:12]}", client=client, node_partitions=request.param
+        )
+        index.ensure_table()
+        return index
 
     return make

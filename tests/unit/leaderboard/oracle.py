@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from tap_core.leaderboard import COUNTED_IDS_KEPT
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from datetime import datetime
 
     from tap_core.leaderboard import LeaderboardSpec, Metadata, ScoreSubmission
@@ -85,3 +86,16 @@ def standings(spec: LeaderboardSpec, page: dict[str, Held]) -> list[Row]:
         beaten_by = sum(1 for other in page.values() if better(spec, other.score, held.score))
         rows.append(Row(beaten_by + 1, index + 1, player, held.score, held.achieved_at))
     return rows
+
+
+def placed(keys: Iterable[str]) -> list[tuple[str, int, int]]:
+    """Encoded sort keys best first, each with (rank, position), by sorting and counting.
+
+    An encoded key starts with its score in 16 characters, so a key beats another's score
+    exactly when its first 16 characters sort lower; the rank is 1 + the keys that beat it.
+    """
+    ordered = sorted(keys)
+    return [
+        (key, 1 + sum(1 for other in ordered if other[:16] < key[:16]), index + 1)
+        for index, key in enumerate(ordered)
+    ]

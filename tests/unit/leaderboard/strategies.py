@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, get_args
 
 from hypothesis import strategies as st
 
-from tap_core.leaderboard import INT64_MAX, INT64_MIN, LeaderboardSpec, ScoreSubmission
+from tap_core.leaderboard import (
+    INT64_MAX,
+    INT64_MIN,
+    LeaderboardSpec,
+    Move,
+    PageId,
+    ScoreSubmission,
+    encode_sort_key,
+)
 from tap_core.leaderboard.models import Operator, Order, Reset
 
 if TYPE_CHECKING:
@@ -88,3 +96,118 @@ def numbered(items: list[ScoreSubmission]) -> list[ScoreSubmission]:
     return [
         item.model_copy(update={"submission_id": f"s{number}"}) for number, item in enumerate(items)
     ]
+
+
+# -- the rank index: pages, histories of entries, and how their moves are delivered ----------
+
+PAGES = (PageId("board", "all"), PageId("board", "2026-11-24"))
+# One version of an entry: its (score, achieved_at), or None when it is removed.
+VERSIONS = st.none() | st.tuples(TIED_SCORES | SMALL_SCORES, TIED_RECENT)
+
+History = dict[tuple[PageId, str], list[str | None]]
+"""Per (page, player), the entry's successive keys (None: removed) at revisions 1, 2, ..."""
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> History:
+    """Entries of a few players on two pages, each through 1-4 versions (ties common)."""
+    order = draw(ORDERS)
+    raw = draw(
+        st.dictionaries(
+            st.tuples(st.sampled_from(PAGES), FEW_PLAYERS),
+            st.lists(VERSIONS, min_size=1, max_size=4),
+            max_size=10,
+        )
+    )
+    return {
+        (page, player): [
+            None if version is None else encode_sort_key(order, *version, player)
+            for version in versions
+        ]
+        for (page, player), versions in raw.items()
+    }
+
+
+def history_moves(history: History) -> dict[tuple[PageId, str], list[Move]]:
+    """Each entry's moves in its stream's order (a version that keeps the key moves nothing)."""
+    streams: dict[tuple[PageId, str], list[Move]] = {}
+    for (page, player), keys in history.items():
+        moves = streams[page, player] = []
+        for revision, (old, new) in enumerate(zip([None, *keys], keys, strict=False), 1):
+            if old != new:
+                moves.append(Move(page, player, old, new, revision))
+    return streams
+
+
+def final_keys(history: History, page: PageId) -> list[str]:
+    """The keys ``page`` holds once every version is applied."""
+    return [keys[-1] for (on, _), keys in history.items() if on == page and keys[-1] is not None]
+
+
+def shard_of(slot: tuple[PageId, str], shards: int) -> int:
+    """The stream shard an entry's records go to (stable, as DynamoDB's by item key)."""
+    page, player = slot
+    return sum(map(ord, f"{page.period}#{player}")) % shards
+
+
+@st.composite
+def shard_streams(draw: st.DrawFn, history: History) -> list[list[Move]]:
+    """The moves of ``history`` as 1-3 shards' streams: each entry's moves in order in its
+    shard, entries of a shard interleaved in any way."""
+    shards = draw(st.integers(1, 3))
+    queues = {slot: moves for slot, moves in history_moves(history).items() if moves}
+    streams: list[list[Move]] = [[] for _ in range(shards)]
+    while queues:
+        slot = draw(st.sampled_from(sorted(queues)))
+        streams[shard_of(slot, shards)].append(queues[slot][0])
+        queues[slot] = queues[slot][1:]
+        if not queues[slot]:
+            del queues[slot]
+    return streams
+
+
+@st.composite
+def deliveries(draw: st.DrawFn, history: History) -> list[list[Move]]:
+    """What an at-least-once stream consumer applies, batch by batch: each shard's stream cut
+    into batches, the shards' batches interleaved in any order, each batch delivered once,
+    retried (delivered twice), or crashed (a prefix applied, then delivered whole), and now
+    and then an earlier batch delivered again after newer ones."""
+    pending = []
+    for stream in draw(shard_streams(history)):
+        batches, start = [], 0
+        while start < len(stream):
+            size = draw(st.integers(1, 5))
+            batches.append(stream[start : start + size])
+            start += size
+        pending.append(batches)
+    delivered: list[list[Move]] = []
+    applied: list[list[Move]] = []
+    while any(pending):
+        shard = draw(st.sampled_from([n for n, batches in enumerate(pending) if batches]))
+        batch = pending[shard].pop(0)
+        fate = draw(st.sampled_from(["once", "retried", "crashed"]))
+        if fate == "crashed":
+            applied.append(batch[: draw(st.integers(0, len(batch) - 1))])
+        applied.append(batch)
+        if fate == "retried":
+            applied.append(batch)
+        delivered.append(batch)
+        if draw(st.booleans()):
+            applied.append(draw(st.sampled_from(delivered)))
+    return applied
+
+
+@st.composite
+def shuffled_deliveries(draw: st.DrawFn, history: History) -> list[list[Move]]:
+    """The moves of ``history`` plus some duplicates, in any order at all (even one entry's
+    moves out of order), cut into batches of any size."""
+    moves = [move for stream in history_moves(history).values() for move in stream]
+    if moves:
+        moves += draw(st.lists(st.sampled_from(moves), max_size=6))
+    arrival = draw(st.permutations(moves))
+    batches = []
+    while arrival:
+        size = draw(st.integers(1, 6))
+        batches.append(arrival[:size])
+        arrival = arrival[size:]
+    return batches

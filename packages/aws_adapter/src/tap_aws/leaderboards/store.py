@@ -39,7 +39,10 @@ from tap_aws.tables import ensure_table
 from tap_core.leaderboard import (
     BoardSpecs,
     Entry,
+    Held,
     Page,
+    PageId,
+    Placed,
     RankedEntry,
     check,
     counts,
@@ -53,6 +56,9 @@ from tap_core.leaderboard import (
     plan_top,
     unknown_board,
 )
+from tap_core.leaderboard.index import NOTHING_HELD
+from tap_core.leaderboard.moves import Record, move_of, settle
+from tap_core.leaderboard.ranking import SCORE_PREFIX_LENGTH
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -60,7 +66,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from tap_core.clock import Clock
-    from tap_core.leaderboard import LeaderboardSpec, Outcome, ScoreSubmission
+    from tap_core.leaderboard import LeaderboardSpec, Move, Outcome, ScoreSubmission
+    from tap_core.leaderboard.moves import Batch
 
 ATTEMPTS: Final = 8
 """How many times a submit is decided and written before its last error is raised."""
@@ -636,3 +643,354 @@ def _rows(
         score, achieved_at, player = decode_sort_key(spec.order, key)
         rows.append(RankedEntry(rank, position, player, score, achieved_at, _metadata(item)))
     return rows
+
+
+# -- the rank index on its own: the core's RankIndex port, and a stream batch's apply ----------
+
+
+class DynamoRankIndex:
+    """The core's ``RankIndex`` port on the leaderboard table: held keys, rank rows, a tree of
+    counts whose nodes may spread over several partition keys.
+
+    Items of a page ``pk = LB#{board}#{period}``: ``H#{player}`` (the key and revision the
+    index holds for the player; no key once removed), ``R#{key}`` (a rank row: ``top`` and
+    ``around`` are Queries), and the tree's nodes ``N#{prefix}`` (children ``c{digits}``; a
+    stream shard's checkpoint ``q{shard}``) under ``pk`` or, with ``node_partitions=k`` > 1,
+    under ``{pk}#N{i}`` for ``i = counts.node_partition(prefix, k)``: a read still fetches its
+    nodes in one BatchGetItem.
+
+    Two ways in, not to be mixed on one page:
+
+    - :meth:`apply` (the port; a synchronous store): per player, the newest move of the call
+      is one transaction (held row on the condition that its revision is older, rank rows, the
+      node ADDs of that one move), so a retry or an older move changes nothing.
+    - :meth:`apply_batch` (the stream): a shard's batch as ``tap_core.leaderboard.moves.Batch``
+      says: every node written once per batch with the shard's checkpoint, then the players.
+
+    Give it a table of its own while ``DynamoLeaderboards`` writes its own ``R#``/``N#`` items
+    on the entries' table (the names are the same), which also keeps the index's writes out
+    of the entries' stream.
+    """
+
+    def __init__(
+        self,
+        table_name: str,
+        client: DynamoDBClient | None = None,
+        *,
+        node_partitions: int = 1,
+    ) -> None:
+        if node_partitions < 1:
+            raise ValueError(f"node_partitions is 1 or more, got {node_partitions}")
+        if client is None:
+            from tap_aws import clients  # noqa: PLC0415 - built on first use, not at import
+
+            client = clients.dynamodb()
+        self._client = client
+        self.table_name = table_name
+        self.node_partitions = node_partitions
+
+    def ensure_table(self) -> None:
+        """Create the table from the shared spec when it is missing; wait until it is active."""
+        ensure_table(self._client, self.table_name, LEADERBOARD_TABLE)
+
+    # -- writes -------------------------------------------------------------------------
+
+    def apply(self, moves: Iterable[Move]) -> None:
+        moves = list(moves)
+        held = self._held({(move.page, move.player_id) for move in moves})
+        for move in settle(held, moves):
+            actions = self._player_actions(move)
+            by_node: dict[str, dict[str, int]] = {}
+            for (node, child), change in counts.deltas(move.old_key, move.new_key).items():
+                by_node.setdefault(node, {})[child] = change
+            for node, children in by_node.items():
+                update = self._node_update(move.page, node, children)
+                actions.append({"Update": update})
+            self._transact(actions)
+
+    def apply_batch(self, batch: Batch) -> None:
+        """Apply a stream shard's batch: each node written once, idempotently (see ``Batch``).
+
+        Raises what the table raises; a retry of the same records (or a shorter or longer
+        run from the same start) then counts every change once.
+        """
+        held = self._held(batch.slots())
+        changes = batch.node_deltas(held)
+        for page, nodes in batch.nodes(held).items():
+            for node in sorted(nodes):
+                self._checkpointed(batch, held, page, node, changes.get(page, {}).get(node, {}))
+        for move in batch.net(held):
+            self._transact(self._player_actions(move))
+
+    def _checkpointed(
+        self,
+        batch: Batch,
+        held: Mapping[tuple[PageId, str], Held],
+        page: PageId,
+        node: str,
+        children: Mapping[str, int],
+    ) -> None:
+        first = self._node_update(page, node, children, shard=batch.shard, last=batch.last)
+        first["ExpressionAttributeValues"][":first"] = {"N": str(batch.first)}
+        first["ConditionExpression"] = "attribute_not_exists(#q) OR #q < :first"
+        try:
+            self._client.update_item(**first)
+            return
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        item = self._client.get_item(
+            TableName=self.table_name, Key=first["Key"], ConsistentRead=True
+        ).get("Item", {})
+        mark = int(item[f"q{batch.shard}"]["N"])
+        if mark >= batch.last:
+            return  # this node has counted the batch
+        since = batch.node_deltas(held, mark).get(page, {}).get(node, {})
+        again = self._node_update(page, node, since, shard=batch.shard, last=batch.last)
+        again["ExpressionAttributeValues"][":mark"] = {"N": str(mark)}
+        again["ConditionExpression"] = "#q = :mark"
+        self._client.update_item(**again)  # a conflict raises: the batch is retried
+
+    def _node_update(
+        self,
+        page: PageId,
+        node: str,
+        children: Mapping[str, int],
+        *,
+        shard: str | None = None,
+        last: int = 0,
+    ) -> dict[str, Any]:
+        """An UpdateItem adding ``children`` to ``node``; with ``shard``, also setting the
+        shard's checkpoint ``#q`` to ``last``."""
+        names = {f"#c{i}": _child(child) for i, child in enumerate(children)}
+        values = {f":v{i}": {"N": str(change)} for i, change in enumerate(children.values())}
+        parts = []
+        if children:
+            parts.append("ADD " + ", ".join(f"#c{i} :v{i}" for i in range(len(children))))
+        if shard is not None:
+            parts.append("SET #q = :last")
+            names["#q"] = f"q{shard}"
+            values[":last"] = {"N": str(last)}
+        return {
+            "TableName": self.table_name,
+            "Key": self._node_key(page, node),
+            "UpdateExpression": " ".join(parts),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+
+    def _player_actions(self, move: Move) -> list[dict[str, Any]]:
+        """The held row on the condition that it is older, and the rank rows it moves."""
+        pk = _page_pk(*move.page)
+        held: dict[str, Any] = {
+            "pk": {"S": pk},
+            "sk": {"S": f"H#{move.player_id}"},
+            "rev": {"N": str(move.revision)},
+        }
+        if move.new_key is not None:
+            held["k"] = {"S": move.new_key}
+        actions: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": held,
+                    "ConditionExpression": "attribute_not_exists(pk) OR rev < :rev",
+                    "ExpressionAttributeValues": {":rev": {"N": str(move.revision)}},
+                }
+            }
+        ]
+        if move.old_key is not None and move.old_key != move.new_key:
+            actions.append(
+                {
+                    "Delete": {
+                        "TableName": self.table_name,
+                        "Key": {"pk": {"S": pk}, "sk": {"S": f"R#{move.old_key}"}},
+                    }
+                }
+            )
+        if move.new_key is not None and move.old_key != move.new_key:
+            row = {"pk": {"S": pk}, "sk": {"S": f"R#{move.new_key}"}}
+            actions.append({"Put": {"TableName": self.table_name, "Item": row}})
+        return actions
+
+    def _transact(self, actions: list[dict[str, Any]]) -> None:
+        """One player's transaction; a failed revision condition means a newer move is held."""
+        try:
+            self._client.transact_write_items(TransactItems=actions)  # type: ignore[arg-type]
+        except ClientError as error:
+            reasons = error.response.get("CancellationReasons", [])
+            if not reasons or reasons[0].get("Code") != "ConditionalCheckFailed":
+                raise
+
+    # -- reads --------------------------------------------------------------------------
+
+    def count(self, page: PageId) -> int:
+        return counts.size(self._nodes(page, {counts.ROOT}).get(counts.ROOT, {}))
+
+    def count_below(self, page: PageId, key: str) -> int:
+        return self._below(page, [key])[key]
+
+    def top(self, page: PageId, limit: int, after: str | None = None) -> list[Placed]:
+        query: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :r)",
+            "ExpressionAttributeValues": {":pk": {"S": _page_pk(*page)}, ":r": {"S": "R#"}},
+            "Limit": limit,
+            "ConsistentRead": True,
+        }
+        if after is not None:
+            query["ExclusiveStartKey"] = {"pk": {"S": _page_pk(*page)}, "sk": {"S": f"R#{after}"}}
+        keys = [item["sk"]["S"][2:] for item in self._client.query(**query).get("Items", [])]
+        return self._placed(page, keys)
+
+    def around(self, page: PageId, player_id: str, before: int, after: int) -> list[Placed]:
+        key = self._held({(page, player_id)}).get((page, player_id), NOTHING_HELD).key
+        if key is None:
+            return []
+        pk = _page_pk(*page)
+        above = [row["sk"]["S"][2:] for row in self._neighbours(pk, key, before, forward=False)]
+        below = [row["sk"]["S"][2:] for row in self._neighbours(pk, key, after, forward=True)]
+        return self._placed(page, [*above[::-1], key, *below])
+
+    def ranks_of(self, page: PageId, player_ids: Iterable[str]) -> list[Placed]:
+        slots = {(page, player) for player in player_ids}
+        keys = [held.key for held in self._held(slots).values() if held.key is not None]
+        below = self._below(page, [*keys, *(key[:SCORE_PREFIX_LENGTH] for key in keys)])
+        placed = [Placed(key, below[key[:SCORE_PREFIX_LENGTH]] + 1, below[key] + 1) for key in keys]
+        return sorted(placed, key=lambda one: one.position)
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _placed(self, page: PageId, keys: list[str]) -> list[Placed]:
+        """Consecutive keys of the page with their places (the first's read from the tree)."""
+        if not keys:
+            return []
+        first = keys[0]
+        below = self._below(page, [first, first[:SCORE_PREFIX_LENGTH]])
+        rank, position = below[first[:SCORE_PREFIX_LENGTH]] + 1, below[first] + 1
+        placed, previous = [], first[:SCORE_PREFIX_LENGTH]
+        for offset, key in enumerate(keys):
+            if not key.startswith(previous):
+                rank, previous = position + offset, key[:SCORE_PREFIX_LENGTH]
+            placed.append(Placed(key, rank, position + offset))
+        return placed
+
+    def _below(self, page: PageId, targets: list[str]) -> dict[str, int]:
+        """How many indexed keys sort before each target: the tree for its first 31
+        characters (a partial last level compares as a string prefix does), then a COUNT of
+        the rank rows that share those 31 characters and sort before the target."""
+        wanted = {
+            target[:low]
+            for target in targets
+            for low in counts.LEVELS
+            if low < len(target[: counts.TIME_PREFIX_LENGTH])
+        }
+        nodes = self._nodes(page, wanted)
+        found = {}
+        for target in targets:
+            total = counts.count_below(target[: counts.TIME_PREFIX_LENGTH], nodes)
+            if len(target) > counts.TIME_PREFIX_LENGTH:
+                total += self._tied(page, target, nodes)
+            found[target] = total
+        return found
+
+    def _tied(self, page: PageId, target: str, nodes: Mapping[str, Mapping[str, int]]) -> int:
+        """Rank rows with the target's 31-character prefix that sort before it."""
+        prefix = target[: counts.TIME_PREFIX_LENGTH]
+        deepest = nodes.get(prefix[: counts.LEVELS[-2]], {})
+        if deepest.get(prefix[counts.LEVELS[-2] :], 0) == 0:
+            return 0
+        query: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": _page_pk(*page)},
+                ":low": {"S": f"R#{prefix}"},
+                ":high": {"S": f"R#{target}"},
+            },
+            "ProjectionExpression": "sk",
+            "ConsistentRead": True,
+        }
+        found = 0
+        while True:
+            answer = self._client.query(**query)
+            found += sum(1 for item in answer.get("Items", []) if item["sk"]["S"] < f"R#{target}")
+            if "LastEvaluatedKey" not in answer:
+                return found
+            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def _node_key(self, page: PageId, node: str) -> dict[str, Any]:
+        pk = _page_pk(*page)
+        if self.node_partitions > 1:
+            pk = f"{pk}#N{counts.node_partition(node, self.node_partitions)}"
+        return {"pk": {"S": pk}, "sk": {"S": f"N#{node}"}}
+
+    def _nodes(self, page: PageId, nodes: set[str]) -> dict[str, dict[str, int]]:
+        """The counts of ``nodes`` in one BatchGetItem (per 100), across partition keys."""
+        items = self._get([self._node_key(page, node) for node in sorted(nodes)])
+        return {item["sk"]["S"][2:]: _children(item) for item in items}
+
+    def _held(self, slots: Iterable[tuple[PageId, str]]) -> dict[tuple[PageId, str], Held]:
+        """What the index holds for ``slots`` (BatchGetItem per 100)."""
+        by_key = {(_page_pk(*page), f"H#{player}"): (page, player) for page, player in slots}
+        items = self._get([{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in by_key])
+        return {
+            by_key[item["pk"]["S"], item["sk"]["S"]]: Held(
+                item.get("k", {}).get("S"), int(item["rev"]["N"])
+            )
+            for item in items
+        }
+
+    def _get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The items of ``keys`` that exist: strongly consistent BatchGetItem per 100."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), _BATCH_GET_MAX):
+            chunk = keys[start : start + _BATCH_GET_MAX]
+            request: dict[str, Any] = {self.table_name: {"Keys": chunk, "ConsistentRead": True}}
+            while request:
+                answer = self._client.batch_get_item(RequestItems=request)
+                found += answer.get("Responses", {}).get(self.table_name, [])
+                request = answer.get("UnprocessedKeys") or {}
+        return found
+
+    def _neighbours(self, pk: str, key: str, limit: int, *, forward: bool) -> list[Any]:
+        """Up to ``limit`` rank rows after (``forward``) or before ``key``, nearest first."""
+        if limit == 0:
+            return []
+        answer = self._client.query(
+            TableName=self.table_name,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :r)",
+            ExpressionAttributeValues={":pk": {"S": pk}, ":r": {"S": "R#"}},
+            ExclusiveStartKey={"pk": {"S": pk}, "sk": {"S": f"R#{key}"}},
+            ScanIndexForward=forward,
+            Limit=limit,
+            ConsistentRead=True,
+        )
+        return list(answer.get("Items", []))
+
+
+def stream_record(record: Mapping[str, Any], boards: BoardSpecs) -> Record | None:
+    """The move a DynamoDB stream record of the leaderboard table carries, with its sequence
+    number: None for an item that is not an entry, a board ``boards`` does not define, or a
+    change that keeps the entry's key (the core's ``move_of`` decides).
+
+    ``record`` is one element of a Lambda event's ``Records`` (or of GetRecords), with the
+    stream's view type NEW_AND_OLD_IMAGES.
+    """
+    change = record["dynamodb"]
+    pk, sk = change["Keys"]["pk"]["S"], change["Keys"]["sk"]["S"]
+    parts = pk.split("#")
+    if len(parts) != 3 or parts[0] != "LB" or not sk.startswith("P#"):
+        return None
+    spec = boards.get(parts[1])
+    if spec is None:
+        return None
+    player = sk[2:]
+    old, new = change.get("OldImage"), change.get("NewImage")
+    move = move_of(
+        PageId(spec.id, parts[2]),
+        spec.order,
+        None if old is None else _entry_of(player, old),
+        None if new is None else _entry_of(player, new),
+    )
+    return None if move is None else Record(int(change["SequenceNumber"]), move)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from tap_core.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from tap_core.leaderboard import counts
+    from tap_core.leaderboard import counts, moves
     from tap_core.leaderboard.cursor import Cursor
     from tap_core.leaderboard.decisions import (
         ACCEPTED,
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         decide,
         unknown_board,
     )
+    from tap_core.leaderboard.index import Held, Move, PageId, Placed, RankIndex
     from tap_core.leaderboard.models import (
         INT64_MAX,
         INT64_MIN,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
         Reset,
         ScoreSubmission,
     )
+    from tap_core.leaderboard.moves import move_of
     from tap_core.leaderboard.periods import (
         ALL_TIME,
         check_period,
@@ -87,14 +89,19 @@ __all__ = [
     "Cursor",
     "Decision",
     "Entry",
+    "Held",
     "LeaderboardSpec",
     "Leaderboards",
     "Metadata",
+    "Move",
     "Operator",
     "Order",
     "Outcome",
     "Page",
+    "PageId",
     "PagePlan",
+    "Placed",
+    "RankIndex",
     "RankedEntry",
     "Reset",
     "ScoreSubmission",
@@ -111,6 +118,8 @@ __all__ = [
     "decide",
     "decode_sort_key",
     "encode_sort_key",
+    "move_of",
+    "moves",
     "period_key",
     "period_start",
     "plan_around",

@@ -20,6 +20,7 @@ writers never conflict on the tree's shape.
 
 from __future__ import annotations
 
+import zlib
 from itertools import pairwise
 from typing import TYPE_CHECKING, Final
 
@@ -112,3 +113,16 @@ def build(keys: Iterable[str]) -> dict[Node, Counts]:
             children = nodes.setdefault(node, {})
             children[child] = children.get(child, 0) + 1
     return nodes
+
+
+def node_partition(node: Node, partitions: int) -> int:
+    """Which of a page's ``partitions`` partition keys holds ``node`` (0 .. partitions - 1).
+
+    Stable (CRC-32 of the name, the same in every process and release), so writers and
+    readers agree without coordination. Nodes spread evenly over the keys, so the node writes
+    of a batch (and the partition throughput they use) spread too, while a read still fetches
+    the nodes it needs by key, in one BatchGetItem across partition keys.
+    """
+    if partitions < 1:
+        raise ValueError(f"a page's nodes live under 1 or more partition keys, got {partitions}")
+    return zlib.crc32(node.encode()) % partitions

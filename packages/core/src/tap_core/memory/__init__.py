@@ -11,8 +11,14 @@ if TYPE_CHECKING:
     from tap_core.memory.deadletters import InMemoryDeadLetters
     from tap_core.memory.inventory import InMemoryInventoryStore
     from tap_core.memory.leaderboards import InMemoryLeaderboards
+    from tap_core.memory.rank_index import InMemoryRankIndex
 
-__all__ = ["InMemoryDeadLetters", "InMemoryInventoryStore", "InMemoryLeaderboards"]
+__all__ = [
+    "InMemoryDeadLetters",
+    "InMemoryInventoryStore",
+    "InMemoryLeaderboards",
+    "InMemoryRankIndex",
+]
 
 if not TYPE_CHECKING:  # each name imported when first used: see tap_core.lazy
     __getattr__, __dir__ = lazy_exports(__name__, __all__)

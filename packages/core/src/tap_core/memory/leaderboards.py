@@ -1,24 +1,23 @@
-"""``InMemoryLeaderboards``: the ``Leaderboards`` port on sorted lists.
+"""``InMemoryLeaderboards``: the ``Leaderboards`` port as an entry store plus a rank index.
 
-Each (board, period) page keeps its players' encoded sort keys (the same strings the DynamoDB
-index sorts by) in a ``SortedList``: a submit costs a remove and an add, O(log n), and every
-read is a bisect and a slice, never a sort.
+Entries (one per player, board and period, with the encoded sort key they rank by) are the
+truth and live in dicts; every accepted submission hands its :class:`~tap_core.leaderboard.
+index.Move` to a ``RankIndex`` (an :class:`~tap_core.memory.InMemoryRankIndex` by default)
+before it returns, so a read always reflects the submissions before it. Reads ask the index for
+keys and places and take the rows from the entries.
 """
 
 from __future__ import annotations
 
 import json
-from bisect import bisect_left
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sortedcontainers import SortedList
-
 from tap_core.leaderboard.decisions import decide, unknown_board
+from tap_core.leaderboard.index import Move, PageId
 from tap_core.leaderboard.models import as_utc, compact_json
 from tap_core.leaderboard.periods import period_key
 from tap_core.leaderboard.port import Page, RankedEntry
-from tap_core.leaderboard.ranking import PLAYER_OFFSET, SCORE_PREFIX_LENGTH, Entry, encode_sort_key
+from tap_core.leaderboard.ranking import PLAYER_OFFSET, decode_sort_key, encode_sort_key
 from tap_core.leaderboard.reads import (
     BoardSpecs,
     plan_around,
@@ -26,15 +25,18 @@ from tap_core.leaderboard.reads import (
     plan_ranks_of,
     plan_top,
 )
+from tap_core.memory.rank_index import InMemoryRankIndex
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from tap_core.clock import Clock
     from tap_core.leaderboard.decisions import Outcome
-    from tap_core.leaderboard.models import LeaderboardSpec, Metadata, ScoreSubmission
+    from tap_core.leaderboard.index import Placed, RankIndex
+    from tap_core.leaderboard.models import LeaderboardSpec, Metadata, Order, ScoreSubmission
+    from tap_core.leaderboard.ranking import Entry
 
-_TIE_STEPS = 8
+Stored = tuple["Entry", str]  # an entry and its encoded sort key
 
 
 def _copy(metadata: Metadata | None) -> Metadata | None:
@@ -48,60 +50,25 @@ def _copy(metadata: Metadata | None) -> Metadata | None:
     return copied
 
 
-def _ranked(entry: Entry, rank: int, position: int) -> RankedEntry:
-    return RankedEntry(
-        rank, position, entry.player_id, entry.score, entry.achieved_at, _copy(entry.metadata)
-    )
-
-
-@dataclass(slots=True)
-class _Standings:
-    """One page (a board in one period): the players' entries and their keys in rank order."""
-
-    keys: SortedList = field(default_factory=SortedList)
-    entries: dict[str, tuple[Entry, str]] = field(default_factory=dict)
-
-    def place(self, key: str) -> tuple[int, int]:
-        """(rank, position) of the entry whose key is ``key``.
-
-        Both come from one walk down the list's position index where possible: the rank is
-        the number of keys below the key's 16-character score prefix, plus one. A key with the
-        same score is greater than the prefix, one with a better score is smaller. This reads
-        ``SortedList`` internals (``_maxes``, ``_lists``, ``_loc``: unchanged since 2.0, and the
-        dependency is pinned to 2.4.x) because two public bisects cost twice as much at 10^6
-        players. The tests compare both branches, across many blocks, with a naive count.
-        """
-        keys = self.keys
-        floor = key[:SCORE_PREFIX_LENGTH]
-        block = bisect_left(keys._maxes, key)  # noqa: SLF001
-        items = keys._lists[block]  # noqa: SLF001
-        index = bisect_left(items, key)
-        position = keys._loc(block, index)  # noqa: SLF001
-        # Entries tied on the score sit just before the key: step back over a few of them
-        # (touching neighbours is cheaper than a second bisect), bisect if there are many.
-        first, stop = index, max(0, index - _TIE_STEPS)
-        while first > stop and items[first - 1] > floor:  # > floor: the same score
-            first -= 1
-        if (first and items[first - 1] < floor) or (first == 0 and block == 0):
-            return position - index + first + 1, position + 1
-        if items[0] < floor:  # a better score opens this block: the prefix falls inside it
-            return position - index + bisect_left(items, floor, 0, first) + 1, position + 1
-        return keys.bisect_left(floor) + 1, position + 1
-
-    def ranked(self, start: int, stop: int) -> list[RankedEntry]:
-        """Entries at 0-based positions ``start`` .. ``stop - 1`` with their ranks."""
-        window = list(self.keys.islice(start, stop))
-        if not window:
-            return []
-        previous = window[0][:SCORE_PREFIX_LENGTH]
-        # Competition rank: 1 + the number of entries with a strictly better score.
-        rank = self.keys.bisect_left(previous) + 1
-        ranked: list[RankedEntry] = []
-        for position, key in enumerate(window, start + 1):
-            if not key.startswith(previous):
-                rank, previous = position, key[:SCORE_PREFIX_LENGTH]
-            ranked.append(_ranked(self.entries[key[PLAYER_OFFSET:]][0], rank, position))
-        return ranked
+def _ranked(order: Order, placed: Placed, stored: Stored | None) -> RankedEntry:
+    """The row of ``placed``: the entry's when the index holds the entry's key, else what the
+    key itself says (an index behind its entries never shows a score beside a rank it
+    does not have)."""
+    key, rank, position = placed
+    if stored is not None and stored[1] == key:
+        entry = stored[0]
+        metadata = entry.metadata
+        return RankedEntry(
+            rank,
+            position,
+            entry.player_id,
+            entry.score,
+            entry.achieved_at,
+            None if metadata is None else _copy(metadata),
+        )
+    score, achieved_at, player_id = decode_sort_key(order, key)
+    metadata = None if stored is None else _copy(stored[0].metadata)
+    return RankedEntry(rank, position, player_id, score, achieved_at, metadata)
 
 
 class InMemoryLeaderboards:
@@ -110,24 +77,34 @@ class InMemoryLeaderboards:
     ``specs`` define the boards (a duplicate id raises ValueError); ``clock`` returns the
     current time as an aware datetime (naive is read as UTC) and decides the default period
     and what counts as the future. Reads are planned by ``tap_core.leaderboard.reads`` and
-    writes decided by ``decide``, as in every adapter.
+    writes decided by ``decide``, as in every adapter. ``index`` is the rank index the
+    entries are ranked by (a new :class:`~tap_core.memory.InMemoryRankIndex` by default);
+    any ``RankIndex`` that reflects an ``apply`` once it returns serves.
     """
 
-    def __init__(self, specs: Iterable[LeaderboardSpec], clock: Clock) -> None:
+    def __init__(
+        self,
+        specs: Iterable[LeaderboardSpec],
+        clock: Clock,
+        *,
+        index: RankIndex | None = None,
+    ) -> None:
         self._specs = BoardSpecs(specs)
-        # board id -> period key -> standings
-        self._pages: dict[str, dict[str, _Standings]] = {spec.id: {} for spec in self._specs}
+        # board id -> period key -> player id -> (entry, its encoded sort key)
+        self._entries: dict[str, dict[str, dict[str, Stored]]] = {
+            spec.id: {} for spec in self._specs
+        }
+        self._index: RankIndex = InMemoryRankIndex() if index is None else index
         self._clock = clock
 
     def submit(self, submission: ScoreSubmission) -> Outcome:
         spec = self._specs.get(submission.leaderboard_id)
         if spec is None:
             return unknown_board(submission.leaderboard_id)
-        pages = self._pages[spec.id]
         period = period_key(spec.reset, submission.achieved_at)
-        page = pages.get(period)
+        page = self._entries[spec.id].get(period)
         player = submission.player_id
-        held = None if page is None else page.entries.get(player)
+        held = None if page is None else page.get(player)
         now = as_utc(self._clock())
         decision = decide(spec, held[0] if held else None, submission, now)
         entry = decision.entry
@@ -138,14 +115,13 @@ class InMemoryLeaderboards:
         if entry.metadata is not None:
             entry = entry._replace(metadata=_copy(entry.metadata))  # not the caller's dict
         if page is None:
-            page = pages[period] = _Standings()
+            page = self._entries[spec.id][period] = {}
         key = encode_sort_key(spec.order, entry.score, entry.achieved_at, player)
-        if held is None:
-            page.keys.add(key)
-        elif held[1] != key:
-            page.keys.remove(held[1])
-            page.keys.add(key)
-        page.entries[player] = (entry, key)
+        page[player] = (entry, key)
+        old_key = None if held is None else held[1]
+        if old_key != key:  # as tap_core.leaderboard.moves.move_of: a kept key moves nothing
+            move = Move(PageId(spec.id, period), player, old_key, key, entry.revision)
+            self._index.apply((move,))
         return decision.outcome
 
     def top(
@@ -158,27 +134,23 @@ class InMemoryLeaderboards:
         plan = plan_top(
             self._specs, board_id, limit=limit, cursor=cursor, period=period, clock=self._clock
         )
-        page = self._pages[board_id].get(plan.period)
-        entries: list[RankedEntry] = []
+        placed = self._index.top(PageId(board_id, plan.period), plan.limit + 1, plan.after)
         next_cursor = None
-        if page is not None:
-            start = 0 if plan.after is None else page.keys.bisect_right(plan.after)
-            entries = page.ranked(start, start + plan.limit + 1)
-            if len(entries) > plan.limit:
-                del entries[plan.limit :]
-                next_cursor = plan.next_cursor(page.entries[entries[-1].player_id][1])
+        if len(placed) > plan.limit:
+            del placed[plan.limit :]
+            next_cursor = plan.next_cursor(placed[-1].key)
+        entries = self._rows(plan.spec.order, board_id, plan.period, placed)
         return Page(entries, next_cursor, plan.period, plan.resets_at)
 
     def rank_of(
         self, board_id: str, player_id: str, period: str | None = None
     ) -> RankedEntry | None:
         plan = plan_page(self._specs, board_id, period=period, clock=self._clock)
-        page = self._pages[board_id].get(plan.period)
-        held = None if page is None else page.entries.get(player_id)
-        if page is None or held is None:
+        placed = self._index.ranks_of(PageId(board_id, plan.period), (player_id,))
+        if not placed:
             return None
-        rank, position = page.place(held[1])
-        return _ranked(held[0], rank, position)
+        stored = self._entries[board_id].get(plan.period, {}).get(player_id)
+        return _ranked(plan.spec.order, placed[0], stored)
 
     def ranks_of(
         self, board_id: str, player_ids: Iterable[str], period: str | None = None
@@ -186,17 +158,8 @@ class InMemoryLeaderboards:
         plan, players = plan_ranks_of(
             self._specs, board_id, player_ids, period=period, clock=self._clock
         )
-        page = self._pages[board_id].get(plan.period)
-        if page is None:
-            return []
-        found = []
-        for player_id in players:
-            held = page.entries.get(player_id)
-            if held is not None:
-                rank, position = page.place(held[1])
-                found.append(_ranked(held[0], rank, position))
-        found.sort(key=lambda entry: entry.position)
-        return found
+        placed = self._index.ranks_of(PageId(board_id, plan.period), players)
+        return self._rows(plan.spec.order, board_id, plan.period, placed)
 
     def around(
         self,
@@ -209,14 +172,15 @@ class InMemoryLeaderboards:
         plan = plan_around(
             self._specs, board_id, before=before, after=after, period=period, clock=self._clock
         )
-        page = self._pages[board_id].get(plan.period)
-        held = None if page is None else page.entries.get(player_id)
-        if page is None or held is None:
-            return []
-        index = page.keys.bisect_left(held[1])
-        return page.ranked(max(0, index - before), index + after + 1)
+        placed = self._index.around(PageId(board_id, plan.period), player_id, before, after)
+        return self._rows(plan.spec.order, board_id, plan.period, placed)
 
     def count(self, board_id: str, period: str | None = None) -> int:
         plan = plan_page(self._specs, board_id, period=period, clock=self._clock)
-        page = self._pages[board_id].get(plan.period)
-        return 0 if page is None else len(page.keys)
+        return self._index.count(PageId(board_id, plan.period))
+
+    def _rows(
+        self, order: Order, board_id: str, period: str, placed: list[Placed]
+    ) -> list[RankedEntry]:
+        page = self._entries[board_id].get(period, {})
+        return [_ranked(order, one, page.get(one.key[PLAYER_OFFSET:])) for one in placed]
