@@ -43,6 +43,13 @@ CONTRACTS = {
             "tests/adapters/leaderboards/sharded/test_contract.py",
         ),
     ),
+    "tests/unit/leaderboard/rank_index_contract.py": Contract(
+        "rank_index_factory",
+        (
+            "tests/unit/leaderboard/test_rank_index.py",
+            "tests/adapters/leaderboards/test_rank_index.py",
+        ),
+    ),
     "tests/unit/inventory/contract.py": Contract(
         "make_store",
         ("tests/unit/inventory/test_store.py", "tests/adapters/test_dynamo_inventory.py"),

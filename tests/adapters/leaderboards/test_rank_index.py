@@ -27,8 +27,8 @@ from tap_core.leaderboard import (
 )
 from tap_core.leaderboard.moves import Batch, Record
 from tests.unit.leaderboard import oracle
+from tests.unit.leaderboard.rank_index_contract import *  # noqa: F403
 from tests.unit.leaderboard.strategies import NOW
-from tests.unit.leaderboard.test_rank_index import *  # noqa: F403
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -1,5 +1,5 @@
 """How the leaderboard contracts get a store: a factory of ``Leaderboards`` (and of
-``RankIndex``, for ``test_rank_index``).
+``RankIndex``, for ``rank_index_contract``).
 
 The contract (``contract.py``) takes the session fixture ``leaderboards_factory`` (defined in
 ``tests/conftest.py``), not a class: a factory builds a fresh, empty store from specs and a
@@ -11,7 +11,7 @@ listing a test: a module under ``tests/adapters/...`` star-imports the contract
 powertools does with ``persistence_store``).
 
 ``rank_index_factory`` works the same way for the rank-index port: a factory of a fresh, empty
-``RankIndex``; ``tests/unit/leaderboard/test_rank_index.py`` is its contract, every test of
+``RankIndex``; ``tests/unit/leaderboard/rank_index_contract.py`` is its contract, every test of
 which takes the factory, so an adapter's tests import the module whole.
 """
 
