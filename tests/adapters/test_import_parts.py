@@ -23,7 +23,7 @@ from tests.handlers.test_inventory_import import PARTED, Countdown, upload
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tap_aws.testing import AwsClients
+    from tap_tools.testing import AwsClients
 
 
 def test_a_file_in_parts_on_dynamodb_ends_as_in_one_invocation_in_memory(

@@ -14,7 +14,7 @@ from tap_aws.settings import Settings, SettingsError, get_settings, load_setting
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from tap_aws.testing import MotoServer
+    from tap_tools.testing import MotoServer
 
 
 @pytest.fixture(autouse=True)

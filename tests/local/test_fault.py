@@ -21,11 +21,11 @@ import pytest
 
 from tap_aws import clients
 from tap_aws.leaderboards import DynamoLeaderboards
-from tap_aws.local import LocalStack
-from tap_aws.local.pumps import EVENT_ATTEMPTS
 from tap_aws.resources import INVENTORY_EVENTS_DLQ, SCORES, Outputs
 from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission, period_key
 from tap_core.memory import InMemoryLeaderboards
+from tap_tools.local import LocalStack
+from tap_tools.local.pumps import EVENT_ATTEMPTS
 from tests.local.conftest import Client, submission
 
 if TYPE_CHECKING:

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from tap_aws.local import EmulatorMissing, LocalStack, StackError
-from tap_aws.local.api_server import http_event
-from tap_aws.local.context import LocalContext
-from tap_aws.local.emulator import start_emulator
-from tap_aws.local.pumps import scheduled_event, sqs_record
 from tap_aws.resources import SCORES_FUNCTION
+from tap_tools.local import EmulatorMissing, LocalStack, StackError
+from tap_tools.local.api_server import http_event
+from tap_tools.local.context import LocalContext
+from tap_tools.local.emulator import start_emulator
+from tap_tools.local.pumps import scheduled_event, sqs_record
 from tests.local.conftest import NOW, threads_now
 
 EVENTS = Path(__file__).parent.parent / "events"
@@ -54,11 +54,13 @@ def test_one_stack_at_a_time_and_a_stop_leaves_no_thread_nor_variable_behind() -
     stack.stop()  # a second stop does nothing
 
 
-def test_without_moto_the_error_names_the_local_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_moto_the_error_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Given moto's server cannot be imported (the testing module needs it)
-    monkeypatch.setitem(sys.modules, "tap_aws.testing", None)
+    monkeypatch.setitem(sys.modules, "tap_tools.testing", None)
     # When / Then the emulator says what to install
-    with pytest.raises(EmulatorMissing, match=r"tap-aws\[local\]"):
+    with pytest.raises(EmulatorMissing, match=r"pip install tap-tools"):
         start_emulator()
 
 

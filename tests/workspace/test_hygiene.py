@@ -16,7 +16,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = {".venv", ".nox", ".git", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".ci"}
-PACKAGES = {"core": "tap_core", "aws_adapter": "tap_aws", "infra": "tap_infra"}
+PACKAGES = {
+    "core": "tap_core",
+    "aws_adapter": "tap_aws",
+    "infra": "tap_infra",
+    "tools": "tap_tools",
+}
 CORE_ALLOWED = {"pydantic", "sortedcontainers", "tap_core"}
 
 

@@ -21,16 +21,16 @@ from botocore.httpsession import URLLib3Session
 
 from tap_aws.leaderboards import DynamoLeaderboards
 from tap_aws.leaderboards.store import page_key
-from tap_aws.testing import AwsClients, RequestCounter, session
 from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
 from tap_core.memory import InMemoryLeaderboards
+from tap_tools.testing import AwsClients, RequestCounter, session
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from tap_aws.testing import MotoServer
+    from tap_tools.testing import MotoServer
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SPECS = [LeaderboardSpec(id="best"), LeaderboardSpec(id="sum", operator="increment")]

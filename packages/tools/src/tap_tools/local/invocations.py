@@ -1,7 +1,7 @@
 """Invoking a function once against a running stack, from another process (``tap local invoke``).
 
 The stack's outputs file gives the endpoint and the resources; the function's variables are
-read back from it (:func:`tap_aws.local.environment.output_values`) and the function runs
+read back from it (:func:`tap_tools.local.environment.output_values`) and the function runs
 in this process, as the stack runs it in its own.
 """
 
@@ -11,17 +11,17 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from tap_aws.local.environment import (
+from tap_aws.resources import INVENTORY_SUMMARY_FUNCTION, Outputs
+from tap_tools.local.environment import (
     MissingOutput,
     endpoint_of,
     function_environment,
     functions_bound,
     output_values,
 )
-from tap_aws.local.invoke import Function
-from tap_aws.local.provision import DEFAULT_SUFFIX, session
-from tap_aws.local.pumps import scheduled_event
-from tap_aws.resources import INVENTORY_SUMMARY_FUNCTION, Outputs
+from tap_tools.local.invoke import Function
+from tap_tools.local.provision import DEFAULT_SUFFIX, session
+from tap_tools.local.pumps import scheduled_event
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

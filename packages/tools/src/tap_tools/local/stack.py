@@ -1,10 +1,10 @@
 """``LocalStack``: the whole system on one machine, started and stopped as a context manager.
 
-Starting it starts the emulator (:mod:`tap_aws.local.emulator`), creates the resources from
-the shared specs (:mod:`tap_aws.local.provision`), points the functions at them
-(:mod:`tap_aws.local.environment`), wraps their ports to count what they do
-(:mod:`tap_aws.local.journal`), serves the API (:mod:`tap_aws.local.api_server`) and starts
-the event sources (:mod:`tap_aws.local.pumps`). Stopping undoes it all in reverse order:
+Starting it starts the emulator (:mod:`tap_tools.local.emulator`), creates the resources from
+the shared specs (:mod:`tap_tools.local.provision`), points the functions at them
+(:mod:`tap_tools.local.environment`), wraps their ports to count what they do
+(:mod:`tap_tools.local.journal`), serves the API (:mod:`tap_tools.local.api_server`) and starts
+the event sources (:mod:`tap_tools.local.pumps`). Stopping undoes it all in reverse order:
 threads joined, servers shut down, the environment restored. One stack per process at a time:
 the functions read their settings from the process environment.
 """
@@ -18,14 +18,6 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from tap_aws.local.api_server import ApiServer
-from tap_aws.local.boards import DEFAULT_BOARDS
-from tap_aws.local.emulator import start_emulator
-from tap_aws.local.environment import function_environment, functions_bound, stack_values
-from tap_aws.local.invoke import Function
-from tap_aws.local.journal import Journal, WatchedDeadLetters, WatchedLeaderboards
-from tap_aws.local.provision import DEFAULT_SUFFIX, provision, session
-from tap_aws.local.pumps import InventoryPump, Pump, ScoresPump, SummaryTimer, scheduled_event
 from tap_aws.resources import (
     API_FUNCTION,
     FUNCTIONS,
@@ -33,6 +25,14 @@ from tap_aws.resources import (
     INVENTORY_SUMMARY_FUNCTION,
     SCORES_FUNCTION,
 )
+from tap_tools.local.api_server import ApiServer
+from tap_tools.local.boards import DEFAULT_BOARDS
+from tap_tools.local.emulator import start_emulator
+from tap_tools.local.environment import function_environment, functions_bound, stack_values
+from tap_tools.local.invoke import Function
+from tap_tools.local.journal import Journal, WatchedDeadLetters, WatchedLeaderboards
+from tap_tools.local.provision import DEFAULT_SUFFIX, provision, session
+from tap_tools.local.pumps import InventoryPump, Pump, ScoresPump, SummaryTimer, scheduled_event
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -40,8 +40,8 @@ if TYPE_CHECKING:
 
     from mypy_boto3_sqs import SQSClient
 
-    from tap_aws.local.provision import Provisioned
     from tap_core.leaderboard import LeaderboardSpec
+    from tap_tools.local.provision import Provisioned
 
 DEFAULT_SUMMARY_INTERVAL: Final = 300.0
 """Seconds between scheduled summaries (the deployed schedule is daily)."""
@@ -258,5 +258,5 @@ class LocalStack:
                 time.sleep(0.1)
 
     def counts(self) -> dict[str, int]:
-        """Every counter of the journal (see :class:`tap_aws.local.journal.Journal`)."""
+        """Every counter of the journal (see :class:`tap_tools.local.journal.Journal`)."""
         return self.journal.counts()

@@ -24,16 +24,16 @@ from contextlib import contextmanager
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Final
 
-from tap_aws.local.provision import FAKE_CREDENTIAL, REGION
 from tap_aws.resources import FUNCTIONS, Env, Outputs
+from tap_tools.local.provision import FAKE_CREDENTIAL, REGION
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
     from types import ModuleType
 
-    from tap_aws.local.provision import Provisioned
     from tap_aws.resources import FunctionSpec
     from tap_core.leaderboard import LeaderboardSpec
+    from tap_tools.local.provision import Provisioned
 
 FUNCTION_LOG_LEVEL: Final = logging.WARNING
 """The functions' Powertools loggers' level while the stack runs."""
@@ -109,7 +109,7 @@ def function_environment(
     if missing:
         raise StackEnvironmentError(
             f"the local stack does not set {', '.join(sorted(missing))}, which a function "
-            "reads: add it to tap_aws.local.environment"
+            "reads: add it to tap_tools.local.environment"
         )
     return {
         **values,

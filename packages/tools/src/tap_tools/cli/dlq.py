@@ -64,7 +64,7 @@ class UsageError(Exception):
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from tap_aws.cli.demo import count  # noqa: PLC0415 - stdlib-only module, one home for it
+    from tap_tools.cli.demo import count  # noqa: PLC0415 - stdlib-only module, one home for it
 
     parser = commands.add_parser(
         "dlq",

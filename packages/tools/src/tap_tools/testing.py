@@ -1,8 +1,8 @@
 """Support for tests and the local stack: a moto server over real HTTP, and request counting.
 
-Not part of the product: only the local stack (``tap_aws.local``, the ``tap-aws[local]``
-extra) imports this module, and it needs ``moto[server]`` (that extra, or the ``tests``
-dependency group). What it offers:
+Not part of the product (``tap-tools`` is never deployed): the local stack (``tap_tools.local``),
+the tests and the benchmarks import this module, and it needs ``moto[server]``
+(a ``tap-tools`` dependency). What it offers:
 
 - :class:`MotoServer`: moto's ``ThreadedMotoServer`` on 127.0.0.1 (port 0 picks a free one),
   quiet, with a switch that makes every request atomic (:meth:`MotoServer.atomic`). moto's
