@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tap_aws.events import DEFAULT_BUS, EventBridgeEvents, EventsFailure
-from tap_aws.resources import IMPORT_CONTINUED
+from tap_aws.events import EventBridgeEvents, EventsFailure
+from tap_aws.resources import DEFAULT_BUS, IMPORT_CONTINUED
 from tap_tools.testing import RequestCounter
 
 if TYPE_CHECKING:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tap_aws.leaderboards import DynamoLeaderboards
-from tap_aws.leaderboards.store import MAX_COUNT_SHARDS, page_items
+from tap_aws.leaderboards.store import page_items
+from tap_aws.resources import MAX_COUNT_SHARDS
 from tap_core.leaderboard import Entry, LeaderboardSpec, ScoreSubmission, counts
 from tap_core.memory import InMemoryLeaderboards
 from tap_tools.testing import AwsClients, RequestCounter, put_items

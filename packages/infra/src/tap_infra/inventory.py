@@ -14,11 +14,11 @@ from typing import Final
 import pulumi
 import pulumi_aws as aws
 
-from tap_aws.events import DEFAULT_BUS
-from tap_aws.functions.reports import IMPORTS
 from tap_aws.resources import (
     CONTINUED_RULE_STEM,
+    DEFAULT_BUS,
     IMPORT_CONTINUED,
+    IMPORT_REPORTS,
     INVENTORY_BUCKET,
     INVENTORY_EVENTS_DLQ,
     INVENTORY_IMPORT_FUNCTION,
@@ -209,7 +209,11 @@ class InventoryPipeline(pulumi.ComponentResource):
                         ["s3:PutObject"],
                         [
                             pulumi.Output.concat(
-                                bucket_arn, "/", INVENTORY_BUCKET.reports_prefix, IMPORTS, "*"
+                                bucket_arn,
+                                "/",
+                                INVENTORY_BUCKET.reports_prefix,
+                                IMPORT_REPORTS,
+                                "*",
                             )
                         ],
                     ),
