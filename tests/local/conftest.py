@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tap_tools.testing import session
+from tap_tools.testing import AwsClients
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -61,9 +61,9 @@ class Client:
     sent: list[Sent] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        aws = session()
-        self.sqs: SQSClient = aws.client("sqs", endpoint_url=self.stack.endpoint_url)
-        self.s3 = aws.client("s3", endpoint_url=self.stack.endpoint_url)
+        aws = AwsClients(self.stack.endpoint_url)
+        self.sqs: SQSClient = aws.sqs()
+        self.s3 = aws.s3()
 
     def send(self, messages: list[tuple[str, str]]) -> None:
         """Send ``(group, body)`` pairs in batches of 10, each with a fresh deduplication id."""

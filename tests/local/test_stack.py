@@ -30,11 +30,13 @@ def _event(name: str) -> dict[str, object]:
 
 def test_one_stack_at_a_time_and_a_stop_leaves_no_thread_nor_variable_behind() -> None:
     # Given the process's environment and threads before a stack
-    variables = {name: os.environ.get(name) for name in ("AWS_ENDPOINT_URL", "TAP_INVENTORY_TABLE")}
+    names = ("AWS_ENDPOINT_URL", "TAP_INVENTORY_TABLE", "TAP_ENDPOINT_URL", "AWS_ACCESS_KEY_ID")
+    variables = {name: os.environ.get(name) for name in names}
     threads = threads_now()
     # When a stack runs, and a second one is started meanwhile
     with LocalStack(summary_interval=0.2) as stack:
-        inside = os.environ.get("TAP_INVENTORY_TABLE")
+        during = {name: os.environ.get(name) for name in names}
+        inside = stack.functions["api"].module.root.get().inventory.table_name
         with pytest.raises(StackError, match="already running"):
             LocalStack().start()
         url = stack.api_url + "/leaderboards/global/top?limit=x"
@@ -43,9 +45,12 @@ def test_one_stack_at_a_time_and_a_stop_leaves_no_thread_nor_variable_behind() -
         deadline = time.monotonic() + 20
         while "summary.runs" not in stack.counts() and time.monotonic() < deadline:
             time.sleep(0.1)
-    # Then the stack read its resources from the environment while it ran, answered a bad
-    # parameter with a 400 naming it, ran the summary on its timer, and left nothing behind
+    # Then the functions were handed the stack's resources through their roots (the process's
+    # environment untouched), the stack answered a bad parameter with a 400 naming it, ran the
+    # summary on its timer, and left nothing behind: no thread, no variable, no root in use
     assert inside == stack.outputs["inventory_table_name"]
+    assert during == variables
+    assert stack.functions["api"].module.root._value is None  # noqa: SLF001 - reset, not built
     assert bad.value.code == 400
     assert "limit" in json.loads(bad.value.read())["message"]
     assert stack.counts().get("summary.runs", 0) >= 1

@@ -23,7 +23,7 @@ from tap_aws.leaderboards import DynamoLeaderboards
 from tap_aws.leaderboards.store import page_key
 from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
 from tap_core.memory import InMemoryLeaderboards
-from tap_tools.testing import AwsClients, RequestCounter, session
+from tap_tools.testing import AwsClients, RequestCounter
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -71,11 +71,10 @@ class _Throttle:
 
 
 def _client(moto_server: MotoServer) -> DynamoDBClient:
-    return session().client(
-        "dynamodb",
-        endpoint_url=moto_server.endpoint,
+    return AwsClients(
+        moto_server.endpoint,
         config=Config(retries={"mode": "standard", "total_max_attempts": K + 1}),
-    )
+    ).dynamodb()
 
 
 def _state(client: DynamoDBClient, table: str, pk: str) -> dict[str, dict[str, Any]]:

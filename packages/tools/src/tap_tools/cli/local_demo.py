@@ -142,11 +142,14 @@ def _standings(api_url: str, board: str) -> None:
 
 def _dead_letters(stack: LocalStack) -> None:
     from tap_aws.resources import Outputs  # noqa: PLC0415
-    from tap_tools.cli import main  # noqa: PLC0415 - the dlq command's reading, reused
+    from tap_tools.cli import build_parser  # noqa: PLC0415 - the dlq command's reading, reused
+    from tap_tools.cli.dlq import run  # noqa: PLC0415
+    from tap_tools.local.wiring import emulator_clients  # noqa: PLC0415
 
+    sqs = emulator_clients(stack.endpoint_url).sqs()
     for queue, key in (("scores", Outputs.DLQ_URL), ("inventory", Outputs.INVENTORY_DLQ_URL)):
         print()
-        main(
+        arguments = build_parser().parse_args(
             [
                 "dlq",
                 "list",
@@ -160,6 +163,7 @@ def _dead_letters(stack: LocalStack) -> None:
                 "100",
             ]
         )
+        run(arguments, sqs)
 
 
 def run_local_demo(submissions: int, seed: int) -> int:
@@ -167,7 +171,7 @@ def run_local_demo(submissions: int, seed: int) -> int:
     from tap_tools.cli.demo_inventory import generate_rows  # noqa: PLC0415
     from tap_tools.cli.demo_leaderboards import BOARDS, generate  # noqa: PLC0415
     from tap_tools.local import EmulatorMissing, LocalStack  # noqa: PLC0415
-    from tap_tools.local.provision import session  # noqa: PLC0415
+    from tap_tools.local.wiring import emulator_clients  # noqa: PLC0415
 
     now = datetime.now(UTC).replace(microsecond=0)
     rng = random.Random(seed)
@@ -186,9 +190,9 @@ def run_local_demo(submissions: int, seed: int) -> int:
     try:
         print(f"tap local demo: stack up in {time.monotonic() - started:.1f} s")
         print(f"  endpoint {stack.endpoint_url}, API {stack.api_url}\n")
-        aws = session()
-        sqs = aws.client("sqs", endpoint_url=stack.endpoint_url)
-        s3 = aws.client("s3", endpoint_url=stack.endpoint_url)
+        aws = emulator_clients(stack.endpoint_url)
+        sqs = aws.sqs()
+        s3 = aws.s3()
         bucket = stack.outputs[Outputs.INVENTORY_BUCKET_NAME]
         first = generate_rows(CSV_ROWS, now - timedelta(hours=1), rng, bad=True)
         older = generate_rows(CSV_ROWS, now - timedelta(days=2), rng, bad=False)

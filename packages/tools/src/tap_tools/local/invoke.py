@@ -13,7 +13,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from tap_tools.local.context import LocalContext
-from tap_tools.local.environment import clear_metrics
+from tap_tools.local.wiring import clear_metrics
 
 if TYPE_CHECKING:
     from tap_aws.resources import FunctionSpec
