@@ -78,10 +78,11 @@ def typecheck(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """The main job on one machine: `tap local demo`, the functions against an AWS emulator.
 
-    Installs the ``local`` extra (moto's server). ``nox -s demo -- --submissions 1000`` passes
-    options on; the core-only, in-memory demo is ``tap demo``.
+    Installs every workspace package, tap-tools among them (the ``tap`` command and moto's
+    server). ``nox -s demo -- --submissions 1000`` passes options on; the core-only, in-memory
+    demo is ``tap demo``.
     """
-    _sync(session, "--all-packages", "--extra", "local")
+    _sync(session, "--all-packages")
     session.run("tap", "local", "demo", *session.posargs)
 
 

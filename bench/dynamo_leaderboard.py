@@ -2,12 +2,12 @@
 
 Boards of N entries (10^3, 10^4 and 10^5; ``--quick``: 10^3), uniform scores, their page
 (entries, rank items and the tree's nodes, about 8 items per entry: 814,011 at 10^5) written
-straight into the in-process moto backend (``tap_aws.testing.put_items`` of the store's
+straight into the in-process moto backend (``tap_tools.testing.put_items`` of the store's
 ``page_items``), with moto's Query shimmed to read only the slice of the partition it can
 reach (``query_sorted_partitions``: unshimmed, one Query sorts the whole table, ~50 s at 10^5).
 For submit, top, rank_of, around and count: the requests and the items read (returned or
 scanned, through botocore's hooks), and capacity units estimated from the sizes of the items
-each request read or wrote (``tap_aws.capacity``, AWS's rules; moto reports none): a key a
+each request read or wrote (``tap_tools.capacity``, AWS's rules; moto reports none): a key a
 GetItem or BatchGetItem asks for costs its RCU found or not, a Query its items' summed size, a
 transaction's write the larger of the item before and after, twice. The sizes come from the
 items themselves, read before and after each request by a second, uncounted client.
@@ -31,10 +31,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from bench.timing import options
-from tap_aws.capacity import item_size, query_pages, query_read_units, read_units, write_units
 from tap_aws.leaderboards import DynamoLeaderboards
-from tap_aws.leaderboards.store import MAX_COUNT_SHARDS, entry_item, page_items, page_key
-from tap_aws.testing import (
+from tap_aws.leaderboards.store import entry_item, page_items, page_key
+from tap_aws.resources import MAX_COUNT_SHARDS
+from tap_core.leaderboard import Entry, LeaderboardSpec, ScoreSubmission, encode_sort_key
+from tap_tools.capacity import item_size, query_pages, query_read_units, read_units, write_units
+from tap_tools.testing import (
     AwsClients,
     MotoServer,
     RequestCounter,
@@ -42,7 +44,6 @@ from tap_aws.testing import (
     put_items,
     query_sorted_partitions,
 )
-from tap_core.leaderboard import Entry, LeaderboardSpec, ScoreSubmission, encode_sort_key
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

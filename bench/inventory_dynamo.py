@@ -2,7 +2,7 @@
 
 Three imports of N rows (10^3 and 10^4; ``--quick``: 10^3): new keys, the same file again, and a
 file whose rows are all newer. Requests and items are counted through botocore's hooks;
-capacity units are estimated from item sizes (``tap_aws.capacity``), since moto does not
+capacity units are estimated from item sizes (``tap_tools.capacity``), since moto does not
 report them. Beside each, the naive design: one conditional PutItem per row (every row a
 request, and a failed condition still costs its write units). Deterministic counts, not timings.
 """
@@ -14,10 +14,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from bench.timing import options
-from tap_aws.capacity import item_size, read_units, write_units
 from tap_aws.inventory import DynamoInventoryStore, to_item
-from tap_aws.testing import AwsClients, MotoServer, RequestCounter, copy_tables_once_per_transaction
 from tap_core.inventory import InventoryItem, StockRecord
+from tap_tools.capacity import item_size, read_units, write_units
+from tap_tools.testing import (
+    AwsClients,
+    MotoServer,
+    RequestCounter,
+    copy_tables_once_per_transaction,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

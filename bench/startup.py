@@ -64,9 +64,9 @@ def main(argv: Sequence[str]) -> None:
                 "b.submit(ScoreSubmission(submission_id='s', leaderboard_id='a',"
                 " player_id='p', score=1, achieved_at=now))"
             ),
-            "tap --help": [sys.executable, "-m", "tap_aws.cli", "--help"],
+            "tap --help": [sys.executable, "-m", "tap_tools.cli", "--help"],
             "tap inventory validate (one row)": [
-                *(sys.executable, "-m", "tap_aws.cli", "inventory", "validate", str(csv_path)),
+                *(sys.executable, "-m", "tap_tools.cli", "inventory", "validate", str(csv_path)),
             ],
         }
         if quick:  # the goal's own figures only

@@ -1,8 +1,8 @@
 """The adapter tests' harness: one moto server per session, reached over real HTTP.
 
 Fixtures:
-- ``moto_server``: the session's :class:`tap_aws.testing.MotoServer` (127.0.0.1, a free port).
-- ``aws``: an :class:`tap_aws.testing.AwsClients` factory bound to it (fake credentials passed
+- ``moto_server``: the session's :class:`tap_tools.testing.MotoServer` (127.0.0.1, a free port).
+- ``aws``: an :class:`tap_tools.testing.AwsClients` factory bound to it (fake credentials passed
   explicitly; nothing is set in ``os.environ``).
 - ``unique_name``: a fresh resource name per call, so every test gets its own tables and queues.
 - ``atomic_moto``: every moto request atomic for the test (concurrency tests).
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import settings
 
-from tap_aws.testing import (
+from tap_tools.testing import (
     AwsClients,
     MotoServer,
     copy_tables_once_per_transaction,

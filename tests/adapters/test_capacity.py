@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tap_aws.capacity import (
+from tap_tools.capacity import (
     PAGE_BYTES,
     item_size,
     query_pages,

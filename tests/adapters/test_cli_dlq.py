@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tap_aws.cli import main
 from tap_aws.deadletters import SqsDeadLetters
 from tap_aws.resources import INVENTORY_ROWS_DLQ, SCORES, Outputs, QueueSpec
-from tap_aws.testing import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, REGION
 from tap_core import DeadLetter, LetterError, MessageSource, RowSource
+from tap_tools.cli import main
+from tap_tools.testing import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, REGION
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.literals import QueueAttributeNameType
 
-    from tap_aws.testing import AwsClients
+    from tap_tools.testing import AwsClients
 
 AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 

@@ -14,14 +14,14 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tap_aws.inventory import DynamoInventoryStore, StoreFailure
-from tap_aws.testing import (
+from tap_core.inventory import ImportRecord, InventoryItem, summarize
+from tap_core.memory import InMemoryInventoryStore
+from tap_tools.testing import (
     AwsClients,
     MotoServer,
     RequestCounter,
     copy_tables_once_per_transaction,
 )
-from tap_core.inventory import ImportRecord, InventoryItem, summarize
-from tap_core.memory import InMemoryInventoryStore
 from tests.unit.inventory.contract import *  # noqa: F403 - the whole contract runs here
 from tests.unit.inventory.contract import StoreFactory, contents
 

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tap_aws.events import DEFAULT_BUS, EventBridgeEvents, EventsFailure
-from tap_aws.resources import IMPORT_CONTINUED
-from tap_aws.testing import RequestCounter
+from tap_aws.events import EventBridgeEvents, EventsFailure
+from tap_aws.resources import DEFAULT_BUS, IMPORT_CONTINUED
+from tap_tools.testing import RequestCounter
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tap_aws.testing import AwsClients
+    from tap_tools.testing import AwsClients
 
 
 def test_an_event_reaches_the_rule_of_its_spec(

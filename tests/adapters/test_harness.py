@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 import pytest
 from botocore.exceptions import ClientError
 
-from tap_aws.testing import RequestCounter, copy_tables_once_per_transaction
+from tap_tools.testing import RequestCounter, copy_tables_once_per_transaction
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from tap_aws.testing import AwsClients, MotoServer
+    from tap_tools.testing import AwsClients, MotoServer
 
 
 def _table(client: DynamoDBClient, name: str) -> str:

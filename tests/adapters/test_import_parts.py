@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from tap_aws.events import DEFAULT_BUS, EventBridgeEvents
+from tap_aws.events import EventBridgeEvents
 from tap_aws.functions import inventory_import
 from tap_aws.functions.bootstrap import ImportDependencies
 from tap_aws.inventory import DynamoInventoryStore
 from tap_aws.objects import S3Objects
-from tap_aws.resources import IMPORT_CONTINUED
+from tap_aws.resources import DEFAULT_BUS, IMPORT_CONTINUED
 from tap_core.memory import InMemoryDeadLetters, InMemoryInventoryStore
 from tests.handlers.conftest import fixed_clock
 from tests.handlers.fakes import InMemoryEvents, InMemoryReports
@@ -23,7 +23,7 @@ from tests.handlers.test_inventory_import import PARTED, Countdown, upload
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tap_aws.testing import AwsClients
+    from tap_tools.testing import AwsClients
 
 
 def test_a_file_in_parts_on_dynamodb_ends_as_in_one_invocation_in_memory(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import tap_aws
@@ -13,9 +15,8 @@ from tap_aws.inventory import DynamoInventoryStore
 from tap_aws.objects import S3Objects
 
 SOURCE = Path(tap_aws.__file__).parent
-LOCAL_EMULATOR = SOURCE / "local" / "emulator.py"
-"""The local stack's emulator: moto's server (the ``tap-aws[local]`` extra), imported when the
-stack starts; nothing the functions import reaches it."""
+"""tap_aws holds only what the Lambda bundle needs; the local stack, its emulator (moto's
+server) and the test support live in tap_tools, which nothing here imports."""
 
 
 def test_the_adapters_are_exported_from_the_package() -> None:
@@ -35,8 +36,6 @@ def test_importing_the_package_imports_no_boto3() -> None:
 def test_no_product_module_imports_moto_or_the_test_support() -> None:
     offenders = []
     for path in SOURCE.rglob("*.py"):
-        if path.name == "testing.py" or path == LOCAL_EMULATOR:
-            continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names: list[str] = []
             if isinstance(node, ast.Import):
@@ -44,21 +43,32 @@ def test_no_product_module_imports_moto_or_the_test_support() -> None:
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
             offenders += [
-                f"{path.name}: {n}"
-                for n in names
-                if n.split(".")[0] == "moto" or n == "tap_aws.testing"
+                f"{path.name}: {n}" for n in names if n.split(".")[0] in {"moto", "tap_tools"}
             ]
     assert offenders == []
 
 
-def test_importing_the_functions_imports_no_moto_nor_the_local_stack() -> None:
+def test_importing_the_functions_imports_no_moto_nor_the_tools() -> None:
     code = (
         "import sys, tap_aws.functions.scores, tap_aws.functions.api, "
         "tap_aws.functions.inventory_import, tap_aws.functions.inventory_summary; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'moto' "
-        "or m.startswith('tap_aws.local') or m == 'tap_aws.testing'))"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('moto', 'tap_tools')))"
     )
     out = subprocess.run(  # noqa: S603 - our interpreter, our code
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_installing_tap_aws_pulls_in_neither_moto_nor_the_cli() -> None:
+    """``pip install tap-aws`` (what the Lambda bundle installs) brings no moto, no tools and no
+    console script: the ``tap`` command is tap-tools'."""
+    requires = metadata.requires("tap-aws") or []
+    names = {re.split(r"[\s\[<>=;!~]", spec, maxsplit=1)[0].lower() for spec in requires}
+    assert "boto3" in names  # the parse sees the real requirements
+    assert not names & {"moto", "tap-tools", "tap-infra"}
+    assert not [spec for spec in requires if "extra ==" in spec]  # no extras at all
+    scripts = metadata.distribution("tap-aws").entry_points.select(group="console_scripts")
+    assert list(scripts) == []
+    tools = metadata.distribution("tap-tools").entry_points.select(group="console_scripts")
+    assert [(e.name, e.value) for e in tools] == [("tap", "tap_tools.cli:main")]

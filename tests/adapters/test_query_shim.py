@@ -17,7 +17,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from moto.dynamodb.models import DynamoDBBackend
 
-from tap_aws.testing import (
+from tap_tools.testing import (
     REGION,
     QueryShim,
     copy_tables_once_per_transaction,
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from tap_aws.testing import AwsClients
+    from tap_tools.testing import AwsClients
 
 KEYS = st.text(alphabet="#ab", min_size=1, max_size=2)
 """Range keys: few letters, so keys share prefixes and conditions hit runs and edges."""

@@ -10,15 +10,15 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tap_aws.objects import S3Objects
-from tap_aws.testing import RequestCounter
 from tap_core.inventory import ValidRow, parse_inventory
+from tap_tools.testing import RequestCounter
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from mypy_boto3_s3 import S3Client
 
-    from tap_aws.testing import AwsClients
+    from tap_tools.testing import AwsClients
 
 UPLOADED = datetime(2026, 3, 1, tzinfo=UTC)
 HEADER = b"sku,warehouse,name,quantity,unit_price,category,updated_at\n"

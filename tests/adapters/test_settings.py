@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, cast
 
+import boto3
 import pytest
 
 from tap_aws import clients
@@ -21,7 +22,7 @@ from tap_aws.settings import (
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from tap_aws.testing import MotoServer
+    from tap_tools.testing import MotoServer
 
 
 @pytest.fixture(autouse=True)
@@ -152,3 +153,20 @@ def test_every_resource_setting_is_needed_by_its_field_and_nothing_else_is() -> 
             settings.need(member.field)
     with pytest.raises(ValueError, match="'leaderboards' is not a resource setting"):
         settings.need("leaderboards")
+
+
+def test_the_client_factory_builds_every_client_alike() -> None:
+    """The one factory: its Config, endpoint, region and credentials on every client."""
+    settings = Settings.model_validate({"max_attempts": 3, "endpoint_url": "http://127.0.0.1:4566"})
+    factory = clients.ClientFactory.from_settings(
+        settings, region="eu-west-1", credentials=("key", "secret")
+    )
+    built = [factory.dynamodb(), factory.sqs(), factory.s3(), factory.events()]
+    for client in built:
+        assert client.meta.endpoint_url == "http://127.0.0.1:4566"
+        assert client.meta.region_name == "eu-west-1"
+        assert cast("Any", client.meta.config).retries["total_max_attempts"] == 3
+        signer = cast("Any", client)._request_signer  # noqa: SLF001 - botocore's, no public one
+        assert signer._credentials.access_key == "key"  # noqa: SLF001
+    with pytest.raises(ValueError, match="session"):
+        clients.ClientFactory(region="eu-west-1", session=boto3.session.Session())

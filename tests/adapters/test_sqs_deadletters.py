@@ -9,8 +9,8 @@ import pytest
 from botocore.stub import Stubber
 
 from tap_aws.deadletters import ATTEMPTS, SqsDeadLetters
-from tap_aws.testing import RequestCounter
 from tap_core import DeadLetterFailure
+from tap_tools.testing import RequestCounter
 from tests.unit.deadletters_contract import *  # noqa: F403 - the whole contract runs here
 from tests.unit.deadletters_contract import Harness, Kept, row_letter
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from mypy_boto3_sqs import SQSClient
 
-    from tap_aws.testing import AwsClients
+    from tap_tools.testing import AwsClients
 
 
 def _fifo_queue(client: SQSClient, name: str) -> str:

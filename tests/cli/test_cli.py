@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tap_aws.cli import build_parser, main
+from tap_tools.cli import build_parser, main
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -48,7 +48,7 @@ def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]
     with pytest.raises(SystemExit) as exited:
         main(["--version"])
     assert exited.value.code == 0
-    assert capsys.readouterr().out == f"tap {version('tap-aws')}\n"
+    assert capsys.readouterr().out == f"tap {version('tap-tools')}\n"
 
 
 @pytest.mark.parametrize("players", ["0", "-3", "many"])
@@ -79,7 +79,7 @@ def _modules_loaded_by(argv: list[str]) -> set[str]:
     """The modules a fresh interpreter holds after ``tap argv`` (exit status ignored)."""
     code = (
         "import json, sys\n"
-        "from tap_aws.cli import main\n"
+        "from tap_tools.cli import main\n"
         "try:\n"
         f"    main({argv!r})\n"
         "except SystemExit:\n"
@@ -104,12 +104,12 @@ def test_validating_a_csv_loads_neither_the_demo_nor_the_leaderboard_core(
     path.write_text("sku,warehouse,name,quantity,unit_price\nA-1,north,Hammer,3,12.50\n")
     loaded = _modules_loaded_by(["inventory", "validate", str(path)])
     assert "tap_core.inventory" in loaded  # the scan sees the command's own imports
-    unused = ("tap_core.leaderboard", "tap_core.memory", "tap_aws.cli.demo_leaderboards")
-    assert _under(loaded, *unused, "tap_aws.cli.demo_inventory", "boto3", "botocore") == set()
+    unused = ("tap_core.leaderboard", "tap_core.memory", "tap_tools.cli.demo_leaderboards")
+    assert _under(loaded, *unused, "tap_tools.cli.demo_inventory", "boto3", "botocore") == set()
 
 
 def test_help_and_version_load_no_pydantic() -> None:
     for argv in (["--help"], ["--version"], ["inventory", "validate", "--help"]):
         loaded = _modules_loaded_by(argv)
-        assert "tap_aws.cli.inventory" in loaded
+        assert "tap_tools.cli.inventory" in loaded
         assert _under(loaded, "pydantic", "tap_core") == set(), argv

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
-from tap_aws.cli import main
+from tap_tools.cli import main
 
 if TYPE_CHECKING:
     import pytest
@@ -55,7 +55,7 @@ def test_demo_gives_every_csv_record_one_ending(capsys: pytest.CaptureFixture[st
 def test_demo_imports_nothing_from_aws() -> None:
     code = (
         "import sys\n"
-        "from tap_aws.cli import main\n"
+        "from tap_tools.cli import main\n"
         "main(['demo', '--submissions', '20'])\n"
         f"loaded = sorted(m for m in sys.modules if m.split('.')[0] in {AWS_MODULES!r})\n"
         "print('LOADED', loaded)\n"

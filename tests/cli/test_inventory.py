@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tap_aws.cli import main
 from tap_core.inventory import ValidRow, parse_inventory, summarize, validate_inventory
+from tap_tools.cli import main
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -159,7 +159,7 @@ def test_a_reader_that_closes_the_pipe_early_ends_the_run_quietly(tmp_path: Path
     bad_rows = "".join(f"S-{n},north,Hammer,x,1,,,,\n" for n in range(3000))
     path = _file(tmp_path, HEADER + bad_rows)
     with subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
-        [sys.executable, "-m", "tap_aws.cli", "inventory", "validate", str(path), "--json"],
+        [sys.executable, "-m", "tap_tools.cli", "inventory", "validate", str(path), "--json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     ) as tap:
@@ -177,7 +177,7 @@ def test_the_inventory_commands_import_nothing_from_aws(tmp_path: Path) -> None:
     path = _file(tmp_path, SOME_INVALID)
     code = (
         "import sys\n"
-        "from tap_aws.cli import main\n"
+        "from tap_tools.cli import main\n"
         f"main(['inventory', 'validate', {str(path)!r}, '--json'])\n"
         f"main(['inventory', 'summarize', {str(path)!r}])\n"
         f"loaded = sorted(m for m in sys.modules if m.split('.')[0] in {AWS_MODULES!r})\n"

@@ -18,9 +18,9 @@ from tap_aws.functions import inventory_import
 from tap_aws.functions.bootstrap import ImportDependencies
 from tap_aws.objects import S3Objects
 from tap_aws.resources import IMPORT_CONTINUED
-from tap_aws.testing import AwsClients, MotoServer
 from tap_core.inventory import REPORTED_ROW_ERRORS, ImportRecord, import_id
 from tap_core.memory import InMemoryDeadLetters, InMemoryInventoryStore
+from tap_tools.testing import AwsClients, MotoServer
 from tests.handlers.conftest import FakeContext, emitted_metrics, fixed_clock, load_event
 from tests.handlers.fakes import InMemoryEvents, InMemoryReports
 from tests.unit.inventory.csv_strategies import corrupted_files, renders

@@ -10,7 +10,7 @@ import pytest
 
 from tap_aws.functions.reports import LATEST, S3Reports, summary_key
 from tap_aws.resources import INVENTORY_BUCKET
-from tap_aws.testing import AwsClients, MotoServer
+from tap_tools.testing import AwsClients, MotoServer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

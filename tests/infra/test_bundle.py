@@ -22,10 +22,18 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tap_aws.resources import FUNCTIONS
-from tap_infra.bundle import PLATFORMS, PYTHON_VERSION, build
+from tap_infra.bundle import (
+    PLATFORMS,
+    PYTHON_VERSION,
+    build,
+    requirements,
+    workspace_files,
+)
 from tap_infra.functions import ARCHITECTURES
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tap_aws.resources import FunctionSpec
     from tap_infra.functions import Architecture
 
@@ -33,6 +41,64 @@ WORKSPACE = Path(__file__).resolve().parents[2]
 HOST_ARCHITECTURE: Architecture = (
     "arm64" if platform.machine() in {"aarch64", "arm64"} else "x86_64"
 )
+TOOL_TOPS = frozenset({"tap_tools", "tap_infra", "moto", "werkzeug", "flask", "pulumi"})
+"""Top-level packages that never belong in the Lambda bundle: the tools (CLI, local stack,
+harness), the Pulumi program, moto and its server's web stack."""
+TOOL_PARTS = frozenset({"cli", "local", "testing", "testing.py", "capacity.py"})
+"""Names of tool code wherever it sits (``tap_aws/cli/``, ``tap_aws/testing.py``, ...)."""
+WORKSPACE_BUDGET = 512 * 1024
+"""The bundle's own code (tap_core + tap_aws sources), ~370 kB after tap-tools moved out."""
+
+
+def _tool_code(names: list[str]) -> list[str]:
+    """The names among ``names`` that are CLI, local-stack, harness or moto code."""
+    return [
+        name
+        for name in names
+        if name.split("/", 1)[0] in TOOL_TOPS
+        or (name.startswith(("tap_core/", "tap_aws/")) and TOOL_PARTS.intersection(name.split("/")))
+    ]
+
+
+def test_the_tool_check_sees_tool_code() -> None:
+    """The check below would catch each kind of tool code were it copied in."""
+    planted = [
+        "tap_tools/cli/__init__.py",
+        "tap_aws/cli/__init__.py",
+        "tap_aws/local/stack.py",
+        "tap_aws/testing.py",
+        "tap_aws/capacity.py",
+        "moto/__init__.py",
+    ]
+    assert _tool_code([*planted, "tap_aws/functions/scores.py", "boto3/__init__.py"]) == planted
+
+
+def test_the_bundle_takes_only_deployable_code_from_the_workspace(
+    record_property: Callable[[str, object], None],
+) -> None:
+    """What the bundle copies from the workspace sources (the same listing ``build`` zips):
+    every handler's module, and no CLI, local stack, harness or capacity code. Its size is
+    reported (``-rP`` or the junit property) and held under a budget."""
+    files = workspace_files(WORKSPACE)
+    names = [name for name, _ in files]
+    for spec in FUNCTIONS:
+        assert spec.handler.rpartition(".")[0].replace(".", "/") + ".py" in names, spec.handler
+    assert "tap_aws/resources.py" in names
+    assert "tap_core/leaderboard/models.py" in names
+    assert _tool_code(names) == []
+    size = sum(path.stat().st_size for _, path in files)
+    record_property("bundle_workspace_files", len(files))
+    record_property("bundle_workspace_bytes", size)
+    print(f"bundle: {len(files)} files, {size:,} bytes from the workspace")  # noqa: T201
+    assert 0 < size < WORKSPACE_BUDGET
+
+
+def test_the_bundle_installs_no_moto_nor_tools() -> None:
+    """The third-party side: the locked requirements the bundle installs (tap-aws's)."""
+    assert shutil.which("uv"), "uv is not on PATH: it is in the tests group"
+    pinned = {line.split("==")[0].lower() for line in requirements(WORKSPACE).splitlines()}
+    assert {"boto3", "pydantic", "aws-lambda-powertools"} <= pinned
+    assert not pinned & {"moto", "werkzeug", "flask", "pulumi", "pulumi-aws", "tap-tools"}
 
 
 def _output(*arguments: str) -> str | None:
@@ -99,6 +165,10 @@ def test_bundle_holds_its_dependencies(arm64_bundles: tuple[Path, Path]) -> None
     ):  # fmt: skip
         assert package in tops, package
     assert "tap_aws/resources.py" in names
+    assert _tool_code(names) == []
+    size = arm64_bundles[0].stat().st_size
+    print(f"bundle: {len(names)} files, {size / 1e6:.1f} MB zipped")  # noqa: T201
+    assert size < 40 * 10**6  # 21.3 MB with the tracer extra when tap-tools moved out
     native = [n for n in names if n.startswith("pydantic_core/") and n.endswith(".so")]
     assert native == ["pydantic_core/_pydantic_core.cpython-313-aarch64-linux-gnu.so"]
     assert names == sorted(names)

@@ -22,12 +22,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.settings import get_monitor
 
-from tap_aws.leaderboards.store import MAX_COUNT_SHARDS
 from tap_aws.resources import (
     API_FUNCTION,
     FIFO_SUFFIX,
     FUNCTIONS,
     LOG_RETENTION_DAYS,
+    MAX_COUNT_SHARDS,
     SCORES,
     SCORES_FUNCTION,
     VISIBILITY_FACTOR,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tap_aws.cli import main
 from tap_aws.resources import SCORES, Outputs
+from tap_tools.cli import main
 
 
 def test_plan_lists_the_stack_and_its_outputs(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,4 +1,4 @@
-"""The local stack's tests: a :class:`tap_aws.local.LocalStack` per module, loopback only.
+"""The local stack's tests: a :class:`tap_tools.local.LocalStack` per module, loopback only.
 
 Helpers talk to the stack as any client would: plain boto3 against ``endpoint_url`` (fake
 credentials passed explicitly) and urllib against ``api_url``.
@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tap_aws.testing import session
+from tap_tools.testing import AwsClients
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-    from tap_aws.local import LocalStack
+    from tap_tools.local import LocalStack
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 """When the tests' submissions were achieved (minutes before): the stack reads the real clock."""
@@ -61,9 +61,9 @@ class Client:
     sent: list[Sent] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        aws = session()
-        self.sqs: SQSClient = aws.client("sqs", endpoint_url=self.stack.endpoint_url)
-        self.s3 = aws.client("s3", endpoint_url=self.stack.endpoint_url)
+        aws = AwsClients(self.stack.endpoint_url)
+        self.sqs: SQSClient = aws.sqs()
+        self.s3 = aws.s3()
 
     def send(self, messages: list[tuple[str, str]]) -> None:
         """Send ``(group, body)`` pairs in batches of 10, each with a fresh deduplication id."""

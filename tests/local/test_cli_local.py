@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tap_aws.cli import main
-from tap_aws.cli.local import DEFAULT_SUMMARY_INTERVAL_TEXT
-from tap_aws.local import DEFAULT_SUMMARY_INTERVAL, BoardsFileError, load_boards
 from tap_aws.resources import Outputs
-from tap_aws.testing import session
+from tap_tools.cli import main
+from tap_tools.cli.local import DEFAULT_SUMMARY_INTERVAL_TEXT
+from tap_tools.local import DEFAULT_SUMMARY_INTERVAL, BoardsFileError, load_boards
+from tap_tools.testing import AwsClients
 from tests.local.conftest import submission
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-TAP = [sys.executable, "-m", "tap_aws.cli"]
+TAP = [sys.executable, "-m", "tap_tools.cli"]
 OUTPUT_KEYS = {value for name, value in vars(Outputs).items() if name.isupper()}
 
 
@@ -54,7 +54,7 @@ def test_up_writes_the_outputs_runs_the_functions_and_stops_cleanly_on_sigint(
     try:
         outputs = _wait_for(outputs_file, process)
         # When a client sends a score and the summary is invoked from another process
-        sqs = session().client("sqs", endpoint_url=outputs[Outputs.ENDPOINT_URL])
+        sqs = AwsClients(outputs[Outputs.ENDPOINT_URL]).sqs()
         sqs.send_message(
             QueueUrl=outputs[Outputs.MAIN_QUEUE_URL],
             MessageBody=submission("cli-1", "global", "cli-player", 42),

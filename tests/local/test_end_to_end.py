@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from pydantic import ValidationError
 
-from tap_aws.local import DEFAULT_BOARDS, LocalStack
 from tap_aws.resources import SCORES, Outputs
 from tap_core.inventory import RowError, parse_inventory, summarize
 from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
 from tap_core.memory import InMemoryInventoryStore, InMemoryLeaderboards
+from tap_tools.local import DEFAULT_BOARDS, LocalStack
 from tests.local.conftest import HEADER, Client, achieved, submission, threads_now
 
 if TYPE_CHECKING:

@@ -19,19 +19,19 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tap_aws import clients
 from tap_aws.leaderboards import DynamoLeaderboards
-from tap_aws.local import LocalStack
-from tap_aws.local.pumps import EVENT_ATTEMPTS
 from tap_aws.resources import INVENTORY_EVENTS_DLQ, SCORES, Outputs
 from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission, period_key
 from tap_core.memory import InMemoryLeaderboards
+from tap_tools.local import LocalStack
+from tap_tools.local.pumps import EVENT_ATTEMPTS
 from tests.local.conftest import Client, submission
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from botocore.awsrequest import AWSPreparedRequest
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 BOARDS = (
     LeaderboardSpec(id="best", order="desc", operator="best"),
@@ -83,6 +83,12 @@ def stack() -> Iterator[LocalStack]:
         yield running
 
 
+def _dynamodb(stack: LocalStack) -> DynamoDBClient:
+    """The DynamoDB client the stack's functions share (built when the stack starts)."""
+    assert stack.clients is not None
+    return stack.clients.dynamodb
+
+
 def _meaning(item: dict[str, Any]) -> dict[str, Any] | None:
     """An item as what it means: a node of the counts tree without its children counted 0
     (the live tree keeps them after a decrement; a rebuilt one leaves them out)."""
@@ -93,7 +99,7 @@ def _meaning(item: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _scan(stack: LocalStack) -> list[dict[str, Any]]:
-    client = clients.dynamodb()
+    client = _dynamodb(stack)
     table = stack.outputs[Outputs.DYNAMODB_TABLE_NAME]
     items: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {"TableName": table}
@@ -109,7 +115,7 @@ def _scan(stack: LocalStack) -> list[dict[str, Any]]:
 def test_throttling_for_a_while_loses_nothing_and_applies_nothing_twice(stack: LocalStack) -> None:
     # Given the functions' DynamoDB client throttled for its next requests
     throttle = Throttle(THROTTLED)
-    clients.dynamodb().meta.events.register("before-send.dynamodb", throttle)
+    _dynamodb(stack).meta.events.register("before-send.dynamodb", throttle)
     client = Client(stack)
     rng = random.Random(11)
     messages = []
@@ -123,7 +129,7 @@ def test_throttling_for_a_while_loses_nothing_and_applies_nothing_twice(stack: L
         client.send(messages)
         stack.wait_idle(90)
     finally:
-        clients.dynamodb().meta.events.unregister("before-send.dynamodb", throttle)
+        _dynamodb(stack).meta.events.unregister("before-send.dynamodb", throttle)
     counts = stack.counts()
     oracle = InMemoryLeaderboards(BOARDS, clock=lambda: datetime.now(UTC))
     outcomes = [oracle.submit(ScoreSubmission.model_validate_json(m.body)) for m in client.sent]
@@ -143,7 +149,7 @@ def test_throttling_for_a_while_loses_nothing_and_applies_nothing_twice(stack: L
     # And repairing each page from its entries changes nothing: ranks and counts were right
     before = _scan(stack)
     store = DynamoLeaderboards(
-        stack.outputs[Outputs.DYNAMODB_TABLE_NAME], BOARDS, clients.dynamodb(), clock=datetime.now
+        stack.outputs[Outputs.DYNAMODB_TABLE_NAME], BOARDS, _dynamodb(stack), clock=datetime.now
     )
     now = datetime.now(UTC)
     for spec in BOARDS:
@@ -168,7 +174,7 @@ def test_a_message_that_keeps_failing_is_redriven_by_sqs_after_max_receive_count
 ) -> None:
     # Given one player's writes always throttled, and another player's not
     throttle = ThrottlePlayer("doomed")
-    clients.dynamodb().meta.events.register("before-send.dynamodb", throttle)
+    _dynamodb(stack).meta.events.register("before-send.dynamodb", throttle)
     client = Client(stack)
     before = stack.counts()
     try:
@@ -181,7 +187,7 @@ def test_a_message_that_keeps_failing_is_redriven_by_sqs_after_max_receive_count
         )
         stack.wait_idle(90)
     finally:
-        clients.dynamodb().meta.events.unregister("before-send.dynamodb", throttle)
+        _dynamodb(stack).meta.events.unregister("before-send.dynamodb", throttle)
     after = stack.counts()
     raw = client.sqs.receive_message(
         QueueUrl=stack.outputs[Outputs.DLQ_URL],
@@ -204,7 +210,7 @@ def test_an_upload_whose_import_keeps_failing_ends_in_the_events_dead_letter_que
 ) -> None:
     # Given every request to the inventory table throttled
     throttle = ThrottlePlayer(stack.outputs[Outputs.INVENTORY_TABLE_NAME])
-    clients.dynamodb().meta.events.register("before-send.dynamodb", throttle)
+    _dynamodb(stack).meta.events.register("before-send.dynamodb", throttle)
     client = Client(stack)
     before = stack.counts()
     try:
@@ -212,7 +218,7 @@ def test_an_upload_whose_import_keeps_failing_ends_in_the_events_dead_letter_que
         client.upload("inbound/doomed.csv", ["S1,ams-1,Hammer,3,9.99,tools,0,2026-11-30"])
         stack.wait_idle(90)
     finally:
-        clients.dynamodb().meta.events.unregister("before-send.dynamodb", throttle)
+        _dynamodb(stack).meta.events.unregister("before-send.dynamodb", throttle)
     after = stack.counts()
     letters = client.sqs.receive_message(
         QueueUrl=client.sqs.get_queue_url(QueueName=INVENTORY_EVENTS_DLQ.name("local"))["QueueUrl"],

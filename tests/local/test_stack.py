@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from tap_aws.local import EmulatorMissing, LocalStack, StackError
-from tap_aws.local.api_server import http_event
-from tap_aws.local.context import LocalContext
-from tap_aws.local.emulator import start_emulator
-from tap_aws.local.pumps import scheduled_event, sqs_record
 from tap_aws.resources import SCORES_FUNCTION
+from tap_tools.local import EmulatorMissing, LocalStack, StackError
+from tap_tools.local.api_server import http_event
+from tap_tools.local.context import LocalContext
+from tap_tools.local.emulator import start_emulator
+from tap_tools.local.pumps import scheduled_event, sqs_record
 from tests.local.conftest import NOW, threads_now
 
 EVENTS = Path(__file__).parent.parent / "events"
@@ -30,11 +30,13 @@ def _event(name: str) -> dict[str, object]:
 
 def test_one_stack_at_a_time_and_a_stop_leaves_no_thread_nor_variable_behind() -> None:
     # Given the process's environment and threads before a stack
-    variables = {name: os.environ.get(name) for name in ("AWS_ENDPOINT_URL", "TAP_INVENTORY_TABLE")}
+    names = ("AWS_ENDPOINT_URL", "TAP_INVENTORY_TABLE", "TAP_ENDPOINT_URL", "AWS_ACCESS_KEY_ID")
+    variables = {name: os.environ.get(name) for name in names}
     threads = threads_now()
     # When a stack runs, and a second one is started meanwhile
     with LocalStack(summary_interval=0.2) as stack:
-        inside = os.environ.get("TAP_INVENTORY_TABLE")
+        during = {name: os.environ.get(name) for name in names}
+        inside = stack.functions["api"].module.root.get().inventory.table_name
         with pytest.raises(StackError, match="already running"):
             LocalStack().start()
         url = stack.api_url + "/leaderboards/global/top?limit=x"
@@ -43,9 +45,12 @@ def test_one_stack_at_a_time_and_a_stop_leaves_no_thread_nor_variable_behind() -
         deadline = time.monotonic() + 20
         while "summary.runs" not in stack.counts() and time.monotonic() < deadline:
             time.sleep(0.1)
-    # Then the stack read its resources from the environment while it ran, answered a bad
-    # parameter with a 400 naming it, ran the summary on its timer, and left nothing behind
+    # Then the functions were handed the stack's resources through their roots (the process's
+    # environment untouched), the stack answered a bad parameter with a 400 naming it, ran the
+    # summary on its timer, and left nothing behind: no thread, no variable, no root in use
     assert inside == stack.outputs["inventory_table_name"]
+    assert during == variables
+    assert stack.functions["api"].module.root._value is None  # noqa: SLF001 - reset, not built
     assert bad.value.code == 400
     assert "limit" in json.loads(bad.value.read())["message"]
     assert stack.counts().get("summary.runs", 0) >= 1
@@ -54,11 +59,13 @@ def test_one_stack_at_a_time_and_a_stop_leaves_no_thread_nor_variable_behind() -
     stack.stop()  # a second stop does nothing
 
 
-def test_without_moto_the_error_names_the_local_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_moto_the_error_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Given moto's server cannot be imported (the testing module needs it)
-    monkeypatch.setitem(sys.modules, "tap_aws.testing", None)
+    monkeypatch.setitem(sys.modules, "tap_tools.testing", None)
     # When / Then the emulator says what to install
-    with pytest.raises(EmulatorMissing, match=r"tap-aws\[local\]"):
+    with pytest.raises(EmulatorMissing, match=r"pip install tap-tools"):
         start_emulator()
 
 

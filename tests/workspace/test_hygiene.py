@@ -11,12 +11,18 @@ import ast
 import sys
 import tomllib
 from pathlib import Path
+from typing import TypeGuard
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = {".venv", ".nox", ".git", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".ci"}
-PACKAGES = {"core": "tap_core", "aws_adapter": "tap_aws", "infra": "tap_infra"}
+PACKAGES = {
+    "core": "tap_core",
+    "aws_adapter": "tap_aws",
+    "infra": "tap_infra",
+    "tools": "tap_tools",
+}
 CORE_ALLOWED = {"pydantic", "sortedcontainers", "tap_core"}
 
 
@@ -119,3 +125,34 @@ def test_mypy_is_strict_and_skips_following_pulumi_aws() -> None:
     skipped = [o for o in mypy["overrides"] if "pulumi_aws" in o["module"]]
     assert skipped
     assert skipped[0]["follow_imports"] == "skip"
+
+
+CLIENT_FACTORY = ROOT / "packages/aws_adapter/src/tap_aws/clients.py"
+
+
+def _builds_a_client(node: ast.AST) -> TypeGuard[ast.Call]:
+    """A call that makes a boto3 session or client: ``boto3.client(...)``,
+    ``boto3.resource(...)``, ``...Session(...)`` or ``anything.client("service", ...)``."""
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+        return False
+    name = node.func.attr
+    if name == "Session":
+        return True
+    first = node.args[0] if node.args else None
+    named = isinstance(first, ast.Constant) and isinstance(first.value, str)
+    return name in {"client", "resource"} and named
+
+
+def test_every_boto3_client_is_built_by_the_one_factory() -> None:
+    """Functions, CLI and local stack build their clients through ``tap_aws.clients``
+    (``ClientFactory``), so retries, timeouts and endpoints are set in one place."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in _python_files(ROOT / "packages")
+        if path != CLIENT_FACTORY
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if _builds_a_client(node)
+    ]
+    assert offenders == []
+    factory = ast.parse(CLIENT_FACTORY.read_text(encoding="utf-8"))
+    assert any(_builds_a_client(node) for node in ast.walk(factory))  # the check sees them

@@ -14,7 +14,7 @@ import pytest
 
 from tap_aws.leaderboards import DynamoLeaderboards
 from tap_aws.leaderboards.store import DynamoRankIndex
-from tap_aws.testing import AwsClients, MotoServer
+from tap_tools.testing import AwsClients, MotoServer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tap_aws.leaderboards import DynamoLeaderboards
-from tap_aws.leaderboards.store import MAX_COUNT_SHARDS, page_items
-from tap_aws.testing import AwsClients, RequestCounter, put_items
+from tap_aws.leaderboards.store import page_items
+from tap_aws.resources import MAX_COUNT_SHARDS
 from tap_core.leaderboard import Entry, LeaderboardSpec, ScoreSubmission, counts
 from tap_core.memory import InMemoryLeaderboards
+from tap_tools.testing import AwsClients, RequestCounter, put_items
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from tap_aws.testing import MotoServer
+    from tap_tools.testing import MotoServer
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SPEC = LeaderboardSpec(id="b", order="desc")

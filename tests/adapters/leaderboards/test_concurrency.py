@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from tap_aws.leaderboards import DynamoLeaderboards
-from tap_aws.testing import AwsClients
 from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
 from tap_core.memory import InMemoryLeaderboards
+from tap_tools.testing import AwsClients
 
 if TYPE_CHECKING:
-    from tap_aws.testing import MotoServer
+    from tap_tools.testing import MotoServer
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SPECS = [LeaderboardSpec(id="sum", operator="increment"), LeaderboardSpec(id="best")]

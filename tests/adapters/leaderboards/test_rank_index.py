@@ -16,7 +16,6 @@ import pytest
 
 from tap_aws.leaderboards import DynamoLeaderboards
 from tap_aws.leaderboards.store import DynamoRankIndex, stream_record
-from tap_aws.testing import AwsClients, MotoServer, RequestCounter, session
 from tap_core.leaderboard import (
     BoardSpecs,
     LeaderboardSpec,
@@ -26,6 +25,7 @@ from tap_core.leaderboard import (
     encode_sort_key,
 )
 from tap_core.leaderboard.moves import Batch, Record
+from tap_tools.testing import AwsClients, MotoServer, RequestCounter
 from tests.unit.leaderboard import oracle
 from tests.unit.leaderboard.rank_index_contract import *  # noqa: F403
 from tests.unit.leaderboard.strategies import NOW
@@ -161,7 +161,7 @@ def test_entries_streamed_into_the_index_rank_as_the_synchronous_store_does(
                 achieved_at=NOW - timedelta(minutes=number % 3),
             )
         )
-    streams = session().client("dynamodbstreams", endpoint_url=moto_server.endpoint)
+    streams = AwsClients(moto_server.endpoint).dynamodbstreams()
     arn = client.describe_table(TableName=entries)["Table"]["LatestStreamArn"]
     index = DynamoRankIndex(f"tap-ri-{uuid.uuid4().hex[:12]}", client=client, node_partitions=2)
     index.ensure_table()

@@ -11,15 +11,15 @@ from hypothesis import strategies as st
 
 from tap_aws.leaderboards import DynamoLeaderboards
 from tap_aws.leaderboards.store import entry_item, page_items, page_key
-from tap_aws.testing import AwsClients, put_items
 from tap_core.leaderboard import Entry, LeaderboardSpec, ScoreSubmission, encode_sort_key
 from tap_core.memory import InMemoryLeaderboards
+from tap_tools.testing import AwsClients, put_items
 from tests.unit.leaderboard.strategies import NOW, numbered, specs, submissions
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from tap_aws.testing import MotoServer
+    from tap_tools.testing import MotoServer
 
 MAX_EXAMPLES = 5
 STREAMS = st.lists(submissions(), max_size=25).map(numbered)

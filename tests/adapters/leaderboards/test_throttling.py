@@ -21,16 +21,16 @@ from botocore.httpsession import URLLib3Session
 
 from tap_aws.leaderboards import DynamoLeaderboards
 from tap_aws.leaderboards.store import page_key
-from tap_aws.testing import AwsClients, RequestCounter, session
 from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
 from tap_core.memory import InMemoryLeaderboards
+from tap_tools.testing import AwsClients, RequestCounter
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from tap_aws.testing import MotoServer
+    from tap_tools.testing import MotoServer
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SPECS = [LeaderboardSpec(id="best"), LeaderboardSpec(id="sum", operator="increment")]
@@ -71,11 +71,10 @@ class _Throttle:
 
 
 def _client(moto_server: MotoServer) -> DynamoDBClient:
-    return session().client(
-        "dynamodb",
-        endpoint_url=moto_server.endpoint,
+    return AwsClients(
+        moto_server.endpoint,
         config=Config(retries={"mode": "standard", "total_max_attempts": K + 1}),
-    )
+    ).dynamodb()
 
 
 def _state(client: DynamoDBClient, table: str, pk: str) -> dict[str, dict[str, Any]]:

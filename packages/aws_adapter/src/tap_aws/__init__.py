@@ -1,4 +1,4 @@
-"""tap's AWS adapters, Lambda functions, local stack and CLI.
+"""tap's AWS adapters and Lambda functions: what the Lambda bundle holds.
 
 The adapters are imported on first use (``tap_aws.SqsDeadLetters``), so importing the package
 (as the CLI does) costs no boto3 import.

@@ -10,14 +10,14 @@ error) is :class:`EventsFailure`, never dropped: the caller's invocation fails a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from tap_aws.resources import DEFAULT_BUS
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
 
     from tap_aws.resources import EventSpec
-
-DEFAULT_BUS: Final = "default"
 
 
 class EventsFailure(RuntimeError):

@@ -6,7 +6,9 @@ EventBridge pattern for CSV uploads, and the names of the stack outputs. Names a
 stem and the environment suffix by :func:`resource_name` (and :func:`queue_name`, which adds the
 ``.fifo`` that AWS requires of FIFO queue names), so no caller spells a name by hand.
 
-Pure data and pure functions: no boto3, no Pulumi, no environment.
+Pure data and pure functions: no boto3, no Pulumi, no environment. It is the one module of
+``tap_aws`` that ``tap_infra`` imports, so every fact the program shares with the functions
+(the default bus, the import reports' prefix, the bound on count shards) has its home here.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import TYPE_CHECKING, Final, Literal
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+from tap_core.leaderboard import counts
 
 PREFIX: Final = "tap"
 ENV_PREFIX: Final = "TAP_"
@@ -165,6 +169,13 @@ class FunctionSpec:
 
 
 LEADERBOARD_TABLE: Final = TableSpec(stem="leaderboard", keys=KeySchema(("pk", "S"), ("sk", "S")))
+BATCH_GET_ITEM_KEYS: Final = 100
+"""DynamoDB's most keys per BatchGetItem."""
+MAX_COUNT_SHARDS: Final = BATCH_GET_ITEM_KEYS // (2 * (len(counts.LEVELS) - 1))
+"""The most shards per node of the leaderboard's counts tree (``countShards``,
+``DynamoLeaderboards(count_shards=)``) for which every read still fetches its nodes in one
+BatchGetItem: a read asks for at most two paths of nodes (``around``: the player's and its
+first row's)."""
 INVENTORY_TABLE: Final = TableSpec(stem="inventory", keys=KeySchema(("pk", "S"), ("sk", "S")))
 
 SCORES: Final = QueueWithDlq(
@@ -178,6 +189,9 @@ INVENTORY_ROWS_DLQ: Final = QueueSpec(
 INVENTORY_BUCKET: Final = BucketSpec(
     stem="inventory", inbound_prefix="inbound/", reports_prefix="reports/"
 )
+IMPORT_REPORTS: Final = "imports/"
+"""Where, under the bucket's reports prefix, the import reports are
+(``tap_aws.functions.reports.import_report_key``)."""
 
 
 class Outputs:
@@ -281,6 +295,11 @@ INVENTORY_EVENTS_DLQ: Final = QueueSpec(
 )
 """Where EventBridge, the Scheduler and Lambda's async invocations put events they could not
 deliver; a standard queue, because none of the three can write to a FIFO one."""
+
+
+DEFAULT_BUS: Final = "default"
+"""The account's default EventBridge bus: S3's "Object Created" events arrive on it, and tap puts
+its own events (``EventSpec``) there too."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,8 @@
 """The Lambda bundle: tap-core, tap-aws and their locked dependencies, as a deterministic zip.
 
+Only those two packages: the CLI, the local stack and the moto harness are tap-tools', which is
+never deployed (``tests/infra/test_bundle.py`` fails if any of it, or moto, gets in).
+
 Dependencies come from ``uv.lock`` (``uv export``) and are installed as platform wheels for the
 Lambda runtime's Python and the chosen architecture (``--only-binary=:all:``, nothing compiled
 here). The workspace packages are pure Python and are copied from their ``src`` directories.
@@ -58,6 +61,22 @@ def _run(arguments: list[str], what: str) -> str:
     return result.stdout
 
 
+def requirements(workspace: Path) -> str:
+    """The locked third-party dependencies of tap-aws, one pinned requirement a line."""
+    return _run(
+        [
+            _uv(), "export", "--project", str(workspace), "--frozen", "--package", ENTRY_PACKAGE,
+            "--no-dev", "--no-emit-workspace", "--no-hashes", "--no-header", "--no-annotate",
+        ],
+        "uv export",
+    )  # fmt: skip
+
+
+def workspace_files(workspace: Path) -> list[tuple[str, Path]]:
+    """The files the bundle takes from :data:`WORKSPACE_SOURCES`, by their name in the zip."""
+    return sorted(entry for source in WORKSPACE_SOURCES for entry in _entries(workspace / source))
+
+
 def install(
     workspace: Path,
     target: Path,
@@ -72,15 +91,8 @@ def install(
     bundle under the Python a machine has when it lacks the runtime's).
     """
     uv = _uv()
-    requirements = _run(
-        [
-            uv, "export", "--project", str(workspace), "--frozen", "--package", ENTRY_PACKAGE,
-            "--no-dev", "--no-emit-workspace", "--no-hashes", "--no-header", "--no-annotate",
-        ],
-        "uv export",
-    )  # fmt: skip
     listed = target.parent / "requirements.txt"
-    listed.write_text(requirements, encoding="utf-8")
+    listed.write_text(requirements(workspace), encoding="utf-8")
     _run(
         [
             uv, "pip", "install", "--target", str(target), "--requirements", str(listed),

@@ -14,11 +14,11 @@ from typing import Final
 import pulumi
 import pulumi_aws as aws
 
-from tap_aws.events import DEFAULT_BUS
-from tap_aws.functions.reports import IMPORTS
 from tap_aws.resources import (
     CONTINUED_RULE_STEM,
+    DEFAULT_BUS,
     IMPORT_CONTINUED,
+    IMPORT_REPORTS,
     INVENTORY_BUCKET,
     INVENTORY_EVENTS_DLQ,
     INVENTORY_IMPORT_FUNCTION,
@@ -175,7 +175,9 @@ class InventoryPipeline(pulumi.ComponentResource):
             iam.allow(IMPORT_TABLE_ACTIONS, table_resources(self.table, index_names)),
             iam.allow(["sqs:SendMessage"], [self.rows_dlq.arn]),
             # The import reports, and the follow-up event of a file in parts.
-            iam.allow(["s3:PutObject"], [self._objects(INVENTORY_BUCKET.reports_prefix, IMPORTS)]),
+            iam.allow(
+                ["s3:PutObject"], [self._objects(INVENTORY_BUCKET.reports_prefix, IMPORT_REPORTS)]
+            ),
             iam.allow(["events:PutEvents"], [default_bus_arn(self.table.arn)]),
         ]
         return ObservedFunction(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Final
 import pytest
 
 from tap_aws.leaderboards import DynamoLeaderboards
-from tap_aws.testing import AwsClients, MotoServer
+from tap_tools.testing import AwsClients, MotoServer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final, Protocol
 
+from tap_aws.resources import IMPORT_REPORTS
+
 if TYPE_CHECKING:
     from datetime import date
 
@@ -18,8 +20,6 @@ if TYPE_CHECKING:
 
 LATEST: Final = "latest"
 JSON_TYPE: Final = "application/json"
-IMPORTS: Final = "imports/"
-"""Where, under the reports prefix, the import reports are."""
 
 
 def summary_key(prefix: str, day: date | str) -> str:
@@ -30,7 +30,7 @@ def summary_key(prefix: str, day: date | str) -> str:
 
 def import_report_key(prefix: str, import_id: str) -> str:
     """The object key of the report of import ``import_id``."""
-    return f"{prefix}{IMPORTS}{import_id}.json"
+    return f"{prefix}{IMPORT_REPORTS}{import_id}.json"
 
 
 class Reports(Protocol):

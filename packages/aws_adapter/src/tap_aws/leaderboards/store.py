@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
 
-from tap_aws.resources import LEADERBOARD_TABLE
+from tap_aws.resources import BATCH_GET_ITEM_KEYS, LEADERBOARD_TABLE, MAX_COUNT_SHARDS
 from tap_aws.tables import ensure_table
 from tap_core.leaderboard import (
     BoardSpecs,
@@ -74,13 +74,8 @@ ATTEMPTS: Final = 8
 FIRST_PAUSE: Final = 0.02
 """The first retry's pause in seconds; it doubles each round."""
 _RETRYABLE: Final = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
-_BATCH_GET_MAX: Final = 100
+_BATCH_GET_MAX: Final = BATCH_GET_ITEM_KEYS
 _BATCH_WRITE_MAX: Final = 25
-_MOST_NODES_READ: Final = 2 * (len(counts.LEVELS) - 1)
-"""At least the most nodes one read asks for: two paths (``around``: the player's and its first
-row's)."""
-MAX_COUNT_SHARDS: Final = _BATCH_GET_MAX // _MOST_NODES_READ
-"""The most shards per node for which every read still fetches its nodes in one BatchGetItem."""
 _SHARD_MARK: Final = "!"
 _TOKEN_LENGTH: Final = 36
 """DynamoDB's longest ClientRequestToken."""

@@ -17,7 +17,7 @@ import base64
 import binascii
 import json
 from datetime import datetime  # noqa: TC003 - pydantic resolves annotations at runtime
-from typing import TYPE_CHECKING, Final, Literal, Self
+from typing import TYPE_CHECKING, Final, Literal, Protocol, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -26,8 +26,6 @@ from tap_core.inventory.csv.events import Checkpoint, FileError, RowError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-
-    from tap_core.inventory.port import ImportResult
 
 BUCKET_CHARS_MAX: Final = 63
 KEY_BYTES_MAX: Final = 1024
@@ -38,6 +36,24 @@ REPORTED_ROW_ERRORS: Final = 100
 """How many row errors an import record lists (the first, in file order); the rest are counted."""
 
 ImportStatus = Literal["started", "done"]
+
+
+class PartEndings(Protocol):
+    """How one part's valid rows ended: the store's ``ImportResult`` is one. Read structurally,
+    so this module needs nothing from ``tap_core.inventory.port``, which imports it (no cycle).
+    """
+
+    @property
+    def rows(self) -> int: ...
+
+    @property
+    def applied(self) -> int: ...
+
+    @property
+    def unchanged(self) -> int: ...
+
+    @property
+    def stale(self) -> int: ...
 
 
 def import_id(bucket: str, key: str, version: str) -> str:
@@ -134,7 +150,7 @@ class ImportRecord(BaseModel):
         )
 
     def counted(
-        self, result: ImportResult, rejected: int, errors: Iterable[RowError], error_count: int
+        self, result: PartEndings, rejected: int, errors: Iterable[RowError], error_count: int
     ) -> ImportRecord:
         """This record with one part's endings added: its valid rows' ``result``, its
         ``rejected`` rows and their ``error_count`` errors (``errors``: the first of them)."""

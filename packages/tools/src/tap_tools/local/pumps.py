@@ -24,15 +24,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from tap_aws.local.provision import ACCOUNT, REGION
 from tap_aws.resources import INVENTORY_SUMMARY_FUNCTION, SCORES, resource_name
+from tap_tools.local.provision import ACCOUNT, REGION
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import MessageTypeDef
 
-    from tap_aws.local.invoke import Function
-    from tap_aws.local.journal import Journal
+    from tap_tools.local.invoke import Function
+    from tap_tools.local.journal import Journal
 
 BATCH_SIZE: Final = 10
 """Messages per scores batch: SQS's receive maximum, the event source mapping's batch size."""

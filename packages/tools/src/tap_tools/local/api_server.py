@@ -17,11 +17,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, urlsplit
 
-from tap_aws.local.provision import ACCOUNT
+from tap_tools.local.provision import ACCOUNT
 
 if TYPE_CHECKING:
-    from tap_aws.local.invoke import Function
-    from tap_aws.local.journal import Journal
+    from tap_tools.local.invoke import Function
+    from tap_tools.local.journal import Journal
 
 API_ID: Final = "local"
 

@@ -1,12 +1,12 @@
 """``LocalStack``: the whole system on one machine, started and stopped as a context manager.
 
-Starting it starts the emulator (:mod:`tap_aws.local.emulator`), creates the resources from
-the shared specs (:mod:`tap_aws.local.provision`), points the functions at them
-(:mod:`tap_aws.local.environment`), wraps their ports to count what they do
-(:mod:`tap_aws.local.journal`), serves the API (:mod:`tap_aws.local.api_server`) and starts
-the event sources (:mod:`tap_aws.local.pumps`). Stopping undoes it all in reverse order:
-threads joined, servers shut down, the environment restored. One stack per process at a time:
-the functions read their settings from the process environment.
+Starting it starts the emulator (:mod:`tap_tools.local.emulator`), creates the resources from
+the shared specs (:mod:`tap_tools.local.provision`), builds each function's ports on them and
+hands them to its composition root (:mod:`tap_tools.local.wiring`), wraps some to count what
+they do (:mod:`tap_tools.local.journal`), serves the API (:mod:`tap_tools.local.api_server`) and
+starts the event sources (:mod:`tap_tools.local.pumps`). Stopping undoes it all in reverse
+order: threads joined, servers shut down, the functions' roots reset. One stack per process at
+a time: a function module has one root.
 """
 
 from __future__ import annotations
@@ -18,20 +18,27 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from tap_aws.local.api_server import ApiServer
-from tap_aws.local.boards import DEFAULT_BOARDS
-from tap_aws.local.emulator import start_emulator
-from tap_aws.local.environment import function_environment, functions_bound, stack_values
-from tap_aws.local.invoke import Function
-from tap_aws.local.journal import Journal, WatchedDeadLetters, WatchedLeaderboards
-from tap_aws.local.provision import DEFAULT_SUFFIX, provision, session
-from tap_aws.local.pumps import InventoryPump, Pump, ScoresPump, SummaryTimer, scheduled_event
 from tap_aws.resources import (
     API_FUNCTION,
     FUNCTIONS,
     INVENTORY_IMPORT_FUNCTION,
     INVENTORY_SUMMARY_FUNCTION,
     SCORES_FUNCTION,
+)
+from tap_tools.local.api_server import ApiServer
+from tap_tools.local.boards import DEFAULT_BOARDS
+from tap_tools.local.emulator import start_emulator
+from tap_tools.local.invoke import Function
+from tap_tools.local.journal import Journal, WatchedDeadLetters, WatchedLeaderboards
+from tap_tools.local.provision import DEFAULT_SUFFIX, provision
+from tap_tools.local.pumps import InventoryPump, Pump, ScoresPump, SummaryTimer, scheduled_event
+from tap_tools.local.wiring import (
+    StackClients,
+    dependencies,
+    emulator_clients,
+    functions_given,
+    stack_clients,
+    stack_settings,
 )
 
 if TYPE_CHECKING:
@@ -40,8 +47,8 @@ if TYPE_CHECKING:
 
     from mypy_boto3_sqs import SQSClient
 
-    from tap_aws.local.provision import Provisioned
     from tap_core.leaderboard import LeaderboardSpec
+    from tap_tools.local.provision import Provisioned
 
 DEFAULT_SUMMARY_INTERVAL: Final = 300.0
 """Seconds between scheduled summaries (the deployed schedule is daily)."""
@@ -72,7 +79,7 @@ class LocalStack:
         timeouts: dict[str, float] | None = None,
     ) -> None:
         """``summary_interval=None`` runs the summary only on demand; ``settings`` adds
-        ``TAP_*`` variables (e.g. ``TAP_MAX_ATTEMPTS``) to what the functions read;
+        ``TAP_*`` values (e.g. ``TAP_MAX_ATTEMPTS``) to the functions' settings;
         ``timeouts`` replaces some functions' timeouts (seconds, by function stem)."""
         self._port = port
         self._api_port = api_port
@@ -89,6 +96,8 @@ class LocalStack:
         self._exit: ExitStack | None = None
         self._pumps: list[Pump] = []
         self._sqs: SQSClient | None = None
+        self.clients: StackClients | None = None
+        """The clients the functions share while the stack runs (tests hook faults on them)."""
         self.provisioned: Provisioned | None = None
         self.outputs: dict[str, str] = {}
         self.functions: dict[str, Function] = {}
@@ -125,13 +134,9 @@ class LocalStack:
         exit_stack.enter_context(server.atomic())
         provisioned = provision(server.endpoint, self._suffix)
         self.provisioned = provisioned
-        environment = {
-            **function_environment(
-                stack_values(provisioned, self._boards), provisioned.endpoint_url
-            ),
-            **self._settings,
-        }
-        exit_stack.enter_context(functions_bound(environment))
+        settings = stack_settings(provisioned, self._boards, self._settings)
+        self.clients = stack_clients(settings)
+        exit_stack.enter_context(functions_given(dependencies(settings, self.clients)))
         self.functions = {
             spec.stem: Function(spec, self._suffix, self._timeouts.get(spec.stem))
             for spec in (
@@ -148,7 +153,7 @@ class LocalStack:
         api.start()
         exit_stack.callback(api.stop)
         self.outputs = provisioned.outputs(api.url)
-        self._sqs = session().client("sqs", endpoint_url=provisioned.endpoint_url)
+        self._sqs = emulator_clients(provisioned.endpoint_url, settings).sqs()
         self._pumps = [
             ScoresPump(
                 self.journal,
@@ -174,7 +179,7 @@ class LocalStack:
             exit_stack.callback(pump.stop)
 
     def _watch(self) -> None:
-        """Wrap the functions' ports (built now, against the emulator) to count their work."""
+        """Wrap the functions' ports (given to their roots) to count their work."""
         scores = self.functions[SCORES_FUNCTION.stem].module.root
         built = scores.get()
         scores.use(
@@ -258,5 +263,5 @@ class LocalStack:
                 time.sleep(0.1)
 
     def counts(self) -> dict[str, int]:
-        """Every counter of the journal (see :class:`tap_aws.local.journal.Journal`)."""
+        """Every counter of the journal (see :class:`tap_tools.local.journal.Journal`)."""
         return self.journal.counts()

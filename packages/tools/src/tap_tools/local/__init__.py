@@ -1,12 +1,12 @@
 """The local stack: tap's functions on one machine, against an embedded AWS emulator.
 
 ``tap local up`` runs :class:`LocalStack`; any AWS client can talk to its ``endpoint_url``
-and any HTTP client to its ``api_url``. moto comes with the ``tap-aws[local]`` extra.
+and any HTTP client to its ``api_url``. moto's server comes with ``tap-tools``.
 """
 
-from tap_aws.local.boards import DEFAULT_BOARDS, BoardsFileError, load_boards
-from tap_aws.local.emulator import EmulatorMissing
-from tap_aws.local.stack import DEFAULT_SUMMARY_INTERVAL, LocalStack, StackError
+from tap_tools.local.boards import DEFAULT_BOARDS, BoardsFileError, load_boards
+from tap_tools.local.emulator import EmulatorMissing
+from tap_tools.local.stack import DEFAULT_SUMMARY_INTERVAL, LocalStack, StackError
 
 __all__ = [
     "DEFAULT_BOARDS",

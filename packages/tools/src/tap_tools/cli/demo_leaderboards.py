@@ -1,10 +1,10 @@
-"""The leaderboard half of ``tap demo`` (the command is :mod:`tap_aws.cli.demo`).
+"""The leaderboard half of ``tap demo`` (the command is :mod:`tap_tools.cli.demo`).
 
 It streams generated score submissions (some of them invalid, some re-sent) through the core
 exactly as the ``scores`` function will: parse the raw body, submit, and give every input an
 ending. Then it prints the endings, the standings, a player's rank and neighbours, and why
 rejected inputs were rejected. Then the inventory pipeline: CSV uploads parsed, applied and
-summarized (see :mod:`tap_aws.cli.demo_inventory`). Deterministic for a given ``--seed``.
+summarized (see :mod:`tap_tools.cli.demo_inventory`). Deterministic for a given ``--seed``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from tap_aws.cli.demo_inventory import run_inventory
 from tap_core.errors import describe
 from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
 from tap_core.memory import InMemoryLeaderboards
+from tap_tools.cli.demo_inventory import run_inventory
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -1,7 +1,7 @@
 """The embedded AWS emulator: moto's threaded server on 127.0.0.1, every request atomic.
 
-moto ships in the ``tap-aws[local]`` extra; :func:`start_emulator` names it when it is missing.
-The server is :class:`tap_aws.testing.MotoServer` (the one the adapter tests run on); the stack
+moto's server is a dependency of ``tap-tools``; :func:`start_emulator` names it when it is missing.
+The server is :class:`tap_tools.testing.MotoServer` (the one the adapter tests run on); the stack
 turns its atomic switch on for its whole life: moto's backend takes no locks, and the local
 stack's pumps, the API server and any outside client all talk to it at once. (So nothing in
 the stack long-polls: a waiting ReceiveMessage would hold the lock; the pumps poll briefly.)
@@ -16,17 +16,17 @@ import urllib.request
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from tap_aws.testing import MotoServer
+    from tap_tools.testing import MotoServer
 
 MISSING_MOTO: Final = (
     "the local stack needs moto's server, which is not installed: "
-    "install the extra with `pip install 'tap-aws[local]'` "
-    "(or `uv sync --all-packages --extra local`)"
+    "install tap-tools, which brings it, with `pip install tap-tools` "
+    "(or `uv sync --all-packages`)"
 )
 
 
 class EmulatorMissing(RuntimeError):
-    """moto (the ``tap-aws[local]`` extra) is not installed."""
+    """moto's server (a dependency of ``tap-tools``) is not installed."""
 
 
 def start_emulator(port: int = 0) -> MotoServer:
@@ -36,7 +36,7 @@ def start_emulator(port: int = 0) -> MotoServer:
     The emulator starts empty: moto's state (one per process) is reset.
     """
     try:
-        from tap_aws.testing import (  # noqa: PLC0415 - moto only when the stack starts
+        from tap_tools.testing import (  # noqa: PLC0415 - moto only when the stack starts
             MotoServer,
             copy_tables_once_per_transaction,
         )

@@ -1,6 +1,6 @@
 """``tap demo``: the main job on one machine, with the core alone.
 
-The work is in :mod:`tap_aws.cli.demo_leaderboards` and :mod:`tap_aws.cli.demo_inventory`,
+The work is in :mod:`tap_tools.cli.demo_leaderboards` and :mod:`tap_tools.cli.demo_inventory`,
 imported when the command runs.
 """
 
@@ -74,6 +74,6 @@ def count(*, minimum: int) -> Callable[[str], int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tap_aws.cli.demo_leaderboards import run_demo  # noqa: PLC0415 - see the module doc
+    from tap_tools.cli.demo_leaderboards import run_demo  # noqa: PLC0415 - see the module doc
 
     return run_demo(args.submissions, args.players, args.seed)

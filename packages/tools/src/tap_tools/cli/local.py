@@ -1,8 +1,8 @@
-"""``tap local up|invoke|demo``: the local stack (:mod:`tap_aws.local`) from the command line.
+"""``tap local up|invoke|demo``: the local stack (:mod:`tap_tools.local`) from the command line.
 
 Like every command module, it imports only the standard library at module scope; the stack
 (boto3, moto, Powertools) is imported when a command runs. The demo's work is in
-:mod:`tap_aws.cli.local_demo`.
+:mod:`tap_tools.cli.local_demo`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from tap_aws.cli.demo import count
+from tap_tools.cli.demo import count
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 DEFAULT_SUMMARY_INTERVAL_TEXT: Final = "300"
-"""``--summary-interval``'s default, as tap_aws.local.DEFAULT_SUMMARY_INTERVAL (a test ties
+"""``--summary-interval``'s default, as tap_tools.local.DEFAULT_SUMMARY_INTERVAL (a test ties
 them): the command module does not import the stack for --help."""
 
 LOCAL_HELP: Final = """\
@@ -39,8 +39,8 @@ Lambda functions run in-process on real-shaped events.
            CSV with bad rows, wait until all are handled, print the standings (through the
            HTTP API), the dead letters with their reasons and the inventory summary; then stop
 
-Needs the local extra: pip install 'tap-aws[local]' (in this repository: uv sync
---all-packages --all-extras). `tap demo` runs the core alone, in memory, without it.
+Needs moto's server, which tap-tools installs: pip install tap-tools (in this repository: uv
+sync --all-packages). `tap demo` runs the core alone, in memory, without it.
 
 examples:
   tap local up --outputs outputs.json
@@ -54,8 +54,8 @@ exit status:
   0  success (up: stopped by Ctrl-C or SIGTERM)
   1  the stack failed (the message is printed), or the demo found a message without an
      ending
-  2  usage error (a bad option, an unreadable --leaderboards or --outputs file, the local
-     extra not installed)"""
+  2  usage error (a bad option, an unreadable --leaderboards or --outputs file, moto's
+     server not installed)"""
 
 
 class UsageError(Exception):
@@ -164,7 +164,7 @@ def _fail(action: str, error: BaseException, status: int) -> int:
 
 def run_up(args: argparse.Namespace) -> int:
     try:
-        from tap_aws.local import (  # noqa: PLC0415 - see the module doc
+        from tap_tools.local import (  # noqa: PLC0415 - see the module doc
             DEFAULT_BOARDS,
             BoardsFileError,
             EmulatorMissing,
@@ -239,7 +239,7 @@ def read_outputs(path: str) -> dict[str, Any]:
 def run_invoke(args: argparse.Namespace) -> int:
     try:
         outputs = read_outputs(args.outputs)
-        from tap_aws.local.invocations import (  # noqa: PLC0415 - see the module doc
+        from tap_tools.local.invocations import (  # noqa: PLC0415 - see the module doc
             MissingOutput,
             invoke_summary,
         )
@@ -251,13 +251,13 @@ def run_invoke(args: argparse.Namespace) -> int:
         return _fail("invoke", error, 2)
     except Exception as error:  # noqa: BLE001 - an AWS or function error, reported
         return _fail("invoke", error, 1)
-    from tap_aws.cli.local_demo import print_summary  # noqa: PLC0415
+    from tap_tools.cli.local_demo import print_summary  # noqa: PLC0415
 
     print_summary(summary)
     return 0
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from tap_aws.cli.local_demo import run_local_demo  # noqa: PLC0415 - see the module doc
+    from tap_tools.cli.local_demo import run_local_demo  # noqa: PLC0415 - see the module doc
 
     return run_local_demo(args.submissions, args.seed)

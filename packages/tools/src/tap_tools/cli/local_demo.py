@@ -1,10 +1,10 @@
 """``tap local demo``: the local stack on generated input, watched as it runs, then read back.
 
-It starts a :class:`tap_aws.local.LocalStack` with the boards of ``tap demo``, sends the
-generated submissions of :mod:`tap_aws.cli.demo_leaderboards` (some invalid, some re-sent)
+It starts a :class:`tap_tools.local.LocalStack` with the boards of ``tap demo``, sends the
+generated submissions of :mod:`tap_tools.cli.demo_leaderboards` (some invalid, some re-sent)
 to the FIFO queue with boto3 (``SendMessageBatch`` of 10, pausing while the queue is deep:
 moto's FIFO send slows as the queue fills), uploads CSV files of
-:mod:`tap_aws.cli.demo_inventory` (one with bad rows, then an older export of the same items,
+:mod:`tap_tools.cli.demo_inventory` (one with bad rows, then an older export of the same items,
 whose rows are stale), waits until all is handled and prints the standings through the HTTP
 API, the dead letters with their reasons (``tap dlq list``) and the inventory summary.
 """
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
-    from tap_aws.local import LocalStack
+    from tap_tools.local import LocalStack
 
 SEND_BATCH: Final = 10
 """SQS's limit of entries per SendMessageBatch."""
@@ -80,7 +80,7 @@ def _depth(sqs: SQSClient, queue_url: str) -> int:
 
 
 def csv_body(lines: list[str]) -> bytes:
-    from tap_aws.cli.demo_inventory import HEADER  # noqa: PLC0415
+    from tap_tools.cli.demo_inventory import HEADER  # noqa: PLC0415
 
     return ("\ufeff" + HEADER + "\r\n" + "\r\n".join(lines) + "\r\n").encode()
 
@@ -141,12 +141,15 @@ def _standings(api_url: str, board: str) -> None:
 
 
 def _dead_letters(stack: LocalStack) -> None:
-    from tap_aws.cli import main  # noqa: PLC0415 - the dlq command's reading, reused
     from tap_aws.resources import Outputs  # noqa: PLC0415
+    from tap_tools.cli import build_parser  # noqa: PLC0415 - the dlq command's reading, reused
+    from tap_tools.cli.dlq import run  # noqa: PLC0415
+    from tap_tools.local.wiring import emulator_clients  # noqa: PLC0415
 
+    sqs = emulator_clients(stack.endpoint_url).sqs()
     for queue, key in (("scores", Outputs.DLQ_URL), ("inventory", Outputs.INVENTORY_DLQ_URL)):
         print()
-        main(
+        arguments = build_parser().parse_args(
             [
                 "dlq",
                 "list",
@@ -160,14 +163,15 @@ def _dead_letters(stack: LocalStack) -> None:
                 "100",
             ]
         )
+        run(arguments, sqs)
 
 
 def run_local_demo(submissions: int, seed: int) -> int:
-    from tap_aws.cli.demo_inventory import generate_rows  # noqa: PLC0415
-    from tap_aws.cli.demo_leaderboards import BOARDS, generate  # noqa: PLC0415
-    from tap_aws.local import EmulatorMissing, LocalStack  # noqa: PLC0415
-    from tap_aws.local.provision import session  # noqa: PLC0415
     from tap_aws.resources import INVENTORY_BUCKET, Outputs  # noqa: PLC0415
+    from tap_tools.cli.demo_inventory import generate_rows  # noqa: PLC0415
+    from tap_tools.cli.demo_leaderboards import BOARDS, generate  # noqa: PLC0415
+    from tap_tools.local import EmulatorMissing, LocalStack  # noqa: PLC0415
+    from tap_tools.local.wiring import emulator_clients  # noqa: PLC0415
 
     now = datetime.now(UTC).replace(microsecond=0)
     rng = random.Random(seed)
@@ -186,9 +190,9 @@ def run_local_demo(submissions: int, seed: int) -> int:
     try:
         print(f"tap local demo: stack up in {time.monotonic() - started:.1f} s")
         print(f"  endpoint {stack.endpoint_url}, API {stack.api_url}\n")
-        aws = session()
-        sqs = aws.client("sqs", endpoint_url=stack.endpoint_url)
-        s3 = aws.client("s3", endpoint_url=stack.endpoint_url)
+        aws = emulator_clients(stack.endpoint_url)
+        sqs = aws.sqs()
+        s3 = aws.s3()
         bucket = stack.outputs[Outputs.INVENTORY_BUCKET_NAME]
         first = generate_rows(CSV_ROWS, now - timedelta(hours=1), rng, bad=True)
         older = generate_rows(CSV_ROWS, now - timedelta(days=2), rng, bad=False)

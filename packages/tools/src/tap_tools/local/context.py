@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tap_aws.local.provision import ACCOUNT, REGION
+from tap_tools.local.provision import ACCOUNT, REGION
 
 if TYPE_CHECKING:
     from tap_aws.resources import FunctionSpec

@@ -12,8 +12,8 @@ import threading
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from tap_aws.local.context import LocalContext
-from tap_aws.local.environment import clear_metrics
+from tap_tools.local.context import LocalContext
+from tap_tools.local.wiring import clear_metrics
 
 if TYPE_CHECKING:
     from tap_aws.resources import FunctionSpec

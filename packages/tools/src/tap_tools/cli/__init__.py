@@ -19,15 +19,15 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 COMMANDS: Final = (
-    "tap_aws.cli.local",
-    "tap_aws.cli.demo",
-    "tap_aws.cli.inventory",
-    "tap_aws.cli.infra",
-    "tap_aws.cli.dlq",
+    "tap_tools.cli.local",
+    "tap_tools.cli.demo",
+    "tap_tools.cli.inventory",
+    "tap_tools.cli.infra",
+    "tap_tools.cli.dlq",
 )
 """The subcommand modules, in the order ``tap --help`` lists them."""
 
-DISTRIBUTION: Final = "tap-aws"
+DISTRIBUTION: Final = "tap-tools"
 """The installed distribution whose version ``tap --version`` prints."""
 
 EPILOG: Final = """\

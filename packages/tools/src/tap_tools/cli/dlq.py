@@ -64,7 +64,7 @@ class UsageError(Exception):
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from tap_aws.cli.demo import count  # noqa: PLC0415 - stdlib-only module, one home for it
+    from tap_tools.cli.demo import count  # noqa: PLC0415 - stdlib-only module, one home for it
 
     parser = commands.add_parser(
         "dlq",
@@ -113,7 +113,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, client: SQSClient | None = None) -> int:
+    """The command; ``client`` reaches the queue instead of one built from the settings (the
+    local demo passes the emulator's, whose region and credentials it gives explicitly)."""
     from tap_aws.resources import Outputs  # noqa: PLC0415 - pure data, but not for --help
 
     try:
@@ -130,7 +132,8 @@ def run(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
     try:
-        client = _client(endpoint)
+        if client is None:
+            client = _client(endpoint)
         if args.action == "list":
             return _list(client, queue_url, args)
         if args.action == "show":
@@ -165,16 +168,13 @@ def _where(args: argparse.Namespace) -> tuple[str, str | None, dict[str, Any]]:
 
 
 def _client(endpoint: str | None) -> SQSClient:
-    import boto3  # noqa: PLC0415 - see the package doc
-
-    from tap_aws.clients import client_config  # noqa: PLC0415
+    from tap_aws.clients import ClientFactory, client_config, endpoint_url  # noqa: PLC0415
     from tap_aws.settings import get_settings  # noqa: PLC0415
 
     settings = get_settings()
-    endpoint = endpoint or (None if settings.endpoint_url is None else str(settings.endpoint_url))
-    return boto3.session.Session().client(
-        "sqs", config=client_config(settings), endpoint_url=endpoint
-    )
+    return ClientFactory(
+        config=client_config(settings), endpoint_url=endpoint or endpoint_url(settings)
+    ).sqs()
 
 
 def _receive(

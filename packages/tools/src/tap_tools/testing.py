@@ -1,8 +1,8 @@
 """Support for tests and the local stack: a moto server over real HTTP, and request counting.
 
-Not part of the product: only the local stack (``tap_aws.local``, the ``tap-aws[local]``
-extra) imports this module, and it needs ``moto[server]`` (that extra, or the ``tests``
-dependency group). What it offers:
+Not part of the product (``tap-tools`` is never deployed): the local stack (``tap_tools.local``),
+the tests and the benchmarks import this module, and it needs ``moto[server]``
+(a ``tap-tools`` dependency). What it offers:
 
 - :class:`MotoServer`: moto's ``ThreadedMotoServer`` on 127.0.0.1 (port 0 picks a free one),
   quiet, with a switch that makes every request atomic (:meth:`MotoServer.atomic`). moto's
@@ -17,8 +17,8 @@ dependency group). What it offers:
   reach, so a Query costs O(log n + its page) and answers exactly as moto. Pinned likewise.
 - :func:`put_items`: writes items straight into the in-process backend (a bulk load of a
   scale test's state, no HTTP, no conditions).
-- :func:`session` / :class:`AwsClients`: boto3 clients bound to an endpoint with fake
-  credentials passed explicitly (never through ``os.environ``).
+- :class:`AwsClients`: tap's client factory bound to an endpoint with fake credentials
+  passed explicitly (never through ``os.environ``).
 - :class:`RequestCounter`: botocore event hooks on a client that count HTTP requests per
   operation (retries included) and the items each call read.
 """
@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Final
 
-import boto3
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.dynamodb import models
 from moto.dynamodb.models import dynamodb_backends
@@ -51,11 +50,10 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+from tap_aws.clients import ClientFactory
+
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_events import EventBridgeClient
-    from mypy_boto3_s3 import S3Client
-    from mypy_boto3_sqs import SQSClient
+    from botocore.config import Config
 
 PINNED_MOTO: Final = "5.2.5"
 """The moto version whose internals the shims here patch (:func:`copy_tables_once_per_transaction`,
@@ -510,37 +508,20 @@ def put_items(
     return written
 
 
-def session(region: str = REGION) -> boto3.session.Session:
-    """A boto3 session with moto's fake credentials, given explicitly (no environment)."""
-    return boto3.session.Session(
-        aws_access_key_id=FAKE_ACCESS_KEY,
-        aws_secret_access_key=FAKE_SECRET_KEY,
-        region_name=region,
-    )
+class AwsClients(ClientFactory):
+    """tap's client factory (:class:`tap_aws.clients.ClientFactory`) bound to one endpoint (a
+    moto server) with moto's fake credentials, given explicitly (no environment). Each call
+    builds a new client; ``config`` (botocore's defaults when None) sets retries and timeouts."""
 
-
-@dataclass(frozen=True)
-class AwsClients:
-    """A factory of boto3 clients bound to one endpoint (a moto server)."""
-
-    endpoint: str
-    region: str = REGION
-    _session: boto3.session.Session = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_session", session(self.region))
-
-    def dynamodb(self) -> DynamoDBClient:
-        return self._session.client("dynamodb", endpoint_url=self.endpoint)
-
-    def sqs(self) -> SQSClient:
-        return self._session.client("sqs", endpoint_url=self.endpoint)
-
-    def s3(self) -> S3Client:
-        return self._session.client("s3", endpoint_url=self.endpoint)
-
-    def events(self) -> EventBridgeClient:
-        return self._session.client("events", endpoint_url=self.endpoint)
+    def __init__(self, endpoint: str, region: str = REGION, config: Config | None = None) -> None:
+        super().__init__(
+            config=config,
+            endpoint_url=endpoint,
+            region=region,
+            credentials=(FAKE_ACCESS_KEY, FAKE_SECRET_KEY),
+        )
+        self.endpoint = endpoint
+        self.region = region
 
 
 def _items_in(parsed: dict[str, Any]) -> tuple[int, int]:

@@ -1,7 +1,8 @@
 """``tap infra plan``: the Pulumi program run under mocks, from ``tap_infra.plan``.
 
-tap_infra depends on tap_aws, not the other way round: it is imported only when the command
-runs, and a missing tap_infra is a usage error that says how to install it.
+tap-tools depends on tap-infra (tools -> infra -> aws_adapter -> core). tap_infra (and so
+Pulumi) is imported only when the command runs, so the other commands never load it; a missing
+tap_infra is still a usage error that says how to install it.
 """
 
 from __future__ import annotations

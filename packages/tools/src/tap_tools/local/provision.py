@@ -16,8 +16,6 @@ import json
 from dataclasses import dataclass
 from typing import Any, Final
 
-import boto3
-
 from tap_aws.resources import (
     CONTINUED_RULE_STEM,
     IMPORT_CONTINUED,
@@ -42,15 +40,6 @@ ACCOUNT: Final = "123456789012"
 FAKE_CREDENTIAL: Final = "testing"
 """moto accepts any credentials; the stack passes these explicitly to every client."""
 DEFAULT_SUFFIX: Final = "local"
-
-
-def session() -> boto3.session.Session:
-    """A boto3 session with the emulator's fake credentials, given explicitly."""
-    return boto3.session.Session(
-        aws_access_key_id=FAKE_CREDENTIAL,
-        aws_secret_access_key=FAKE_CREDENTIAL,
-        region_name=REGION,
-    )
 
 
 def dlq_alarm_name(suffix: str) -> str:
@@ -135,12 +124,12 @@ def _events_target_policy(queue_arn: str, rule_arns: list[str]) -> str:
 
 def provision(endpoint_url: str, suffix: str = DEFAULT_SUFFIX) -> Provisioned:
     """Create every resource of the stack in the emulator at ``endpoint_url``."""
-    aws = session()
+    from tap_aws.clients import ClientFactory  # noqa: PLC0415 - boto3 when the stack starts
 
-    def client(name: str) -> Any:
-        return aws.client(name, endpoint_url=endpoint_url)  # type: ignore[call-overload]
-
-    dynamodb, sqs, s3, events = client("dynamodb"), client("sqs"), client("s3"), client("events")
+    aws = ClientFactory(
+        endpoint_url=endpoint_url, region=REGION, credentials=(FAKE_CREDENTIAL, FAKE_CREDENTIAL)
+    )
+    dynamodb, sqs, s3, events = aws.dynamodb(), aws.sqs(), aws.s3(), aws.events()
     for spec in (LEADERBOARD_TABLE, INVENTORY_TABLE):
         ensure_table(dynamodb, spec.name(suffix), spec)
 
@@ -171,7 +160,7 @@ def provision(endpoint_url: str, suffix: str = DEFAULT_SUFFIX) -> Provisioned:
     sqs.set_queue_attributes(
         QueueUrl=events_url, Attributes={"Policy": _events_target_policy(events_arn, rule_arns)}
     )
-    client("cloudwatch").put_metric_alarm(
+    aws.cloudwatch().put_metric_alarm(
         AlarmName=dlq_alarm_name(suffix),
         Namespace="AWS/SQS",
         MetricName="ApproximateNumberOfMessagesVisible",
