@@ -40,7 +40,7 @@ from tap_tools.testing import (
     AwsClients,
     MotoServer,
     RequestCounter,
-    copy_tables_once_per_transaction,
+    journal_transactions,
     put_items,
     query_sorted_partitions,
 )
@@ -274,7 +274,7 @@ def _hot_writes(store: DynamoLeaderboards, meter: _Meter) -> float:
 
 def main(argv: Sequence[str]) -> None:
     quick = options(__doc__, argv).quick
-    copy_tables_once_per_transaction()
+    journal_transactions()
     query_sorted_partitions()
     server = MotoServer()
     server.start()

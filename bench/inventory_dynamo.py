@@ -21,7 +21,7 @@ from tap_tools.testing import (
     AwsClients,
     MotoServer,
     RequestCounter,
-    copy_tables_once_per_transaction,
+    journal_transactions,
 )
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def _size(item: InventoryItem, uploaded_at: datetime) -> int:
 
 def main(argv: Sequence[str]) -> None:
     quick = options(__doc__, argv).quick
-    copy_tables_once_per_transaction()
+    journal_transactions()
     server = MotoServer()
     server.start()
     try:

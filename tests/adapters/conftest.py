@@ -25,7 +25,7 @@ from hypothesis import settings
 from tap_tools.testing import (
     AwsClients,
     MotoServer,
-    copy_tables_once_per_transaction,
+    journal_transactions,
     query_sorted_partitions,
 )
 
@@ -64,7 +64,7 @@ def atomic_moto(moto_server: MotoServer) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def fast_transactions() -> None:
-    copy_tables_once_per_transaction()
+    journal_transactions()
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from tap_tools.testing import (
     AwsClients,
     MotoServer,
     RequestCounter,
-    copy_tables_once_per_transaction,
+    journal_transactions,
 )
 from tests.unit.inventory.contract import *  # noqa: F403 - the whole contract runs here
 from tests.unit.inventory.contract import StoreFactory, contents
@@ -56,7 +56,7 @@ _TABLES = itertools.count()
 
 
 def _fresh_store() -> DynamoInventoryStore:
-    copy_tables_once_per_transaction()
+    journal_transactions()
     made = DynamoInventoryStore(
         f"tap-inventory-contract-{next(_TABLES)}", AwsClients(_server().endpoint).dynamodb()
     )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 from botocore.exceptions import ClientError
 
-from tap_tools.testing import RequestCounter, copy_tables_once_per_transaction
+from tap_tools.testing import RequestCounter, journal_transactions
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -84,18 +84,18 @@ def _transact(client: DynamoDBClient, name: str, keys: range, *, fail_last: bool
     client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
 
 
-def test_the_shim_copies_each_table_once_per_transaction_and_keeps_the_rollback(
+def test_the_journal_copies_no_table_and_keeps_the_rollback(
     aws: AwsClients, unique_name: Callable[[str], str]
 ) -> None:
-    # Given the shim and a table
-    copier = copy_tables_once_per_transaction()
+    # Given the journal and a table
+    journal = journal_transactions()
     client = aws.dynamodb()
     name = _table(client, unique_name("harness"))
     # When a 20-item transaction succeeds
-    before = copier.copies
+    before = journal.copies
     _transact(client, name, range(20), fail_last=False)
-    # Then the table was copied once and every item is there
-    assert copier.copies - before == 1
+    # Then no table was copied and every item is there
+    assert journal.copies == before
     assert client.scan(TableName=name, Select="COUNT")["Count"] == 20
     # When a transaction fails on its last item
     with pytest.raises(ClientError) as caught:
@@ -137,7 +137,7 @@ def test_the_shim_keeps_updates_in_a_transaction_correct(
     aws: AwsClients, unique_name: Callable[[str], str]
 ) -> None:
     # Given the shim and two counters
-    copy_tables_once_per_transaction()
+    journal_transactions()
     client = aws.dynamodb()
     name = _table(client, unique_name("harness"))
     for key in ("a", "b"):

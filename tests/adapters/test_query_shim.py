@@ -20,7 +20,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from tap_tools.testing import (
     REGION,
     QueryShim,
-    copy_tables_once_per_transaction,
+    journal_transactions,
     query_sorted_partitions,
 )
 
@@ -260,7 +260,7 @@ def test_sorted_keys_survive_a_rolled_back_transaction_and_an_older_partition(
     shim: QueryShim,
 ) -> None:
     # Given a table, the transaction shim, and a partition written before either shim
-    copy_tables_once_per_transaction()
+    journal_transactions()
     backend, name = _backend()
     for key in ("c", "a", "b"):
         backend.put_item(name, {"pk": {"S": "a"}, "sk": {"S": key}})

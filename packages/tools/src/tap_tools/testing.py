@@ -8,9 +8,10 @@ the tests and the benchmarks import this module, and it needs ``moto[server]``
   quiet, with a switch that makes every request atomic (:meth:`MotoServer.atomic`). moto's
   backend takes no locks and answers each request on its own thread; DynamoDB's requests are
   atomic, so concurrency tests turn the switch on and clients interleave only between requests.
-- :func:`copy_tables_once_per_transaction`: moto 5.2.5's ``TransactWriteItems`` deep-copies a
-  table once per transaction *item* (for its rollback); the shim makes it once per table per
-  transaction, with the same rollback. Pinned: it refuses any other moto version.
+- `journal_transactions`: moto 5.2.5's ``TransactWriteItems`` deep-copies each table it names
+  (for its rollback), so a transaction costs O(table); the shim journals the items the
+  transaction names instead and rolls back exactly those. Pinned: it refuses any other moto
+  version.
 - :func:`query_sorted_partitions`: moto 5.2.5's base-table ``Query`` sorts every item of the
   table on each request (O(table)); the shim keeps each partition's range keys sorted and hands
   moto's own ``Table.query`` only the slice the key condition, the start key and the limits can
@@ -35,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.dynamodb import models
@@ -56,8 +57,8 @@ if TYPE_CHECKING:
     from botocore.config import Config
 
 PINNED_MOTO: Final = "5.2.5"
-"""The moto version whose internals the shims here patch (:func:`copy_tables_once_per_transaction`,
-:func:`query_sorted_partitions`)."""
+"""The moto version whose internals the shims here patch (`journal_transactions`,
+`query_sorted_partitions`)."""
 REGION: Final = "us-east-1"
 FAKE_ACCESS_KEY: Final = "testing"
 FAKE_SECRET_KEY: Final = "testing"  # noqa: S105 - moto accepts any credentials
@@ -126,67 +127,149 @@ def _require_pinned_moto(shim: str, patched: str) -> None:
         )
 
 
-class _OncePerTableCopier:
-    """Stands in for the ``copy`` module inside ``moto.dynamodb.models``.
+class _Journal:
+    """Stands in for the ``copy`` module inside ``moto.dynamodb.models``, and keeps the journal
+    of the transaction running on this thread.
 
-    While a transaction runs on this thread, ``deepcopy`` of the same table object returns the
-    copy already made, so each table is copied once; everything else is the real ``copy``.
+    moto's ``transact_write_items`` deep-copies every table it names before its first item, to
+    restore on failure: O(table) per transaction. While a journaled transaction runs, ``deepcopy``
+    of a table returns the table itself (moto's restore is then a no-op) and the journal holds,
+    instead, each item the transaction names as it was before (and the length of each table's
+    stream), which :meth:`restore` puts back: the rollback costs what the transaction touched.
+    Everything else is the real ``copy`` (an item's copy, update_item's old image, stays its own).
     """
 
     def __init__(self) -> None:
         self._local = threading.local()
         self.copies = 0
-        """Deep copies made inside transactions (what the shim's test counts)."""
+        """Tables deep-copied inside transactions (none while the journal is on)."""
+        self.moto_own = False
+        """Run transactions exactly as moto does (its whole-table copies): the reference the
+        journal's tests compare with."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(copy, name)
 
     def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
-        cache: dict[int, tuple[Any, Any]] | None = getattr(self._local, "cache", None)
-        # Only tables are shared: an item's copy (update_item's old image) stays its own.
-        if cache is None or not isinstance(value, Table):
-            return copy.deepcopy(value, memo)
-        if id(value) not in cache:
-            # The original is kept beside its copy, so its id cannot be reused meanwhile.
-            cache[id(value)] = (value, copy.deepcopy(value, memo))
+        if isinstance(value, Table):
+            if getattr(self._local, "active", False):
+                return value
             self.copies += 1
-        return cache[id(value)][1]
+        return copy.deepcopy(value, memo)
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        self._local.cache = {}
+    def transaction(
+        self, backend: models.DynamoDBBackend, transact_items: list[dict[str, Any]]
+    ) -> Iterator[None]:
+        saved = _saved(backend, transact_items)
+        self._local.active = True
         try:
             yield
+        except BaseException:
+            _restore(backend, saved)
+            raise
         finally:
-            self._local.cache = None
+            self._local.active = False
 
 
-_COPIER: _OncePerTableCopier | None = None
+@dataclass
+class _Saved:
+    """What a transaction may change, as it was before: items by (table, hash, range key)
+    (None: absent; with whether the item's partition existed), and each stream's length."""
+
+    items: dict[tuple[str, DynamoType, DynamoType | None], tuple[Item | None, bool]] = field(
+        default_factory=dict
+    )
+    streams: dict[str, int] = field(default_factory=dict)
 
 
-def copy_tables_once_per_transaction() -> _OncePerTableCopier:
-    """Install (once per process) the shim; returns it (its ``copies`` counts table copies).
+def _key_of(table: Table, op_type: str, op: dict[str, Any]) -> tuple[DynamoType, DynamoType | None]:
+    """The key an operation names, as moto keys its items (KeyError when it names none)."""
+    attributes = op["Item"] if op_type == "Put" else op["Key"]
+    hash_value = DynamoType(attributes[table.hash_key_attr])
+    if table.range_key_attr is None:
+        return hash_value, None
+    return hash_value, DynamoType(attributes[table.range_key_attr])
 
-    The rollback is moto's own: it restores the copy taken before the first item, which is
-    what the per-item copies held too (moto copies every table of the transaction up front).
+
+def _saved(backend: models.DynamoDBBackend, transact_items: list[dict[str, Any]]) -> _Saved:
+    saved = _Saved()
+    for transact_item in transact_items:
+        for op_type, op in transact_item.items():
+            table = backend.tables.get(op.get("TableName", "")) if isinstance(op, dict) else None
+            if table is None:
+                continue  # moto refuses it before writing anything
+            if table.stream_shard is not None:
+                saved.streams.setdefault(table.name, len(table.stream_shard.items))
+            try:
+                hash_value, range_value = _key_of(table, op_type, op)
+            except (KeyError, TypeError, AttributeError):
+                continue  # no usable key: moto refuses the operation before it writes
+            place = (table.name, hash_value, range_value)
+            if place not in saved.items:
+                current: Item | None
+                if range_value is None:
+                    current = cast("Item | None", table.items.get(hash_value))
+                else:
+                    current = table.items.get(hash_value, {}).get(range_value)
+                saved.items[place] = (copy.deepcopy(current), hash_value in table.items)
+    return saved
+
+
+def _restore(backend: models.DynamoDBBackend, saved: _Saved) -> None:
+    for (name, hash_value, range_value), (item, had_partition) in saved.items.items():
+        table = backend.tables[name]
+        if range_value is None:
+            if item is None:
+                table.items.pop(hash_value, None)
+            else:
+                table.items[hash_value] = cast("dict[Any, Any]", item)  # a table without range keys
+            continue
+        partition = table.items[hash_value]
+        if item is None:
+            partition.pop(range_value, None)
+        else:
+            partition[range_value] = item
+        if not had_partition and not partition:
+            del table.items[hash_value]
+    for name, length in saved.streams.items():
+        shard = backend.tables[name].stream_shard
+        if shard is not None:
+            del shard.items[length:]
+
+
+_JOURNAL: _Journal | None = None
+
+
+def journal_transactions() -> _Journal:
+    """Install (once per process) the transaction journal; returns it.
+
+    moto 5.2.5's ``TransactWriteItems`` deep-copies each table it names, so its cost grows with
+    the table (a 10,000-row import into a table of 10,000 items: minutes). With the journal a
+    transaction costs what it writes; a cancelled one is rolled back item by item to exactly
+    the state moto's copy would restore (items, partitions and stream records), which
+    ``tests/adapters/test_transaction_journal.py`` checks against moto's own rollback.
     """
-    global _COPIER  # noqa: PLW0603 - one patch per process, like the module it patches
-    _require_pinned_moto("copy_tables_once_per_transaction", "moto/dynamodb/models/__init__.py")
-    if _COPIER is not None:
-        return _COPIER
-    copier = _OncePerTableCopier()
+    global _JOURNAL  # noqa: PLW0603 - one patch per process, like the module it patches
+    _require_pinned_moto("journal_transactions", "moto/dynamodb/models/__init__.py")
+    if _JOURNAL is not None:
+        return _JOURNAL
+    journal = _Journal()
     original = models.DynamoDBBackend.transact_write_items
 
     def transact_write_items(
         self: models.DynamoDBBackend, transact_items: list[dict[str, Any]]
     ) -> None:
-        with copier.transaction():
+        if journal.moto_own:
+            original(self, transact_items)
+            return
+        with journal.transaction(self, transact_items):
             original(self, transact_items)
 
-    models.copy = copier  # type: ignore[attr-defined,assignment]
+    models.copy = journal  # type: ignore[attr-defined,assignment]
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    _COPIER = copier
-    return copier
+    _JOURNAL = journal
+    return journal
 
 
 def _order(key: DynamoType) -> Any:

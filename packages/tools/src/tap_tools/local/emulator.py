@@ -5,7 +5,7 @@ The server is :class:`tap_tools.testing.MotoServer` (the one the adapter tests r
 turns its atomic switch on for its whole life: moto's backend takes no locks, and the local
 stack's pumps, the API server and any outside client all talk to it at once. (So nothing in
 the stack long-polls: a waiting ReceiveMessage would hold the lock; the pumps poll briefly.)
-The pinned ``copy_tables_once_per_transaction`` shim is installed too, so moto's
+The pinned ``journal_transactions`` shim is installed too, so moto's
 TransactWriteItems copies each table once per transaction instead of once per item (the
 product never needs it; it only keeps the emulator fast).
 """
@@ -38,11 +38,11 @@ def start_emulator(port: int = 0) -> MotoServer:
     try:
         from tap_tools.testing import (  # noqa: PLC0415 - moto only when the stack starts
             MotoServer,
-            copy_tables_once_per_transaction,
+            journal_transactions,
         )
     except ImportError as error:
         raise EmulatorMissing(f"{MISSING_MOTO} ({error})") from None
-    copy_tables_once_per_transaction()
+    journal_transactions()
     server = MotoServer(port)
     server.start()
     # moto's backends are process-wide: a stack started after another one in this process
