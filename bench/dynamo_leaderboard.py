@@ -31,9 +31,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from bench.timing import options
+from tap_aws.adapters.leaderboards import DynamoLeaderboards
+from tap_aws.adapters.leaderboards.store import MAX_COUNT_SHARDS, entry_item, page_items, page_key
 from tap_aws.capacity import item_size, query_pages, query_read_units, read_units, write_units
-from tap_aws.leaderboards import DynamoLeaderboards
-from tap_aws.leaderboards.store import MAX_COUNT_SHARDS, entry_item, page_items, page_key
 from tap_aws.testing import (
     AwsClients,
     MotoServer,

@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from bench.timing import options
+from tap_aws.adapters.inventory import DynamoInventoryStore, to_item
 from tap_aws.capacity import item_size, read_units, write_units
-from tap_aws.inventory import DynamoInventoryStore, to_item
 from tap_aws.testing import AwsClients, MotoServer, RequestCounter, copy_tables_once_per_transaction
 from tap_core.inventory import InventoryItem, StockRecord
 

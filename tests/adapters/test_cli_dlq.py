@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tap_aws.adapters.deadletters import SqsDeadLetters
 from tap_aws.cli import main
-from tap_aws.deadletters import SqsDeadLetters
 from tap_aws.resources import INVENTORY_ROWS_DLQ, SCORES, Outputs, QueueSpec
 from tap_aws.testing import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, REGION
 from tap_core import DeadLetter, LetterError, MessageSource, RowSource

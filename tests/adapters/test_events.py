@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tap_aws.events import DEFAULT_BUS, EventBridgeEvents, EventsFailure
+from tap_aws.adapters.events import DEFAULT_BUS, EventBridgeEvents, EventsFailure
 from tap_aws.resources import IMPORT_CONTINUED
 from tap_aws.testing import RequestCounter
 

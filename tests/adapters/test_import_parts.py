@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from tap_aws.events import DEFAULT_BUS, EventBridgeEvents
+from tap_aws.adapters.events import DEFAULT_BUS, EventBridgeEvents
+from tap_aws.adapters.inventory import DynamoInventoryStore
+from tap_aws.adapters.objects import S3Objects
 from tap_aws.functions import inventory_import
 from tap_aws.functions.bootstrap import ImportDependencies
-from tap_aws.inventory import DynamoInventoryStore
-from tap_aws.objects import S3Objects
 from tap_aws.resources import IMPORT_CONTINUED
 from tap_core.memory import InMemoryDeadLetters, InMemoryInventoryStore
 from tests.handlers.conftest import fixed_clock

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import tap_aws
-from tap_aws.deadletters import SqsDeadLetters
-from tap_aws.inventory import DynamoInventoryStore
-from tap_aws.objects import S3Objects
+from tap_aws.adapters.deadletters import SqsDeadLetters
+from tap_aws.adapters.inventory import DynamoInventoryStore
+from tap_aws.adapters.objects import S3Objects
 
 SOURCE = Path(tap_aws.__file__).parent
 LOCAL_EMULATOR = SOURCE / "local" / "emulator.py"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.stub import Stubber
 
-from tap_aws.deadletters import ATTEMPTS, SqsDeadLetters
+from tap_aws.adapters.deadletters import ATTEMPTS, SqsDeadLetters
 from tap_aws.testing import RequestCounter
 from tap_core import DeadLetterFailure
 from tests.unit.deadletters_contract import (  # noqa: F401 - the contract's tests run here

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from tap_aws.functions.reports import LATEST
+from tap_aws.adapters.reports import LATEST
 
 if TYPE_CHECKING:
     from datetime import date
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class InMemoryReports:
-    """:class:`tap_aws.functions.reports.Reports` in dicts: summaries keyed by day (and
+    """:class:`tap_aws.adapters.reports.Reports` in dicts: summaries keyed by day (and
     ``latest``), import reports by import id."""
 
     def __init__(self) -> None:
@@ -36,7 +36,7 @@ class InMemoryReports:
 
 
 class InMemoryEvents:
-    """:class:`tap_aws.events.Events` as a list of the (spec, detail) of each event put."""
+    """:class:`tap_aws.adapters.events.Events` as a list of the (spec, detail) of each event put."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[EventSpec, dict[str, Any]]] = []

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tap_aws.events import EventsFailure
+from tap_aws.adapters.events import EventsFailure
+from tap_aws.adapters.objects import S3Objects
 from tap_aws.functions import inventory_import
 from tap_aws.functions.bootstrap import ImportDependencies
-from tap_aws.objects import S3Objects
 from tap_aws.resources import IMPORT_CONTINUED
 from tap_aws.testing import AwsClients, MotoServer
 from tap_core.inventory import REPORTED_ROW_ERRORS, ImportRecord, import_id

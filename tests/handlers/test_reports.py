@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tap_aws.functions.reports import LATEST, S3Reports, summary_key
+from tap_aws.adapters.reports import LATEST, S3Reports, summary_key
 from tap_aws.resources import INVENTORY_BUCKET
 from tap_aws.testing import AwsClients, MotoServer
 

@@ -22,7 +22,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.settings import get_monitor
 
-from tap_aws.leaderboards.store import MAX_COUNT_SHARDS
+from tap_aws.adapters.leaderboards.store import MAX_COUNT_SHARDS
 from tap_aws.resources import (
     API_FUNCTION,
     FIFO_SUFFIX,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tap_aws import clients
-from tap_aws.leaderboards import DynamoLeaderboards
+from tap_aws.adapters.leaderboards import DynamoLeaderboards
 from tap_aws.local import LocalStack
 from tap_aws.local.pumps import EVENT_ATTEMPTS
 from tap_aws.resources import INVENTORY_EVENTS_DLQ, SCORES, Outputs

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tap_aws.leaderboards import DynamoLeaderboards
+from tap_aws.adapters.leaderboards import DynamoLeaderboards
 from tap_aws.testing import AwsClients, MotoServer
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from typing import Final
 import pulumi
 import pulumi_aws as aws
 
-from tap_aws.events import DEFAULT_BUS
-from tap_aws.functions.reports import IMPORTS
+from tap_aws.adapters.events import DEFAULT_BUS
+from tap_aws.adapters.reports import IMPORTS
 from tap_aws.resources import (
     CONTINUED_RULE_STEM,
     IMPORT_CONTINUED,

@@ -8,7 +8,7 @@ from typing import Final
 import pulumi
 import pulumi_aws as aws
 
-from tap_aws.leaderboards.store import MAX_COUNT_SHARDS
+from tap_aws.adapters.leaderboards.store import MAX_COUNT_SHARDS
 from tap_aws.resources import LEADERBOARD_TABLE, SCORES, SCORES_FUNCTION, Env, resource_name
 from tap_infra import iam
 from tap_infra.alarms import queue_depth_alarm

@@ -18,9 +18,9 @@ from tap_aws.resources import INVENTORY_BUCKET
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tap_aws.events import Events
-    from tap_aws.functions.reports import Reports
-    from tap_aws.objects import S3Objects
+    from tap_aws.adapters.events import Events
+    from tap_aws.adapters.objects import S3Objects
+    from tap_aws.adapters.reports import Reports
     from tap_core import DeadLetters
     from tap_core.clock import Clock
     from tap_core.inventory import ImportLedger, InventoryStore, SummaryArchive
@@ -91,7 +91,7 @@ class ImportDependencies:
 
 
 def _leaderboards(specs: tuple[LeaderboardSpec, ...]) -> Leaderboards:
-    from tap_aws.leaderboards import DynamoLeaderboards  # noqa: PLC0415 - on first use only
+    from tap_aws.adapters.leaderboards import DynamoLeaderboards  # noqa: PLC0415 - on first use only
     from tap_aws.settings import SettingsError, get_settings, variable  # noqa: PLC0415
 
     settings = get_settings()
@@ -105,21 +105,21 @@ def _leaderboards(specs: tuple[LeaderboardSpec, ...]) -> Leaderboards:
 
 
 def _reports() -> Reports:
-    from tap_aws.functions.reports import S3Reports  # noqa: PLC0415
+    from tap_aws.adapters.reports import S3Reports  # noqa: PLC0415
     from tap_aws.settings import get_settings  # noqa: PLC0415
 
     return S3Reports(get_settings().need("inventory_bucket"), INVENTORY_BUCKET.reports_prefix)
 
 
 def _inventory() -> Inventory:
-    from tap_aws.inventory import DynamoInventoryStore  # noqa: PLC0415
+    from tap_aws.adapters.inventory import DynamoInventoryStore  # noqa: PLC0415
     from tap_aws.settings import get_settings  # noqa: PLC0415
 
     return DynamoInventoryStore(get_settings().need("inventory_table"))
 
 
 def build_scores() -> ScoresDependencies:
-    from tap_aws.deadletters import SqsDeadLetters  # noqa: PLC0415
+    from tap_aws.adapters.deadletters import SqsDeadLetters  # noqa: PLC0415
     from tap_aws.settings import get_settings  # noqa: PLC0415
 
     settings = get_settings()
@@ -147,9 +147,9 @@ def build_summary() -> SummaryDependencies:
 
 
 def build_import() -> ImportDependencies:
-    from tap_aws.deadletters import SqsDeadLetters  # noqa: PLC0415
-    from tap_aws.events import EventBridgeEvents  # noqa: PLC0415
-    from tap_aws.objects import S3Objects  # noqa: PLC0415
+    from tap_aws.adapters.deadletters import SqsDeadLetters  # noqa: PLC0415
+    from tap_aws.adapters.events import EventBridgeEvents  # noqa: PLC0415
+    from tap_aws.adapters.objects import S3Objects  # noqa: PLC0415
     from tap_aws.settings import get_settings  # noqa: PLC0415
 
     return ImportDependencies(

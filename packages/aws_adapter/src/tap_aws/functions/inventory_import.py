@@ -47,9 +47,9 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field
 
+from tap_aws.adapters.objects import ObjectVersion
 from tap_aws.functions.bootstrap import ImportDependencies, Root, build_import
 from tap_aws.functions.observability import NAMESPACE
-from tap_aws.objects import ObjectVersion
 from tap_aws.resources import IMPORT_CONTINUED
 from tap_core import DeadLetter, LetterError, RowSource
 from tap_core.inventory import (

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import boto3
 
+from tap_aws.adapters.tables import ensure_table
 from tap_aws.resources import (
     CONTINUED_RULE_STEM,
     IMPORT_CONTINUED,
@@ -34,7 +35,6 @@ from tap_aws.resources import (
     QueueSpec,
     resource_name,
 )
-from tap_aws.tables import ensure_table
 
 REGION: Final = "us-east-1"
 ACCOUNT: Final = "123456789012"
