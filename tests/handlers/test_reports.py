@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tap_aws.adapters.reports import LATEST, S3Reports, summary_key
+from tap_aws.adapters.reports import S3Reports, summary_key
 from tap_aws.resources import INVENTORY_BUCKET
 from tap_aws.testing import AwsClients, MotoServer
+from tap_core.app.ports import LATEST
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tap_aws.functions.inventory_import import RESUME_MARGIN_MILLIS
 from tap_aws.local import LocalStack
 from tap_aws.resources import INVENTORY_IMPORT_FUNCTION, Outputs
+from tap_core.app.imports import RESUME_MARGIN_MILLIS
 from tap_core.inventory import RowError, parse_inventory
 from tap_core.memory import InMemoryInventoryStore
 from tests.local.conftest import HEADER, Client, achieved

@@ -6,7 +6,9 @@ EventBridge pattern for CSV uploads, and the names of the stack outputs. Names a
 stem and the environment suffix by :func:`resource_name` (and :func:`queue_name`, which adds the
 ``.fifo`` that AWS requires of FIFO queue names), so no caller spells a name by hand.
 
-Pure data and pure functions: no boto3, no Pulumi, no environment.
+Pure data and pure functions: no boto3, no Pulumi, no environment. The custom events
+(``EventSpec``, ``IMPORT_CONTINUED``) are the use cases' and live in ``tap_core.app.ports``;
+they are named here too so the components and the local stack find every resource here.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Final, Literal
+
+# Re-exported (``as``): the components and the local stack read every resource from here.
+from tap_core.app.ports import IMPORT_CONTINUED as IMPORT_CONTINUED  # noqa: PLC0414
+from tap_core.app.ports import EventSpec as EventSpec  # noqa: PLC0414
 
 PREFIX: Final = "tap"
 FIFO_SUFFIX: Final = ".fifo"
@@ -248,24 +254,6 @@ INVENTORY_EVENTS_DLQ: Final = QueueSpec(
 """Where EventBridge, the Scheduler and Lambda's async invocations put events they could not
 deliver; a standard queue, because none of the three can write to a FIFO one."""
 
-
-@dataclass(frozen=True, slots=True)
-class EventSpec:
-    """A custom EventBridge event tap emits (on the default bus) and the rule that matches it."""
-
-    source: str
-    detail_type: str
-
-    def pattern(self) -> dict[str, object]:
-        return {"source": [self.source], "detail-type": [self.detail_type]}
-
-
-IMPORT_CONTINUED: Final = EventSpec(
-    source="tap.inventory", detail_type="Inventory Import Continued"
-)
-"""What ``inventory_import`` puts on the default bus when a file needs a follow-up invocation
-(its remaining time ran low): the original upload and the checkpoint to resume from. A rule
-routes it back to ``inventory_import``, as the upload rule routes "Object Created"."""
 
 UPLOAD_RULE_STEM: Final = "inventory-upload"
 """The EventBridge rule for CSV uploads (``BucketSpec.upload_pattern``)."""

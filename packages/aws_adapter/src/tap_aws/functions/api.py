@@ -34,8 +34,9 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError
 
-from tap_aws.adapters.reports import JSON_TYPE, LATEST
+from tap_aws.adapters.reports import JSON_TYPE
 from tap_aws.functions.bootstrap import ApiDependencies, Root, build_api
+from tap_core.app.ports import LATEST
 from tap_core.inventory import KEY_CHARS, MAX_KEY_CHARS, format_money
 from tap_core.leaderboard import TOP_LIMIT_MAX, period_key, resets_at
 

@@ -1,33 +1,41 @@
 """The composition root: what each function works with, built once per process, on first use.
 
-Each function has a frozen dataclass of its dependencies (ports, not adapters) and a builder
-that reads :func:`tap_aws.settings.get_settings` and builds the AWS adapters. A function module
-holds a :class:`Root` of its builder; :meth:`Root.get` builds on first call and caches, and
-tests call :meth:`Root.use` with in-memory adapters instead (as cosmicpython's bootstrap takes
-its dependencies as arguments), so nothing is patched.
+Each function has a frozen dataclass of its dependencies (ports, not adapters: the use cases'
+own, from :mod:`tap_core.app.ports`, and :class:`ApiDependencies`) and a builder that reads
+:func:`tap_aws.settings.get_settings` and builds the AWS adapters. A function module holds a
+:class:`Root` of its builder; :meth:`Root.get` builds on first call and caches, and tests call
+:meth:`Root.use` with in-memory adapters instead (as cosmicpython's bootstrap takes its
+dependencies as arguments), so nothing is patched.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from tap_aws.resources import INVENTORY_BUCKET
+from tap_core.app.ports import ImportDependencies, ScoresDependencies, SummaryDependencies
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tap_aws.adapters.events import Events
-    from tap_aws.adapters.objects import S3Objects
-    from tap_aws.adapters.reports import Reports
-    from tap_core import DeadLetters
+    from tap_core.app.ports import Inventory, Reports
     from tap_core.clock import Clock
-    from tap_core.inventory import ImportLedger, InventoryStore, SummaryArchive
     from tap_core.leaderboard import Leaderboards, LeaderboardSpec
 
-    class Inventory(InventoryStore, ImportLedger, SummaryArchive, Protocol):
-        """The inventory table's three ports, which one adapter serves (DynamoDB or memory)."""
+__all__ = [
+    "ApiDependencies",
+    "ImportDependencies",
+    "Root",
+    "ScoresDependencies",
+    "SummaryDependencies",
+    "build_api",
+    "build_import",
+    "build_scores",
+    "build_summary",
+    "utc_now",
+]
 
 
 T = TypeVar("T")
@@ -60,33 +68,10 @@ class Root(Generic[T]):
 
 
 @dataclass(frozen=True, slots=True)
-class ScoresDependencies:
-    leaderboards: Leaderboards
-    dead_letters: DeadLetters
-    clock: Clock
-
-
-@dataclass(frozen=True, slots=True)
 class ApiDependencies:
     leaderboards: Leaderboards
     boards: dict[str, LeaderboardSpec]
     inventory: Inventory
-    clock: Clock
-
-
-@dataclass(frozen=True, slots=True)
-class SummaryDependencies:
-    inventory: Inventory
-    reports: Reports
-
-
-@dataclass(frozen=True, slots=True)
-class ImportDependencies:
-    inventory: Inventory
-    objects: S3Objects
-    dead_letters: DeadLetters
-    events: Events
-    reports: Reports
     clock: Clock
 
 
