@@ -3,9 +3,9 @@ reports prefix.
 
 ``reports/summary-YYYY-MM-DD.json`` holds a day's summary and ``reports/summary-latest.json``
 a copy of the last one written (the read API reads the summaries' DynamoDB items instead: see
-``tap_aws.functions.api``). ``reports/imports/<import_id>.json`` is an import's report, its
-:class:`tap_core.inventory.ImportRecord` once done (:func:`tap_core.inventory.import_id`
-derives the id from the object's bucket, key and version).
+``tap_aws.functions.routes.inventory``). ``reports/imports/<import_id>.json`` is an import's
+report, its :class:`tap_core.inventory.ImportRecord` once done
+(:func:`tap_core.inventory.import_id` derives the id from the object's bucket, key and version).
 """
 
 from __future__ import annotations
