@@ -1,11 +1,11 @@
 """``EventBridgeEvents``: the core's ``Events`` port (``tap_core.app.ports``) on EventBridge.
 
 A use case that hands work on to a later invocation (an import when its time runs low) emits
-an event of an :class:`tap_core.app.ports.EventSpec` on the account's default bus; a rule with
+an event of an `tap_core.app.ports.EventSpec` on the account's default bus; a rule with
 the spec's pattern routes it back. Tests use ``tap_core.memory.InMemoryEvents``.
 
 Cost: one ``PutEvents`` per event. An entry EventBridge reports failed (throttled, an internal
-error) is :class:`EventsFailure`, never dropped: the caller's invocation fails and is retried.
+error) is `EventsFailure`, never dropped: the caller's invocation fails and is retried.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ class EventsFailure(RuntimeError):
 
 
 class EventBridgeEvents:
-    """:class:`tap_core.app.ports.Events` on EventBridge's default bus."""
+    """`tap_core.app.ports.Events` on EventBridge's default bus."""
 
     def __init__(self, client: EventBridgeClient | None = None) -> None:
         if client is None:

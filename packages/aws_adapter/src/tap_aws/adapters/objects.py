@@ -2,7 +2,7 @@
 body as a stream the core parser reads with ``read(n)``.
 
 The body is botocore's streaming HTTP body: nothing is loaded whole, so a parse runs in the
-parser's constant memory whatever the object's size. :meth:`S3Objects.open` names the object
+parser's constant memory whatever the object's size. `S3Objects.open` names the object
 version it reads (``VersionId`` on a versioned bucket, else the ETag sent as ``If-Match``), so
 a resumed read never mixes two uploads under one key: if the object changed, S3 answers 412
 and the read fails instead. Resuming from a checkpoint's byte ``offset`` is a Range GET

@@ -4,8 +4,8 @@ reports prefix.
 ``reports/summary-YYYY-MM-DD.json`` holds a day's summary and ``reports/summary-latest.json``
 a copy of the last one written (the read API reads the summaries' DynamoDB items instead: see
 ``tap_aws.functions.routes.inventory``). ``reports/imports/<import_id>.json`` is an import's
-report, its :class:`tap_core.inventory.ImportRecord` once done
-(:func:`tap_core.inventory.import_id` derives the id from the object's bucket, key and version).
+report, its `tap_core.inventory.ImportRecord` once done
+(`tap_core.inventory.import_id` derives the id from the object's bucket, key and version).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ IMPORTS: Final = "imports/"
 
 
 def summary_key(prefix: str, day: date | str) -> str:
-    """The object key of ``day``'s summary (or of the latest, for :data:`LATEST`)."""
+    """The object key of ``day``'s summary (or of the latest, for `LATEST`)."""
     label = day if isinstance(day, str) else day.isoformat()
     return f"{prefix}summary-{label}.json"
 
@@ -36,7 +36,7 @@ def import_report_key(prefix: str, import_id: str) -> str:
 
 
 class S3Reports:
-    """:class:`tap_core.app.ports.Reports` as objects of the inventory bucket under its reports
+    """`tap_core.app.ports.Reports` as objects of the inventory bucket under its reports
     prefix."""
 
     def __init__(self, bucket: str, prefix: str, client: S3Client | None = None) -> None:

@@ -2,7 +2,7 @@
 
 Two generated uploads (the second a day later, changing some rows and re-sending others) and
 a stale export are imported by the use case the ``inventory_import`` function runs
-(:func:`tap_core.app.imports.import_part`, over in-memory ports): valid rows go to the
+(`tap_core.app.imports.import_part`, over in-memory ports): valid rows go to the
 store, bad rows to the dead letters with their row, column and reason, and each import ends
 with its report. Then the daily summary, written as ``inventory_summary`` writes it.
 """

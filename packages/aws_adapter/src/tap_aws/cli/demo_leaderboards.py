@@ -1,11 +1,11 @@
-"""The leaderboard half of ``tap demo`` (the command is :mod:`tap_aws.cli.demo`).
+"""The leaderboard half of ``tap demo`` (the command is `tap_aws.cli.demo`).
 
 It streams generated score submissions (some of them invalid, some re-sent) through the use
-case the ``scores`` function runs (:class:`tap_core.app.scores.ScoreBatch`, over in-memory
+case the ``scores`` function runs (`tap_core.app.scores.ScoreBatch`, over in-memory
 ports): parse the raw body, submit or dead-letter, and give every input an ending. Then it
 prints the endings, the standings, a player's rank and neighbours, and why rejected inputs were
 rejected. Then the inventory pipeline: CSV uploads imported and summarized (see
-:mod:`tap_aws.cli.demo_inventory`). Deterministic for a given ``--seed``.
+`tap_aws.cli.demo_inventory`). Deterministic for a given ``--seed``.
 """
 
 from __future__ import annotations

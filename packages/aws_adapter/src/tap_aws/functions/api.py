@@ -1,6 +1,6 @@
 """``api``: the read API behind an HTTP API (payload v2), on Powertools' resolver.
 
-The routes are :mod:`tap_aws.functions.routes`' routers (leaderboards, inventory); each request
+The routes are `tap_aws.functions.routes`' routers (leaderboards, inventory); each request
 finds the function's ports in the resolver's context. A bad parameter is a 400 whose message
 names it; what a client asks for that does not exist is a 404; nothing a client sends causes a
 500.

@@ -1,10 +1,10 @@
 """The composition root: what each function works with, built once per process, on first use.
 
 Each function has a frozen dataclass of its dependencies (ports, not adapters: the use cases'
-own, from :mod:`tap_core.app.ports`, and :class:`ApiDependencies`) and a builder that reads
-:func:`tap_aws.settings.get_settings` and builds the AWS adapters. A function module holds a
-:class:`Root` of its builder; :meth:`Root.get` builds on first call and caches, and tests call
-:meth:`Root.use` with in-memory adapters instead (as cosmicpython's bootstrap takes its
+own, from `tap_core.app.ports`, and `ApiDependencies`) and a builder that reads
+`tap_aws.settings.get_settings` and builds the AWS adapters. A function module holds a
+`Root` of its builder; `Root.get` builds on first call and caches, and tests call
+`Root.use` with in-memory adapters instead (as cosmicpython's bootstrap takes its
 dependencies as arguments), so nothing is patched.
 """
 
@@ -47,7 +47,7 @@ def utc_now() -> datetime:
 
 
 class Root(Generic[T]):
-    """A function's dependencies: built by ``build`` on first :meth:`get`, or given by a test."""
+    """A function's dependencies: built by ``build`` on first `get`, or given by a test."""
 
     def __init__(self, build: Callable[[], T]) -> None:
         self._build = build
@@ -63,7 +63,7 @@ class Root(Generic[T]):
         self._value = value
 
     def reset(self) -> None:
-        """Forget what was built or given; the next :meth:`get` builds again."""
+        """Forget what was built or given; the next `get` builds again."""
         self._value = None
 
 

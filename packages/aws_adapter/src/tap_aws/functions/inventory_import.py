@@ -2,8 +2,8 @@
 in one or more parts.
 
 The event names the job: an "Object Created" is a new upload's first part, an
-``IMPORT_CONTINUED`` (whose detail is a :class:`tap_core.app.imports.Continuation`) a later
-part. The job is one call of :func:`tap_core.app.imports.import_part`, which holds the
+``IMPORT_CONTINUED`` (whose detail is a `tap_core.app.imports.Continuation`) a later
+part. The job is one call of `tap_core.app.imports.import_part`, which holds the
 import protocol (begin, part, checkpoint, continue, report, and what a repeated delivery
 changes: nothing); the invocation's remaining time is its budget.
 

@@ -1,7 +1,7 @@
 """``inventory_summary``: the daily inventory summary, on a schedule.
 
 The scheduled event's ``time`` (UTC) dates the summary, which
-:func:`tap_core.app.summary.write_summary` keeps as that date's item of the inventory table
+`tap_core.app.summary.write_summary` keeps as that date's item of the inventory table
 (the ``SummaryArchive``, which the read API serves) and as ``reports/summary-YYYY-MM-DD.json``
 (and as the latest) in the inventory bucket, so a retried or repeated invocation of the same
 schedule rewrites the same item and object. Metrics: ``LowStockItems`` (every item at or below

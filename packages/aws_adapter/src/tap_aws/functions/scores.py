@@ -1,6 +1,6 @@
 """``scores``: score submissions from the SQS FIFO queue, batch by batch.
 
-Each record is one call of :meth:`tap_core.app.scores.ScoreBatch.handle`, which gives it its
+Each record is one call of `tap_core.app.scores.ScoreBatch.handle`, which gives it its
 ending (accepted, unchanged, or dead-lettered at once with its reasons). Anything it raises
 (throttling, a timeout, a dead letter that could not be sent) is a batch item failure: SQS
 delivers the record again and, after ``maxReceiveCount``, redrives it to the dead-letter queue.

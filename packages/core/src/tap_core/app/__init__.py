@@ -1,9 +1,9 @@
 """tap's use cases over ports: what the Lambda functions, the local stack and the demo run.
 
-One module per use case: :mod:`tap_core.app.scores` (submit a batch of scores),
-:mod:`tap_core.app.imports` (import a part of an uploaded CSV) and
-:mod:`tap_core.app.summary` (write the daily summary). Their ports, and the dependencies each
-is given, are in :mod:`tap_core.app.ports`; ``tap_core.memory`` holds in-memory adapters of
+One module per use case: `tap_core.app.scores` (submit a batch of scores),
+`tap_core.app.imports` (import a part of an uploaded CSV) and
+`tap_core.app.summary` (write the daily summary). Their ports, and the dependencies each
+is given, are in `tap_core.app.ports`; ``tap_core.memory`` holds in-memory adapters of
 every one. Pure: time, streams and the remaining time are passed in.
 """
 

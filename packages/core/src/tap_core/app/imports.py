@@ -1,16 +1,16 @@
 """Import a part of an uploaded inventory CSV: begin, part, checkpoint, continue, report.
 
-An upload (:class:`Upload`: one object version) is streamed, pinned to that version, through
-:func:`tap_core.inventory.parse_inventory`; its valid rows are applied to the store as they
-come and its bad rows are dead-lettered in batches of :data:`DEAD_LETTER_BATCH`, one letter per
+An upload (`Upload`: one object version) is streamed, pinned to that version, through
+`tap_core.inventory.parse_inventory`; its valid rows are applied to the store as they
+come and its bad rows are dead-lettered in batches of `DEAD_LETTER_BATCH`, one letter per
 row carrying every error of that row. A file that fails as a whole (no header, a bad header) is
 one letter at row 1.
 
 Parts. When the caller's remaining time (``remaining_millis()``) falls under
-:data:`RESUME_MARGIN_MILLIS`, the part ends at the next row boundary (never before its first
-row): the import record (:class:`tap_core.inventory.ImportRecord`, in the ``ImportLedger``) is
+`RESUME_MARGIN_MILLIS`, the part ends at the next row boundary (never before its first
+row): the import record (`tap_core.inventory.ImportRecord`, in the ``ImportLedger``) is
 saved with the counts so far and the checkpoint of the next row, and an
-:data:`tap_core.app.ports.IMPORT_CONTINUED` event (detail: :class:`Continuation`) is emitted;
+`tap_core.app.ports.IMPORT_CONTINUED` event (detail: `Continuation`) is emitted;
 its rule runs the import again, which goes on from there. The last part saves the record
 ``done`` and writes it as the import's report.
 
@@ -25,7 +25,7 @@ Idempotency: every job is checked against the stored record. A repeated upload o
 already imported (or handed on) and a repeated continuation of a part already passed change
 nothing; a part that crashed before it was recorded runs again (applying is idempotent and each
 row's letter has the same deduplication id); a continuation that comes before its previous part
-was recorded fails (:class:`ImportNotReady`), so it is retried. If a part was recorded but its
+was recorded fails (`ImportNotReady`), so it is retried. If a part was recorded but its
 event was not sent, the repeated delivery of that part sends it.
 """
 
@@ -190,7 +190,7 @@ class BadRows:
         self.rows = 0
         """Rows dead-lettered."""
         self.errors: list[RowError] = []
-        """The first :data:`REPORTED_ROW_ERRORS` errors, for the import's report."""
+        """The first `REPORTED_ROW_ERRORS` errors, for the import's report."""
         self.error_count = 0
 
     def valid(self, events: Iterable[ValidRow | RowError]) -> Iterator[ValidRow]:

@@ -1,4 +1,4 @@
-"""The ports the use cases of :mod:`tap_core.app` work through, and what each use case is given.
+"""The ports the use cases of `tap_core.app` work through, and what each use case is given.
 
 A port is a Protocol named after what the use case asks for; the types it takes and returns
 live here beside it, so this module imports nothing back from the use cases (as
@@ -74,7 +74,7 @@ class Reports(Protocol):
         ...
 
     def summary(self, day: date | str) -> str | None:
-        """The summary of ``day`` (or :data:`LATEST`), or None when there is none."""
+        """The summary of ``day`` (or `LATEST`), or None when there is none."""
         ...
 
     def put_import_report(self, import_id: str, body: str) -> str:
@@ -117,7 +117,7 @@ class Objects(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ScoresDependencies:
-    """What :mod:`tap_core.app.scores` works with."""
+    """What `tap_core.app.scores` works with."""
 
     leaderboards: Leaderboards
     dead_letters: DeadLetters
@@ -126,7 +126,7 @@ class ScoresDependencies:
 
 @dataclass(frozen=True, slots=True)
 class SummaryDependencies:
-    """What :mod:`tap_core.app.summary` works with."""
+    """What `tap_core.app.summary` works with."""
 
     inventory: Inventory
     reports: Reports
@@ -134,7 +134,7 @@ class SummaryDependencies:
 
 @dataclass(frozen=True, slots=True)
 class ImportDependencies:
-    """What :mod:`tap_core.app.imports` works with."""
+    """What `tap_core.app.imports` works with."""
 
     inventory: Inventory
     objects: Objects

@@ -1,11 +1,11 @@
 """Submit a batch of scores: every message ends accepted, unchanged or dead-lettered.
 
-A message's body is validated as a :class:`tap_core.leaderboard.ScoreSubmission` and submitted
+A message's body is validated as a `tap_core.leaderboard.ScoreSubmission` and submitted
 to the ``Leaderboards``. A message that can never succeed (a body that is not JSON or not a
 valid submission, or a submission the board's rules reject) is dead-lettered at once with its
 reasons, so it never blocks its message group. Anything else (throttling, a timeout, a dead
 letter that could not be sent: ``DeadLetterFailure``) is raised to the caller, whose queue
-delivers the message again. :class:`ScoreBatch` counts how each message of one batch ended.
+delivers the message again. `ScoreBatch` counts how each message of one batch ended.
 """
 
 from __future__ import annotations

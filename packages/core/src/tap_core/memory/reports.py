@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 class InMemoryReports:
-    """Summaries keyed by day (and :data:`tap_core.app.ports.LATEST`), import reports by id."""
+    """Summaries keyed by day (and `tap_core.app.ports.LATEST`), import reports by id."""
 
     def __init__(self) -> None:
         self.bodies: dict[str, str] = {}

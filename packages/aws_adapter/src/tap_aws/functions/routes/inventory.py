@@ -6,9 +6,9 @@
   read from its DynamoDB item (one GetItem or Query): every inventory route then reads the
   inventory table alone, and the role needs no S3 read. The JSON objects under the reports
   prefix are the same summaries, for people and tools that read the bucket.
-- ``/inventory/imports/{import_id}``: an import's record (:class:`tap_core.inventory.
-  ImportRecord`: status, counts, file errors, the first row errors), in progress or done; the
-  id is :func:`tap_core.inventory.import_id` of the object's bucket, key and version.
+- ``/inventory/imports/{import_id}``: an import's record (`tap_core.inventory.ImportRecord`:
+  status, counts, file errors, the first row errors), in progress or done; the
+  id is `tap_core.inventory.import_id` of the object's bucket, key and version.
 
 A SKU stored nowhere, a day without a summary or an unknown import is a 404.
 """
