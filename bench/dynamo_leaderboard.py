@@ -31,8 +31,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from bench.timing import options
-from tap_aws.leaderboards import DynamoLeaderboards
-from tap_aws.leaderboards.store import entry_item, page_items, page_key
+from tap_aws.adapters.leaderboards import DynamoLeaderboards
+from tap_aws.adapters.leaderboards.store import entry_item, page_items, page_key
 from tap_aws.resources import MAX_COUNT_SHARDS
 from tap_core.leaderboard import Entry, LeaderboardSpec, ScoreSubmission, encode_sort_key
 from tap_tools.capacity import item_size, query_pages, query_read_units, read_units, write_units

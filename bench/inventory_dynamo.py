@@ -14,15 +14,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from bench.timing import options
-from tap_aws.inventory import DynamoInventoryStore, to_item
+from tap_aws.adapters.inventory import DynamoInventoryStore, to_item
 from tap_core.inventory import InventoryItem, StockRecord
 from tap_tools.capacity import item_size, read_units, write_units
-from tap_tools.testing import (
-    AwsClients,
-    MotoServer,
-    RequestCounter,
-    journal_transactions,
-)
+from tap_tools.testing import AwsClients, MotoServer, RequestCounter, journal_transactions
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

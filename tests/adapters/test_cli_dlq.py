@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tap_aws.deadletters import SqsDeadLetters
+from tap_aws.adapters.deadletters import SqsDeadLetters
 from tap_aws.resources import INVENTORY_ROWS_DLQ, SCORES, Outputs, QueueSpec
 from tap_core import DeadLetter, LetterError, MessageSource, RowSource
 from tap_tools.cli import main

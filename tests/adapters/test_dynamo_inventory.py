@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tap_aws.inventory import DynamoInventoryStore, StoreFailure
+from tap_aws.adapters.inventory import DynamoInventoryStore, StoreFailure
 from tap_core.inventory import ImportRecord, InventoryItem, summarize
 from tap_core.memory import InMemoryInventoryStore
 from tap_tools.testing import (

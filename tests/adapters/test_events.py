@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tap_aws.events import EventBridgeEvents, EventsFailure
+from tap_aws.adapters.events import EventBridgeEvents, EventsFailure
 from tap_aws.resources import DEFAULT_BUS, IMPORT_CONTINUED
 from tap_tools.testing import RequestCounter
 

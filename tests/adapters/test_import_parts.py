@@ -9,15 +9,19 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from tap_aws.events import EventBridgeEvents
+from tap_aws.adapters.events import EventBridgeEvents
+from tap_aws.adapters.inventory import DynamoInventoryStore
+from tap_aws.adapters.objects import S3Objects
 from tap_aws.functions import inventory_import
 from tap_aws.functions.bootstrap import ImportDependencies
-from tap_aws.inventory import DynamoInventoryStore
-from tap_aws.objects import S3Objects
 from tap_aws.resources import DEFAULT_BUS, IMPORT_CONTINUED
-from tap_core.memory import InMemoryDeadLetters, InMemoryInventoryStore
+from tap_core.memory import (
+    InMemoryDeadLetters,
+    InMemoryEvents,
+    InMemoryInventoryStore,
+    InMemoryReports,
+)
 from tests.handlers.conftest import fixed_clock
-from tests.handlers.fakes import InMemoryEvents, InMemoryReports
 from tests.handlers.test_inventory_import import PARTED, Countdown, upload
 
 if TYPE_CHECKING:

@@ -10,9 +10,9 @@ from importlib import metadata
 from pathlib import Path
 
 import tap_aws
-from tap_aws.deadletters import SqsDeadLetters
-from tap_aws.inventory import DynamoInventoryStore
-from tap_aws.objects import S3Objects
+from tap_aws.adapters.deadletters import SqsDeadLetters
+from tap_aws.adapters.inventory import DynamoInventoryStore
+from tap_aws.adapters.objects import S3Objects
 
 SOURCE = Path(tap_aws.__file__).parent
 """tap_aws holds only what the Lambda bundle needs; the local stack, its emulator (moto's

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 from botocore.exceptions import ClientError
 
-from tap_aws.objects import S3Objects
+from tap_aws.adapters.objects import S3Objects
 from tap_core.inventory import ValidRow, parse_inventory
 from tap_tools.testing import RequestCounter
 

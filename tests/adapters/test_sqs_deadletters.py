@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.stub import Stubber
 
-from tap_aws.deadletters import ATTEMPTS, SqsDeadLetters
+from tap_aws.adapters.deadletters import ATTEMPTS, SqsDeadLetters
 from tap_core import DeadLetterFailure
 from tap_tools.testing import RequestCounter
 from tests.unit.deadletters_contract import *  # noqa: F403 - the whole contract runs here

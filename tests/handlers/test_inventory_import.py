@@ -13,16 +13,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tap_aws.events import EventsFailure
+from tap_aws.adapters.events import EventsFailure
+from tap_aws.adapters.objects import S3Objects
 from tap_aws.functions import inventory_import
 from tap_aws.functions.bootstrap import ImportDependencies
-from tap_aws.objects import S3Objects
 from tap_aws.resources import IMPORT_CONTINUED
+from tap_core.app.imports import RESUME_MARGIN_MILLIS, Continuation, ImportNotReady
 from tap_core.inventory import REPORTED_ROW_ERRORS, ImportRecord, import_id
-from tap_core.memory import InMemoryDeadLetters, InMemoryInventoryStore
+from tap_core.memory import (
+    InMemoryDeadLetters,
+    InMemoryEvents,
+    InMemoryInventoryStore,
+    InMemoryReports,
+)
 from tap_tools.testing import AwsClients, MotoServer
 from tests.handlers.conftest import FakeContext, emitted_metrics, fixed_clock, load_event
-from tests.handlers.fakes import InMemoryEvents, InMemoryReports
 from tests.unit.inventory.csv_strategies import corrupted_files, renders
 
 if TYPE_CHECKING:
@@ -30,8 +35,8 @@ if TYPE_CHECKING:
 
     from mypy_boto3_s3 import S3Client
 
-    from tap_aws.resources import EventSpec
     from tap_core import DeadLetter, SendReport
+    from tap_core.app.ports import EventSpec
 
 HEADER = "sku,warehouse,name,quantity,unit_price,category,reorder_level\n"
 GOOD = [
@@ -293,7 +298,7 @@ class Countdown(FakeContext):
 
     def get_remaining_time_in_millis(self) -> int:
         self.checks -= 1
-        return 60_000 if self.checks >= 0 else inventory_import.RESUME_MARGIN_MILLIS - 1
+        return 60_000 if self.checks >= 0 else RESUME_MARGIN_MILLIS - 1
 
 
 def delivered(detail: dict[str, Any]) -> dict[str, Any]:
@@ -448,7 +453,7 @@ def test_a_continuation_before_its_part_was_recorded_is_retried(
     ((_, detail),) = wired.events.sent
     early = {**detail, "part": 2}
     # When it arrives, it fails, so that EventBridge and Lambda deliver it again later
-    with pytest.raises(inventory_import.ImportNotReady, match="part 2"):
+    with pytest.raises(ImportNotReady, match="part 2"):
         inventory_import.lambda_handler(delivered(early), Countdown())
 
 
@@ -516,10 +521,10 @@ def test_the_sample_continuation_event_parses_to_its_upload(
 ) -> None:
     """The sample in tests/events is the shape the function emits: its id is its upload's."""
     event = load_event("import_continued.json")
-    upload_ = inventory_import.Continuation.model_validate(event["detail"]).upload
+    upload_ = Continuation.model_validate(event["detail"]).upload
     assert upload_.import_id == event["detail"]["import_id"]
     # and, with no record of that import, it is not ready (its part 0 never ran)
-    with pytest.raises(inventory_import.ImportNotReady):
+    with pytest.raises(ImportNotReady):
         inventory_import.lambda_handler(event, context)
 
 

@@ -12,9 +12,8 @@ import pytest
 from tap_aws.functions import inventory_summary
 from tap_aws.functions.bootstrap import SummaryDependencies
 from tap_core.inventory import InventoryItem
-from tap_core.memory import InMemoryInventoryStore
+from tap_core.memory import InMemoryInventoryStore, InMemoryReports
 from tests.handlers.conftest import NOW, FakeContext, emitted_metrics, load_event
-from tests.handlers.fakes import InMemoryReports
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

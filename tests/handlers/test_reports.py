@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tap_aws.functions.reports import LATEST, S3Reports, summary_key
+from tap_aws.adapters.reports import S3Reports, summary_key
 from tap_aws.resources import INVENTORY_BUCKET
+from tap_core.app.ports import LATEST
 from tap_tools.testing import AwsClients, MotoServer
 
 if TYPE_CHECKING:

@@ -44,16 +44,19 @@ TRANSACTION_PARTS = {
 }
 # The role policy of each function, and the adapter modules its handler drives end to end.
 FUNCTIONS = {
-    "tap-leaderboard-function-policy": ("leaderboards/store.py", "deadletters.py"),
-    "tap-inventory-import-policy": (
-        "inventory.py",
-        "objects.py",
-        "deadletters.py",
-        "events.py",
-        "functions/reports.py",
+    "tap-leaderboard-function-policy": (
+        "adapters/leaderboards/store.py",
+        "adapters/deadletters.py",
     ),
-    "tap-inventory-summary-policy": ("inventory.py", "functions/reports.py"),
-    "tap-api-function-policy": ("leaderboards/store.py", "inventory.py"),
+    "tap-inventory-import-policy": (
+        "adapters/inventory.py",
+        "adapters/objects.py",
+        "adapters/deadletters.py",
+        "adapters/events.py",
+        "adapters/reports.py",
+    ),
+    "tap-inventory-summary-policy": ("adapters/inventory.py", "adapters/reports.py"),
+    "tap-api-function-policy": ("adapters/leaderboards/store.py", "adapters/inventory.py"),
 }
 
 # Calls in those modules that the handler never makes, so the role is not granted them.

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tap_aws.leaderboards import DynamoLeaderboards
+from tap_aws.adapters.leaderboards import DynamoLeaderboards
 from tap_aws.resources import INVENTORY_EVENTS_DLQ, SCORES, Outputs
 from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission, period_key
 from tap_core.memory import InMemoryLeaderboards

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tap_aws.functions.inventory_import import RESUME_MARGIN_MILLIS
 from tap_aws.resources import INVENTORY_IMPORT_FUNCTION, Outputs
+from tap_core.app.imports import RESUME_MARGIN_MILLIS
 from tap_core.inventory import RowError, parse_inventory
 from tap_core.memory import InMemoryInventoryStore
 from tap_tools.local import LocalStack

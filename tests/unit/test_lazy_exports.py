@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-PACKAGES = ("tap_core.inventory", "tap_core.leaderboard", "tap_core.memory")
+PACKAGES = ("tap_core.app", "tap_core.inventory", "tap_core.leaderboard", "tap_core.memory")
 
 
 @pytest.mark.parametrize("package", PACKAGES)

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tap_aws.leaderboards import DynamoLeaderboards
-from tap_aws.leaderboards.store import page_items
+from tap_aws.adapters.leaderboards import DynamoLeaderboards
+from tap_aws.adapters.leaderboards.store import page_items
 from tap_aws.resources import MAX_COUNT_SHARDS
 from tap_core.leaderboard import Entry, LeaderboardSpec, ScoreSubmission, counts
 from tap_core.memory import InMemoryLeaderboards

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from tap_aws.leaderboards import DynamoLeaderboards
+from tap_aws.adapters.leaderboards import DynamoLeaderboards
 from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
 from tap_core.memory import InMemoryLeaderboards
 from tap_tools.testing import AwsClients

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tap_aws.leaderboards import DynamoLeaderboards
-from tap_aws.leaderboards.store import DynamoRankIndex, stream_record
+from tap_aws.adapters.leaderboards import DynamoLeaderboards
+from tap_aws.adapters.leaderboards.store import DynamoRankIndex, stream_record
 from tap_core.leaderboard import (
     BoardSpecs,
     LeaderboardSpec,

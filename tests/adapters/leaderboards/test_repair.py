@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, cast
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tap_aws.leaderboards import DynamoLeaderboards
-from tap_aws.leaderboards.store import entry_item, page_items, page_key
+from tap_aws.adapters.leaderboards import DynamoLeaderboards
+from tap_aws.adapters.leaderboards.store import entry_item, page_items, page_key
 from tap_core.leaderboard import Entry, LeaderboardSpec, ScoreSubmission, encode_sort_key
 from tap_core.memory import InMemoryLeaderboards
 from tap_tools.testing import AwsClients, put_items

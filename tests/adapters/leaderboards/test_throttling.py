@@ -19,8 +19,8 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.config import Config
 from botocore.httpsession import URLLib3Session
 
-from tap_aws.leaderboards import DynamoLeaderboards
-from tap_aws.leaderboards.store import page_key
+from tap_aws.adapters.leaderboards import DynamoLeaderboards
+from tap_aws.adapters.leaderboards.store import page_key
 from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
 from tap_core.memory import InMemoryLeaderboards
 from tap_tools.testing import AwsClients, RequestCounter

@@ -10,16 +10,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tap_aws.deadletters import SqsDeadLetters
-    from tap_aws.inventory import DynamoInventoryStore
-    from tap_aws.leaderboards import DynamoLeaderboards
-    from tap_aws.objects import S3Objects
+    from tap_aws.adapters.deadletters import SqsDeadLetters
+    from tap_aws.adapters.inventory import DynamoInventoryStore
+    from tap_aws.adapters.leaderboards import DynamoLeaderboards
+    from tap_aws.adapters.objects import S3Objects
 
 _HOMES = {
-    "DynamoInventoryStore": "tap_aws.inventory",
-    "DynamoLeaderboards": "tap_aws.leaderboards",
-    "S3Objects": "tap_aws.objects",
-    "SqsDeadLetters": "tap_aws.deadletters",
+    "DynamoInventoryStore": "tap_aws.adapters.inventory",
+    "DynamoLeaderboards": "tap_aws.adapters.leaderboards",
+    "S3Objects": "tap_aws.adapters.objects",
+    "SqsDeadLetters": "tap_aws.adapters.deadletters",
 }
 
 __all__ = ["DynamoInventoryStore", "DynamoLeaderboards", "S3Objects", "SqsDeadLetters"]

@@ -9,6 +9,9 @@ stem and the environment suffix by :func:`resource_name` (and :func:`queue_name`
 Pure data and pure functions: no boto3, no Pulumi, no environment. It is the one module of
 ``tap_aws`` that ``tap_infra`` imports, so every fact the program shares with the functions
 (the default bus, the import reports' prefix, the bound on count shards) has its home here.
+The custom events (``EventSpec``, ``IMPORT_CONTINUED``) are the use cases' and live in
+``tap_core.app.ports``; they are named here too so the components and the local stack find
+every resource here.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from typing import TYPE_CHECKING, Final, Literal
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+# Re-exported (``as``): the components and the local stack read every resource from here.
+from tap_core.app.ports import IMPORT_CONTINUED as IMPORT_CONTINUED  # noqa: PLC0414
+from tap_core.app.ports import EventSpec as EventSpec  # noqa: PLC0414
 from tap_core.leaderboard import counts
 
 PREFIX: Final = "tap"
@@ -191,7 +197,7 @@ INVENTORY_BUCKET: Final = BucketSpec(
 )
 IMPORT_REPORTS: Final = "imports/"
 """Where, under the bucket's reports prefix, the import reports are
-(``tap_aws.functions.reports.import_report_key``)."""
+(``tap_aws.adapters.reports.import_report_key``)."""
 
 
 class Outputs:
@@ -300,25 +306,6 @@ deliver; a standard queue, because none of the three can write to a FIFO one."""
 DEFAULT_BUS: Final = "default"
 """The account's default EventBridge bus: S3's "Object Created" events arrive on it, and tap puts
 its own events (``EventSpec``) there too."""
-
-
-@dataclass(frozen=True, slots=True)
-class EventSpec:
-    """A custom EventBridge event tap emits (on the default bus) and the rule that matches it."""
-
-    source: str
-    detail_type: str
-
-    def pattern(self) -> dict[str, object]:
-        return {"source": [self.source], "detail-type": [self.detail_type]}
-
-
-IMPORT_CONTINUED: Final = EventSpec(
-    source="tap.inventory", detail_type="Inventory Import Continued"
-)
-"""What ``inventory_import`` puts on the default bus when a file needs a follow-up invocation
-(its remaining time ran low): the original upload and the checkpoint to resume from. A rule
-routes it back to ``inventory_import``, as the upload rule routes "Object Created"."""
 
 UPLOAD_RULE_STEM: Final = "inventory-upload"
 """The EventBridge rule for CSV uploads (``BucketSpec.upload_pattern``)."""

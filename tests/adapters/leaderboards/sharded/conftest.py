@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Final
 
 import pytest
 
-from tap_aws.leaderboards import DynamoLeaderboards
+from tap_aws.adapters.leaderboards import DynamoLeaderboards
 from tap_tools.testing import AwsClients, MotoServer
 
 if TYPE_CHECKING:

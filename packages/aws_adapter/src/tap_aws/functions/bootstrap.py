@@ -1,33 +1,41 @@
 """The composition root: what each function works with, built once per process, on first use.
 
-Each function has a frozen dataclass of its dependencies (ports, not adapters) and a builder
-that reads :func:`tap_aws.settings.get_settings` and builds the AWS adapters. A function module
-holds a :class:`Root` of its builder; :meth:`Root.get` builds on first call and caches, and
-tests call :meth:`Root.use` with in-memory adapters instead (as cosmicpython's bootstrap takes
-its dependencies as arguments), so nothing is patched.
+Each function has a frozen dataclass of its dependencies (ports, not adapters: the use cases'
+own, from `tap_core.app.ports`, and `ApiDependencies`) and a builder that reads
+`tap_aws.settings.get_settings` and builds the AWS adapters. A function module holds a
+`Root` of its builder; `Root.get` builds on first call and caches, and tests call
+`Root.use` with in-memory adapters instead (as cosmicpython's bootstrap takes its
+dependencies as arguments), so nothing is patched.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from tap_aws.resources import INVENTORY_BUCKET
+from tap_core.app.ports import ImportDependencies, ScoresDependencies, SummaryDependencies
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tap_aws.events import Events
-    from tap_aws.functions.reports import Reports
-    from tap_aws.objects import S3Objects
-    from tap_core import DeadLetters
+    from tap_core.app.ports import Inventory, Reports
     from tap_core.clock import Clock
-    from tap_core.inventory import ImportLedger, InventoryStore, SummaryArchive
     from tap_core.leaderboard import Leaderboards, LeaderboardSpec
 
-    class Inventory(InventoryStore, ImportLedger, SummaryArchive, Protocol):
-        """The inventory table's three ports, which one adapter serves (DynamoDB or memory)."""
+__all__ = [
+    "ApiDependencies",
+    "ImportDependencies",
+    "Root",
+    "ScoresDependencies",
+    "SummaryDependencies",
+    "build_api",
+    "build_import",
+    "build_scores",
+    "build_summary",
+    "utc_now",
+]
 
 
 T = TypeVar("T")
@@ -39,7 +47,7 @@ def utc_now() -> datetime:
 
 
 class Root(Generic[T]):
-    """A function's dependencies: built by ``build`` on first :meth:`get`, or given by a test."""
+    """A function's dependencies: built by ``build`` on first `get`, or given by a test."""
 
     def __init__(self, build: Callable[[], T]) -> None:
         self._build = build
@@ -55,15 +63,8 @@ class Root(Generic[T]):
         self._value = value
 
     def reset(self) -> None:
-        """Forget what was built or given; the next :meth:`get` builds again."""
+        """Forget what was built or given; the next `get` builds again."""
         self._value = None
-
-
-@dataclass(frozen=True, slots=True)
-class ScoresDependencies:
-    leaderboards: Leaderboards
-    dead_letters: DeadLetters
-    clock: Clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,24 +75,8 @@ class ApiDependencies:
     clock: Clock
 
 
-@dataclass(frozen=True, slots=True)
-class SummaryDependencies:
-    inventory: Inventory
-    reports: Reports
-
-
-@dataclass(frozen=True, slots=True)
-class ImportDependencies:
-    inventory: Inventory
-    objects: S3Objects
-    dead_letters: DeadLetters
-    events: Events
-    reports: Reports
-    clock: Clock
-
-
 def _leaderboards(specs: tuple[LeaderboardSpec, ...]) -> Leaderboards:
-    from tap_aws.leaderboards import DynamoLeaderboards  # noqa: PLC0415 - on first use only
+    from tap_aws.adapters.leaderboards import DynamoLeaderboards  # noqa: PLC0415 - on first use only
     from tap_aws.settings import SettingsError, get_settings, variable  # noqa: PLC0415
 
     settings = get_settings()
@@ -105,21 +90,21 @@ def _leaderboards(specs: tuple[LeaderboardSpec, ...]) -> Leaderboards:
 
 
 def _reports() -> Reports:
-    from tap_aws.functions.reports import S3Reports  # noqa: PLC0415
+    from tap_aws.adapters.reports import S3Reports  # noqa: PLC0415
     from tap_aws.settings import get_settings  # noqa: PLC0415
 
     return S3Reports(get_settings().need("inventory_bucket"), INVENTORY_BUCKET.reports_prefix)
 
 
 def _inventory() -> Inventory:
-    from tap_aws.inventory import DynamoInventoryStore  # noqa: PLC0415
+    from tap_aws.adapters.inventory import DynamoInventoryStore  # noqa: PLC0415
     from tap_aws.settings import get_settings  # noqa: PLC0415
 
     return DynamoInventoryStore(get_settings().need("inventory_table"))
 
 
 def build_scores() -> ScoresDependencies:
-    from tap_aws.deadletters import SqsDeadLetters  # noqa: PLC0415
+    from tap_aws.adapters.deadletters import SqsDeadLetters  # noqa: PLC0415
     from tap_aws.settings import get_settings  # noqa: PLC0415
 
     settings = get_settings()
@@ -147,9 +132,9 @@ def build_summary() -> SummaryDependencies:
 
 
 def build_import() -> ImportDependencies:
-    from tap_aws.deadletters import SqsDeadLetters  # noqa: PLC0415
-    from tap_aws.events import EventBridgeEvents  # noqa: PLC0415
-    from tap_aws.objects import S3Objects  # noqa: PLC0415
+    from tap_aws.adapters.deadletters import SqsDeadLetters  # noqa: PLC0415
+    from tap_aws.adapters.events import EventBridgeEvents  # noqa: PLC0415
+    from tap_aws.adapters.objects import S3Objects  # noqa: PLC0415
     from tap_aws.settings import get_settings  # noqa: PLC0415
 
     return ImportDependencies(

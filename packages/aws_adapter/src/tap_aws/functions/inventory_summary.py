@@ -1,10 +1,11 @@
 """``inventory_summary``: the daily inventory summary, on a schedule.
 
-The scheduled event's ``time`` (UTC) dates the summary: it is kept as that date's item of the
-inventory table (the ``SummaryArchive``, which the read API serves) and as
-``reports/summary-YYYY-MM-DD.json`` (and as the latest) in the inventory bucket, so a retried
-or repeated invocation of the same schedule rewrites the same item and object. Metrics:
-``LowStockItems`` (every item at or below its reorder level) and ``OutOfStockItems``.
+The scheduled event's ``time`` (UTC) dates the summary, which
+`tap_core.app.summary.write_summary` keeps as that date's item of the inventory table
+(the ``SummaryArchive``, which the read API serves) and as ``reports/summary-YYYY-MM-DD.json``
+(and as the latest) in the inventory bucket, so a retried or repeated invocation of the same
+schedule rewrites the same item and object. Metrics: ``LowStockItems`` (every item at or below
+its reorder level) and ``OutOfStockItems``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
 
 from tap_aws.functions.bootstrap import Root, SummaryDependencies, build_summary
 from tap_aws.functions.observability import NAMESPACE
-from tap_core.inventory import summarize
+from tap_core.app.summary import write_summary
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -49,17 +50,13 @@ def scheduled_at(event: EventBridgeEvent) -> datetime:
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     del context
-    dependencies = root.get()
-    moment = scheduled_at(EventBridgeEvent(event))
-    summary = summarize(dependencies.inventory.items(), moment.isoformat())
-    # The objects first: they hold any summary, where an item has a size limit.
-    key = dependencies.reports.put_summary(moment.date(), summary.model_dump_json())
-    dependencies.inventory.keep_summary(moment.date(), summary)
+    written = write_summary(root.get(), scheduled_at(EventBridgeEvent(event)))
+    summary = written.summary
     metrics.add_metric(name="LowStockItems", unit=MetricUnit.Count, value=summary.low_stock_total)
     metrics.add_metric(name="OutOfStockItems", unit=MetricUnit.Count, value=summary.out_of_stock)
     metrics.flush_metrics()  # here, not by a decorator: a failed run has no metrics to flush
     logger.info(
         "inventory summarized",
-        extra={"key": key, "items": summary.items, "low_stock": summary.low_stock_total},
+        extra={"key": written.key, "items": summary.items, "low_stock": summary.low_stock_total},
     )
-    return {"key": key, "items": summary.items}
+    return {"key": written.key, "items": summary.items}

@@ -1,21 +1,35 @@
 """The inventory half of ``tap demo``: CSV uploads through the core, every row to an ending.
 
 Two generated uploads (the second a day later, changing some rows and re-sending others) and
-a stale export are parsed as the ``inventory_import`` function will parse an S3 object; valid
-rows go to an in-memory store, bad rows would go to the dead-letter queue with their row, column
-and reason. Then the daily summary, as ``inventory_summary`` will write it.
+a stale export are imported by the use case the ``inventory_import`` function runs
+(`tap_core.app.imports.import_part`, over in-memory ports): valid rows go to the
+store, bad rows to the dead letters with their row, column and reason, and each import ends
+with its report. Then the daily summary, written as ``inventory_summary`` writes it.
 """
 
 from __future__ import annotations
 
-import io
 import random
 from collections import Counter
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from tap_core.inventory import RowError, format_money, parse_inventory, summarize
-from tap_core.memory import InMemoryInventoryStore
+from tap_core.app import (
+    ImportDependencies,
+    ImportJob,
+    SummaryDependencies,
+    Upload,
+    import_part,
+    write_summary,
+)
+from tap_core.inventory import format_money
+from tap_core.memory import (
+    InMemoryDeadLetters,
+    InMemoryEvents,
+    InMemoryInventoryStore,
+    InMemoryObjects,
+    InMemoryReports,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -47,33 +61,44 @@ def generate_rows(count: int, day: datetime, rng: random.Random, *, bad: bool) -
     return lines
 
 
+BUCKET = "demo-inventory"
+NO_DEADLINE = 10**9
+"""The remaining time the demo's imports see: always enough, so each is one part."""
+
+
 def _upload(
-    store: InMemoryInventoryStore,
+    ports: ImportDependencies,
+    objects: InMemoryObjects,
     lines: list[str],
     uploaded_at: datetime,
+    *,
     source: str,
     examples: dict[str, str],
 ) -> Counter[str]:
-    """Parse one upload and apply its valid rows; count every record's ending.
+    """Import one upload; count every record's ending.
 
-    ``examples`` collects the first message of each row error code seen.
+    ``examples`` collects the first message of each row error code seen (from the report).
     """
-    body = io.BytesIO(("\ufeff" + HEADER + "\r\n" + "\r\n".join(lines) + "\r\n").encode())
-    valid = []
-    bad_rows: set[int] = set()
-    for event in parse_inventory(body, uploaded_at):
-        if isinstance(event, RowError):
-            bad_rows.add(event.row)  # a record with several problems is one dead letter
-            examples.setdefault(event.code, event.message)
-        else:
-            valid.append(event)
-    result = store.apply(valid, uploaded_at, source=source)
+    body = ("\ufeff" + HEADER + "\r\n" + "\r\n".join(lines) + "\r\n").encode()
+    version = objects.put(BUCKET, source, body)
+    upload = Upload(
+        bucket=BUCKET,
+        key=source,
+        version_id=version.version_id,
+        etag=version.etag,
+        size=version.size,
+        uploaded_at=uploaded_at,
+    )
+    outcome = import_part(ports, ImportJob.first(upload), lambda: NO_DEADLINE)
+    report = ports.inventory.import_record(outcome.import_id)
+    for error in [] if report is None else report.row_errors:
+        examples.setdefault(error.code, error.message)
     return Counter(
         {
-            "applied": result.applied,
-            "unchanged": result.unchanged,
-            "stale": result.stale,
-            "dead-lettered": len(bad_rows),
+            "applied": outcome.applied,
+            "unchanged": outcome.unchanged,
+            "stale": outcome.stale,
+            "dead-lettered": outcome.rejected,
         }
     )
 
@@ -81,6 +106,11 @@ def _upload(
 def run_inventory(now: datetime, seed: int) -> int:
     rng = random.Random(seed)
     store = InMemoryInventoryStore()
+    objects = InMemoryObjects()
+    reports = InMemoryReports()
+    ports = ImportDependencies(
+        store, objects, InMemoryDeadLetters(), InMemoryEvents(), reports, lambda: now
+    )
     yesterday = now - timedelta(days=1)
     first = generate_rows(300, yesterday, rng, bad=True)
     uploads = [
@@ -92,7 +122,7 @@ def run_inventory(now: datetime, seed: int) -> int:
     status = 0
     examples: dict[str, str] = {}
     for source, lines, uploaded_at in uploads:
-        endings = _upload(store, lines, uploaded_at, source, examples)
+        endings = _upload(ports, objects, lines, uploaded_at, source=source, examples=examples)
         counts = ", ".join(f"{name} {count}" for name, count in sorted(endings.items()))
         print(f"  {source:<30} {len(lines):>4} records: {counts}")
         if endings.total() != len(lines):
@@ -101,9 +131,9 @@ def run_inventory(now: datetime, seed: int) -> int:
     print("  Why rows were dead-lettered (one example per code):")
     for code, message in sorted(examples.items()):
         print(f"    {code}: {message}")
-    summary = summarize(store.items(), as_of=now.date().isoformat())
+    summary = write_summary(SummaryDependencies(store, reports), now).summary
     print(
-        f"\nDaily summary {summary.as_of}: {summary.items} items, {summary.units} units, "
+        f"\nDaily summary {now.date().isoformat()}: {summary.items} items, {summary.units} units, "
         f"value {format_money(summary.value)}; {summary.out_of_stock} out of stock, "
         f"{summary.low_stock_total} low"
     )

@@ -1,10 +1,11 @@
-"""The leaderboard half of ``tap demo`` (the command is :mod:`tap_tools.cli.demo`).
+"""The leaderboard half of ``tap demo`` (the command is `tap_tools.cli.demo`).
 
-It streams generated score submissions (some of them invalid, some re-sent) through the core
-exactly as the ``scores`` function will: parse the raw body, submit, and give every input an
-ending. Then it prints the endings, the standings, a player's rank and neighbours, and why
-rejected inputs were rejected. Then the inventory pipeline: CSV uploads parsed, applied and
-summarized (see :mod:`tap_tools.cli.demo_inventory`). Deterministic for a given ``--seed``.
+It streams generated score submissions (some of them invalid, some re-sent) through the use
+case the ``scores`` function runs (`tap_core.app.scores.ScoreBatch`, over in-memory
+ports): parse the raw body, submit or dead-letter, and give every input an ending. Then it
+prints the endings, the standings, a player's rank and neighbours, and why rejected inputs were
+rejected. Then the inventory pipeline: CSV uploads imported and summarized (see
+`tap_tools.cli.demo_inventory`). Deterministic for a given ``--seed``.
 """
 
 from __future__ import annotations
@@ -15,16 +16,16 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
-from tap_core.errors import describe
-from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
-from tap_core.memory import InMemoryLeaderboards
+from tap_core import MessageSource
+from tap_core.app import ScoreBatch, ScoresDependencies
+from tap_core.leaderboard import LeaderboardSpec
+from tap_core.memory import InMemoryDeadLetters, InMemoryLeaderboards
 from tap_tools.cli.demo_inventory import run_inventory
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from tap_core.app import ScoreEnding
     from tap_core.leaderboard import Leaderboards, RankedEntry
 
 BOARDS = (
@@ -78,28 +79,24 @@ def generate(count: int, players: int, now: datetime, rng: random.Random) -> Ite
 def run_demo(submissions: int, players: int, seed: int) -> int:
     now = datetime.now(UTC).replace(microsecond=0)
     boards: Leaderboards = InMemoryLeaderboards(BOARDS, clock=lambda: now)
+    batch = ScoreBatch(ScoresDependencies(boards, InMemoryDeadLetters(), lambda: now))
     rng = random.Random(seed)
     endings: Counter[str] = Counter()
     reasons: dict[str, str] = {}
     received = 0
     for body in generate(submissions, players, now, rng):
         received += 1
-        try:
-            submission = ScoreSubmission.model_validate_json(body)
-        except ValidationError as error:
-            endings["invalid"] += 1
-            reasons.setdefault("invalid", f"{describe(error)}  <- {body[:60]!r}")
-            continue
-        outcome = boards.submit(submission)
-        ending = outcome.status if outcome.code is None else f"{outcome.status}:{outcome.code}"
-        endings[ending] += 1
-        if outcome.reason is not None:
-            reasons.setdefault(ending, outcome.reason)
+        ending = batch.handle(body, MessageSource(f"demo-{received:06d}"))
+        endings[ending.label] += 1
+        if ending.outcome is None:  # not a valid submission
+            reasons.setdefault(ending.label, f"{_invalid(ending)}  <- {body[:60]!r}")
+        elif ending.outcome.reason is not None:
+            reasons.setdefault(ending.label, ending.outcome.reason)
 
     print(f"tap demo: {received} messages received at {now.isoformat()}\n")
     print("Endings (every message has exactly one):")
-    for ending, number in sorted(endings.items()):
-        print(f"  {ending:<36} {number:>6}")
+    for label, number in sorted(endings.items()):
+        print(f"  {label:<36} {number:>6}")
     print(f"  {'total':<36} {sum(endings.values()):>6}")
     if sum(endings.values()) != received:
         print("ERROR: some messages have no ending")
@@ -118,9 +115,17 @@ def run_demo(submissions: int, players: int, seed: int) -> int:
             print(f"  rank_of({last!r}) -> rank {me.rank if me else None}; around it:")
             _print_entries(boards.around(spec.id, last, before=1, after=2))
     print("\nWhy messages were not accepted (one example each):")
-    for ending, reason in sorted(reasons.items()):
-        print(f"  {ending}: {reason}")
+    for label, reason in sorted(reasons.items()):
+        print(f"  {label}: {reason}")
     return run_inventory(now, seed)
+
+
+def _invalid(ending: ScoreEnding) -> str:
+    """Why a body was not a valid submission: ``field: message`` per error."""
+    return "; ".join(
+        f"{error.field or 'body'}: {error.message.removeprefix('Value error, ')}"
+        for error in ending.errors
+    )
 
 
 def _print_entries(entries: list[RankedEntry]) -> None:

@@ -1,10 +1,10 @@
 """``tap dlq list|show|redrive``: read and redrive the two dead-letter queues, local or in AWS.
 
 The letters are the bodies :func:`tap_core.encode_body` writes (through
-:class:`tap_aws.deadletters.SqsDeadLetters`). Reading is ReceiveMessage without DeleteMessage:
-SQS has no peek, so the letters read stay invisible for ``--visibility`` seconds. Redriving is
-receive, SendMessage of the raw input to the main queue, DeleteMessage (moto has no
-StartMessageMoveTask, and a letter's body is not the original message anyway).
+:class:`tap_aws.adapters.deadletters.SqsDeadLetters`). Reading is ReceiveMessage without
+DeleteMessage: SQS has no peek, so the letters read stay invisible for ``--visibility``
+seconds. Redriving is receive, SendMessage of the raw input to the main queue, DeleteMessage
+(moto has no StartMessageMoveTask, and a letter's body is not the original message anyway).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Final
 
+from tap_aws.adapters.tables import ensure_table
 from tap_aws.resources import (
     CONTINUED_RULE_STEM,
     IMPORT_CONTINUED,
@@ -32,7 +33,6 @@ from tap_aws.resources import (
     QueueSpec,
     resource_name,
 )
-from tap_aws.tables import ensure_table
 
 REGION: Final = "us-east-1"
 ACCOUNT: Final = "123456789012"

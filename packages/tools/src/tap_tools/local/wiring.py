@@ -243,8 +243,8 @@ def _api(settings: Settings, clients: StackClients) -> object:
 
 def _summary(settings: Settings, clients: StackClients) -> object:
     from tap_aws import DynamoInventoryStore  # noqa: PLC0415
+    from tap_aws.adapters.reports import S3Reports  # noqa: PLC0415
     from tap_aws.functions.bootstrap import SummaryDependencies  # noqa: PLC0415
-    from tap_aws.functions.reports import S3Reports  # noqa: PLC0415
 
     return SummaryDependencies(
         inventory=DynamoInventoryStore(settings.need("inventory_table"), clients.dynamodb),
@@ -256,9 +256,9 @@ def _summary(settings: Settings, clients: StackClients) -> object:
 
 def _import(settings: Settings, clients: StackClients) -> object:
     from tap_aws import DynamoInventoryStore, S3Objects, SqsDeadLetters  # noqa: PLC0415
-    from tap_aws.events import EventBridgeEvents  # noqa: PLC0415
+    from tap_aws.adapters.events import EventBridgeEvents  # noqa: PLC0415
+    from tap_aws.adapters.reports import S3Reports  # noqa: PLC0415
     from tap_aws.functions.bootstrap import ImportDependencies, utc_now  # noqa: PLC0415
-    from tap_aws.functions.reports import S3Reports  # noqa: PLC0415
 
     return ImportDependencies(
         inventory=DynamoInventoryStore(settings.need("inventory_table"), clients.dynamodb),

@@ -1,29 +1,30 @@
-"""The JSON reports of the inventory bucket, under its reports prefix.
+"""``S3Reports``: the core's ``Reports`` port as JSON objects of the inventory bucket, under its
+reports prefix.
 
 ``reports/summary-YYYY-MM-DD.json`` holds a day's summary and ``reports/summary-latest.json``
 a copy of the last one written (the read API reads the summaries' DynamoDB items instead: see
-``tap_aws.functions.api``). ``reports/imports/<import_id>.json`` is an import's report, its
-:class:`tap_core.inventory.ImportRecord` once done (:func:`tap_core.inventory.import_id`
-derives the id from the object's bucket, key and version).
+``tap_aws.functions.routes.inventory``). ``reports/imports/<import_id>.json`` is an import's
+report, its `tap_core.inventory.ImportRecord` once done
+(`tap_core.inventory.import_id` derives the id from the object's bucket, key and version).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Final
 
 from tap_aws.resources import IMPORT_REPORTS
+from tap_core.app.ports import LATEST
 
 if TYPE_CHECKING:
     from datetime import date
 
     from mypy_boto3_s3 import S3Client
 
-LATEST: Final = "latest"
 JSON_TYPE: Final = "application/json"
 
 
 def summary_key(prefix: str, day: date | str) -> str:
-    """The object key of ``day``'s summary (or of the latest, for :data:`LATEST`)."""
+    """The object key of ``day``'s summary (or of the latest, for `LATEST`)."""
     label = day if isinstance(day, str) else day.isoformat()
     return f"{prefix}summary-{label}.json"
 
@@ -33,24 +34,9 @@ def import_report_key(prefix: str, import_id: str) -> str:
     return f"{prefix}{IMPORT_REPORTS}{import_id}.json"
 
 
-class Reports(Protocol):
-    """Stores and reads the daily summaries as JSON text."""
-
-    def put_summary(self, day: date, body: str) -> str:
-        """Keep ``body`` as ``day``'s summary and as the latest; the day's key."""
-        ...
-
-    def summary(self, day: date | str) -> str | None:
-        """The summary of ``day`` (or :data:`LATEST`), or None when there is none."""
-        ...
-
-    def put_import_report(self, import_id: str, body: str) -> str:
-        """Keep ``body`` as the report of import ``import_id``; its key."""
-        ...
-
-
 class S3Reports:
-    """:class:`Reports` as objects of the inventory bucket under its reports prefix."""
+    """`tap_core.app.ports.Reports` as objects of the inventory bucket under its reports
+    prefix."""
 
     def __init__(self, bucket: str, prefix: str, client: S3Client | None = None) -> None:
         if client is None:

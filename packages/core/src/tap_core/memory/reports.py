@@ -1,22 +1,17 @@
-"""In-memory stand-ins for the functions' own ports (the core's come from ``tap_core.memory``)."""
+"""``InMemoryReports``: the ``Reports`` port in dicts."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
-from tap_aws.functions.reports import LATEST
+from tap_core.app.ports import LATEST
 
 if TYPE_CHECKING:
     from datetime import date
-    from typing import Any
-
-    from tap_aws.resources import EventSpec
 
 
 class InMemoryReports:
-    """:class:`tap_aws.functions.reports.Reports` in dicts: summaries keyed by day (and
-    ``latest``), import reports by import id."""
+    """Summaries keyed by day (and `tap_core.app.ports.LATEST`), import reports by id."""
 
     def __init__(self) -> None:
         self.bodies: dict[str, str] = {}
@@ -33,13 +28,3 @@ class InMemoryReports:
 
     def summary(self, day: date | str) -> str | None:
         return self.bodies.get(day if isinstance(day, str) else day.isoformat())
-
-
-class InMemoryEvents:
-    """:class:`tap_aws.events.Events` as a list of the (spec, detail) of each event put."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[EventSpec, dict[str, Any]]] = []
-
-    def put(self, spec: EventSpec, detail: str) -> None:
-        self.sent.append((spec, json.loads(detail)))

@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
 
+from tap_aws.adapters.tables import ensure_table
 from tap_aws.resources import BATCH_GET_ITEM_KEYS, LEADERBOARD_TABLE, MAX_COUNT_SHARDS
-from tap_aws.tables import ensure_table
 from tap_core.leaderboard import (
     BoardSpecs,
     Entry,

@@ -1,39 +1,31 @@
-"""Events tap puts on EventBridge: the :class:`Events` port and its EventBridge adapter.
+"""``EventBridgeEvents``: the core's ``Events`` port (``tap_core.app.ports``) on EventBridge.
 
-A function that hands work on to a later invocation (``inventory_import`` when its time runs
-low) emits an event of a :class:`tap_aws.resources.EventSpec` on the account's default bus; a
-rule with the spec's pattern routes it back. Tests use an in-memory fake of the port.
+A use case that hands work on to a later invocation (an import when its time runs low) emits
+an event of an `tap_core.app.ports.EventSpec` on the account's default bus; a rule with
+the spec's pattern routes it back. Tests use ``tap_core.memory.InMemoryEvents``.
 
 Cost: one ``PutEvents`` per event. An entry EventBridge reports failed (throttled, an internal
-error) is :class:`EventsFailure`, never dropped: the caller's invocation fails and is retried.
+error) is `EventsFailure`, never dropped: the caller's invocation fails and is retried.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from tap_aws.resources import DEFAULT_BUS
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
 
-    from tap_aws.resources import EventSpec
+    from tap_core.app.ports import EventSpec
 
 
 class EventsFailure(RuntimeError):
     """EventBridge did not take an event."""
 
 
-class Events(Protocol):
-    """Puts tap's own events on the default bus."""
-
-    def put(self, spec: EventSpec, detail: str) -> None:
-        """Emit one event of ``spec`` whose detail is the JSON object ``detail``."""
-        ...
-
-
 class EventBridgeEvents:
-    """:class:`Events` on EventBridge's default bus."""
+    """`tap_core.app.ports.Events` on EventBridge's default bus."""
 
     def __init__(self, client: EventBridgeClient | None = None) -> None:
         if client is None:

@@ -46,8 +46,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
 
+from tap_aws.adapters.tables import ensure_table
 from tap_aws.resources import INVENTORY_TABLE
-from tap_aws.tables import ensure_table
 from tap_core.inventory import (
     ImportRecord,
     ImportTally,

@@ -1,7 +1,8 @@
-"""``S3Objects``: an uploaded object's body as a stream the core parser reads with ``read(n)``.
+"""``S3Objects``: the core's ``Objects`` port (``tap_core.app.ports``) on S3: an uploaded object's
+body as a stream the core parser reads with ``read(n)``.
 
 The body is botocore's streaming HTTP body: nothing is loaded whole, so a parse runs in the
-parser's constant memory whatever the object's size. :meth:`S3Objects.open` names the object
+parser's constant memory whatever the object's size. `S3Objects.open` names the object
 version it reads (``VersionId`` on a versioned bucket, else the ETag sent as ``If-Match``), so
 a resumed read never mixes two uploads under one key: if the object changed, S3 answers 412
 and the read fails instead. Resuming from a checkpoint's byte ``offset`` is a Range GET
@@ -12,30 +13,15 @@ Cost: one GetObject per open (one HeadObject more when no version or ETag is kno
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from tap_core.app.ports import ObjectVersion
 
 if TYPE_CHECKING:
     from types import TracebackType
 
     from botocore.response import StreamingBody
     from mypy_boto3_s3 import S3Client
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectVersion:
-    """Which upload of an object: its ETag (quoted, as S3 gives it), version id and size."""
-
-    bucket: str
-    key: str
-    etag: str
-    version_id: str | None
-    size: int
-
-    @property
-    def identity(self) -> str:
-        """The version id when the bucket keeps versions, else the ETag."""
-        return self.version_id or self.etag
 
 
 class ObjectStream:
