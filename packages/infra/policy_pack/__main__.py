@@ -1,7 +1,7 @@
 """The CrossGuard pack: ``pulumi preview --policy-pack packages/infra/policy_pack``.
 
 Never import this module from tests: constructing ``PolicyPack`` starts a gRPC server and
-blocks. The rules live in :mod:`tap_infra.guards`, which the tests call directly.
+blocks. The rules live in `tap_infra.guards`, which the tests call directly.
 """
 
 from pulumi_policy import (

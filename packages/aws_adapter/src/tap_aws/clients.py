@@ -1,9 +1,9 @@
 """tap's one boto3 client factory, and the clients the functions build once per process from it.
 
-Every tap client is built by a :class:`ClientFactory`: the functions' (the module functions
-below, on first use, from :func:`tap_aws.settings.get_settings`), the CLI's and the local
+Every tap client is built by a `ClientFactory`: the functions' (the module functions
+below, on first use, from `tap_aws.settings.get_settings`), the CLI's and the local
 stack's (``tap_tools``, which give it their endpoint, region and credentials explicitly). Its
-botocore Config (:func:`client_config`) carries retries in botocore's ``standard`` or
+botocore Config (`client_config`) carries retries in botocore's ``standard`` or
 ``adaptive`` mode (exponential backoff with jitter on throttling and 5xx), connect and read
 timeouts; ``endpoint_url`` is the local stack's emulator when set. Adapters take an injected
 client.

@@ -3,7 +3,7 @@
 Everything that must agree between what is deployed and what runs on one machine lives here:
 table keys and indexes, queue attributes (FIFO, redrive, visibility), bucket prefixes, the
 EventBridge pattern for CSV uploads, and the names of the stack outputs. Names are built from a
-stem and the environment suffix by :func:`resource_name` (and :func:`queue_name`, which adds the
+stem and the environment suffix by `resource_name` (and `queue_name`, which adds the
 ``.fifo`` that AWS requires of FIFO queue names), so no caller spells a name by hand.
 
 Pure data and pure functions: no boto3, no Pulumi, no environment. It is the one module of

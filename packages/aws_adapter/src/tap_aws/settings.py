@@ -1,10 +1,10 @@
 """tap's runtime settings: one pydantic-settings model, read from ``TAP_*`` variables on demand.
 
-Nothing reads the environment at import: :func:`get_settings` reads it once per process (cached)
+Nothing reads the environment at import: `get_settings` reads it once per process (cached)
 when a composition root first asks. Resource names have no defaults (a made-up table name would
-only fail later, far from the cause): a function that needs one asks with :meth:`Settings.need`,
+only fail later, far from the cause): a function that needs one asks with `Settings.need`,
 which names the missing variable. A malformed value (a retry mode that botocore does not know,
-a timeout that is not a positive number) is a :class:`SettingsError` naming the variable too.
+a timeout that is not a positive number) is a `SettingsError` naming the variable too.
 """
 
 from __future__ import annotations

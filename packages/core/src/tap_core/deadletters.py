@@ -1,14 +1,14 @@
 """The ``DeadLetters`` port: where an input that can never succeed goes, with everything about it.
 
-One :class:`DeadLetter` per bad input (a queue message, or one row of an uploaded file),
-carrying its :data:`Source`, every error found in it (code, field, message), the raw input and
+One `DeadLetter` per bad input (a queue message, or one row of an uploaded file),
+carrying its `Source`, every error found in it (code, field, message), the raw input and
 the time it was dead-lettered. Its identity is derived from its source, never from the clock:
-:attr:`DeadLetter.deduplication_id` is the same for the same message or the same row of the same
-file version, so a redelivered input dead-letters once on a FIFO queue; :attr:`group_id` keeps
+`DeadLetter.deduplication_id` is the same for the same message or the same row of the same
+file version, so a redelivered input dead-letters once on a FIFO queue; `group_id` keeps
 the original record's group (a message's ``MessageGroupId``, a file for its rows).
 
-:func:`encode_body` writes a letter as JSON of at most :data:`MAX_BODY_BYTES` (SQS's limit),
-cutting the raw input with :data:`CUT_MARKER` when it must. Every adapter sends that body, so
+`encode_body` writes a letter as JSON of at most `MAX_BODY_BYTES` (SQS's limit),
+cutting the raw input with `CUT_MARKER` when it must. Every adapter sends that body, so
 every adapter stores the same thing.
 
 Pure: times are given, nothing is sent from here.
@@ -163,7 +163,7 @@ def _size(text: str) -> int:
 def encode_body(letter: DeadLetter, max_bytes: int = MAX_BODY_BYTES) -> str:
     """The letter as JSON of at most ``max_bytes`` UTF-8 bytes; the raw input cut if need be.
 
-    The longest prefix of the raw input that fits is kept, followed by :data:`CUT_MARKER`
+    The longest prefix of the raw input that fits is kept, followed by `CUT_MARKER`
     (``raw_cut`` says how many characters were left out). ValueError when even an empty raw
     input does not fit (errors alone too large).
     """
@@ -203,5 +203,5 @@ class DeadLetters(Protocol):
     """Keeps dead letters: one per bad input, each with its source, errors, raw input, time."""
 
     def send(self, letters: Iterable[DeadLetter]) -> SendReport:
-        """Keep every letter (streamed); raise :class:`DeadLetterFailure` for any not kept."""
+        """Keep every letter (streamed); raise `DeadLetterFailure` for any not kept."""
         ...

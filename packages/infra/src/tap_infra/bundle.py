@@ -73,7 +73,7 @@ def requirements(workspace: Path) -> str:
 
 
 def workspace_files(workspace: Path) -> list[tuple[str, Path]]:
-    """The files the bundle takes from :data:`WORKSPACE_SOURCES`, by their name in the zip."""
+    """The files the bundle takes from `WORKSPACE_SOURCES`, by their name in the zip."""
     return sorted(entry for source in WORKSPACE_SOURCES for entry in _entries(workspace / source))
 
 

@@ -1,6 +1,6 @@
 """tap's secure defaults as CrossGuard resource validations, in a module tests can import.
 
-Each :class:`Guard` checks one resource type's inputs (engine, camelCase names such as
+Each `Guard` checks one resource type's inputs (engine, camelCase names such as
 ``fifoQueue``) and returns what is wrong. ``policy_pack/__main__.py`` wraps them in
 ``ResourceValidationPolicy`` objects for ``pulumi preview --policy-pack``; constructing the
 ``PolicyPack`` starts a gRPC server, so nothing else may import that module.

@@ -1,7 +1,7 @@
 """IAM and resource-policy documents, always serialised with ``Output.json_dumps``.
 
 A document may hold Outputs (ARNs not known until deploy); ``json.dumps`` would fail on them,
-so every document in tap_infra is built by :func:`document`.
+so every document in tap_infra is built by `document`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """``tap infra plan``: run the program under mocks and show what it would create.
 
-No Pulumi CLI, no provider plugins, no credentials: :class:`tap_infra.mocks.CapturingMocks`
+No Pulumi CLI, no provider plugins, no credentials: `tap_infra.mocks.CapturingMocks`
 stands in for the engine, so the resources and outputs come from the same code ``pulumi up``
-runs. The lead wires :func:`main` into the ``tap`` CLI.
+runs. The lead wires `main` into the ``tap`` CLI.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def _plain(value: Any) -> Any:
 
 
 def settings(resource: Captured) -> dict[str, Any]:
-    """The resource's :data:`KEY_SETTINGS` that it sets."""
+    """The resource's `KEY_SETTINGS` that it sets."""
     return {key: _plain(resource.inputs[key]) for key in KEY_SETTINGS if key in resource.inputs}
 
 

@@ -4,14 +4,14 @@ moto's ``ConsumedCapacity`` is a placeholder, so benchmarks estimate instead:
 
 - an item's size is the sum of its attribute names' and values' sizes: a string's UTF-8
   length, a number's ``1 + ceil(significant digits / 2)`` bytes (AWS: "up to 21 bytes"),
-  a boolean or null 1 byte, lists and maps 3 bytes plus their elements (:func:`item_size`);
+  a boolean or null 1 byte, lists and maps 3 bytes plus their elements (`item_size`);
 - a write costs 1 WCU per started KB of the item (the larger of the old and new item for an
-  overwrite), 2x in a transaction (:func:`write_units`);
+  overwrite), 2x in a transaction (`write_units`);
 - a read costs 1 RCU per started 4 KB strongly consistent, half eventually consistent, 2x in
   a transaction; every item of a GetItem or BatchGetItem is rounded on its own, a key not found
-  costing the minimum (:func:`read_units`), while a Query or Scan rounds the summed size of the
-  items it reads (those it only counts, ``Select=COUNT``, included) once (:func:`query_read_units`)
-  and reads at most :data:`PAGE_BYTES` per request.
+  costing the minimum (`read_units`), while a Query or Scan rounds the summed size of the
+  items it reads (those it only counts, ``Select=COUNT``, included) once (`query_read_units`)
+  and reads at most `PAGE_BYTES` per request.
 """
 
 from __future__ import annotations

@@ -4,23 +4,23 @@ Not part of the product (``tap-tools`` is never deployed): the local stack (``ta
 the tests and the benchmarks import this module, and it needs ``moto[server]``
 (a ``tap-tools`` dependency). What it offers:
 
-- :class:`MotoServer`: moto's ``ThreadedMotoServer`` on 127.0.0.1 (port 0 picks a free one),
-  quiet, with a switch that makes every request atomic (:meth:`MotoServer.atomic`). moto's
+- `MotoServer`: moto's ``ThreadedMotoServer`` on 127.0.0.1 (port 0 picks a free one),
+  quiet, with a switch that makes every request atomic (`MotoServer.atomic`). moto's
   backend takes no locks and answers each request on its own thread; DynamoDB's requests are
   atomic, so concurrency tests turn the switch on and clients interleave only between requests.
 - `journal_transactions`: moto 5.2.5's ``TransactWriteItems`` deep-copies each table it names
   (for its rollback), so a transaction costs O(table); the shim journals the items the
   transaction names instead and rolls back exactly those. Pinned: it refuses any other moto
   version.
-- :func:`query_sorted_partitions`: moto 5.2.5's base-table ``Query`` sorts every item of the
+- `query_sorted_partitions`: moto 5.2.5's base-table ``Query`` sorts every item of the
   table on each request (O(table)); the shim keeps each partition's range keys sorted and hands
   moto's own ``Table.query`` only the slice the key condition, the start key and the limits can
   reach, so a Query costs O(log n + its page) and answers exactly as moto. Pinned likewise.
-- :func:`put_items`: writes items straight into the in-process backend (a bulk load of a
+- `put_items`: writes items straight into the in-process backend (a bulk load of a
   scale test's state, no HTTP, no conditions).
-- :class:`AwsClients`: tap's client factory bound to an endpoint with fake credentials
+- `AwsClients`: tap's client factory bound to an endpoint with fake credentials
   passed explicitly (never through ``os.environ``).
-- :class:`RequestCounter`: botocore event hooks on a client that count HTTP requests per
+- `RequestCounter`: botocore event hooks on a client that count HTTP requests per
   operation (retries included) and the items each call read.
 """
 
@@ -135,7 +135,7 @@ class _Journal:
     restore on failure: O(table) per transaction. While a journaled transaction runs, ``deepcopy``
     of a table returns the table itself (moto's restore is then a no-op) and the journal holds,
     instead, each item the transaction names as it was before (and the length of each table's
-    stream), which :meth:`restore` puts back: the rollback costs what the transaction touched.
+    stream), which `restore` puts back: the rollback costs what the transaction touched.
     Everything else is the real ``copy`` (an item's copy, update_item's old image, stays its own).
     """
 
@@ -386,7 +386,7 @@ parsers give them (``KeyConditions``' ``EQ``... are mapped to these)."""
 
 
 class QueryShim:
-    """What :func:`query_sorted_partitions` installed: counts, and a switch for its test."""
+    """What `query_sorted_partitions` installed: counts, and a switch for its test."""
 
     def __init__(self) -> None:
         self.enabled = True
@@ -517,7 +517,7 @@ def query_sorted_partitions() -> QueryShim:
     """Install (once per process) the Query shim; returns it (``sliced``/``whole`` counts).
 
     A base-table Query with a hash key gets, through ``Table.all_items``, only the items of
-    :func:`_slice` (in the partition's order); the rest of ``Table.query`` is moto's own:
+    `_slice` (in the partition's order); the rest of ``Table.query`` is moto's own:
     conditions, filter, limit, 1 MB pages, projection, counts. Index queries and conditions it
     does not know are moto's whole. Partitions made after the install keep their keys sorted
     as moto writes them; an older one is converted on its first Query (install the shim before
@@ -574,7 +574,7 @@ def put_items(
 
     For loading a scale test's state (10^5 entries are ~800,000 items): no HTTP, no
     conditions, no streams; the table must exist (created over HTTP by the code under test).
-    Only a :class:`MotoServer` of this process serves what is written.
+    Only a `MotoServer` of this process serves what is written.
     """
     table = dynamodb_backends[account_id][region].get_table(table_name)
     hash_name, range_name = table.hash_key_attr, table.range_key_attr
@@ -592,7 +592,7 @@ def put_items(
 
 
 class AwsClients(ClientFactory):
-    """tap's client factory (:class:`tap_aws.clients.ClientFactory`) bound to one endpoint (a
+    """tap's client factory (`tap_aws.clients.ClientFactory`) bound to one endpoint (a
     moto server) with moto's fake credentials, given explicitly (no environment). Each call
     builds a new client; ``config`` (botocore's defaults when None) sets retries and timeouts."""
 

@@ -1,6 +1,6 @@
 """``SqsDeadLetters``: the core ``DeadLetters`` port on an SQS queue (FIFO or standard).
 
-Each letter is one message whose body is :func:`tap_core.encode_body` (at most 256 KiB, the
+Each letter is one message whose body is `tap_core.encode_body` (at most 256 KiB, the
 raw input cut with a marker). On a FIFO queue the message carries the letter's
 ``MessageGroupId`` (the original record's group) and ``MessageDeduplicationId`` (derived from
 the original message id or file+row, never the clock), so a redelivered input is dead-lettered
@@ -8,8 +8,8 @@ once within SQS's 5-minute deduplication window.
 
 Cost: one ``SendMessageBatch`` per 10 letters (fewer when the batch would pass SQS's 256 KiB
 per-request payload). Entries SQS reports failed with ``SenderFault=false`` (throttling, an
-internal error) are sent again with exponential backoff; after :data:`ATTEMPTS` attempts, or for
-a sender fault, :class:`tap_core.DeadLetterFailure` names every letter not kept: nothing is
+internal error) are sent again with exponential backoff; after `ATTEMPTS` attempts, or for
+a sender fault, `tap_core.DeadLetterFailure` names every letter not kept: nothing is
 dropped silently. Transport errors and 5xx are retried by botocore's own retries first.
 """
 

@@ -1,36 +1,14 @@
-"""``DynamoInventoryStore``: the core ``InventoryStore`` port on one DynamoDB table.
+"""``DynamoInventoryStore``: the core's ``InventoryStore``, ``ImportLedger`` and
+``SummaryArchive`` ports on one DynamoDB table (``tap_aws.resources.INVENTORY_TABLE``).
 
-Table (``tap_aws.resources.INVENTORY_TABLE``, keys ``pk``/``sk``, on demand):
+It answers as ``InMemoryInventoryStore`` does (the same contract suite runs on both): the core's
+`decide` picks each row's outcome against the stored record, and a conditional
+``TransactWriteItems`` replaces a record only with a greater `StockRecord.stamp`, so concurrent
+imports converge without a read-then-write race. Conflicts and throttling are retried with
+backoff; what still fails raises `StoreFailure`, never a silent drop.
 
-- a stock record: ``pk = stock#<sku>``, ``sk = w#<warehouse>`` (a SKU's warehouses share its
-  partition, so :meth:`DynamoInventoryStore.stock_of` is one Query, in warehouse order: UTF-8
-  byte order is code point order); attributes ``sku``, ``warehouse``, ``name``,
-  ``quantity``, ``unit_price`` (exact decimal text), ``category``, ``reorder_level``,
-  ``updated_at`` and ``uploaded_at`` (fixed-width UTC instants), ``stamp`` (the core's
-  :attr:`StockRecord.stamp`), and provenance ``source``/``row``;
-- an import record (the ``ImportLedger`` port): ``pk = import#<bucket>/<key>``,
-  ``sk = <version id or ETag>``; attributes ``status`` and ``part`` (what a save's condition
-  compares) and ``body``, the :class:`tap_core.inventory.ImportRecord` as JSON;
-- a daily summary (the ``SummaryArchive`` port): ``pk = summary``, ``sk = YYYY-MM-DD``,
-  ``body`` the summary's JSON, zlib-compressed (binary): its per-category and per-warehouse
-  totals grow with the stock, and an item holds 400 KB; the latest is one Query of that
-  partition, last key first.
-
-Applying an upload, per chunk of :data:`CHUNK` rows:
-
-1. one ``BatchGetItem`` reads the stored records of the chunk's keys (eventually consistent:
-   the read only proposes, the write condition decides);
-2. the core's :func:`decide` runs on every row against what was read, exactly as the in-memory
-   store runs it against its dict;
-3. one ``TransactWriteItems`` puts every winning record under the condition
-   ``attribute_not_exists(pk) OR stamp < :stamp``, which is the core's winning order, so a
-   record is replaced only by a greater one whatever runs at the same time. A failed condition
-   returns the record that beat us (``ALL_OLD``); those rows are decided again against it and
-   the rest of the chunk is written again. Conflicts and throttling are retried with backoff.
-
-Requests: a chunk of 100 new keys costs 2 (one read, one transaction); a re-import 1 (nothing
-wins, nothing is written): <= 20 per 1,000 valid rows, 10 for a re-import. A SKU in every
-warehouse, an import record, a summary: 1 each (more only past 1 MB of one SKU's records).
+The table design, how an upload is applied per chunk of `CHUNK` rows, and the request and
+capacity costs are in ``packages/aws_adapter/README.md`` ("DynamoInventoryStore").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Creating a DynamoDB table from its :class:`tap_aws.resources.TableSpec`.
+"""Creating a DynamoDB table from its `tap_aws.resources.TableSpec`.
 
 The adapters' ``ensure_table()`` and the local stack use this; the Pulumi components read the
 same spec, so a table made here has the keys of the one deployed.

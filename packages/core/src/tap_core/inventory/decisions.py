@@ -1,12 +1,12 @@
 """What an incoming row does to the stored record of its key: the pure decision every store applies.
 
-:func:`decide` takes the stored :class:`StockRecord` (or None), a valid item and its upload
-time, and returns an :class:`ImportDecision`: ``applied`` (write the incoming record),
+`decide` takes the stored `StockRecord` (or None), a valid item and its upload
+time, and returns an `ImportDecision`: ``applied`` (write the incoming record),
 ``unchanged`` (the same version with the same values is already stored) or ``stale`` (what is
 stored wins: a newer version, or the same version whose values win the tie-break).
 
 "Last writer wins by ``updated_at``": the incoming record is written exactly when its
-(version, fingerprint) is greater than the stored one's (see :mod:`tap_core.inventory.stock`),
+(version, fingerprint) is greater than the stored one's (see `tap_core.inventory.stock`),
 so applying any set of rows in any order, any number of times, ends in the same store, and
 processing the same upload again decides ``unchanged`` for every row. A DynamoDB adapter
 enforces the same rule with ``attribute_not_exists(pk) OR stamp < :stamp`` on the write; when
@@ -48,7 +48,7 @@ class ImportDecision:
     """How an incoming row ends, why, and what to write.
 
     ``incoming`` is the row as a record; ``stored`` the record it was decided against (None
-    for a new key). :attr:`record` is what to write; :attr:`reason` says why, for people
+    for a new key). `record` is what to write; `reason` says why, for people
     (built only when asked, so deciding a million rows builds no sentences).
     """
 

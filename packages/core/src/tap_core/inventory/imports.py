@@ -1,9 +1,9 @@
 """The record of one import: one uploaded object version, applied in one or more parts.
 
-An import is named by its :func:`import_id`, derived from the object's bucket, key and version
+An import is named by its `import_id`, derived from the object's bucket, key and version
 (its version id, or its ETag in an unversioned bucket): the URL-safe base64 (no padding) of the
 JSON array ``[bucket, key, version]``. So the id of any upload can be computed from its event,
-and :func:`parse_import_id` gives back the three parts, e.g. for the read API.
+and `parse_import_id` gives back the three parts, e.g. for the read API.
 
 A function that cannot finish a file in one invocation ends a part at a row boundary: the
 record's ``part`` then names the next part and its ``checkpoint`` where it starts, with the
@@ -63,7 +63,7 @@ def import_id(bucket: str, key: str, version: str) -> str:
 
 
 def parse_import_id(text: str) -> tuple[str, str, str]:
-    """(bucket, key, version) of an :func:`import_id`; ValueError naming it when it is not one."""
+    """(bucket, key, version) of an `import_id`; ValueError naming it when it is not one."""
     shown = text if len(text) <= 80 else f"{text[:80]}..."
     problem = f"import_id {shown!r} is not an import id (base64url of [bucket, key, version])"
     try:
@@ -89,7 +89,7 @@ class ImportRecord(BaseModel):
     """One import's progress and, once ``done``, its report.
 
     ``rows`` counts the valid rows (``applied + unchanged + stale``), ``rejected`` the rows
-    dead-lettered; ``row_errors`` lists the first :data:`REPORTED_ROW_ERRORS` errors of those
+    dead-lettered; ``row_errors`` lists the first `REPORTED_ROW_ERRORS` errors of those
     rows, ``row_errors_truncated`` counts the rest. ``part`` is the part at work (0 first) or,
     when done, the last one; a started record with ``part > 0`` has the ``checkpoint`` where
     that part starts, and ``continued`` says whether its follow-up event was sent.

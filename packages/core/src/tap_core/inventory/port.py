@@ -1,8 +1,8 @@
 """The ``InventoryStore`` port: what every inventory store does, and how it answers.
 
 Adapters (``tap_core.memory.InMemoryInventoryStore``, ``tap_aws``'s DynamoDB one) implement this
-Protocol structurally, decide every row with :func:`tap_core.inventory.decisions.decide`, count
-endings with :class:`tap_core.inventory.tally.ImportTally`, and so answer identically. The
+Protocol structurally, decide every row with `tap_core.inventory.decisions.decide`, count
+endings with `tap_core.inventory.tally.ImportTally`, and so answer identically. The
 types it returns live here beside it (as ``tap_core.leaderboard.port`` does), so nothing this
 module needs imports back into it.
 """
@@ -111,7 +111,7 @@ class InventoryStore(Protocol):
 
 
 class ImportLedger(Protocol):
-    """The records of imports (:class:`tap_core.inventory.ImportRecord`), by import id.
+    """The records of imports (`tap_core.inventory.ImportRecord`), by import id.
 
     Saving is guarded by the part the caller worked on, so of two deliveries of one event
     only one records its part, and a part already passed is never recorded again.

@@ -1,14 +1,14 @@
 """A stock record as the store keeps it, its version, and the order in which records win.
 
-A record's :class:`Version` is (``updated_at``, ``uploaded_at``): the row's own time, then the
+A record's `Version` is (``updated_at``, ``uploaded_at``): the row's own time, then the
 time its file was uploaded, so a later upload wins among rows that claim the same time. Two
 records of one key with the same version and different values (two files uploaded in the same
-second, say) are ordered by their :func:`fingerprint`, a digest of the values: the greater one
+second, say) are ordered by their `fingerprint`, a digest of the values: the greater one
 wins, whatever order they arrive in. So (version, fingerprint) is a total order and "the
 greatest record wins" converges to the same store from any order of any set of rows.
 
-:func:`encode_version` writes a version as a fixed-width string whose plain string order is the
-version order; :attr:`StockRecord.stamp` adds the fingerprint, so the whole order is one string
+`encode_version` writes a version as a fixed-width string whose plain string order is the
+version order; `StockRecord.stamp` adds the fingerprint, so the whole order is one string
 a DynamoDB condition can compare (``attribute_not_exists(pk) OR stamp < :stamp``).
 """
 
@@ -85,7 +85,7 @@ def encode_version(version: Version) -> str:
 
 
 def decode_version(text: str) -> Version:
-    """The :class:`Version` (in UTC) an :func:`encode_version` string holds.
+    """The `Version` (in UTC) an `encode_version` string holds.
 
     ValueError when ``text`` is not such a string or names an impossible date.
     """
@@ -133,7 +133,7 @@ def canonical_values(item: InventoryItem) -> str:
 
 
 def fingerprint(item: InventoryItem) -> str:
-    """32 hex digits of the BLAKE2b-128 digest of the item's :func:`canonical_values`.
+    """32 hex digits of the BLAKE2b-128 digest of the item's `canonical_values`.
 
     The tie-break between two records of one key and one version: the greater wins. A digest
     rather than the values themselves keeps the whole order in one short string; two different
@@ -173,7 +173,7 @@ class StockRecord:
 
     @property
     def fingerprint(self) -> str:
-        """The digest of the item's values: see :func:`fingerprint`."""
+        """The digest of the item's values: see `fingerprint`."""
         return fingerprint(self.item)
 
     @property

@@ -1,10 +1,10 @@
 """The daily inventory summary: one streaming pass over the stock, exact money, bounded memory.
 
-:func:`summarize` reads any iterable of :class:`InventoryItem` once. It keeps a running total per
+`summarize` reads any iterable of `InventoryItem` once. It keeps a running total per
 category and per warehouse and the 50 most urgent low-stock items in a bounded heap, so its
 memory is O(categories + warehouses + 50) whatever the number of items.
 
-Money is summed exactly: every multiplication and addition runs in :func:`money_context`, which
+Money is summed exactly: every multiplication and addition runs in `money_context`, which
 traps ``Inexact`` and ``Rounded``, so a sum that would need rounding raises
 ``decimal.Inexact`` instead of drifting silently.
 """
@@ -49,7 +49,7 @@ contract; whatever still does not fit raises instead of rounding.
 
 
 def money_context() -> Context:
-    """A fresh decimal context for money sums: :data:`MONEY_PRECISION` digits, and every
+    """A fresh decimal context for money sums: `MONEY_PRECISION` digits, and every
     condition that could lose a digit (``Inexact``, ``Rounded``, overflow, ...) raises.
 
     Fresh per pass, so no thread shares its flags and no caller's context is changed.
@@ -102,7 +102,7 @@ class LowStockItem(_Model):
 class InventorySummary(_Model):
     """The stock at one moment; ``model_dump_json()`` is the daily report.
 
-    ``low_stock`` lists the first :data:`LOW_STOCK_MAX` low-stock items, largest shortfall
+    ``low_stock`` lists the first `LOW_STOCK_MAX` low-stock items, largest shortfall
     first, then by ``sku`` and ``warehouse``; ``low_stock_total`` counts them all.
     ``by_category`` and ``by_warehouse`` are keyed by name, in name order.
     """

@@ -1,8 +1,8 @@
 """Counting an import's endings: every valid row counted as applied, unchanged or stale.
 
-:class:`ImportTally` counts :class:`ImportDecision`\\ s while a store applies an upload, in
-constant memory (stale rows beyond the first :data:`STALE_ROWS_MAX` are only counted), and
-gives the port's :class:`ImportResult`. Every store uses it, so every store reports alike.
+`ImportTally` counts `ImportDecision`\\ s while a store applies an upload, in
+constant memory (stale rows beyond the first `STALE_ROWS_MAX` are only counted), and
+gives the port's `ImportResult`. Every store uses it, so every store reports alike.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class ImportTally:
                 )
 
     def result(self) -> ImportResult:
-        """The counts so far as an :class:`ImportResult`."""
+        """The counts so far as an `ImportResult`."""
         return ImportResult(
             source=self.source,
             uploaded_at=self.uploaded_at,

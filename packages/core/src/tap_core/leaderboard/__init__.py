@@ -1,7 +1,7 @@
 """The leaderboard core: validate score submissions, decide what they change, rank players.
 
 Pure: no I/O, no clock reads (time is passed in), no environment. Adapters implement the
-:class:`Leaderboards` port; :class:`tap_core.memory.InMemoryLeaderboards` is the reference one.
+`Leaderboards` port; `tap_core.memory.InMemoryLeaderboards` is the reference one.
 """
 
 from typing import TYPE_CHECKING

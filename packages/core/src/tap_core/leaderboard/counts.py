@@ -2,15 +2,15 @@
 
 Pure counting math for a store that cannot count a range cheaply (DynamoDB). The tree's shape
 is fixed and data-independent: a node is named by a prefix of an encoded sort key
-(:func:`~tap_core.leaderboard.ranking.encode_sort_key`) whose length is one of
-:data:`LEVELS`, and it counts, per next-level child digit string, how many keys of the page
+(`tap_core.leaderboard.ranking.encode_sort_key`) whose length is one of
+`LEVELS`, and it counts, per next-level child digit string, how many keys of the page
 start with that child prefix. Score digits are split two hex digits at a time (at most 256
 children per node), then the 15 time digits three at a time (at most 4,096). Because the shape
 never depends on the data, there are no splits or rebalancing: adding or removing a key is a
 ``+1``/``-1`` on one child of each node on its path, and such additions commute, so concurrent
 writers never conflict on the tree's shape.
 
-- ``rank - 1`` = the keys below the key's 16-digit score prefix = :func:`count_below` of it,
+- ``rank - 1`` = the keys below the key's 16-digit score prefix = `count_below` of it,
   read from the 8 nodes on the score prefix's path;
 - ``position - 1`` = the keys below the 31-digit score+time prefix (from the 13 nodes on its
   path) plus the keys that tie on score and microsecond with a smaller player id (which only
@@ -60,7 +60,7 @@ def deltas(old_key: str | None, new_key: str | None) -> dict[tuple[Node, str], i
 
 
 def nodes_for(target: str) -> list[Node]:
-    """The nodes :func:`count_below` reads for ``target`` (a prefix of a LEVELS length)."""
+    """The nodes `count_below` reads for ``target`` (a prefix of a LEVELS length)."""
     if len(target) not in LEVELS:
         raise ValueError(f"a count target has one of the lengths {LEVELS}, got {len(target)}")
     return [target[:low] for low in LEVELS if low < len(target)]
@@ -69,7 +69,7 @@ def nodes_for(target: str) -> list[Node]:
 def count_below(target: str, nodes: Mapping[Node, Mapping[str, int]]) -> int:
     """How many counted keys sort before every key starting with ``target``.
 
-    ``nodes`` holds at least :func:`nodes_for` ``(target)`` (a missing node counts nothing).
+    ``nodes`` holds at least `nodes_for` ``(target)`` (a missing node counts nothing).
     """
     total = 0
     for low, high in pairwise(LEVELS):

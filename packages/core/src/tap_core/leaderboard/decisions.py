@@ -1,7 +1,7 @@
 """What a submission does to a player's entry: the pure decision every adapter applies.
 
-:func:`decide` takes the board's spec, the stored entry (or None), the submission and the
-current time, and returns a :class:`Decision`: the :class:`Outcome` to report and, when the
+`decide` takes the board's spec, the stored entry (or None), the submission and the
+current time, and returns a `Decision`: the `Outcome` to report and, when the
 submission is accepted, the entry to store. An adapter turns it into a write (a conditional
 one in DynamoDB); nothing here performs I/O or reads a clock.
 """

@@ -1,14 +1,14 @@
 """The ``RankIndex`` port: the players of each page in rank order, fed by moves of entries.
 
 Entries (one per player, board and period) are the truth; a rank index keeps, per page, each
-player's encoded sort key (:func:`~tap_core.leaderboard.ranking.encode_sort_key`) so it can
-answer ranks, windows and counts. It changes only by :class:`Move`: a player's entry moved from
+player's encoded sort key (`tap_core.leaderboard.ranking.encode_sort_key`) so it can
+answer ranks, windows and counts. It changes only by `Move`: a player's entry moved from
 one key to another (None: no entry), at the entry's revision. Adapters: an in-memory one
 (``tap_core.memory.InMemoryRankIndex``), a DynamoDB tree of counts and a Valkey sorted set.
 
-The one rule every adapter keeps (:func:`tap_core.leaderboard.moves.supersedes` writes it):
+The one rule every adapter keeps (`tap_core.leaderboard.moves.supersedes` writes it):
 an index holds, per player of a page, the key and revision of the newest move it applied
-(:class:`Held`; a removal keeps its revision as a tombstone). A move applies only when its
+(`Held`; a removal keeps its revision as a tombstone). A move applies only when its
 revision is greater than the held one; otherwise it changes nothing. So applying moves is
 idempotent (a duplicate or a redelivered batch changes nothing) and monotone (a late, older
 move never undoes a newer one), and the index converges to the newest revision of every entry
@@ -77,7 +77,7 @@ class Placed(NamedTuple):
 
 
 class RankIndex(Protocol):
-    """The players of every page in rank order: moved by :meth:`apply`, read by place.
+    """The players of every page in rank order: moved by `apply`, read by place.
 
     Reads see every move ``apply`` has returned from. A page nothing was applied to reads as
     empty. Reads take no ``limit`` checks: callers plan them (``tap_core.leaderboard.reads``).

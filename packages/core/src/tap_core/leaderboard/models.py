@@ -1,6 +1,6 @@
 """The leaderboard's input models: a score submission and a board's specification.
 
-Both are pydantic v2 models. A :class:`ScoreSubmission` parses straight from the raw SQS body
+Both are pydantic v2 models. A `ScoreSubmission` parses straight from the raw SQS body
 bytes with ``ScoreSubmission.model_validate_json(body)``: any input yields a submission or a
 ``pydantic.ValidationError`` that names the field and what is allowed, never another exception.
 """

@@ -1,16 +1,16 @@
 """Moves of entries, and batches of them, as pure functions: what a rank index does with them.
 
-- :func:`move_of`: the move a change of an entry makes, from its two images (old and new, as a
+- `move_of`: the move a change of an entry makes, from its two images (old and new, as a
   DynamoDB stream record carries them).
-- :func:`supersedes`: the one rule of :mod:`tap_core.leaderboard.index`: a move applies only
+- `supersedes`: the one rule of `tap_core.leaderboard.index`: a move applies only
   when its revision is newer than what the index holds for the player.
-- :func:`settle`: a batch's net moves, one per player, from what the index holds: duplicates,
+- `settle`: a batch's net moves, one per player, from what the index holds: duplicates,
   retries and successive revisions of a player fold into one move from the held key to the
   newest one.
-- :func:`node_deltas`: the net changes of a tree of counts (:mod:`tap_core.leaderboard.counts`)
+- `node_deltas`: the net changes of a tree of counts (`tap_core.leaderboard.counts`)
   for net moves, one entry per node, so a store writes each node at most once per batch (the
   root once per batch, not once per submission).
-- :class:`Batch`: a stream shard's records in sequence order, and what to write to a node that
+- `Batch`: a stream shard's records in sequence order, and what to write to a node that
   already holds part of the batch (a crash or a retry), from the node's checkpoint: the last
   sequence number of the shard it has counted. ``ADD`` is not idempotent; this guard makes it so.
 """
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from tap_core.leaderboard.ranking import Entry
 
 Slot = tuple[PageId, str]
-"""One player of one page: where an index holds a :class:`Held`."""
+"""One player of one page: where an index holds a `Held`."""
 NodeDeltas = dict[counts.Node, counts.Counts]
 """Per node, per child, the (nonzero) change of its count."""
 
@@ -135,21 +135,21 @@ class Batch:
     transaction, so a store applies a batch so that a retry, even after a crash halfway,
     counts every change once:
 
-    1. read what the index holds for :meth:`slots` (``held``);
-    2. write every node of :meth:`nodes` once: ``ADD`` its changes of ``node_deltas(held)``
-       (maybe none) and set its checkpoint for ``shard`` to :attr:`last`, on the condition
-       that the checkpoint is absent or below :attr:`first`. When the condition fails, read
-       the checkpoint ``mark``: at :attr:`last` or beyond, the node has counted the batch
+    1. read what the index holds for `slots` (``held``);
+    2. write every node of `nodes` once: ``ADD`` its changes of ``node_deltas(held)``
+       (maybe none) and set its checkpoint for ``shard`` to `last`, on the condition
+       that the checkpoint is absent or below `first`. When the condition fails, read
+       the checkpoint ``mark``: at `last` or beyond, the node has counted the batch
        (skip it); otherwise (an earlier attempt of part of these records) ``ADD`` its changes
        of ``node_deltas(held, mark)`` on the condition that the checkpoint is still ``mark``;
-    3. only when every node is written, write the players' held keys of :meth:`net`, each on
+    3. only when every node is written, write the players' held keys of `net`, each on
        the condition that its revision is newer than the stored one. A partial batch failure
        reports the first record of a player not written: every record before it is done.
 
     Why it converges: a node's checkpoint says it has counted, for every player, the change
     from the start of the batch to that record; a player written by an earlier attempt moved
     only along the paths of that attempt's keys, whose nodes that attempt wrote before it,
-    and :meth:`nodes` holds the path of every key the batch names, so no cut is missed.
+    and `nodes` holds the path of every key the batch names, so no cut is missed.
     """
 
     shard: str
@@ -200,5 +200,5 @@ class Batch:
         self, held: Mapping[Slot, Held], mark: int | None = None
     ) -> dict[PageId, NodeDeltas]:
         """What to add to nodes whose checkpoint for this shard is ``mark`` (None: older than
-        the batch): nothing once ``mark`` reaches :attr:`last`."""
+        the batch): nothing once ``mark`` reaches `last`."""
         return node_deltas(self.net(held, mark))

@@ -64,7 +64,7 @@ class Leaderboards(Protocol):
     """Submit scores and read standings.
 
     ``period=None`` means the period that holds the store's current time. Reads of a board no
-    spec defines raise :class:`UnknownLeaderboard`; a period key of the wrong kind, a
+    spec defines raise `UnknownLeaderboard`; a period key of the wrong kind, a
     malformed or foreign cursor, or an out-of-range ``limit``/``before``/``after`` raise
     ValueError.
     """

@@ -1,7 +1,7 @@
 """The leaderboard's total order and its order-preserving encoding.
 
 Entries rank by better score first (per the board's ``order``), then earlier ``achieved_at``,
-then ``player_id``. :func:`encode_sort_key` writes that order as a string whose plain string
+then ``player_id``. `encode_sort_key` writes that order as a string whose plain string
 order (and UTF-8 byte order) is the same: the DynamoDB index sort key, and the key the in-memory
 adapter keeps sorted (strings also compare faster than tuples there).
 """
@@ -75,7 +75,7 @@ def encode_sort_key(order: Order, score: int, achieved_at: datetime, player_id: 
 
 
 def decode_sort_key(order: Order, key: str) -> tuple[int, datetime, str]:
-    """The (score, achieved_at, player_id) an :func:`encode_sort_key` string holds.
+    """The (score, achieved_at, player_id) an `encode_sort_key` string holds.
 
     Raises ValueError when ``key`` is not such a string.
     """

@@ -1,6 +1,6 @@
 """Read planning: everything a read decides before it touches storage, as pure functions.
 
-Each ``plan_*`` function takes the board registry (:class:`BoardSpecs`), the read's arguments
+Each ``plan_*`` function takes the board registry (`BoardSpecs`), the read's arguments
 and the clock, checks them in one fixed order and returns what to fetch: the board's spec, the
 period key (the clock's period by default), and for ``top`` where to resume. Every adapter
 calls these, so two adapters refuse the same reads with the same errors and read the same page,

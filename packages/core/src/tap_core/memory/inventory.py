@@ -1,7 +1,7 @@
 """``InMemoryInventoryStore``: the ``InventoryStore`` port on a dict.
 
-Each row costs one dict lookup and the pure :func:`decide`; the store keeps one
-:class:`StockRecord` per (``sku``, ``warehouse``). It is also the ``ImportLedger`` and the
+Each row costs one dict lookup and the pure `decide`; the store keeps one
+`StockRecord` per (``sku``, ``warehouse``). It is also the ``ImportLedger`` and the
 ``SummaryArchive``, as the DynamoDB store keeps both in its table.
 """
 

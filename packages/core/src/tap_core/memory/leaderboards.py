@@ -1,8 +1,8 @@
 """``InMemoryLeaderboards``: the ``Leaderboards`` port as an entry store plus a rank index.
 
 Entries (one per player, board and period, with the encoded sort key they rank by) are the
-truth and live in dicts; every accepted submission hands its :class:`~tap_core.leaderboard.
-index.Move` to a ``RankIndex`` (an :class:`~tap_core.memory.InMemoryRankIndex` by default)
+truth and live in dicts; every accepted submission hands its `tap_core.leaderboard.
+index.Move` to a ``RankIndex`` (an `tap_core.memory.InMemoryRankIndex` by default)
 before it returns, so a read always reflects the submissions before it. Reads ask the index for
 keys and places and take the rows from the entries.
 """
@@ -78,7 +78,7 @@ class InMemoryLeaderboards:
     current time as an aware datetime (naive is read as UTC) and decides the default period
     and what counts as the future. Reads are planned by ``tap_core.leaderboard.reads`` and
     writes decided by ``decide``, as in every adapter. ``index`` is the rank index the
-    entries are ranked by (a new :class:`~tap_core.memory.InMemoryRankIndex` by default);
+    entries are ranked by (a new `tap_core.memory.InMemoryRankIndex` by default);
     any ``RankIndex`` that reflects an ``apply`` once it returns serves.
     """
 

@@ -2,7 +2,7 @@
 
 Each page keeps its players' encoded sort keys in a ``SortedList`` (a move costs a remove and
 an add, O(log n); every read is a bisect and a slice, never a sort) and, per player, the key and
-revision of the newest move applied (:class:`~tap_core.leaderboard.index.Held`), which is what
+revision of the newest move applied (`tap_core.leaderboard.index.Held`), which is what
 makes applying moves idempotent and monotone.
 """
 

@@ -1,6 +1,6 @@
 """The ``tap`` command line.
 
-Each subcommand is a module of this package listed in :data:`COMMANDS`: it exposes
+Each subcommand is a module of this package listed in `COMMANDS`: it exposes
 ``register(commands)``, which adds its parser and sets ``run``; it imports only ``argparse``
 and the standard library at module scope and everything else inside its run functions, so
 ``tap inventory validate`` loads neither the demo nor the leaderboard core, and ``tap --help``
@@ -68,7 +68,7 @@ class _Version(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``tap`` argument parser with every subcommand of :data:`COMMANDS` registered."""
+    """The ``tap`` argument parser with every subcommand of `COMMANDS` registered."""
     parser = argparse.ArgumentParser(
         prog="tap",
         description="tap: leaderboard and inventory pipelines.\n"

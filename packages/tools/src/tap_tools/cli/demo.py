@@ -1,6 +1,6 @@
 """``tap demo``: the main job on one machine, with the core alone.
 
-The work is in :mod:`tap_tools.cli.demo_leaderboards` and :mod:`tap_tools.cli.demo_inventory`,
+The work is in `tap_tools.cli.demo_leaderboards` and `tap_tools.cli.demo_inventory`,
 imported when the command runs.
 """
 

@@ -1,7 +1,7 @@
 """``tap dlq list|show|redrive``: read and redrive the two dead-letter queues, local or in AWS.
 
-The letters are the bodies :func:`tap_core.encode_body` writes (through
-:class:`tap_aws.adapters.deadletters.SqsDeadLetters`). Reading is ReceiveMessage without
+The letters are the bodies `tap_core.encode_body` writes (through
+`tap_aws.adapters.deadletters.SqsDeadLetters`). Reading is ReceiveMessage without
 DeleteMessage: SQS has no peek, so the letters read stay invisible for ``--visibility``
 seconds. Redriving is receive, SendMessage of the raw input to the main queue, DeleteMessage
 (moto has no StartMessageMoveTask, and a letter's body is not the original message anyway).
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 QUEUES: Final = ("scores", "inventory")
-"""``--queue`` choices; :func:`_where` maps each to its ``tap_aws.resources.Outputs`` key."""
+"""``--queue`` choices; `_where` maps each to its ``tap_aws.resources.Outputs`` key."""
 RECEIVE_MAX: Final = 10
 """SQS's limit of messages per ReceiveMessage."""
 LIST_VISIBILITY_SECONDS: Final = 5

@@ -1,8 +1,8 @@
-"""``tap local up|invoke|demo``: the local stack (:mod:`tap_tools.local`) from the command line.
+"""``tap local up|invoke|demo``: the local stack (`tap_tools.local`) from the command line.
 
 Like every command module, it imports only the standard library at module scope; the stack
 (boto3, moto, Powertools) is imported when a command runs. The demo's work is in
-:mod:`tap_tools.cli.local_demo`.
+`tap_tools.cli.local_demo`.
 """
 
 from __future__ import annotations

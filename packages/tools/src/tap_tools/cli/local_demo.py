@@ -1,10 +1,10 @@
 """``tap local demo``: the local stack on generated input, watched as it runs, then read back.
 
-It starts a :class:`tap_tools.local.LocalStack` with the boards of ``tap demo``, sends the
-generated submissions of :mod:`tap_tools.cli.demo_leaderboards` (some invalid, some re-sent)
+It starts a `tap_tools.local.LocalStack` with the boards of ``tap demo``, sends the
+generated submissions of `tap_tools.cli.demo_leaderboards` (some invalid, some re-sent)
 to the FIFO queue with boto3 (``SendMessageBatch`` of 10, pausing while the queue is deep:
 moto's FIFO send slows as the queue fills), uploads CSV files of
-:mod:`tap_tools.cli.demo_inventory` (one with bad rows, then an older export of the same items,
+`tap_tools.cli.demo_inventory` (one with bad rows, then an older export of the same items,
 whose rows are stale), waits until all is handled and prints the standings through the HTTP
 API, the dead letters with their reasons (``tap dlq list``) and the inventory summary.
 """

@@ -1,6 +1,6 @@
 """The local stack: tap's functions on one machine, against an embedded AWS emulator.
 
-``tap local up`` runs :class:`LocalStack`; any AWS client can talk to its ``endpoint_url``
+``tap local up`` runs `LocalStack`; any AWS client can talk to its ``endpoint_url``
 and any HTTP client to its ``api_url``. moto's server comes with ``tap-tools``.
 """
 

@@ -68,7 +68,7 @@ def http_event(method: str, target: str, headers: dict[str, str], body: bytes) -
 
 
 class ApiServer:
-    """The local API: :attr:`url` once started; :meth:`stop` shuts it down and joins it."""
+    """The local API: `url` once started; `stop` shuts it down and joins it."""
 
     def __init__(self, function: Function, journal: Journal, port: int, *, log: bool) -> None:
         self._function = function

@@ -1,7 +1,7 @@
 """A Lambda context for in-process invocations: the attributes Powertools reads, real time left.
 
 ``get_remaining_time_in_millis`` counts down from the function's timeout
-(:attr:`FunctionSpec.timeout_seconds`) on a monotonic clock, so a handler that checkpoints when
+(`FunctionSpec.timeout_seconds`) on a monotonic clock, so a handler that checkpoints when
 time runs low (``inventory_import``) sees what it would see in Lambda.
 """
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class LocalContext:
-    """One invocation's context; :meth:`for_function` starts its clock."""
+    """One invocation's context; `for_function` starts its clock."""
 
     function_name: str
     timeout_seconds: float

@@ -1,7 +1,7 @@
 """The embedded AWS emulator: moto's threaded server on 127.0.0.1, every request atomic.
 
-moto's server is a dependency of ``tap-tools``; :func:`start_emulator` names it when it is missing.
-The server is :class:`tap_tools.testing.MotoServer` (the one the adapter tests run on); the stack
+moto's server is a dependency of ``tap-tools``; `start_emulator` names it when it is missing.
+The server is `tap_tools.testing.MotoServer` (the one the adapter tests run on); the stack
 turns its atomic switch on for its whole life: moto's backend takes no locks, and the local
 stack's pumps, the API server and any outside client all talk to it at once. (So nothing in
 the stack long-polls: a waiting ReceiveMessage would hold the lock; the pumps poll briefly.)

@@ -1,7 +1,7 @@
 """Invoking a function once against a running stack, from another process (``tap local invoke``).
 
 The stack's outputs file gives the endpoint and the resources; the function's settings are
-read back from it (:func:`tap_tools.local.wiring.output_settings`), its ports built on them and
+read back from it (`tap_tools.local.wiring.output_settings`), its ports built on them and
 handed to its composition root, and the function runs in this process, as the stack runs it in
 its own.
 """

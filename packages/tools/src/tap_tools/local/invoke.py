@@ -1,8 +1,8 @@
 """Invoking a function in-process as Lambda would: one at a time, with a fresh context.
 
 A Lambda instance runs one invocation at a time, and the functions' module state (Powertools'
-resolver holds the current event; the logger its keys) relies on it: :class:`Function`
-serializes the invocations of one function with a lock. Each gets a :class:`LocalContext`
+resolver holds the current event; the logger its keys) relies on it: `Function`
+serializes the invocations of one function with a lock. Each gets a `LocalContext`
 whose remaining time counts down from the function's timeout.
 """
 

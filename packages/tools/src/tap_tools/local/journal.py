@@ -1,8 +1,8 @@
 """What happened in the local stack: counters, and one line per event for a person watching.
 
-:class:`Journal` counts endings under dotted names (``scores.accepted``, ``rows.stale``,
+`Journal` counts endings under dotted names (``scores.accepted``, ``rows.stale``,
 ``dead_letters.inventory``...) and hands each line to a ``report`` callable (the CLI prints;
-tests collect). :class:`WatchedLeaderboards` and :class:`WatchedDeadLetters` wrap a function's
+tests collect). `WatchedLeaderboards` and `WatchedDeadLetters` wrap a function's
 ports to count what the function did (accepted, unchanged, rejected; letters and their
 reasons) without touching the function.
 """

@@ -2,11 +2,11 @@
 
 Every name, queue attribute, key schema and event pattern comes from the specs the Pulumi
 components read, so the local stack runs on what is deployed: both tables, the scores FIFO
-queue with its redrive policy (``maxReceiveCount`` from :data:`tap_aws.resources.SCORES`) and
+queue with its redrive policy (``maxReceiveCount`` from `tap_aws.resources.SCORES`) and
 its dead-letter queue, the rows and events dead-letter queues, the inventory bucket with
 EventBridge notifications on, and two rules on the default bus, the CSV upload rule
-(:meth:`BucketSpec.upload_pattern`) and :data:`IMPORT_CONTINUED`'s, both targeting the
-:data:`LOCAL_INVENTORY_EVENTS` queue (moto's EventBridge cannot invoke a Lambda function).
+(`BucketSpec.upload_pattern`) and `IMPORT_CONTINUED`'s, both targeting the
+`LOCAL_INVENTORY_EVENTS` queue (moto's EventBridge cannot invoke a Lambda function).
 The scores dead-letter queue's depth alarm is created under the infra's name too.
 """
 
@@ -49,7 +49,7 @@ def dlq_alarm_name(suffix: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Provisioned:
-    """What :func:`provision` created: names, URLs and ARNs."""
+    """What `provision` created: names, URLs and ARNs."""
 
     suffix: str
     endpoint_url: str
@@ -64,7 +64,7 @@ class Provisioned:
     events_dlq_url: str
 
     def outputs(self, api_url: str) -> dict[str, str]:
-        """Every :class:`Outputs` key the infra exports, with the local values."""
+        """Every `Outputs` key the infra exports, with the local values."""
         return {
             Outputs.MAIN_QUEUE_URL: self.scores_queue_url,
             Outputs.DLQ_URL: self.scores_dlq_url,

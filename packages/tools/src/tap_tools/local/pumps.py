@@ -1,19 +1,19 @@
 """The event sources AWS would run, as threads that poll the emulator and invoke functions.
 
-- :class:`ScoresPump` emulates the scores queue's event source mapping: up to 10 messages per
+- `ScoresPump` emulates the scores queue's event source mapping: up to 10 messages per
   batch, the SQS FIFO event shape Lambda builds, ``ReportBatchItemFailures`` (successes are
   deleted; failures are left to SQS, which redrives a message to the dead-letter queue once it
   was received ``maxReceiveCount`` times). The queue's visibility timeout stays the spec's
   (6x the function timeout); so that a failure is retried in seconds rather than minutes, the
-  pump sets a failed message's visibility to :data:`RETRY_DELAY_SECONDS` (ChangeMessageVisibility).
-- :class:`InventoryPump` is EventBridge's Lambda target: each event the rules put on the local
+  pump sets a failed message's visibility to `RETRY_DELAY_SECONDS` (ChangeMessageVisibility).
+- `InventoryPump` is EventBridge's Lambda target: each event the rules put on the local
   events queue is handed to ``inventory_import``; a failed invocation is retried (the same
-  way, by visibility) until :data:`EVENT_ATTEMPTS`, then the event goes to the events
+  way, by visibility) until `EVENT_ATTEMPTS`, then the event goes to the events
   dead-letter queue with the attributes EventBridge's DLQ messages carry.
-- :class:`SummaryTimer` is the daily schedule, every ``interval`` seconds.
+- `SummaryTimer` is the daily schedule, every ``interval`` seconds.
 
 No pump long-polls: the emulator serves one request at a time (see ``emulator``), and a
-waiting ReceiveMessage would hold it; an empty poll sleeps :data:`IDLE_POLL_SECONDS` instead.
+waiting ReceiveMessage would hold it; an empty poll sleeps `IDLE_POLL_SECONDS` instead.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ ROW_ENDINGS: Final = ("applied", "unchanged", "stale", "rejected")
 
 
 class Pump(threading.Thread):
-    """A polling thread: :meth:`step` until stopped; ``busy`` while it works on something."""
+    """A polling thread: `step` until stopped; ``busy`` while it works on something."""
 
     def __init__(self, name: str, journal: Journal) -> None:
         super().__init__(name=f"tap-local-{name}", daemon=True)
@@ -117,7 +117,7 @@ def _receive(sqs: SQSClient, queue_url: str) -> list[MessageTypeDef]:
 
 
 class QueuePump(Pump):
-    """A pump that polls one SQS queue and hands each non-empty receive to :meth:`handle`."""
+    """A pump that polls one SQS queue and hands each non-empty receive to `handle`."""
 
     def __init__(self, name: str, journal: Journal, sqs: SQSClient, queue_url: str) -> None:
         super().__init__(name, journal)
@@ -136,7 +136,7 @@ class QueuePump(Pump):
         return True
 
     def handle(self, messages: list[MessageTypeDef]) -> None:
-        """Deliver the messages of one receive (up to :data:`BATCH_SIZE`)."""
+        """Deliver the messages of one receive (up to `BATCH_SIZE`)."""
         raise NotImplementedError
 
 

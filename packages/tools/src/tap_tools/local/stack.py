@@ -1,10 +1,10 @@
 """``LocalStack``: the whole system on one machine, started and stopped as a context manager.
 
-Starting it starts the emulator (:mod:`tap_tools.local.emulator`), creates the resources from
-the shared specs (:mod:`tap_tools.local.provision`), builds each function's ports on them and
-hands them to its composition root (:mod:`tap_tools.local.wiring`), wraps some to count what
-they do (:mod:`tap_tools.local.journal`), serves the API (:mod:`tap_tools.local.api_server`) and
-starts the event sources (:mod:`tap_tools.local.pumps`). Stopping undoes it all in reverse
+Starting it starts the emulator (`tap_tools.local.emulator`), creates the resources from
+the shared specs (`tap_tools.local.provision`), builds each function's ports on them and
+hands them to its composition root (`tap_tools.local.wiring`), wraps some to count what
+they do (`tap_tools.local.journal`), serves the API (`tap_tools.local.api_server`) and
+starts the event sources (`tap_tools.local.pumps`). Stopping undoes it all in reverse
 order: threads joined, servers shut down, the functions' roots reset. One stack per process at
 a time: a function module has one root.
 """
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 DEFAULT_SUMMARY_INTERVAL: Final = 300.0
 """Seconds between scheduled summaries (the deployed schedule is daily)."""
 IDLE_CHECKS: Final = 2
-"""Consecutive quiet checks :meth:`LocalStack.wait_idle` needs (a pump may be between polls)."""
+"""Consecutive quiet checks `LocalStack.wait_idle` needs (a pump may be between polls)."""
 
 _ONE_AT_A_TIME = threading.Lock()
 
@@ -263,5 +263,5 @@ class LocalStack:
                 time.sleep(0.1)
 
     def counts(self) -> dict[str, int]:
-        """Every counter of the journal (see :class:`tap_tools.local.journal.Journal`)."""
+        """Every counter of the journal (see `tap_tools.local.journal.Journal`)."""
         return self.journal.counts()

@@ -1,13 +1,13 @@
 """The one place that builds what the functions work with in the local stack, and hands it in.
 
-:func:`stack_settings` gives the functions' :class:`tap_aws.settings.Settings` for the
-resources the stack provisioned (:func:`output_settings`: for those a running stack's outputs
-name, ``tap local invoke``); every variable a :class:`FunctionSpec` reads must have its value
-there, or :class:`StackEnvironmentError` names it. :func:`stack_clients` builds the boto3
-clients the functions share, through tap's one factory (:class:`tap_aws.clients.ClientFactory`)
+`stack_settings` gives the functions' `tap_aws.settings.Settings` for the
+resources the stack provisioned (`output_settings`: for those a running stack's outputs
+name, ``tap local invoke``); every variable a `FunctionSpec` reads must have its value
+there, or `StackEnvironmentError` names it. `stack_clients` builds the boto3
+clients the functions share, through tap's one factory (`tap_aws.clients.ClientFactory`)
 with the emulator's endpoint, region and fake credentials given explicitly; the settings' retries
-and timeouts are their Config. :func:`dependencies` builds each function's ports (the DynamoDB,
-SQS, S3 and EventBridge adapters) on those clients, and :func:`functions_given` hands them to the
+and timeouts are their Config. `dependencies` builds each function's ports (the DynamoDB,
+SQS, S3 and EventBridge adapters) on those clients, and `functions_given` hands them to the
 function modules' composition roots (``module.root.use``) for as long as the stack runs,
 resetting the roots after. Nothing is read from or written to ``os.environ`` for this, so a stack
 neither sees nor changes the process's ``TAP_*`` or ``AWS_*`` variables.
@@ -15,8 +15,8 @@ neither sees nor changes the process's ``TAP_*`` or ``AWS_*`` variables.
 Powertools writes JSON to stdout; in the stack a person is watching, so the functions' loggers
 are raised to WARNING (errors still show), Powertools' own logger (its tracebacks of a failed
 batch) to CRITICAL, and metrics are disabled with ``POWERTOOLS_METRICS_DISABLED``, the one
-variable the stack sets (see :func:`functions_given`). Disabled metrics are never flushed, so
-:func:`clear_metrics` empties a function's metric set after each invocation (as a flush would
+variable the stack sets (see `functions_given`). Disabled metrics are never flushed, so
+`clear_metrics` empties a function's metric set after each invocation (as a flush would
 in Lambda).
 """
 

@@ -1,26 +1,13 @@
 """``DynamoLeaderboards``: the ``Leaderboards`` port on the base table of one DynamoDB table.
 
-Every page (a board in one period) is one partition, ``pk = LB#{board}#{period}``:
+It answers as ``InMemoryLeaderboards`` does (the same contract suite runs on both): reads are
+planned by ``tap_core.leaderboard.reads`` and strongly consistent, writes decided by
+``decide``. A submit is one GetItem and, when accepted, one TransactWriteItems conditioned on
+the entry's revision, with a ``ClientRequestToken`` derived from the decision, so a resent
+write is not applied twice; a cancelled transaction is read and decided again.
 
-- ``sk = P#{player}``: the entry (score, time, submission id, metadata, encoded key, revision,
-  counted ids);
-- ``sk = R#{encoded sort key}``: what a standings row needs, in rank order (the core's
-  ``encode_sort_key`` is the sort key), so ``top`` is one Query;
-- ``sk = N#{prefix}``: a node of the core's tree of counts (``tap_core.leaderboard.counts``),
-  one number attribute ``c{child}`` per child, so a rank is a few node reads whatever the
-  number of players. With ``count_shards=k`` (k > 1) each node is split into ``k`` shard
-  items, ``N#{prefix}`` (shard 0) and ``N#{prefix}!{shard}``: a submit adds to one shard
-  (chosen from its submission), a read sums all ``k`` in the same BatchGetItem, so the root
-  and upper nodes every new entry updates take ``1/k`` of the writes each.
-
-Reads are strongly consistent (read-your-writes; no GSI, which would be eventually
-consistent). Reads are planned by ``tap_core.leaderboard.reads`` and writes decided by
-``decide``, as ``InMemoryLeaderboards`` does. A submit is one GetItem and, when accepted, one
-TransactWriteItems: the entry put on the condition ``decide`` names (its revision, or none),
-the rank item moved, and ``ADD`` on the tree nodes where the old and new paths differ, with a
-``ClientRequestToken`` derived from the decision (botocore's resend of a write whose answer was
-lost is then not applied twice by DynamoDB). A cancelled transaction (the entry changed
-meanwhile, or a conflict) is read and decided again.
+The table design (entries, rank items and the sharded tree of counts, one partition per page)
+and the request costs are in ``packages/aws_adapter/README.md`` ("DynamoLeaderboards").
 """
 
 from __future__ import annotations
@@ -109,7 +96,7 @@ class DynamoLeaderboards:
 
     ``specs`` define the boards (a duplicate id raises ValueError); ``client`` is a boto3
     DynamoDB client (built on first use when None); ``clock`` returns the current time.
-    ``count_shards`` (1 to :data:`MAX_COUNT_SHARDS`, 1 by default: off) splits every node of
+    ``count_shards`` (1 to `MAX_COUNT_SHARDS`, 1 by default: off) splits every node of
     the tree of counts into that many items, for boards whose new entries come faster than
     one item takes writes; every reader and writer of a table must use the same value (or a
     larger one when reading).
@@ -415,7 +402,7 @@ class DynamoLeaderboards:
         before: int,
         nodes: Mapping[str, Mapping[str, int]],
     ) -> int:
-        """:meth:`_tied_before`, read off the rows just above the key when they reach past its
+        """`_tied_before`, read off the rows just above the key when they reach past its
         tie group (or the top of the page): then no COUNT query is needed."""
         prefix = f"R#{key[: counts.TIME_PREFIX_LENGTH]}"
         tied = sum(1 for row in above if row["sk"]["S"].startswith(prefix))
@@ -518,7 +505,7 @@ def page_key(board_id: str, period: str) -> str:
 def entry_item(pk: str, entry: Entry, key: str) -> dict[str, Any]:
     """The player item of ``entry`` (encoded sort key ``key``) on the page ``pk``.
 
-    Also how a bulk load writes entries (see :func:`page_items`).
+    Also how a bulk load writes entries (see `page_items`).
     """
     item: dict[str, Any] = {
         "pk": {"S": pk},
@@ -656,10 +643,10 @@ class DynamoRankIndex:
 
     Two ways in, not to be mixed on one page:
 
-    - :meth:`apply` (the port; a synchronous store): per player, the newest move of the call
+    - `apply` (the port; a synchronous store): per player, the newest move of the call
       is one transaction (held row on the condition that its revision is older, rank rows, the
       node ADDs of that one move), so a retry or an older move changes nothing.
-    - :meth:`apply_batch` (the stream): a shard's batch as ``tap_core.leaderboard.moves.Batch``
+    - `apply_batch` (the stream): a shard's batch as ``tap_core.leaderboard.moves.Batch``
       says: every node written once per batch with the shard's checkpoint, then the players.
 
     Give it a table of its own while ``DynamoLeaderboards`` writes its own ``R#``/``N#`` items

@@ -1,6 +1,6 @@
-"""A :class:`Batch`: the outcome of checking some consecutive records, column by column.
+"""A `Batch`: the outcome of checking some consecutive records, column by column.
 
-Valid records are kept as columns (one sequence per :class:`InventoryItem` field) so the fast
+Valid records are kept as columns (one sequence per `InventoryItem` field) so the fast
 path can convert and the duplicate check can fingerprint a whole batch with C-level ``map``
 calls; items are built only when a caller asks for them.
 """
@@ -26,7 +26,7 @@ T = TypeVar("T")
 Values: TypeAlias = "list[Sequence[Any] | None]"
 """A batch's value columns, in item field order (None: a column not needed)."""
 FIELDS: Final = 8
-"""Columns of a batch's values: the :class:`InventoryItem` fields, in order."""
+"""Columns of a batch's values: the `InventoryItem` fields, in order."""
 
 
 class Locator(Protocol):
@@ -141,7 +141,7 @@ class Batch:
     ) -> None:
         """Count ``records`` more records, invalid, with ``errors`` errors in all that are
         counted but not built; ``keyed``: (row, offset, sku, warehouse) of those whose key
-        is valid, which the duplicate check still looks at (as for :meth:`add_invalid`)."""
+        is valid, which the duplicate check still looks at (as for `add_invalid`)."""
         self._records += records
         self._invalid += records
         self._unreported += errors
@@ -182,7 +182,7 @@ class Batch:
         self._unsorted = True
 
     def drop_unreported(self, indexes: Sequence[int]) -> None:
-        """:meth:`drop` with ``keyed``, each record with one error counted but not built
+        """`drop` with ``keyed``, each record with one error counted but not built
         (``unreported``)."""
         indexes = sorted(indexes)
         self._remove(indexes, self.locator.many([self._positions[i] for i in indexes]))
@@ -217,7 +217,7 @@ def without_each(
     sequences: Sequence[Sequence[T]], indexes: Sequence[int], length: int
 ) -> list[list[T]]:
     """Each of ``sequences`` (all of ``length`` items) but the items at ``indexes``
-    (ascending), as :func:`without` gives them; many indexes are marked once for all."""
+    (ascending), as `without` gives them; many indexes are marked once for all."""
     if len(indexes) > _FEW:
         keep = [True] * length
         for index in indexes:
@@ -308,7 +308,7 @@ class RecordOffsets:
 
 
 def records_batch(checker: RecordChecker, records: Sequence[Record]) -> Batch:
-    """Check consecutive quote-aware :class:`Record` s as one batch (so the duplicate check
+    """Check consecutive quote-aware `Record` s as one batch (so the duplicate check
     and the report take them at once, not one by one)."""
     rows: list[int] = []
     positions: list[int] = []
@@ -343,7 +343,7 @@ def broken_batch(broken: Broken) -> Batch:
 
 
 def broken_error(broken: Broken) -> RowError:
-    """The ``row_too_long`` or ``invalid_quoting`` error of a :class:`Broken` record."""
+    """The ``row_too_long`` or ``invalid_quoting`` error of a `Broken` record."""
     return messages.broken_error(
         broken.row, broken.offset, broken.code, quoted=broken.quoted, resumes=broken.resumes
     )

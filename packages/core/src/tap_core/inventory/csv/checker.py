@@ -1,7 +1,7 @@
 """Checking one record exactly: every rule of the contract, every error with its message.
 
-:class:`RecordChecker` is the reference implementation of the column rules. The fast path
-(:mod:`tap_core.inventory.csv.fast_path`) accepts only records this checker would accept with the
+`RecordChecker` is the reference implementation of the column rules. The fast path
+(`tap_core.inventory.csv.fast_path`) accepts only records this checker would accept with the
 same values, and hands everything else here.
 """
 
@@ -47,12 +47,12 @@ if TYPE_CHECKING:
     from tap_core.inventory.csv.events import RowError
 
 Values: TypeAlias = tuple[str, str, str, int, Decimal, str, int, datetime]
-"""A valid record's values in :class:`~tap_core.inventory.item.InventoryItem` field order."""
+"""A valid record's values in `tap_core.inventory.item.InventoryItem` field order."""
 
 KEY_RE: Final = f"[{KEY_CHARS}]{{1,{MAX_KEY_CHARS}}}"
 Problem: TypeAlias = tuple[Column, str, str | None]
 """A value's problem: its column, its text as trimmed, and why (None: it is missing; else a
-:class:`Rejected`'s detail)."""
+`Rejected`'s detail)."""
 UPDATED_AT_RE: Final = (
     r"(?P<main>[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)"
     r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?"
@@ -64,7 +64,7 @@ UpdatedAtKind: TypeAlias = Literal["date", "naive", "utc", "offset"]
 
 
 def _updated_at_shapes() -> dict[bytes, UpdatedAtKind]:
-    """Every form :data:`UPDATED_AT_RE` accepts, with each digit written as ``9``, and how to
+    """Every form `UPDATED_AT_RE` accepts, with each digit written as ``9``, and how to
     read it: a bare ``date``; a date and time that is ``naive`` (so UTC), ``utc`` (``Z``) or
     has an ``offset``."""
     shapes: dict[bytes, UpdatedAtKind] = {b"9999-99-99": "date"}
@@ -108,8 +108,8 @@ SHAPES: Final[dict[Column, Callable[[str], object]]] = {
     "updated_at": _UPDATED_AT_SHAPE,
 }
 """The shape test that each column's check starts with (a C-level ``fullmatch``): a
-trimmed, non-empty text it rejects (None) is :class:`Rejected` with no detail, which
-:meth:`RecordChecker.unproven_problems` knows without calling the check."""
+trimmed, non-empty text it rejects (None) is `Rejected` with no detail, which
+`RecordChecker.unproven_problems` knows without calling the check."""
 _KEY_COLUMNS: Final = frozenset({"sku", "warehouse"})
 
 
@@ -129,7 +129,7 @@ _TOO_LARGE: Final = Rejected(TOO_LARGE)
 
 
 def instant(main: str | None, zone: str | None, date: str | None) -> datetime:
-    """The aware UTC datetime of an ``updated_at`` matched by :data:`UPDATED_AT_PATTERN`.
+    """The aware UTC datetime of an ``updated_at`` matched by `UPDATED_AT_PATTERN`.
 
     ValueError for an impossible date or time (Feb 30, 24:00), OverflowError when the UTC
     time falls outside years 1..9999.
@@ -236,12 +236,12 @@ class RecordChecker:
         """For ``count`` records whose fields are as many as the header's and whose bytes
         are UTF-8, when the fast path proved each of their known values valid as written but
         those in ``columns`` (one per known column, in file order, a text per record; None:
-        proved): the problems :meth:`check` would find in each, in its order, and whether
+        proved): the problems `check` would find in each, in its order, and whether
         each one's key (sku, warehouse) is valid. No problems: the unproven values are valid
-        too, and so is the record (:meth:`check` gives its values).
+        too, and so is the record (`check` gives its values).
 
         Read a column at a time, visiting only the unproven values (a bad file has one or
-        two a record); a value whose shape its column rejects (see :data:`SHAPES`) is a
+        two a record); a value whose shape its column rejects (see `SHAPES`) is a
         problem without its check being called (no exception per bad value).
         """
         found: list[list[Problem]] = [[] for _ in range(count)]
@@ -273,7 +273,7 @@ class RecordChecker:
 
     def value_errors(self, problems: Sequence[Problem], row: int, offset: int) -> list[RowError]:
         """The errors of a record's value ``problems``; without their messages when
-        :attr:`messages` is false."""
+        `messages` is false."""
         if not self.messages:
             return [unreported_value_error(row, offset, column, why) for column, _, why in problems]
         return [value_error(row, offset, column, text, why) for column, text, why in problems]
@@ -294,7 +294,7 @@ class RecordChecker:
 
     def updated_at(self, text: str) -> datetime | Rejected:
         """An ``updated_at`` as written (it is trimmed here): the moment it means, the
-        upload time when empty, or :class:`Rejected`."""
+        upload time when empty, or `Rejected`."""
         text = text.strip(TRIMMED)
         return self._updated_at(text) if text else self.uploaded_at
 

@@ -23,7 +23,7 @@ Column: TypeAlias = Literal[
     "updated_at",
 ]
 COLUMNS: Final[tuple[Column, ...]] = get_args(Column)
-"""Every known column, in :class:`~tap_core.inventory.item.InventoryItem` field order."""
+"""Every known column, in `tap_core.inventory.item.InventoryItem` field order."""
 
 REQUIRED: Final[frozenset[Column]] = frozenset(
     {"sku", "warehouse", "name", "quantity", "unit_price"}
@@ -77,7 +77,7 @@ def number(value: int) -> str:
 
 
 TOLERANCE_TEXT: Final = f"{UPDATED_AT_TOLERANCE.total_seconds() / 60:g} minutes"
-""":data:`UPDATED_AT_TOLERANCE` in words."""
+"""`UPDATED_AT_TOLERANCE` in words."""
 _KEY_ALLOWED: Final = f"1-{MAX_KEY_CHARS} characters of A-Z a-z 0-9 . _ -"
 _WHOLE: Final = f"a whole number of ASCII digits 0-9, at most {number(MAX_AMOUNT)}"
 ALLOWED: Final[dict[Column, str]] = {

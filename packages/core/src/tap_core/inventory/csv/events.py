@@ -1,6 +1,6 @@
 """What parsing an inventory CSV yields: valid rows, row errors, file errors and checkpoints.
 
-:class:`ValidRow` is a named tuple (one is made per valid record, so it must be cheap); the
+`ValidRow` is a named tuple (one is made per valid record, so it must be cheap); the
 others are pydantic models, so a report or a checkpoint serialises to JSON as it is.
 """
 

@@ -1,4 +1,4 @@
-"""The fast path: checking the one-line records of a :class:`Lines` segment a batch at a time.
+"""The fast path: checking the one-line records of a `Lines` segment a batch at a time.
 
 One regular expression, built from the header and the contract's limits, matches a line
 whose every value is valid as written (up to four spaces or tabs around it, no leading zeros
@@ -11,11 +11,11 @@ needs and nothing else (the loose form's quote groups are dropped from its colum
 a match object per line. ``updated_at`` is checked by its shape and converted a column at a time
 with ``datetime.fromisoformat``; quantities and prices (when items are wanted) with ``int``
 and ``Decimal``. A line the expression rejects, or whose date is not real or too late, is
-checked by the exact :class:`~tap_core.inventory.csv.checker.RecordChecker`, which gives
+checked by the exact `tap_core.inventory.csv.checker.RecordChecker`, which gives
 every error its message or accepts a value the expression was too strict for: an unquoted
-line first through :func:`diagnostic_pattern`, which tells the values valid as written
+line first through `diagnostic_pattern`, which tells the values valid as written
 from those the checker must look at; any other split by
-:func:`~tap_core.inventory.csv.splitting.split_quoted_line` and checked whole. So the fast
+`tap_core.inventory.csv.splitting.split_quoted_line` and checked whole. So the fast
 path never decides that a record is invalid, and accepts only what the checker accepts,
 with the same values.
 """
@@ -179,7 +179,7 @@ def fast_pattern(
     that may be quoted (most lines, fast); ``loose``, quoted or not, with up to four spaces
     or tabs around; ``quoted`` (not loose), every value quoted and unpadded, as a file that
     quotes every field writes it. The strict and quoted lines are subsets of the loose ones;
-    those two have the captured groups only (see :func:`captures`), the loose one a quote's
+    those two have the captured groups only (see `captures`), the loose one a quote's
     group before each captured value that is not a name or category.
 
     A line it matches is read as the quote-aware reading of the contract reads it (quoted
@@ -224,7 +224,7 @@ def diagnostic_pattern(columns: Columns) -> tuple[str, list[int], tuple[int, int
     CR removed, that tells which known values are valid as written: each is matched by its
     value expression (padded as on the loose route), or else captured whole. ``updated_at``
     is always captured (its expression proves only its shape). No value holds an LF, so
-    lines joined by LFs are diagnosed by one ``finditer`` (see :func:`_diagnoser`).
+    lines joined by LFs are diagnosed by one ``finditer`` (see `_diagnoser`).
 
     Also the index in ``groups()`` of each known column's captured text (None: valid as
     written), in file order; and of the key's: (sku valid as written, sku captured,
@@ -263,7 +263,7 @@ def diagnostic_pattern(columns: Columns) -> tuple[str, list[int], tuple[int, int
 
 def captures(groups: dict[Column, int]) -> list[int]:
     """The indexes of the groups that hold the captured values of an expression whose
-    ``groups`` :func:`fast_pattern` gave, in file order: the captures of a line in the same
+    ``groups`` `fast_pattern` gave, in file order: the captures of a line in the same
     order whatever the expression that took it."""
     indexes = (
         (index, index + 1) if column in _QUOTABLE else (index,) for column, index in groups.items()
@@ -274,7 +274,7 @@ def captures(groups: dict[Column, int]) -> list[int]:
 def _known_after_runs(columns: Columns) -> Iterator[tuple[int, Column | None]]:
     """Each known column with how many ignored columns stand just before it, then (the
     ignored columns left at the end, None): where an expression writes a run of ignored
-    fields as one counted repeat (:func:`_repeated`)."""
+    fields as one counted repeat (`_repeated`)."""
     runs = 0
     for column in columns:
         if column is None:
@@ -298,7 +298,7 @@ def _finder(
 
 
 class LinesChecker:
-    """Checks :class:`Lines` segments with the fast path, deferring to ``checker``.
+    """Checks `Lines` segments with the fast path, deferring to ``checker``.
 
     With ``items`` false (a validation that builds no items) only sku, warehouse and
     updated_at are captured, the expression alone proving the other values valid; the
@@ -343,7 +343,7 @@ class LinesChecker:
         return self._diagnose(text)
 
     def check(self, lines: Lines | Folded) -> Iterator[Batch]:
-        """The batches of one segment, in row order. A :class:`Folded` one is checked as
+        """The batches of one segment, in row order. A `Folded` one is checked as
         lines, its NULs read back as the line breaks they stand for wherever a value is
         read (a NUL, a control character, is taken by no expression where a line break
         would not be: a name rejects both, a category takes both, as one character)."""
@@ -487,7 +487,7 @@ class LinesChecker:
         exactly: it may be valid once trimmed; else it goes to ``invalid``. So does one of a
         form that is not a real time or is too late (the checker reads it as the conversion
         does and finds it invalid): with its text and why from the checker, or
-        :data:`_UNBUILT` once the report keeps no more errors. The moment of each text in
+        `_UNBUILT` once the report keeps no more errors. The moment of each text in
         ``invalid`` is a placeholder; every other is at most the limit.
         """
         shapes = "\n".join(texts).encode("ascii", "replace").translate(DIGITS_AS_NINES)
@@ -523,7 +523,7 @@ class LinesChecker:
         self, texts: tuple[str, ...], moments: list[datetime], invalid: dict[int, tuple[str, str]]
     ) -> None:
         """Put the ``moments`` past the limit (converted, so their texts are of a form of the
-        contract, and too late for the checker) in ``invalid``, as :meth:`_instants` does."""
+        contract, and too late for the checker) in ``invalid``, as `_instants` does."""
         for index in compress(range(len(texts)), map(self._limit.__lt__, moments)):
             if self._checker.messages:
                 moments[index] = self._exact_time(texts[index], index, invalid)
@@ -602,8 +602,8 @@ class LinesChecker:
     ) -> None:
         """Check the detoured lines (by index; each on its row in ``rows``) exactly and
         merge them into ``batch`` in row order. The unquoted, non-blank lines within the
-        record limit whatever their characters (:data:`_SURE_CHARS`), most of them, are
-        diagnosed together (see :meth:`_check_diagnosed`); any other is checked alone, a
+        record limit whatever their characters (`_SURE_CHARS`), most of them, are
+        diagnosed together (see `_check_diagnosed`); any other is checked alone, a
         ``folded`` one unfolded (an unquoted line holds no NUL: a folded line break is in
         quotes)."""
         accepted: list[tuple[int, int, Sequence[Any]]] = []
@@ -714,7 +714,7 @@ class LinesChecker:
         rows: Sequence[int],
         accepted: list[tuple[int, int, Sequence[Any]]],
     ) -> None:
-        """Check the ``lines`` (at ``indexes``) :func:`diagnostic_pattern` took, each with
+        """Check the ``lines`` (at ``indexes``) `diagnostic_pattern` took, each with
         its groups, a column at a time: only their values not valid as written are checked
         exactly, their ``updated_at`` converted first (as the fast path converts it; the
         checker sees only those it does not prove). Once the report keeps no more errors,
@@ -785,7 +785,7 @@ _SURE_CHARS: Final = MAX_RECORD_BYTES // _UTF8_MAX
 
 
 def _diagnoser(body: str) -> Callable[[str], list[tuple[str | None, ...]]]:
-    """Diagnose each LF-separated line of a text by :func:`diagnostic_pattern`'s ``body``:
+    """Diagnose each LF-separated line of a text by `diagnostic_pattern`'s ``body``:
     its groups, the last one the whole line when the body does not take it (else None).
     Match objects (not ``findall``) keep a group that did not take part None, apart from
     one that took an empty value."""
@@ -803,7 +803,7 @@ _TEXTS: Final = frozenset({COLUMNS.index("name"), COLUMNS.index("category")})
 
 
 def _unfold_texts(values: list[Sequence[Any] | None]) -> list[Sequence[Any] | None]:
-    """The value columns of a :class:`Folded` segment, NULs read back as line breaks."""
+    """The value columns of a `Folded` segment, NULs read back as line breaks."""
     return [_unfolded(column) if slot in _TEXTS else column for slot, column in enumerate(values)]
 
 

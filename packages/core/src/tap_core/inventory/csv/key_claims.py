@@ -54,7 +54,7 @@ class KeyClaims:
     def __init__(self) -> None:
         self.messages = True
         """Whether ``duplicate_key`` errors get their messages (as
-        :attr:`~tap_core.inventory.csv.checker.RecordChecker.messages`)."""
+        `tap_core.inventory.csv.checker.RecordChecker.messages`)."""
         self._claims: dict[int, int] = {}  # fingerprint -> index in _batches
         self._batches: list[_Claims] = []
 

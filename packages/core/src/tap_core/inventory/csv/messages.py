@@ -1,7 +1,7 @@
 """Every row and file error message of a CSV parse, and the warnings, built here and only here.
 
-A message says what was wrong and where: the row, the column, the value (as :func:`show`
-writes it) and what is allowed, with numbers written as :func:`~.contract.number` writes
+A message says what was wrong and where: the row, the column, the value (as `show`
+writes it) and what is allowed, with numbers written as `contract.number` writes
 them. Row errors are built as ``model_construct`` builds them (their fields are right by
 construction; validating each would cost more than checking the record).
 """
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 _SHOWN_CHARS: Final = 40
 _UNSHOWN: Final = re.compile(r'[^\x20-\x7e]|["\\]')
-"""What :func:`show` looks at: quote, backslash and all but printable ASCII; :func:`_escape`
+"""What `show` looks at: quote, backslash and all but printable ASCII; `_escape`
 keeps a character that prints as itself."""
 _ESCAPES: Final = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _SHOWN_NAMES: Final = 20
@@ -71,7 +71,7 @@ _FIELDS_SET: Final = frozenset({"row", "field", "code", "message", "offset"})
 def _row_error(
     row: int, field: Column | None, code: RowErrorCode, message: str, offset: int
 ) -> RowError:
-    """A :class:`RowError` built as ``model_construct`` builds one, without its per-call cost
+    """A `RowError` built as ``model_construct`` builds one, without its per-call cost
     (which would be most of the cost of a row with an error)."""
     error = _new(RowError)
     values = {"row": row, "field": field, "code": code, "message": message, "offset": offset}
@@ -89,7 +89,7 @@ def record_error(row: int, offset: int, code: RowErrorCode, message: str) -> Row
 
 def value_error(row: int, offset: int, column: Column, text: str, why: str | None) -> RowError:
     """``missing_value`` (``why`` None) or ``invalid_value`` (``why``: an
-    :class:`~.checker.Rejected`'s detail, maybe empty) of one column."""
+    `checker.Rejected`'s detail, maybe empty) of one column."""
     if why is None:
         code: RowErrorCode = "missing_value"
         message = f"row {row}, {column}: the value is empty; required: {ALLOWED[column]}"
@@ -109,14 +109,14 @@ UNREPORTED: Final = (
 
 
 def unreported_value_error(row: int, offset: int, column: Column, why: str | None) -> RowError:
-    """:func:`value_error` without its message (:data:`UNREPORTED`), for an error past the
-    ones a report keeps: its row, column and code as :func:`value_error` gives them."""
+    """`value_error` without its message (`UNREPORTED`), for an error past the
+    ones a report keeps: its row, column and code as `value_error` gives them."""
     code: RowErrorCode = "missing_value" if why is None else "invalid_value"
     return _row_error(row, column, code, UNREPORTED, offset)
 
 
 def unreported_duplicate_key(row: int, offset: int) -> RowError:
-    """:func:`duplicate_key` without its message, as :func:`unreported_value_error`."""
+    """`duplicate_key` without its message, as `unreported_value_error`."""
     return record_error(row, offset, "duplicate_key", UNREPORTED)
 
 

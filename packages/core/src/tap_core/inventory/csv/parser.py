@@ -1,8 +1,8 @@
 """Parsing an inventory CSV from a binary stream: events for an import, a report for a check.
 
-:func:`parse_inventory` reads the header at once (file errors and warnings are then known)
-and yields :class:`ValidRow` and :class:`RowError` events in file order as it is iterated;
-:func:`validate_inventory` runs the same checks and returns the :class:`InventoryReport`
+`parse_inventory` reads the header at once (file errors and warnings are then known)
+and yields `ValidRow` and `RowError` events in file order as it is iterated;
+`validate_inventory` runs the same checks and returns the `InventoryReport`
 without building items. Both read the stream with ``read(n)`` only, in bounded memory apart
 from one fingerprint per distinct key.
 """
@@ -88,7 +88,7 @@ class InventoryParser:
 
     def _folds(self) -> bool:
         """Whether records with line breaks in quotes may come folded: once past the header
-        (which is read from :class:`Record` s and :class:`Lines`)."""
+        (which is read from `Record` s and `Lines`)."""
         return self._header_read
 
     def __iter__(self) -> Iterator[ValidRow | RowError]:
@@ -123,7 +123,7 @@ class InventoryParser:
         self, *, items: bool = True, full: Callable[[], bool] | None = None
     ) -> Iterator[Batch]:
         """The checked records batch by batch, duplicates checked. With ``items`` false
-        (the route of :func:`validate_inventory`) valid values are proved, not converted;
+        (the route of `validate_inventory`) valid values are proved, not converted;
         once ``full()`` (asked before each batch is built) errors are built without their
         messages, which the report would drop."""
         if self._started:
@@ -229,8 +229,8 @@ def parse_inventory(
 ) -> InventoryParser:
     """Start parsing ``stream``, a file uploaded at ``uploaded_at`` (aware).
 
-    The header is read now; iterate the result for :class:`ValidRow` and :class:`RowError`
-    events in file order. With ``resume`` (a :class:`Checkpoint`), ``stream`` must already be
+    The header is read now; iterate the result for `ValidRow` and `RowError`
+    events in file order. With ``resume`` (a `Checkpoint`), ``stream`` must already be
     positioned at its offset; the header is not read again, and duplicates are detected
     within the resumed part.
     """
@@ -240,5 +240,5 @@ def parse_inventory(
 def validate_inventory(
     stream: Readable, uploaded_at: datetime, *, resume: Checkpoint | None = None
 ) -> InventoryReport:
-    """Check every record of ``stream`` and report, as :func:`parse_inventory` would."""
+    """Check every record of ``stream`` and report, as `parse_inventory` would."""
     return InventoryParser(stream, uploaded_at, resume=resume).report()

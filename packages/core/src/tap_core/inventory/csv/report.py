@@ -58,9 +58,9 @@ class InventoryReport(BaseModel):
 
 
 class ReportBuilder:
-    """Counts valid rows and row errors into an :class:`InventoryReport`, in constant memory.
+    """Counts valid rows and row errors into an `InventoryReport`, in constant memory.
 
-    Feed it every event of a parse, in order (:meth:`add`); a record's errors come together,
+    Feed it every event of a parse, in order (`add`); a record's errors come together,
     so each record is counted once however many errors it has.
     """
 
@@ -84,7 +84,7 @@ class ReportBuilder:
         self._last_row = 0
 
     def add(self, event: ValidRow | RowError) -> None:
-        """Count one event of :func:`~tap_core.inventory.csv.parser.parse_inventory`."""
+        """Count one event of `tap_core.inventory.csv.parser.parse_inventory`."""
         if isinstance(event, ValidRow):
             self._valid += 1
             return

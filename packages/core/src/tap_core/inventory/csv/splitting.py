@@ -2,12 +2,12 @@
 
 The stream is read in chunks with ``read(n)`` only. Runs of complete lines that are one
 record each (no quote, or quoted fields that close on the line: almost every line of most
-files) come out whole as :class:`Lines`, for the fast path; records whose quoted fields
-hold line breaks, quoted as plainly, come out :class:`Folded` (when the caller allows it),
+files) come out whole as `Lines`, for the fast path; records whose quoted fields
+hold line breaks, quoted as plainly, come out `Folded` (when the caller allows it),
 each on one line for the same fast path, its inner line breaks written as NUL; any other
 line holding a quote starts a record read quote-aware (RFC 4180: quoted commas, quotes and
-line breaks) into a :class:`Record`, the reference reading; a record that cannot be read
-comes out as :class:`Broken`, and reading resumes at the line after its first line.
+line breaks) into a `Record`, the reference reading; a record that cannot be read
+comes out as `Broken`, and reading resumes at the line after its first line.
 
 Lines end at LF; CRLF counts as one terminator and a lone CR is data. A record's ``row`` is
 1 + the number of LFs before its first byte, its ``offset`` the number of bytes.
@@ -42,32 +42,32 @@ _QUOTED_FIELD = rb'[ \t]*+"[^"\n]*+(?:""[^"\n]*+)*+"[ \t]*+|(?![ \t]*+")[^,\n]*+
 _SIMPLE_QUOTED = rb"(?:%s)(?:,(?:%s))*+\r?" % (_QUOTED_FIELD, _QUOTED_FIELD)
 _SIMPLE_QUOTED_LINE: Final = re.compile(_SIMPLE_QUOTED)
 """A line whose quoted fields all close on it, with nothing but spaces around their quotes:
-one whole record, split by :func:`split_quoted_line` (an unquoted field may hold a quote
+one whole record, split by `split_quoted_line` (an unquoted field may hold a quote
 after its first character that is not a space or tab: it is data)."""
 _PLAIN_FIELD = rb'"[^"\n]*+"|[^,"\n]*+'
 _PLAINLY_QUOTED_LINES: Final = re.compile(
     rb"(?:(?:%s)(?:,(?:%s))*+\r?\n)*+" % (_PLAIN_FIELD, _PLAIN_FIELD)
 )
 """Lines whose every field is quoted whole (holding no quote) or holds no quote: a subset of
-:data:`_SIMPLE_QUOTED_LINE`'s, matched four times as fast."""
+`_SIMPLE_QUOTED_LINE`'s, matched four times as fast."""
 _QUOTE_SAMPLE: Final = 65_536
 """Bytes looked at to tell whether quotes are on most lines."""
 _FIELD_OF_LINE: Final = re.compile(r'[ \t]*+"((?:[^"]|"")*+)"[ \t]*+|([^,]*+)')
 _FOLDABLE_FIELD = rb'[ \t]*+"[^"]*+(?:""[^"]*+)*+"[ \t]*+|(?![ \t]*+")[^,\n]*+'
 _FOLDABLE = rb"(?:%s)(?:,(?:%s))*+\r?\n" % (_FOLDABLE_FIELD, _FOLDABLE_FIELD)
 """A record whose quoted fields may hold line breaks, with nothing but spaces around their
-quotes, ended by its LF: as :data:`_SIMPLE_QUOTED_LINE` takes a line, its LFs but the last
+quotes, ended by its LF: as `_SIMPLE_QUOTED_LINE` takes a line, its LFs but the last
 inside quotes; it matches a record one way only."""
 _RECORD_BODIES: Final = re.compile(
     _FOLDABLE.removesuffix(rb"\n").join((b"(", b")(\n)|[\\s\\S]+"))
 ).findall
-"""Each record :data:`_FOLDABLE` takes from where it is matched, without its LF, and (the
+"""Each record `_FOLDABLE` takes from where it is matched, without its LF, and (the
 LF); then the rest, whole, from the first byte that does not start such a record: so the
 records found start back to back at the first."""
 
 
 def _record_bodies(buf: bytes, pos: int, endpos: int) -> tuple[list[bytes], int]:
-    """The records that :data:`_FOLDABLE` takes back to back from ``pos``, ending by
+    """The records that `_FOLDABLE` takes back to back from ``pos``, ending by
     ``endpos``, each without its LF, and where they end."""
     found = _RECORD_BODIES(buf, pos, endpos)
     if found and not found[-1][1]:  # the rest
@@ -77,7 +77,7 @@ def _record_bodies(buf: bytes, pos: int, endpos: int) -> tuple[list[bytes], int]
 
 
 FOLD: Final = 0x00
-"""The byte a :class:`Folded` segment writes for a line break inside a quoted field (NUL:
+"""The byte a `Folded` segment writes for a line break inside a quoted field (NUL:
 a run holding one of its own is not folded)."""
 
 
@@ -89,7 +89,7 @@ class Readable(Protocol):
 
 class Lines(NamedTuple):
     """Complete lines, each ending with LF: one record per line. A line holding ``"`` is
-    a whole quoted record (see :func:`split_quoted_line`).
+    a whole quoted record (see `split_quoted_line`).
 
     ``row`` and ``offset`` are the first line's; each later line is one row further.
     """
@@ -101,7 +101,7 @@ class Lines(NamedTuple):
 
 class Folded(NamedTuple):
     """Complete records, each ending with LF, some with line breaks inside quoted fields:
-    as :class:`Lines`, each folded onto one line, its inner LFs written as NUL (the
+    as `Lines`, each folded onto one line, its inner LFs written as NUL (the
     records hold no NUL of their own; NUL and LF are one byte each, so offsets hold).
 
     ``rows`` is each record's row, ``offset`` the first record's byte offset.
@@ -147,7 +147,7 @@ def split_records(
 
     At offset 0 a leading UTF-8 BOM is skipped (and counted in offsets). ``fold()``, asked
     where a record with a line break inside quotes starts: whether such records may come
-    out :class:`Folded` (with no ``fold``, or false, they come out as :class:`Record`).
+    out `Folded` (with no ``fold``, or false, they come out as `Record`).
     """
     return _Splitter(stream, offset, row, chunk_size, fold).segments()
 
@@ -281,7 +281,7 @@ class _Splitter:
 
     def _folded(self, pos: int, cut: int) -> Folded | None:
         """The records from ``pos`` (the first holding a line break inside quotes) that
-        :data:`_FOLDABLE` takes, up to ``cut`` and within 65,536 bytes in all (so
+        `_FOLDABLE` takes, up to ``cut`` and within 65,536 bytes in all (so
         none is too long) and before any holding a NUL, folded; None when the first is not
         taken."""
         buf = self._buf
@@ -338,10 +338,10 @@ WINDOW: Final = MAX_RECORD_BYTES + 2
 def read_record(buf: bytes, start: int, *, at_end: bool) -> tuple[list[bytes], int] | Broken:
     """The record at ``buf[start:]``, read quote-aware: its fields and where the next starts.
 
-    ``buf`` holds at least :data:`WINDOW` bytes from ``start``, or everything up to the end
+    ``buf`` holds at least `WINDOW` bytes from ``start``, or everything up to the end
     of the file when ``at_end``. A record that runs past 65,536 bytes (its terminator
     excluded) is ``row_too_long``; one whose quoted field is still open at the end of the file
-    is ``invalid_quoting``. The :class:`Broken` returned has row and offset 0: the caller
+    is ``invalid_quoting``. The `Broken` returned has row and offset 0: the caller
     knows them.
     """
     stop = min(len(buf), start + WINDOW)
@@ -392,7 +392,7 @@ def read_record(buf: bytes, start: int, *, at_end: bool) -> tuple[list[bytes], i
 
 
 def split_quoted_line(line: str) -> list[str]:
-    """The fields of a line that :data:`_SIMPLE_QUOTED_LINE` matched (its CR removed):
+    """The fields of a line that `_SIMPLE_QUOTED_LINE` matched (its CR removed):
     quoted ones unquoted and unescaped; spaces outside the quotes dropped (they would be
     trimmed anyway)."""
     fields: list[str] = []
