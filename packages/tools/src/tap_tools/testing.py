@@ -30,6 +30,7 @@ import bisect
 import copy
 import inspect
 import logging
+import socket
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -91,14 +92,28 @@ class MotoServer(ThreadedMotoServer):
         self._app = _AtomicApp(DomainDispatcherApplication(create_backend_app))
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-    def _server_entry(self) -> None:
-        # ThreadedMotoServer._server_entry (moto 5.2.5) with the atomic middleware around the
-        # dispatcher; the rest is unchanged.
-        self._server = make_server(
-            self._ip_address, self._port, self._app, True, request_handler=MotoRequestHandler
-        )
+    def start(self) -> None:
+        """Bind on this thread, then serve on another: a port in use raises ``OSError`` here.
+
+        moto's own ``start`` binds on the serving thread and waits for it without a timeout,
+        so a bind that fails there leaves the caller waiting for ever; and werkzeug's own bind
+        prints and calls ``sys.exit`` when the port is in use. So the socket is bound here and
+        handed to werkzeug.
+        """
+        with socket.create_server((self._ip_address, self._port)) as bound:
+            self._server = make_server(
+                self._ip_address,
+                self._port,
+                self._app,
+                True,
+                request_handler=MotoRequestHandler,
+                fd=bound.fileno(),
+            )
         self._server_ready_event.set()
-        self._server.serve_forever()
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="moto-server", daemon=True
+        )
+        self._thread.start()
 
     @property
     def endpoint(self) -> str:

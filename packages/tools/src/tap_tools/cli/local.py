@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -50,12 +51,21 @@ examples:
   tap local invoke summary --outputs outputs.json
   tap local demo
 
+Ctrl-C (or SIGTERM) stops `up`: it says what it is finishing (an import stops at its next row
+and saves its checkpoint, as when a Lambda invocation runs out of time); a second Ctrl-C stops
+it at once (the emulator's state lives in the process and goes with it).
+
 exit status:
   0  success (up: stopped by Ctrl-C or SIGTERM)
+  130  up: stopped at once by a second Ctrl-C
   1  the stack failed (the message is printed), or the demo found a message without an
      ending
   2  usage error (a bad option, an unreadable --leaderboards or --outputs file, moto's
-     server not installed)"""
+     server not installed, a --port or --api-port in use)"""
+
+
+STOPPED_NOW: Final = 130
+"""``tap local up``'s exit status when a second Ctrl-C stops it without finishing (128 + SIGINT)."""
 
 
 class UsageError(Exception):
@@ -157,7 +167,7 @@ def _say(line: str) -> None:
     print(line, flush=True)
 
 
-def _fail(action: str, error: BaseException, status: int) -> int:
+def _fail(action: str, error: BaseException | str, status: int) -> int:
     print(f"tap local {action}: {error}", file=sys.stderr)
     return status
 
@@ -169,6 +179,7 @@ def run_up(args: argparse.Namespace) -> int:
             BoardsFileError,
             EmulatorMissing,
             LocalStack,
+            PortUnavailable,
             load_boards,
         )
     except ImportError as error:
@@ -178,7 +189,14 @@ def run_up(args: argparse.Namespace) -> int:
     except BoardsFileError as error:
         return _fail("up", error, 2)
     stop = threading.Event()
-    previous = _on_signals(stop.set)
+
+    def on_signal() -> None:
+        if stop.is_set():  # the second Ctrl-C: no more waiting
+            _say(f"tap local up: stopped now, without finishing ({STOPPED_NOW} exit status)")
+            os._exit(STOPPED_NOW)
+        stop.set()
+
+    previous = _on_signals(on_signal)
     stack = LocalStack(
         port=args.port,
         api_port=args.api_port,
@@ -192,6 +210,15 @@ def run_up(args: argparse.Namespace) -> int:
     except EmulatorMissing as error:
         _restore(previous)
         return _fail("up", error, 2)
+    except PortUnavailable as error:
+        _restore(previous)
+        option = {"emulator": "--port", "api": "--api-port"}[error.role]
+        return _fail(
+            "up",
+            f"{option} {error.port}: cannot listen on it ({error.reason}); "
+            "choose another port, or 0 for a free one",
+            2,
+        )
     except Exception as error:  # noqa: BLE001 - a failed start is reported, not a traceback
         _restore(previous)
         return _fail("up", error, 1)
@@ -202,7 +229,12 @@ def run_up(args: argparse.Namespace) -> int:
         _say(json.dumps(stack.outputs, indent=2))
         _say(f"boards: {', '.join(board.id for board in boards)}; Ctrl-C stops the stack")
         stop.wait()
-        _say("tap local up: stopping")
+        work = stack.finishing()
+        stack.hurry()
+        if work:
+            _say(f"tap local up: stopping: finishing {'; '.join(work)}; Ctrl-C again to stop now")
+        else:
+            _say("tap local up: stopping")
     except OSError as error:
         return _fail("up", error, 2)
     finally:

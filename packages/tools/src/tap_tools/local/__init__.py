@@ -6,7 +6,12 @@ and any HTTP client to its ``api_url``. moto's server comes with ``tap-tools``.
 
 from tap_tools.local.boards import DEFAULT_BOARDS, BoardsFileError, load_boards
 from tap_tools.local.emulator import EmulatorMissing
-from tap_tools.local.stack import DEFAULT_SUMMARY_INTERVAL, LocalStack, StackError
+from tap_tools.local.stack import (
+    DEFAULT_SUMMARY_INTERVAL,
+    LocalStack,
+    PortUnavailable,
+    StackError,
+)
 
 __all__ = [
     "DEFAULT_BOARDS",
@@ -14,6 +19,7 @@ __all__ = [
     "BoardsFileError",
     "EmulatorMissing",
     "LocalStack",
+    "PortUnavailable",
     "StackError",
     "load_boards",
 ]

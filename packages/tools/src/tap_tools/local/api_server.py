@@ -70,8 +70,9 @@ def http_event(method: str, target: str, headers: dict[str, str], body: bytes) -
 class ApiServer:
     """The local API: `url` once started; `stop` shuts it down and joins it."""
 
-    def __init__(self, function: Function, journal: Journal, port: int, *, log: bool) -> None:
-        self._function = function
+    def __init__(self, journal: Journal, port: int, *, log: bool) -> None:
+        """Binds ``127.0.0.1:port`` now (``OSError`` when it cannot); `start` serves."""
+        self._function: Function | None = None
         self._journal = journal
         self._log = log
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
@@ -86,16 +87,21 @@ class ApiServer:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def start(self) -> None:
+    def start(self, function: Function) -> None:
+        """Serve, handing each request to ``function``."""
+        self._function = function
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join()
         self._server.server_close()
-        self._thread.join()
 
     def respond(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Any:
         """The function's response to one request (a 502 when the function fails)."""
+        if self._function is None:
+            raise RuntimeError("the API server serves once started")
         try:
             response = self._function.invoke(http_event(method, target, headers, body))
         except Exception as error:  # noqa: BLE001 - API Gateway answers 502 for a function error

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from tap_tools.local.provision import ACCOUNT, REGION
 
 if TYPE_CHECKING:
+    import threading
+
     from tap_aws.resources import FunctionSpec
 
 
@@ -45,6 +47,12 @@ class LocalContext:
     def log_stream_name(self) -> str:
         return f"local/[{self.function_version}]{self.aws_request_id[:8]}"
 
+    hurried: threading.Event | None = None
+    """Once set, no time is left: a handler that checkpoints when time runs low does so at
+    its next boundary (the stack sets it to stop soon)."""
+
     def get_remaining_time_in_millis(self) -> int:
+        if self.hurried is not None and self.hurried.is_set():
+            return 0
         elapsed = time.monotonic() - self.started
         return max(0, int((self.timeout_seconds - elapsed) * 1000))

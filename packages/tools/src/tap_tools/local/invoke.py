@@ -31,6 +31,13 @@ class Function:
         self._suffix = suffix
         self._timeout = spec.timeout_seconds if timeout is None else timeout
         self._lock = threading.Lock()
+        self.hurried = threading.Event()
+        """Set by `hurry`: every context from now on reports no time left."""
+
+    def hurry(self) -> None:
+        """Tell the running invocation (and any later one) that its time is up: a handler that
+        saves a checkpoint when time runs low (``inventory_import``) stops at its next row."""
+        self.hurried.set()
 
     def invoke(self, event: dict[str, Any]) -> Any:
         """The handler's result for ``event``; its exception propagates (a function error)."""
@@ -38,7 +45,10 @@ class Function:
         with self._lock:
             try:
                 context = LocalContext(
-                    self.spec.name(self._suffix), self._timeout, self.spec.memory_mb
+                    self.spec.name(self._suffix),
+                    self._timeout,
+                    self.spec.memory_mb,
+                    hurried=self.hurried,
                 )
                 return handler(event, context)
             finally:

@@ -4,7 +4,8 @@
 ``dead_letters.inventory``...) and hands each line to a ``report`` callable (the CLI prints;
 tests collect). `WatchedLeaderboards` and `WatchedDeadLetters` wrap a function's
 ports to count what the function did (accepted, unchanged, rejected; letters and their
-reasons) without touching the function.
+reasons) without touching the function; `WatchedInventory` notes the row an import has
+reached (what a stop waits for is said with it).
 """
 
 from __future__ import annotations
@@ -14,9 +15,14 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator
+    from datetime import date, datetime
 
     from tap_core import DeadLetter, DeadLetters, SendReport
+    from tap_core.app.ports import Inventory
+    from tap_core.inventory import InventoryItem, InventorySummary, StockRecord
+    from tap_core.inventory.imports import ImportRecord
+    from tap_core.inventory.port import ImportResult, LocatedItem
     from tap_core.leaderboard import Leaderboards, Outcome, Page, RankedEntry, ScoreSubmission
 
 
@@ -107,3 +113,51 @@ class WatchedLeaderboards:
 
     def count(self, board_id: str, period: str | None = None) -> int:
         return self._inner.count(board_id, period)
+
+
+class WatchedInventory:
+    """An ``Inventory`` port that notes, in `row`, the row of the last item handed to
+    ``apply`` (None between imports)."""
+
+    def __init__(self, inner: Inventory) -> None:
+        self._inner = inner
+        self.row: int | None = None
+
+    def apply(
+        self,
+        items: Iterable[InventoryItem | LocatedItem],
+        uploaded_at: datetime,
+        source: str | None = None,
+    ) -> ImportResult:
+        try:
+            return self._inner.apply(self._noted(items), uploaded_at, source)
+        finally:
+            self.row = None
+
+    def _noted(
+        self, items: Iterable[InventoryItem | LocatedItem]
+    ) -> Iterator[InventoryItem | LocatedItem]:
+        for item in items:
+            self.row = getattr(item, "row", self.row)
+            yield item
+
+    def get(self, sku: str, warehouse: str) -> StockRecord | None:
+        return self._inner.get(sku, warehouse)
+
+    def stock_of(self, sku: str) -> list[StockRecord]:
+        return self._inner.stock_of(sku)
+
+    def items(self) -> Iterator[InventoryItem]:
+        return self._inner.items()
+
+    def import_record(self, import_id: str) -> ImportRecord | None:
+        return self._inner.import_record(import_id)
+
+    def save_import(self, record: ImportRecord, *, replacing: int | None) -> bool:
+        return self._inner.save_import(record, replacing=replacing)
+
+    def keep_summary(self, day: date, summary: InventorySummary) -> None:
+        self._inner.keep_summary(day, summary)
+
+    def summary(self, day: date | None) -> InventorySummary | None:
+        return self._inner.summary(day)

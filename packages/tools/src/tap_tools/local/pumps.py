@@ -53,6 +53,9 @@ class Pump(threading.Thread):
         self.journal = journal
         self.stopping = threading.Event()
         self.busy = False
+        self.doing: str | None = None
+        """What the pump is working on, in words (``a batch of 10 score submissions``), or
+        None; a stop says it is finishing this."""
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -153,6 +156,7 @@ class ScoresPump(QueuePump):
     def handle(self, messages: list[MessageTypeDef]) -> None:
         event = {"Records": [sqs_record(m, self._queue_arn) for m in messages]}
         before = self.journal.counts()
+        self.doing = f"a batch of {len(messages)} score submissions"
         try:
             response = self._function.invoke(event)
             failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
@@ -160,6 +164,8 @@ class ScoresPump(QueuePump):
         except Exception as error:  # noqa: BLE001 - a function error fails the whole batch
             failed = {m["MessageId"] for m in messages}
             why = f"the function failed: {type(error).__name__}: {error}"
+        finally:
+            self.doing = None
         done = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(done), BATCH_SIZE):
             self._sqs.delete_message_batch(
@@ -230,13 +236,31 @@ class InventoryPump(QueuePump):
         attempt = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
         try:
             event = json.loads(body)
+            self._starting(event)
             outcome = self._function.invoke(event)
         except Exception as error:  # noqa: BLE001 - EventBridge retries, then dead-letters
             self._failed(message, attempt, f"{type(error).__name__}: {error}")
             return
+        finally:
+            self.doing = None
         self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
         self.journal.count("inventory.invocations")
         self._imported(event, outcome)
+
+    def _starting(self, event: dict[str, Any]) -> None:
+        """Say which import (and its id, which ``/inventory/imports/{import_id}`` reads) starts."""
+        from tap_aws.functions.inventory_import import job_of  # noqa: PLC0415
+
+        try:
+            job = job_of(event)
+        except Exception:  # noqa: BLE001 - the function itself reports a malformed event
+            return
+        upload = job.upload
+        self.doing = f"the import of {upload.key}"
+        self.journal.say(
+            f"inventory: importing s3://{upload.bucket}/{upload.key} (part {job.part}); "
+            f"import id {upload.import_id}"
+        )
 
     def _imported(self, event: dict[str, Any], outcome: Any) -> None:
         key = (event.get("detail") or {}).get("object", {}).get("key", "?")
@@ -257,7 +281,10 @@ class InventoryPump(QueuePump):
         errors = outcome.get("file_errors") or []
         extra = f"; file errors: {', '.join(map(str, errors))}" if errors else ""
         part = "" if status is None else f" (part {outcome.get('part')}: {status})"
-        self.journal.say(f"inventory: {outcome.get('key', key)}{part}: {endings}{extra}")
+        self.journal.say(
+            f"inventory: {outcome.get('key', key)}{part}: {endings}{extra}; "
+            f"import id {outcome.get('import_id')}"
+        )
 
     def _failed(self, message: MessageTypeDef, attempt: int, reason: str) -> None:
         if attempt < EVENT_ATTEMPTS:

@@ -12,6 +12,7 @@ a time: a function module has one root.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import threading
 import time
 from contextlib import ExitStack
@@ -29,7 +30,12 @@ from tap_tools.local.api_server import ApiServer
 from tap_tools.local.boards import DEFAULT_BOARDS
 from tap_tools.local.emulator import start_emulator
 from tap_tools.local.invoke import Function
-from tap_tools.local.journal import Journal, WatchedDeadLetters, WatchedLeaderboards
+from tap_tools.local.journal import (
+    Journal,
+    WatchedDeadLetters,
+    WatchedInventory,
+    WatchedLeaderboards,
+)
 from tap_tools.local.provision import DEFAULT_SUFFIX, provision
 from tap_tools.local.pumps import InventoryPump, Pump, ScoresPump, SummaryTimer, scheduled_event
 from tap_tools.local.wiring import (
@@ -60,6 +66,19 @@ _ONE_AT_A_TIME = threading.Lock()
 
 class StackError(RuntimeError):
     """The stack cannot start, or did not become idle in time."""
+
+
+class PortUnavailable(StackError):
+    """A port the stack was asked to listen on cannot be had (in use, or not allowed)."""
+
+    def __init__(self, role: str, port: int, error: OSError) -> None:
+        self.role = role
+        """``emulator`` or ``api``: which server asked for it."""
+        self.port = port
+        self.reason = (
+            "in use" if error.errno == errno.EADDRINUSE else (error.strerror or str(error))
+        )
+        super().__init__(f"the {role} cannot listen on port {port}: {self.reason}")
 
 
 class LocalStack:
@@ -101,6 +120,7 @@ class LocalStack:
         self.provisioned: Provisioned | None = None
         self.outputs: dict[str, str] = {}
         self.functions: dict[str, Function] = {}
+        self._inventory: WatchedInventory | None = None
 
     # -- life -----------------------------------------------------------------------------
 
@@ -129,7 +149,16 @@ class LocalStack:
             raise
 
     def _start(self, exit_stack: ExitStack) -> None:
-        server = start_emulator(self._port)
+        # Both ports are bound before anything else starts: one in use fails at once.
+        try:
+            api = ApiServer(self.journal, self._api_port, log=self._log_requests)
+        except OSError as error:
+            raise PortUnavailable("api", self._api_port, error) from None
+        exit_stack.callback(api.stop)
+        try:
+            server = start_emulator(self._port)
+        except OSError as error:
+            raise PortUnavailable("emulator", self._port, error) from None
         exit_stack.callback(server.stop)
         exit_stack.enter_context(server.atomic())
         provisioned = provision(server.endpoint, self._suffix)
@@ -147,11 +176,7 @@ class LocalStack:
             )
         }
         self._watch()
-        api = ApiServer(
-            self.functions[API_FUNCTION.stem], self.journal, self._api_port, log=self._log_requests
-        )
-        api.start()
-        exit_stack.callback(api.stop)
+        api.start(self.functions[API_FUNCTION.stem])
         self.outputs = provisioned.outputs(api.url)
         self._sqs = emulator_clients(provisioned.endpoint_url, settings).sqs()
         self._pumps = [
@@ -191,17 +216,42 @@ class LocalStack:
         )
         importer = self.functions[INVENTORY_IMPORT_FUNCTION.stem].module.root
         built = importer.get()
+        self._inventory = WatchedInventory(built.inventory)
         importer.use(
             dataclasses.replace(
                 built,
+                inventory=self._inventory,
                 dead_letters=WatchedDeadLetters(built.dead_letters, self.journal, "inventory"),
             )
         )
+
+    def finishing(self) -> list[str]:
+        """What the stack is in the middle of, in words (``the import of inbound/x.csv at row
+        120``): what a stop waits for."""
+        work = []
+        for pump in self._pumps:
+            doing = pump.doing
+            if doing is None:
+                continue
+            if isinstance(pump, InventoryPump) and self._inventory is not None:
+                row = self._inventory.row
+                doing += "" if row is None else f" at row {row}"
+            work.append(doing)
+        return work
+
+    def hurry(self) -> None:
+        """Begin stopping: no pump takes new work, and a running import saves its checkpoint at
+        its next row and hands the rest on (as when a Lambda invocation runs out of time)."""
+        for pump in self._pumps:
+            pump.stopping.set()
+        for function in self.functions.values():
+            function.hurry()
 
     def stop(self) -> None:
         """Stop everything started (idempotent)."""
         exit_stack, self._exit = self._exit, None
         if exit_stack is not None:
+            self.hurry()
             exit_stack.close()
 
     # -- use ------------------------------------------------------------------------------
