@@ -26,6 +26,7 @@ from tap_aws.resources import (
     API_FUNCTION,
     FIFO_SUFFIX,
     FUNCTIONS,
+    LOCAL_ONLY_OUTPUTS,
     LOG_RETENTION_DAYS,
     MAX_COUNT_SHARDS,
     SCORES,
@@ -165,7 +166,7 @@ def test_player_score_metric_unit_is_count() -> None:
 
 
 def test_stack_exports_every_output_key(planned: Plan) -> None:
-    keys = {v for k, v in vars(Outputs).items() if k.isupper()} - {Outputs.ENDPOINT_URL}
+    keys = {v for k, v in vars(Outputs).items() if k.isupper()} - LOCAL_ONLY_OUTPUTS
     assert set(planned.outputs) == keys
     assert all(isinstance(v, str) and v for v in planned.outputs.values())
     assert planned.outputs[Outputs.MAIN_QUEUE_URL].endswith("tap-scores-test.fifo")

@@ -212,9 +212,18 @@ class Outputs:
     INVENTORY_INBOUND_PREFIX: Final = "inventory_inbound_prefix"
     INVENTORY_TABLE_NAME: Final = "inventory_table_name"
     INVENTORY_DLQ_URL: Final = "inventory_dlq_url"
+    INVENTORY_EVENTS_DLQ_URL: Final = "inventory_events_dlq_url"
+    """Where EventBridge, the Scheduler and Lambda's async invocations put the inventory events
+    they could not deliver (`INVENTORY_EVENTS_DLQ`)."""
     API_URL: Final = "api_url"
     ENDPOINT_URL: Final = "endpoint_url"
     """Local stack only: the emulator's endpoint for any AWS client."""
+    REGION: Final = "region"
+    """Local stack only: the one region the emulator's resources are in (``--region``)."""
+
+
+LOCAL_ONLY_OUTPUTS: Final = frozenset({Outputs.ENDPOINT_URL, Outputs.REGION})
+"""The outputs the local stack adds to those ``pulumi up`` exports."""
 
 
 class Env(StrEnum):

@@ -173,6 +173,7 @@ class TapStack(pulumi.ComponentResource):
             ),
             Outputs.INVENTORY_TABLE_NAME: inventory.table.name,
             Outputs.INVENTORY_DLQ_URL: inventory.rows_dlq.url,
+            Outputs.INVENTORY_EVENTS_DLQ_URL: inventory.events_dlq.url,
             Outputs.API_URL: self.api.stage.invoke_url,
         }
 

@@ -87,9 +87,11 @@ class _AtomicApp:
 class MotoServer(ThreadedMotoServer):
     """moto's threaded server on ``127.0.0.1``, werkzeug's request log silenced."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, guard: Callable[[WsgiApp], WsgiApp] | None = None) -> None:
+        """``guard`` wraps moto's application (the local stack's refuses a foreign region)."""
         super().__init__(ip_address="127.0.0.1", port=port, verbose=False)
-        self._app = _AtomicApp(DomainDispatcherApplication(create_backend_app))
+        app: WsgiApp = DomainDispatcherApplication(create_backend_app)
+        self._app = _AtomicApp(app if guard is None else guard(app))
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     def start(self) -> None:

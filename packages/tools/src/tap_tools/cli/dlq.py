@@ -133,7 +133,7 @@ def run(args: argparse.Namespace, client: SQSClient | None = None) -> int:
 
     try:
         if client is None:
-            client = _client(endpoint)
+            client = _client(endpoint, outputs)
         if args.action == "list":
             return _list(client, queue_url, args)
         if args.action == "show":
@@ -167,13 +167,24 @@ def _where(args: argparse.Namespace) -> tuple[str, str | None, dict[str, Any]]:
     return outputs[key], args.endpoint_url or outputs.get(Outputs.ENDPOINT_URL), outputs
 
 
-def _client(endpoint: str | None) -> SQSClient:
+def _client(endpoint: str | None, outputs: dict[str, Any]) -> SQSClient:
+    """The SQS client; a local stack's outputs (they name its endpoint) give its region and
+    the fake credentials its emulator takes, so no flag or variable is needed."""
     from tap_aws.clients import ClientFactory, client_config, endpoint_url  # noqa: PLC0415
+    from tap_aws.resources import Outputs  # noqa: PLC0415
     from tap_aws.settings import get_settings  # noqa: PLC0415
 
     settings = get_settings()
+    region = credentials = None
+    if isinstance(outputs.get(Outputs.ENDPOINT_URL), str):
+        from tap_tools.local.environment import local_client_settings  # noqa: PLC0415
+
+        region, credentials = local_client_settings(outputs)
     return ClientFactory(
-        config=client_config(settings), endpoint_url=endpoint or endpoint_url(settings)
+        config=client_config(settings),
+        endpoint_url=endpoint or endpoint_url(settings),
+        region=region,
+        credentials=credentials,
     ).sqs()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -34,6 +35,8 @@ Lambda functions run in-process on real-shaped events.
            CLI with --endpoint-url) can send score messages to the FIFO queue and upload CSV
            files under the bucket's inbound/ prefix, and the functions react as in AWS; the
            read API answers over HTTP
+  env      print the variables (AWS_ENDPOINT_URL, region, dummy credentials) that point
+           boto3, AWS CLI v2 and tap dlq at a running stack, given its --outputs file
   invoke   run a function once against a running stack (invoke summary: the inventory
            summary), given the stack's --outputs file
   demo     start a stack, send generated score submissions (some invalid, some re-sent) and a
@@ -45,8 +48,12 @@ sync --all-packages). `tap demo` runs the core alone, in memory, without it.
 
 examples:
   tap local up --outputs outputs.json
-  aws --endpoint-url "$(jq -r .endpoint_url outputs.json)" s3 cp stock.csv \\
-      "s3://$(jq -r .inventory_bucket_name outputs.json)/inbound/stock.csv"
+  eval "$(tap local env --outputs outputs.json)"
+  aws s3 cp stock.csv "s3://$(jq -r .inventory_bucket_name outputs.json)/inbound/stock.csv"
+  aws sqs send-message --queue-url "$(jq -r .main_queue_url outputs.json)" \\
+      --message-group-id player-1 --message-deduplication-id s-1 \\
+      --message-body '{"submission_id":"s-1","leaderboard_id":"global",
+                       "player_id":"player-1","score":42,"achieved_at":"2026-12-01T10:00:00Z"}'
   curl "$(jq -r .api_url outputs.json)/leaderboards/global/top?limit=5"
   tap local invoke summary --outputs outputs.json
   tap local demo
@@ -64,6 +71,24 @@ exit status:
      server not installed, a --port or --api-port in use)"""
 
 
+DEFAULT_REGION_TEXT: Final = "us-east-1"
+"""``--region``'s default, as tap_tools.local.provision.REGION (a test ties them)."""
+_REGION: Final = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
+ENV_HELP: Final = """\
+Print what an AWS client needs to reach a running local stack, read from its outputs file:
+AWS_ENDPOINT_URL (boto3, AWS CLI v2 and tap read it; AWS CLI v1 needs --endpoint-url), the
+stack's region as AWS_REGION and AWS_DEFAULT_REGION, and the dummy credentials the emulator
+accepts (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
+
+examples:
+  eval "$(tap local env --outputs outputs.json)"
+  tap local env --outputs outputs.json --format dotenv > .env.local
+  aws sqs get-queue-attributes --queue-url "$(jq -r .dlq_url outputs.json)" \\
+      --attribute-names ApproximateNumberOfMessages
+
+exit status:
+  0  success
+  2  usage error (an unreadable --outputs file, or outputs that are not a local stack's)"""
 STOPPED_NOW: Final = 130
 """``tap local up``'s exit status when a second Ctrl-C stops it without finishing (128 + SIGINT)."""
 
@@ -78,6 +103,13 @@ def port(text: str) -> int:
     if number > 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port (0-65535)")
     return number
+
+
+def region(text: str) -> str:
+    """An argument type: an AWS region name (``us-east-1``, ``eu-west-2``)."""
+    if not _REGION.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a region name like us-east-1")
+    return text
 
 
 def seconds(text: str) -> float:
@@ -116,6 +148,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--outputs", metavar="FILE", help="write the stack outputs (JSON) here once ready"
     )
     up.add_argument(
+        "--region",
+        type=region,
+        default=DEFAULT_REGION_TEXT,
+        help=f"the region the resources are made in; requests signed for another are refused "
+        f"(default {DEFAULT_REGION_TEXT})",
+    )
+    up.add_argument(
         "--leaderboards",
         metavar="FILE",
         help="a JSON (or, with PyYAML installed, YAML) list of leaderboard specs; default: "
@@ -130,6 +169,26 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         f"(default {DEFAULT_SUMMARY_INTERVAL_TEXT})",
     )
     up.set_defaults(run=run_up)
+
+    env = actions.add_parser(
+        "env",
+        help="print the variables that point AWS clients at a running stack",
+        description=ENV_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    env.add_argument(
+        "--outputs",
+        metavar="FILE",
+        required=True,
+        help="the outputs file `tap local up --outputs` wrote",
+    )
+    env.add_argument(
+        "--format",
+        choices=("sh", "dotenv", "json"),
+        default="sh",
+        help="sh: export lines (default); dotenv: NAME=value lines; json: an object",
+    )
+    env.set_defaults(run=run_env)
 
     invoke = actions.add_parser(
         "invoke",
@@ -200,6 +259,7 @@ def run_up(args: argparse.Namespace) -> int:
     stack = LocalStack(
         port=args.port,
         api_port=args.api_port,
+        region=args.region,
         boards=boards,
         summary_interval=args.summary_interval,
         report=_say,
@@ -227,6 +287,13 @@ def run_up(args: argparse.Namespace) -> int:
             Path(args.outputs).write_text(json.dumps(stack.outputs, indent=2) + "\n")
         _say("tap local up: ready; the stack outputs:")
         _say(json.dumps(stack.outputs, indent=2))
+        from tap_tools.local.environment import client_environment, render  # noqa: PLC0415
+
+        _say(
+            "for AWS clients (boto3, AWS CLI v2, tap dlq), in your shell "
+            '(or `eval "$(tap local env --outputs FILE)"`):'
+        )
+        _say(render(client_environment(stack.outputs)))
         _say(f"boards: {', '.join(board.id for board in boards)}; Ctrl-C stops the stack")
         stop.wait()
         work = stack.finishing()
@@ -266,6 +333,19 @@ def read_outputs(path: str) -> dict[str, Any]:
     if not isinstance(outputs, dict):
         raise UsageError(f"{path} is not a JSON object of stack outputs")
     return outputs
+
+
+def run_env(args: argparse.Namespace) -> int:
+    try:
+        outputs = read_outputs(args.outputs)
+        from tap_tools.local.environment import client_environment, render  # noqa: PLC0415
+        from tap_tools.local.wiring import MissingOutput  # noqa: PLC0415
+
+        variables = client_environment(outputs)
+    except (UsageError, MissingOutput) as error:
+        return _fail("env", error, 2)
+    print(render(variables, args.format))
+    return 0
 
 
 def run_invoke(args: argparse.Namespace) -> int:

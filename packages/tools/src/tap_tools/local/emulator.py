@@ -12,11 +12,18 @@ product never needs it; it only keeps the emulator fast).
 
 from __future__ import annotations
 
+import functools
+import json
+import re
 import urllib.request
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import unquote
+from xml.sax.saxutils import escape
 
 if TYPE_CHECKING:
-    from tap_tools.testing import MotoServer
+    from collections.abc import Callable
+
+    from tap_tools.testing import MotoServer, WsgiApp
 
 MISSING_MOTO: Final = (
     "the local stack needs moto's server, which is not installed: "
@@ -29,11 +36,73 @@ class EmulatorMissing(RuntimeError):
     """moto's server (a dependency of ``tap-tools``) is not installed."""
 
 
-def start_emulator(port: int = 0) -> MotoServer:
-    """A started moto server on ``127.0.0.1:port`` (0: a free port).
+_SCOPE: Final = re.compile(r"Credential=[^/,&\s]+/[0-9]{8}/([^/]+)/([^/]+)/aws4_request")
+"""A SigV4 credential scope (header or presigned query): its region and service."""
+WRONG_REGION: Final = "WrongRegion"
+"""The error code of a request signed for another region than the stack's."""
+
+
+def wrong_region(region: str, asked: str) -> str:
+    """The message a client gets when it asks the stack's emulator for another region."""
+    return (
+        f"this local stack's resources are in {region}, not {asked}: set AWS_REGION={region} "
+        f"and AWS_DEFAULT_REGION={region} (`tap local env` prints them), or start the stack "
+        f"with --region {asked}"
+    )
+
+
+class RegionGuard:
+    """WSGI middleware: a request signed for another region than ``region`` is refused with a
+    400 that says so (`wrong_region`), in the error shape of its protocol (JSON, S3's XML or
+    the query protocol's XML); unsigned requests pass.
+
+    moto keeps one backend per region, so without it a client in another region finds no
+    queue, table or bucket ("does not exist") rather than being told why.
+    """
+
+    def __init__(self, app: WsgiApp, region: str) -> None:
+        self._app = app
+        self._region = region
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        signed = (
+            environ.get("HTTP_AUTHORIZATION", "") + " " + unquote(environ.get("QUERY_STRING", ""))
+        )
+        scope = _SCOPE.search(signed)
+        if scope is None or scope[1] == self._region:
+            return self._app(environ, start_response)
+        message = wrong_region(self._region, scope[1])
+        if "amz-json" in environ.get("CONTENT_TYPE", ""):
+            content_type = "application/x-amz-json-1.0"
+            body = json.dumps({"__type": WRONG_REGION, "message": message})
+        elif scope[2] == "s3":
+            content_type = "application/xml"
+            body = f"<Error><Code>{WRONG_REGION}</Code><Message>{escape(message)}</Message></Error>"
+        else:
+            content_type = "text/xml"
+            body = (
+                f"<ErrorResponse><Error><Type>Sender</Type><Code>{WRONG_REGION}</Code>"
+                f"<Message>{escape(message)}</Message></Error></ErrorResponse>"
+            )
+        data = body.encode()
+        start_response(
+            "400 Bad Request",
+            [
+                ("Content-Type", content_type),
+                ("Content-Length", str(len(data))),
+                ("x-amzn-ErrorType", WRONG_REGION),
+            ],
+        )
+        return [data]
+
+
+def start_emulator(port: int = 0, region: str | None = None) -> MotoServer:
+    """A started moto server on ``127.0.0.1:port`` (0: a free port); given a ``region``,
+    requests signed for another one are refused (`RegionGuard`).
 
     The caller makes its requests atomic with ``server.atomic()`` for as long as it runs.
-    The emulator starts empty: moto's state (one per process) is reset.
+    The emulator starts empty: moto's state (one per process) is reset. ``OSError`` when the
+    port cannot be had.
     """
     try:
         from tap_tools.testing import (  # noqa: PLC0415 - moto only when the stack starts
@@ -43,7 +112,8 @@ def start_emulator(port: int = 0) -> MotoServer:
     except ImportError as error:
         raise EmulatorMissing(f"{MISSING_MOTO} ({error})") from None
     journal_transactions()
-    server = MotoServer(port)
+    guard = None if region is None else functools.partial(RegionGuard, region=region)
+    server = MotoServer(port, guard)
     server.start()
     # moto's backends are process-wide: a stack started after another one in this process
     # (tests do) would find its tables, queues and bucket. Start empty.

@@ -23,6 +23,7 @@ from tap_tools.local.wiring import (
     endpoint_of,
     functions_given,
     output_settings,
+    region_of,
     stack_clients,
 )
 
@@ -36,11 +37,12 @@ def invoke_summary(outputs: Mapping[str, Any], at: datetime | None = None) -> di
     """Run ``inventory_summary`` against the stack of ``outputs``; the summary it stored."""
     functions = (INVENTORY_SUMMARY_FUNCTION,)
     settings = output_settings(outputs, functions)
-    with functions_given(dependencies(settings, stack_clients(settings), functions)):
+    region = region_of(outputs)
+    with functions_given(dependencies(settings, stack_clients(settings, region), functions)):
         result = Function(INVENTORY_SUMMARY_FUNCTION, DEFAULT_SUFFIX).invoke(
             scheduled_event(at or datetime.now(UTC), DEFAULT_SUFFIX)
         )
-    s3 = emulator_clients(endpoint_of(outputs)).s3()
+    s3 = emulator_clients(endpoint_of(outputs), region=region).s3()
     body = s3.get_object(Bucket=outputs[Outputs.INVENTORY_BUCKET_NAME], Key=result["key"])["Body"]
     summary: dict[str, Any] = json.loads(body.read())
     return summary

@@ -35,6 +35,7 @@ from tap_aws.resources import (
 )
 
 REGION: Final = "us-east-1"
+"""The stack's region unless ``--region`` names another (`provision`'s ``region``)."""
 ACCOUNT: Final = "123456789012"
 """moto's default account id: the ARNs in the events the stack builds."""
 FAKE_CREDENTIAL: Final = "testing"
@@ -53,6 +54,7 @@ class Provisioned:
 
     suffix: str
     endpoint_url: str
+    region: str
     leaderboard_table: str
     inventory_table: str
     bucket: str
@@ -75,8 +77,10 @@ class Provisioned:
             Outputs.INVENTORY_INBOUND_PREFIX: INVENTORY_BUCKET.inbound_prefix,
             Outputs.INVENTORY_TABLE_NAME: self.inventory_table,
             Outputs.INVENTORY_DLQ_URL: self.rows_dlq_url,
+            Outputs.INVENTORY_EVENTS_DLQ_URL: self.events_dlq_url,
             Outputs.API_URL: api_url,
             Outputs.ENDPOINT_URL: self.endpoint_url,
+            Outputs.REGION: self.region,
         }
 
 
@@ -122,12 +126,12 @@ def _events_target_policy(queue_arn: str, rule_arns: list[str]) -> str:
     )
 
 
-def provision(endpoint_url: str, suffix: str = DEFAULT_SUFFIX) -> Provisioned:
-    """Create every resource of the stack in the emulator at ``endpoint_url``."""
+def provision(endpoint_url: str, suffix: str = DEFAULT_SUFFIX, region: str = REGION) -> Provisioned:
+    """Create every resource of the stack in the emulator at ``endpoint_url``, in ``region``."""
     from tap_aws.clients import ClientFactory  # noqa: PLC0415 - boto3 when the stack starts
 
     aws = ClientFactory(
-        endpoint_url=endpoint_url, region=REGION, credentials=(FAKE_CREDENTIAL, FAKE_CREDENTIAL)
+        endpoint_url=endpoint_url, region=region, credentials=(FAKE_CREDENTIAL, FAKE_CREDENTIAL)
     )
     dynamodb, sqs, s3, events = aws.dynamodb(), aws.sqs(), aws.s3(), aws.events()
     for spec in (LEADERBOARD_TABLE, INVENTORY_TABLE):
@@ -143,7 +147,13 @@ def provision(endpoint_url: str, suffix: str = DEFAULT_SUFFIX) -> Provisioned:
     events_url, events_arn = _create_queue(sqs, LOCAL_INVENTORY_EVENTS, suffix)
 
     bucket = INVENTORY_BUCKET.name(suffix)
-    s3.create_bucket(Bucket=bucket)
+    if region == "us-east-1":  # S3 refuses us-east-1 as a location constraint
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(
+            Bucket=bucket,
+            CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
+        )
     # Versioned, as the deployed bucket is: each upload is its own version, imported pinned.
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_notification_configuration(
@@ -174,6 +184,7 @@ def provision(endpoint_url: str, suffix: str = DEFAULT_SUFFIX) -> Provisioned:
     return Provisioned(
         suffix=suffix,
         endpoint_url=endpoint_url,
+        region=region,
         leaderboard_table=LEADERBOARD_TABLE.name(suffix),
         inventory_table=INVENTORY_TABLE.name(suffix),
         bucket=bucket,

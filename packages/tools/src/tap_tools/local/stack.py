@@ -36,7 +36,7 @@ from tap_tools.local.journal import (
     WatchedInventory,
     WatchedLeaderboards,
 )
-from tap_tools.local.provision import DEFAULT_SUFFIX, provision
+from tap_tools.local.provision import DEFAULT_SUFFIX, REGION, provision
 from tap_tools.local.pumps import InventoryPump, Pump, ScoresPump, SummaryTimer, scheduled_event
 from tap_tools.local.wiring import (
     StackClients,
@@ -92,6 +92,7 @@ class LocalStack:
         boards: tuple[LeaderboardSpec, ...] = DEFAULT_BOARDS,
         summary_interval: float | None = DEFAULT_SUMMARY_INTERVAL,
         suffix: str = DEFAULT_SUFFIX,
+        region: str = REGION,
         report: Callable[[str], None] | None = None,
         log_requests: bool = False,
         settings: dict[str, str] | None = None,
@@ -105,6 +106,7 @@ class LocalStack:
         self._boards = boards
         self._summary_interval = summary_interval
         self._suffix = suffix
+        self._region = region
         self._log_requests = log_requests
         self._settings = dict(settings or {})
         self._timeouts = dict(timeouts or {})
@@ -156,15 +158,15 @@ class LocalStack:
             raise PortUnavailable("api", self._api_port, error) from None
         exit_stack.callback(api.stop)
         try:
-            server = start_emulator(self._port)
+            server = start_emulator(self._port, self._region)
         except OSError as error:
             raise PortUnavailable("emulator", self._port, error) from None
         exit_stack.callback(server.stop)
         exit_stack.enter_context(server.atomic())
-        provisioned = provision(server.endpoint, self._suffix)
+        provisioned = provision(server.endpoint, self._suffix, self._region)
         self.provisioned = provisioned
         settings = stack_settings(provisioned, self._boards, self._settings)
-        self.clients = stack_clients(settings)
+        self.clients = stack_clients(settings, self._region)
         exit_stack.enter_context(functions_given(dependencies(settings, self.clients)))
         self.functions = {
             spec.stem: Function(spec, self._suffix, self._timeouts.get(spec.stem))
@@ -178,7 +180,7 @@ class LocalStack:
         self._watch()
         api.start(self.functions[API_FUNCTION.stem])
         self.outputs = provisioned.outputs(api.url)
-        self._sqs = emulator_clients(provisioned.endpoint_url, settings).sqs()
+        self._sqs = emulator_clients(provisioned.endpoint_url, settings, self._region).sqs()
         self._pumps = [
             ScoresPump(
                 self.journal,

@@ -169,7 +169,15 @@ def output_settings(outputs: Mapping[str, Any], functions: tuple[FunctionSpec, .
         raise MissingOutput(f"the outputs lack what the function needs: {error}") from None
 
 
-def emulator_clients(endpoint_url: str, settings: Settings | None = None) -> ClientFactory:
+def region_of(outputs: Mapping[str, Any]) -> str:
+    """The stack's region in its outputs (`REGION` in outputs written before it was one)."""
+    region = outputs.get(Outputs.REGION)
+    return region if isinstance(region, str) and region else REGION
+
+
+def emulator_clients(
+    endpoint_url: str, settings: Settings | None = None, region: str = REGION
+) -> ClientFactory:
     """tap's client factory for the emulator at ``endpoint_url``, with its region and fake
     credentials given explicitly; ``settings`` give the retries and timeouts (botocore's
     defaults without)."""
@@ -178,7 +186,7 @@ def emulator_clients(endpoint_url: str, settings: Settings | None = None) -> Cli
     return ClientFactory(
         config=None if settings is None else client_config(settings),
         endpoint_url=endpoint_url,
-        region=REGION,
+        region=region,
         credentials=(FAKE_CREDENTIAL, FAKE_CREDENTIAL),
     )
 
@@ -194,14 +202,14 @@ class StackClients:
     events: EventBridgeClient
 
 
-def stack_clients(settings: Settings) -> StackClients:
-    """The functions' clients, on the emulator the settings name."""
+def stack_clients(settings: Settings, region: str = REGION) -> StackClients:
+    """The functions' clients, on the emulator the settings name, in ``region``."""
     from tap_aws.clients import endpoint_url  # noqa: PLC0415
 
     endpoint = endpoint_url(settings)
     if endpoint is None:
         raise StackEnvironmentError("the functions' settings name no emulator endpoint")
-    factory = emulator_clients(endpoint, settings)
+    factory = emulator_clients(endpoint, settings, region)
     return StackClients(factory.dynamodb(), factory.sqs(), factory.s3(), factory.events())
 
 
