@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from tap_aws.functions import api
 from tap_aws.functions.bootstrap import ApiDependencies
+from tap_aws.functions.routes.requests import INVENTORY_CACHE, LEADERBOARD_CACHE
 from tap_core.inventory import ImportRecord, InventoryItem, import_id, summarize
 from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
 from tap_core.memory import InMemoryInventoryStore, InMemoryLeaderboards
@@ -306,3 +307,23 @@ def test_ranks_of_many_players_is_one_read_of_the_board(context: FakeContext) ->
     assert counting.calls == ["ranks_of"]
     assert [e["player_id"] for e in body["entries"]] == sorted(SCORES, key=SCORES.__getitem__)[::-1]
     assert body["missing"] == ["nobody"]
+
+
+def test_leaderboards_may_be_cached_briefly_and_inventory_never(
+    context: FakeContext, inventory: InMemoryInventoryStore
+) -> None:
+    inventory.apply([_item("A-1", "north", 4)], NOW, "inbound/a.csv")
+    for path, expected in (
+        ("/leaderboards/global/top", LEADERBOARD_CACHE),
+        ("/leaderboards/global/count", LEADERBOARD_CACHE),
+        ("/inventory/items/A-1", INVENTORY_CACHE),
+    ):
+        event = load_event("http_api_v2_get.json")
+        event["rawPath"] = event["requestContext"]["http"]["path"] = path
+        event["rawQueryString"] = ""
+        event["queryStringParameters"] = None
+        response = api.lambda_handler(event, context)
+        assert response["statusCode"] == 200, (path, response)
+        assert response["headers"]["Cache-Control"] == expected, path
+    assert LEADERBOARD_CACHE.startswith("public, max-age=")
+    assert INVENTORY_CACHE == "no-store"

@@ -137,3 +137,67 @@ def test_env_refuses_outputs_that_are_not_a_local_stacks(
     path.write_text(json.dumps({Outputs.MAIN_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/1/q"}))
     assert main(["local", "env", "--outputs", str(path)]) == 2
     assert "endpoint_url" in capsys.readouterr().err
+
+
+def _request(
+    stack: LocalStack, method: str, path: str, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    import http.client  # noqa: PLC0415
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    where = urlsplit(stack.api_url)
+    connection = http.client.HTTPConnection(where.hostname or "", where.port, timeout=30)
+    try:
+        connection.request(method, path, headers=headers or {})
+        response = connection.getresponse()
+        return (
+            response.status,
+            {name.lower(): value for name, value in response.getheaders()},
+            response.read(),
+        )
+    finally:
+        connection.close()
+
+
+def test_the_api_decodes_path_parameters_as_http_apis_deliver_them(stack: LocalStack) -> None:
+    from tap_tools.local.wiring import emulator_clients  # noqa: PLC0415
+
+    sqs = emulator_clients(stack.endpoint_url, region=STACK_REGION).sqs()
+    sqs.send_message(
+        QueueUrl=stack.outputs[Outputs.MAIN_QUEUE_URL],
+        MessageBody=submission("colon-1", "global", "team:alice", 5),
+        MessageGroupId="team:alice",
+        MessageDeduplicationId="colon-1",
+    )
+    stack.wait_idle()
+    status, _, body = _request(stack, "GET", "/leaderboards/global/players/team%3Aalice")
+    assert status == 200, body
+    assert json.loads(body)["entry"]["player_id"] == "team:alice"
+
+
+def test_head_and_options_are_answered_as_api_gateway_does(stack: LocalStack) -> None:
+    # HEAD matches no route (they are all GET): API Gateway's JSON 404, not a 501 HTML page
+    status, headers, body = _request(stack, "HEAD", "/leaderboards/global/top")
+    assert (status, body) == (404, b"")
+    assert headers["content-type"] == "application/json"
+    status, _, body = _request(stack, "POST", "/leaderboards/global/top")
+    assert (status, json.loads(body)) == (404, {"message": "Not Found"})
+    # A CORS preflight is answered from the API's CORS configuration
+    status, headers, _ = _request(
+        stack,
+        "OPTIONS",
+        "/leaderboards/global/top",
+        {"Origin": "https://game.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert status == 204
+    assert headers["access-control-allow-origin"] == "*"
+    assert "GET" in headers["access-control-allow-methods"]
+
+
+def test_a_browser_may_read_the_standings_cross_origin(stack: LocalStack) -> None:
+    status, headers, _ = _request(
+        stack, "GET", "/leaderboards/global/top", {"Origin": "https://game.example"}
+    )
+    assert status == 200
+    assert headers["access-control-allow-origin"] == "*"
+    assert headers["cache-control"].startswith("public, max-age=")

@@ -200,6 +200,48 @@ IMPORT_REPORTS: Final = "imports/"
 (``tap_aws.adapters.reports.import_report_key``)."""
 
 
+@dataclass(frozen=True, slots=True)
+class CorsSpec:
+    """The read API's CORS configuration: API Gateway answers preflight ``OPTIONS`` with it and
+    adds ``Access-Control-Allow-Origin`` to responses to requests with an allowed ``Origin``."""
+
+    allow_origins: tuple[str, ...]
+    allow_methods: tuple[str, ...]
+    allow_headers: tuple[str, ...] = ()
+    max_age_seconds: int = 0
+
+    def allows(self, origin: str) -> bool:
+        return "*" in self.allow_origins or origin in self.allow_origins
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSpec:
+    """The read API (an HTTP API): its route keys (``METHOD /path/{proxy+}``), public and
+    signed (``AWS_IAM``), and its CORS configuration."""
+
+    public_routes: tuple[str, ...]
+    iam_routes: tuple[str, ...]
+    cors: CorsSpec | None = None
+
+    def route(self, method: str, path: str) -> str | None:
+        """The route key API Gateway would match ``method`` and ``path`` to, or None (a 404)."""
+        for key in (*self.public_routes, *self.iam_routes):
+            route_method, template = key.split(" ", 1)
+            prefix = template.removesuffix("{proxy+}")
+            if method == route_method and path.startswith(prefix) and len(path) > len(prefix):
+                return key
+        return None
+
+
+READ_API: Final = ApiSpec(
+    public_routes=("GET /leaderboards/{proxy+}",),
+    iam_routes=("GET /inventory/{proxy+}",),
+    # Anyone may read the standings, from any page: a browser game calls the API cross-origin.
+    # No credentials are allowed, so "*" exposes nothing a plain request would not.
+    cors=CorsSpec(allow_origins=("*",), allow_methods=("GET",), max_age_seconds=3600),
+)
+
+
 class Outputs:
     """The stack output keys, the same for ``pulumi up`` and ``tap local up``."""
 

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 from tap_aws.resources import (
     API_FUNCTION,
     LOG_RETENTION_DAYS,
+    READ_API,
     Env,
     resource_name,
 )
@@ -20,11 +21,12 @@ from tap_infra.functions import FunctionSettings, ObservedFunction, ObservedFunc
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from tap_aws.resources import CorsSpec
     from tap_infra.leaderboard import BoardSettings
 
-PUBLIC_ROUTES: Final = ("GET /leaderboards/{proxy+}",)
+PUBLIC_ROUTES: Final = READ_API.public_routes
 """Standings anyone may read: public, and throttled so no one client can run up the bill."""
-IAM_ROUTES: Final = ("GET /inventory/{proxy+}",)
+IAM_ROUTES: Final = READ_API.iam_routes
 """Stock levels and imports: callers sign with SigV4 (``AWS_IAM``)."""
 THROTTLE_RATE: Final = 50.0
 THROTTLE_BURST: Final = 100
@@ -34,6 +36,18 @@ ACCESS_LOG_FORMAT: Final = (
     '"routeKey":"$context.routeKey","status":"$context.status",'
     '"latency":"$context.responseLatency","error":"$context.integrationErrorMessage"}'
 )
+
+
+def cors_configuration(cors: CorsSpec | None) -> dict[str, object] | None:
+    """The HTTP API's ``cors_configuration`` of the shared spec (None: CORS off)."""
+    if cors is None:
+        return None
+    return {
+        "allow_origins": list(cors.allow_origins),
+        "allow_methods": list(cors.allow_methods),
+        "allow_headers": list(cors.allow_headers),
+        "max_age": cors.max_age_seconds,
+    }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +80,7 @@ class ReadApi(pulumi.ComponentResource):
             f"{name}-api",
             name=api_name,
             protocol_type="HTTP",
+            cors_configuration=cors_configuration(READ_API.cors),
             opts=pulumi.ResourceOptions(parent=self),
         )
         routes = self._create_routes(name)

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from tap_aws.functions.bootstrap import ApiDependencies, Root, build_api
 from tap_aws.functions.routes import inventory, leaderboards
-from tap_aws.functions.routes.requests import DEPENDENCIES
+from tap_aws.functions.routes.requests import DEPENDENCIES, cache_control
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -27,6 +27,7 @@ tracer = Tracer(service=SERVICE)
 app = APIGatewayHttpResolver()
 app.include_router(leaderboards.router)
 app.include_router(inventory.router)
+app.use([cache_control])
 
 root: Root[ApiDependencies] = Root(build_api)
 

@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING, Any, Final
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError
 
-from tap_aws.functions.routes.requests import dependencies, integer, query, read
+from tap_aws.functions.routes.requests import (
+    dependencies,
+    integer,
+    query,
+    read,
+)
 from tap_core.leaderboard import TOP_LIMIT_MAX, period_key, resets_at
 
 if TYPE_CHECKING:

@@ -9,12 +9,23 @@ from typing import TYPE_CHECKING, Any, Final
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import Response
+    from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+
+if TYPE_CHECKING:
     from collections.abc import Callable
 
     from aws_lambda_powertools.event_handler.api_gateway import Router
 
     from tap_aws.functions.bootstrap import ApiDependencies
 
+LEADERBOARD_CACHE: Final = "public, max-age=5"
+"""``Cache-Control`` of the leaderboard routes: standings change by the second, but a game's
+clients polling a board may share a few seconds' answer (browsers and CDNs)."""
+INVENTORY_CACHE: Final = "no-store"
+"""``Cache-Control`` of the inventory routes: signed reads of stock, never kept by a cache."""
+CACHE_CONTROL: Final = {"/leaderboards/": LEADERBOARD_CACHE, "/inventory/": INVENTORY_CACHE}
+"""Each area's ``Cache-Control``, by its routes' path prefix."""
 DEPENDENCIES: Final = "dependencies"
 """The context key of the getter of the function's ports (``Root.get``)."""
 _INTEGER = re.compile(r"-?[0-9]{1,9}")
@@ -46,3 +57,14 @@ def read(call: Callable[[], Any]) -> Any:
         return call()
     except ValueError as error:
         raise BadRequestError(str(error)) from None
+
+
+def cache_control(app: Any, next_middleware: NextMiddleware) -> Response[Any]:
+    """The resolver's middleware: ``Cache-Control`` on every route's response, by area
+    (`CACHE_CONTROL`); a 400 or 404 raised by a route is answered without it."""
+    response = next_middleware(app)
+    path = app.current_event.path
+    for prefix, value in CACHE_CONTROL.items():
+        if path.startswith(prefix):
+            response.headers["Cache-Control"] = value
+    return response
