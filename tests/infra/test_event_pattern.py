@@ -103,3 +103,22 @@ def test_the_continuation_rule_matches_import_continued_events_only(planned: Pla
     assert not matches(pattern, SAMPLE)
     assert not matches(pattern, {**CONTINUED, "source": "someone.else"})
     assert target.inputs["arn"].endswith(":function:tap-inventory-import-test")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "inbound/a.csv",
+        "inbound/.csv",
+        "inbound/deep/b.csv",
+        "inbound/UPPER.CSV",
+        "inbound/notes.txt",
+        "elsewhere/clean.csv",
+        "inbound.csv",
+        "Inbound/a.csv",
+    ],
+)
+def test_is_upload_says_what_the_upload_rule_matches(key: str) -> None:
+    """The local stack reports the uploads the rule ignores by `is_upload`: it must agree."""
+    pattern = INVENTORY_BUCKET.upload_pattern("b")
+    assert INVENTORY_BUCKET.is_upload(key) == matches(pattern, _event("b", key))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from tap_aws.resources import INVENTORY_BUCKET
+from tap_aws.resources import INVENTORY_BUCKET, READ_API
 from tap_infra.plan import run
 from tests.infra.conftest import SUFFIX, stack_args
 
@@ -185,3 +185,15 @@ def test_alarm_email_subscribes_only_when_given() -> None:
 
 def test_no_alarm_email_means_no_subscription(planned: Plan) -> None:
     assert planned.of_type("aws:sns/topicSubscription:TopicSubscription") == []
+
+
+def test_the_api_allows_any_origin_to_read_without_credentials(planned: Plan) -> None:
+    """The HTTP API's CORS is the shared spec's (the local API reads the same), so a browser
+    game can read the standings cross-origin; no credentials are ever allowed."""
+    (api,) = planned.of_type("aws:apigatewayv2/api:Api")
+    cors = api.inputs["corsConfiguration"]
+    assert READ_API.cors is not None
+    assert cors["allowOrigins"] == list(READ_API.cors.allow_origins) == ["*"]
+    assert cors["allowMethods"] == ["GET"]
+    assert cors["maxAge"] == READ_API.cors.max_age_seconds
+    assert not cors.get("allowCredentials")

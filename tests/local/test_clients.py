@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from typing import TYPE_CHECKING
 
 import pytest
@@ -33,9 +34,13 @@ AWS_VARIABLES = (
 )
 
 
+REPORTED: list[str] = []
+"""The lines the module's stack reported."""
+
+
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
-    with LocalStack(summary_interval=None, region=STACK_REGION) as running:
+    with LocalStack(summary_interval=None, region=STACK_REGION, report=REPORTED.append) as running:
         yield running
 
 
@@ -201,3 +206,21 @@ def test_a_browser_may_read_the_standings_cross_origin(stack: LocalStack) -> Non
     assert status == 200
     assert headers["access-control-allow-origin"] == "*"
     assert headers["cache-control"].startswith("public, max-age=")
+
+
+def test_each_upload_the_import_ignores_is_reported_with_why(stack: LocalStack) -> None:
+    from tap_tools.local.wiring import emulator_clients  # noqa: PLC0415
+
+    s3 = emulator_clients(stack.endpoint_url, region=STACK_REGION).s3()
+    bucket = stack.outputs[Outputs.INVENTORY_BUCKET_NAME]
+    keys = ("inbound/UPPER.CSV", "inbound/notes.txt", "elsewhere/clean.csv")
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"sku,warehouse\n")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and stack.counts().get("uploads.ignored", 0) < len(keys):
+        time.sleep(0.1)
+    for key in keys:
+        assert (
+            f"ignored: s3://{bucket}/{key} (the import rule takes only keys under inbound/ "
+            "ending .csv, case-sensitive)"
+        ) in REPORTED

@@ -140,6 +140,27 @@ class BucketSpec:
     def name(self, suffix: str) -> str:
         return resource_name(self.stem, suffix)
 
+    @property
+    def upload_rule(self) -> str:
+        """What the upload rule matches, in words (for messages about what it does not)."""
+        return f"under {self.inbound_prefix} ending {self.csv_suffix}, case-sensitive"
+
+    def is_upload(self, key: str) -> bool:
+        """Whether `upload_pattern` matches an object created at ``key``."""
+        return (
+            key.startswith(self.inbound_prefix)
+            and key.endswith(self.csv_suffix)
+            and len(key) >= len(self.inbound_prefix) + len(self.csv_suffix)
+        )
+
+    def created_pattern(self, bucket_name: str) -> dict[str, object]:
+        """The EventBridge pattern for every "Object Created" in the bucket."""
+        return {
+            "source": ["aws.s3"],
+            "detail-type": ["Object Created"],
+            "detail": {"bucket": {"name": [bucket_name]}},
+        }
+
     def upload_pattern(self, bucket_name: str) -> dict[str, object]:
         """The EventBridge pattern for "Object Created" of CSV keys under the inbound prefix.
 
@@ -366,3 +387,9 @@ CONTINUED_RULE_STEM: Final = "inventory-continued"
 LOCAL_INVENTORY_EVENTS: Final = QueueSpec(stem="inventory-events", fifo=False)
 """Local stack only: moto's EventBridge cannot invoke a Lambda function, so both inventory rules
 target this queue and the local stack hands each event it receives to ``inventory_import``."""
+
+LOCAL_OBJECT_EVENTS: Final = QueueSpec(stem="inventory-objects", fifo=False)
+"""Local stack only: every "Object Created" of the bucket (`BucketSpec.created_pattern`), so the
+stack can say which uploads the import rule ignores, and why."""
+LOCAL_OBJECTS_RULE_STEM: Final = "inventory-objects"
+"""Local stack only: the rule that puts every "Object Created" on `LOCAL_OBJECT_EVENTS`."""

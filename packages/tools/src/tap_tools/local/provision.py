@@ -26,6 +26,8 @@ from tap_aws.resources import (
     INVENTORY_TABLE,
     LEADERBOARD_TABLE,
     LOCAL_INVENTORY_EVENTS,
+    LOCAL_OBJECT_EVENTS,
+    LOCAL_OBJECTS_RULE_STEM,
     SCORES,
     SCORES_FUNCTION,
     UPLOAD_RULE_STEM,
@@ -64,6 +66,7 @@ class Provisioned:
     rows_dlq_url: str
     events_queue_url: str
     events_dlq_url: str
+    objects_queue_url: str
 
     def outputs(self, api_url: str) -> dict[str, str]:
         """Every `Outputs` key the infra exports, with the local values."""
@@ -145,6 +148,7 @@ def provision(endpoint_url: str, suffix: str = DEFAULT_SUFFIX, region: str = REG
     rows_dlq_url, _ = _create_queue(sqs, INVENTORY_ROWS_DLQ, suffix)
     events_dlq_url, _ = _create_queue(sqs, INVENTORY_EVENTS_DLQ, suffix)
     events_url, events_arn = _create_queue(sqs, LOCAL_INVENTORY_EVENTS, suffix)
+    objects_url, objects_arn = _create_queue(sqs, LOCAL_OBJECT_EVENTS, suffix)
 
     bucket = INVENTORY_BUCKET.name(suffix)
     if region == "us-east-1":  # S3 refuses us-east-1 as a location constraint
@@ -170,6 +174,15 @@ def provision(endpoint_url: str, suffix: str = DEFAULT_SUFFIX, region: str = REG
     sqs.set_queue_attributes(
         QueueUrl=events_url, Attributes={"Policy": _events_target_policy(events_arn, rule_arns)}
     )
+    objects_rule = resource_name(LOCAL_OBJECTS_RULE_STEM, suffix)
+    objects_rule_arn = events.put_rule(
+        Name=objects_rule, EventPattern=json.dumps(INVENTORY_BUCKET.created_pattern(bucket))
+    )["RuleArn"]
+    events.put_targets(Rule=objects_rule, Targets=[{"Id": "inventory-objects", "Arn": objects_arn}])
+    sqs.set_queue_attributes(
+        QueueUrl=objects_url,
+        Attributes={"Policy": _events_target_policy(objects_arn, [objects_rule_arn])},
+    )
     aws.cloudwatch().put_metric_alarm(
         AlarmName=dlq_alarm_name(suffix),
         Namespace="AWS/SQS",
@@ -194,4 +207,5 @@ def provision(endpoint_url: str, suffix: str = DEFAULT_SUFFIX, region: str = REG
         rows_dlq_url=rows_dlq_url,
         events_queue_url=events_url,
         events_dlq_url=events_dlq_url,
+        objects_queue_url=objects_url,
     )

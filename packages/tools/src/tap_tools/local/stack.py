@@ -38,6 +38,7 @@ from tap_tools.local.journal import (
 )
 from tap_tools.local.provision import DEFAULT_SUFFIX, REGION, provision
 from tap_tools.local.pumps import InventoryPump, Pump, ScoresPump, SummaryTimer, scheduled_event
+from tap_tools.local.uploads import IgnoredUploads
 from tap_tools.local.wiring import (
     StackClients,
     dependencies,
@@ -197,6 +198,7 @@ class LocalStack:
                 self.functions[INVENTORY_IMPORT_FUNCTION.stem],
             ),
         ]
+        self._pumps.append(IgnoredUploads(self.journal, self._sqs, provisioned.objects_queue_url))
         if self._summary_interval is not None:
             self._pumps.append(
                 SummaryTimer(self.journal, self._summary_interval, self.invoke_summary)
