@@ -224,3 +224,32 @@ def test_each_upload_the_import_ignores_is_reported_with_why(stack: LocalStack) 
             f"ignored: s3://{bucket}/{key} (the import rule takes only keys under inbound/ "
             "ending .csv, case-sensitive)"
         ) in REPORTED
+
+
+def test_letters_read_by_show_are_listed_again_once_visible(
+    stack: LocalStack, outputs_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tap_tools.local.wiring import emulator_clients  # noqa: PLC0415
+
+    # Given three letters of one message group in the scores dead-letter queue
+    sqs = emulator_clients(stack.endpoint_url, region=STACK_REGION).sqs()
+    dlq = stack.outputs[Outputs.DLQ_URL]
+    for n in range(3):
+        sqs.send_message(
+            QueueUrl=dlq,
+            MessageBody=f"letter {n}",
+            MessageGroupId="g",
+            MessageDeduplicationId=f"d{n}",
+        )
+    # When `tap dlq show` reads them (hiding them for a second) and the second passes
+    common = ["--queue", "scores", "--outputs", str(outputs_file), "--visibility", "1"]
+    assert main(["dlq", "show", "d2", *common]) == 0
+    time.sleep(1.5)
+    capsys.readouterr()
+    # Then `tap dlq list` lists every one of them again, in order, as SQS would
+    assert main(["dlq", "list", *common, "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [letter["raw"] for letter in listed["letters"]] == ["letter 0", "letter 1", "letter 2"]
+    time.sleep(1.1)  # leave the queue as it was
+    for message in sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", []):
+        sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])

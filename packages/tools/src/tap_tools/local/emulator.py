@@ -112,6 +112,9 @@ def start_emulator(port: int = 0, region: str | None = None) -> MotoServer:
     except ImportError as error:
         raise EmulatorMissing(f"{MISSING_MOTO} ({error})") from None
     journal_transactions()
+    from tap_tools.local.sqs_fifo import release_expired_fifo_groups  # noqa: PLC0415
+
+    release_expired_fifo_groups()
     guard = None if region is None else functools.partial(RegionGuard, region=region)
     server = MotoServer(port, guard)
     server.start()
