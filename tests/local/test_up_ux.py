@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tap_aws.resources import Outputs
-from tap_tools.cli.local import STOPPED_NOW
+from tap_tools.cli.local import SAME_PRESS_SECONDS, STOPPED_NOW
 from tap_tools.testing import AwsClients
 from tests.local.conftest import HEADER
 
@@ -142,7 +142,9 @@ def test_a_second_ctrl_c_stops_at_once(tmp_path: Path) -> None:
         up.wait_for(f"inventory: importing s3://tap-inventory-local/{key}")
         up.process.send_signal(signal.SIGINT)
         up.wait_for("tap local up: stopping")
-        # When Ctrl-C is pressed again
+        # When Ctrl-C is pressed again (not at the same moment: that is the same press,
+        # signalled twice, as under `uv run`)
+        time.sleep(2 * SAME_PRESS_SECONDS)
         pressed = time.monotonic()
         up.process.send_signal(signal.SIGINT)
         # Then it stops at once, saying so, with its own exit status
@@ -152,3 +154,20 @@ def test_a_second_ctrl_c_stops_at_once(tmp_path: Path) -> None:
         up.close()
     assert status == STOPPED_NOW
     assert time.monotonic() - pressed < 10
+
+
+def test_one_ctrl_c_signalled_twice_at_once_is_one_press(tmp_path: Path) -> None:
+    # Given a stack at rest
+    up = Up(tmp_path)
+    try:
+        up.outputs()
+        # When one Ctrl-C reaches it twice at once (the terminal's, and uv run's forwarded)
+        up.process.send_signal(signal.SIGINT)
+        up.process.send_signal(signal.SIGINT)
+        # Then it stops cleanly, as after one press
+        up.wait_for("tap local up: stopped", 30)
+        status = up.process.wait(timeout=30)
+    finally:
+        up.close()
+    assert status == 0
+    assert not any("stopped now" in line for line in up.seen)

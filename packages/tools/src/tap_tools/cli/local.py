@@ -14,6 +14,7 @@ import re
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -89,6 +90,9 @@ examples:
 exit status:
   0  success
   2  usage error (an unreadable --outputs file, or outputs that are not a local stack's)"""
+SAME_PRESS_SECONDS: Final = 0.25
+"""Signals this close to the first are the same Ctrl-C: a terminal signals the whole process
+group, and a parent such as ``uv run`` forwards the signal to the child too."""
 STOPPED_NOW: Final = 130
 """``tap local up``'s exit status when a second Ctrl-C stops it without finishing (128 + SIGINT)."""
 
@@ -248,12 +252,16 @@ def run_up(args: argparse.Namespace) -> int:
     except BoardsFileError as error:
         return _fail("up", error, 2)
     stop = threading.Event()
+    first: list[float] = []
 
     def on_signal() -> None:
-        if stop.is_set():  # the second Ctrl-C: no more waiting
+        now = time.monotonic()
+        if not first:
+            first.append(now)
+            stop.set()
+        elif now - first[0] > SAME_PRESS_SECONDS:  # the second Ctrl-C: no more waiting
             _say(f"tap local up: stopped now, without finishing ({STOPPED_NOW} exit status)")
             os._exit(STOPPED_NOW)
-        stop.set()
 
     previous = _on_signals(on_signal)
     stack = LocalStack(
