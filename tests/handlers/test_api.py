@@ -327,25 +327,3 @@ def test_leaderboards_may_be_cached_briefly_and_inventory_never(
         assert response["headers"]["Cache-Control"] == expected, path
     assert LEADERBOARD_CACHE.startswith("public, max-age=")
     assert INVENTORY_CACHE == "no-store"
-
-
-@pytest.mark.parametrize(
-    ("path", "query"),
-    [
-        ("/leaderboards/" + "b" * 5000 + "/top", {}),
-        ("/leaderboards/global/players/" + "p" * 5000, {}),
-        ("/leaderboards/global/top", {"limit": "9" * 5000}),
-        ("/leaderboards/global/top", {"period": "x" * 5000}),
-        ("/leaderboards/global/top", {"cursor": "c" * 5000}),
-        ("/inventory/items/" + "s" * 5000, {}),
-        ("/inventory/summaries/" + "d" * 5000, {}),
-        ("/inventory/imports/" + "i" * 5000, {}),
-    ],
-)
-def test_an_error_quotes_a_long_input_cut(
-    context: FakeContext, path: str, query: dict[str, str]
-) -> None:
-    status, body = get(context, path, **query)
-    assert status in (400, 404)
-    assert "... (5000 characters)" in body["message"]
-    assert len(body["message"]) < 300

@@ -21,8 +21,6 @@ from typing import TYPE_CHECKING, Final, Literal, Protocol, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tap_core.errors import shown
-
 # pydantic resolves these annotations at runtime:
 from tap_core.inventory.csv.events import Checkpoint, FileError, RowError
 
@@ -66,7 +64,8 @@ def import_id(bucket: str, key: str, version: str) -> str:
 
 def parse_import_id(text: str) -> tuple[str, str, str]:
     """(bucket, key, version) of an `import_id`; ValueError naming it when it is not one."""
-    problem = f"import_id {shown(text)} is not an import id (base64url of [bucket, key, version])"
+    shown = text if len(text) <= 80 else f"{text[:80]}..."
+    problem = f"import_id {shown!r} is not an import id (base64url of [bucket, key, version])"
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         parts = json.loads(raw.decode())

@@ -13,10 +13,17 @@ import json
 from dataclasses import dataclass
 from typing import Final
 
-from tap_core.errors import shown
 from tap_core.leaderboard.models import compact_json
 
 _VERSION: Final = 1
+_SHOWN_CHARS: Final = 80  # a refused cursor is quoted up to this length in its message
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted for a message, cut with a marker when long."""
+    if len(text) <= _SHOWN_CHARS:
+        return repr(text)
+    return f"{text[:_SHOWN_CHARS]!r}... ({len(text)} characters)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,21 +48,19 @@ class Cursor:
             payload = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
         except (binascii.Error, ValueError, TypeError, RecursionError):
             # RecursionError: deeply nested JSON (base64 of a thousand '[') is no cursor either.
-            raise ValueError(f"malformed cursor {shown(text)}") from None
+            raise ValueError(f"malformed cursor {_shown(text)}") from None
         if (
             not isinstance(payload, dict)
             or payload.get("v") != _VERSION
             or set(payload) != {"v", "b", "p", "k"}
             or not all(isinstance(payload[name], str) for name in ("b", "p", "k"))
         ):
-            raise ValueError(f"malformed cursor {shown(text)}")
+            raise ValueError(f"malformed cursor {_shown(text)}")
         return cls(board_id=payload["b"], period=payload["p"], after=payload["k"])
 
     def check(self, board_id: str, period: str | None) -> None:
         """ValueError unless this cursor belongs to ``board_id`` and (if given) ``period``."""
         if self.board_id != board_id:
-            raise ValueError(
-                f"cursor belongs to leaderboard {shown(self.board_id)}, not {shown(board_id)}"
-            )
+            raise ValueError(f"cursor belongs to leaderboard {self.board_id!r}, not {board_id!r}")
         if period is not None and self.period != period:
-            raise ValueError(f"cursor belongs to period {shown(self.period)}, not {shown(period)}")
+            raise ValueError(f"cursor belongs to period {self.period!r}, not {period!r}")

@@ -25,7 +25,6 @@ from tap_aws.functions.routes.requests import (
     query,
     read,
 )
-from tap_core.errors import shown
 from tap_core.leaderboard import TOP_LIMIT_MAX, period_key, resets_at
 
 if TYPE_CHECKING:
@@ -44,7 +43,7 @@ class _Board:
         self.dependencies = dependencies(router)
         spec: LeaderboardSpec | None = self.dependencies.boards.get(board_id)
         if spec is None:
-            raise NotFoundError(f"leaderboard {shown(board_id)} does not exist")
+            raise NotFoundError(f"leaderboard {board_id!r} does not exist")
         self.id = board_id
         given = query(router, "period")
         if given is None:
@@ -93,8 +92,8 @@ def player(board_id: str, player_id: str) -> dict[str, Any]:
     found = board.dependencies.leaderboards.rank_of(board.id, player_id, period=board.period)
     if found is None:
         raise NotFoundError(
-            f"player {shown(player_id)} has no entry on leaderboard {shown(board.id)} "
-            f"in period {shown(board.period)}"
+            f"player {player_id!r} has no entry on leaderboard {board.id!r} "
+            f"in period {board.period!r}"
         )
     return {**board.header(), "entry": _entry(found)}
 
@@ -111,8 +110,8 @@ def around(board_id: str, player_id: str) -> dict[str, Any]:
     )
     if not entries:
         raise NotFoundError(
-            f"player {shown(player_id)} has no entry on leaderboard {shown(board.id)} "
-            f"in period {shown(board.period)}"
+            f"player {player_id!r} has no entry on leaderboard {board.id!r} "
+            f"in period {board.period!r}"
         )
     return {**board.header(), "player_id": player_id, "entries": [_entry(e) for e in entries]}
 
