@@ -48,6 +48,7 @@ CONTRACTS = {
         (
             "tests/unit/leaderboard/test_rank_index.py",
             "tests/adapters/leaderboards/test_rank_index.py",
+            "tests/adapters/valkey/test_rank_index.py",
         ),
     ),
     "tests/unit/inventory/contract.py": Contract(
