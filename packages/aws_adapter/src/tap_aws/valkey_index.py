@@ -246,11 +246,12 @@ class ValkeyRankIndex:
 
     def _call(self, command: Callable[[Client], Any]) -> Any:
         """``command(client)``, its failures raised as RankIndexUnavailable."""
-        from redis.exceptions import RedisError  # noqa: PLC0415 - not imported with the module
+        # imported on first use, as the client is: importing the module loads no redis
+        from redis.exceptions import RedisClusterException, RedisError  # noqa: PLC0415
 
         try:
             return command(self._client)
-        except RedisError as error:
+        except (RedisError, RedisClusterException) as error:  # the cluster's is no RedisError
             raise self._unavailable(error) from error
 
     def _run(self, script: _Script, keys: Sequence[str], args: Sequence[str | int]) -> Any:
