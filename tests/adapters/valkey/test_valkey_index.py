@@ -6,6 +6,8 @@ stopped or failing, a flush repaired from the entries, and the keys of a page in
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 import time
 import uuid
 from datetime import timedelta
@@ -22,6 +24,7 @@ from tap_core.leaderboard import Held, Move, PageId, Placed, RankIndexUnavailabl
 from tap_core.leaderboard.index import NOTHING_HELD
 from tap_core.leaderboard.moves import advance, supersedes
 from tap_core.memory import InMemoryRankIndex
+from tests.adapters.valkey import measure
 from tests.adapters.valkey.server import INSTALL, ServerMissing, ValkeyServer, find_binary
 from tests.unit.leaderboard.strategies import NOW
 
@@ -309,3 +312,20 @@ def test_a_pages_keys_share_one_slot_and_pages_do_not_share_keys() -> None:
 def test_without_a_server_binary_the_helper_says_how_to_install_one(tmp_path: Path) -> None:
     with pytest.raises(ServerMissing, match=INSTALL):
         find_binary(path=str(tmp_path))
+
+
+def test_importing_the_adapter_imports_no_redis() -> None:
+    """The module loads redis on first use (a Lambda without the index never pays for it)."""
+    code = (
+        "import sys, tap_aws.valkey_index; "
+        "print(any(m.split('.')[0] == 'redis' for m in sys.modules))"
+    )
+    out = subprocess.run(  # noqa: S603 - our interpreter, our code
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["False"]
+
+
+def test_the_measure_script_applies_and_times_batches(valkey_server: ValkeyServer) -> None:
+    index = ValkeyRankIndex(valkey_server.url, namespace=f"t{uuid.uuid4().hex[:12]}")
+    assert measure.updates_per_second(index, players=300, batch=100, batches=2) > 0
