@@ -4,6 +4,7 @@
 ``PATH`` on a free port, with no persistence, in a temporary directory, waits until it answers
 ``PING`` and stops it. ``cluster=True`` starts a one-node cluster holding every slot: it
 refuses a command whose keys span two hash slots, as a cluster-mode endpoint does.
+``tls=True`` serves TLS only, with a self-signed certificate (``certificate``) for 127.0.0.1.
 
 Kept under ``tests/`` for now; ``tap local up --rank-index valkey`` will start the same server
 (move this module into the local stack's package then: it needs nothing but the standard
@@ -12,11 +13,14 @@ library).
 
 from __future__ import annotations
 
+import ipaddress
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
@@ -57,8 +61,11 @@ def _send(port: int, command: bytes) -> bytes:
 class ValkeyServer:
     """A server process on 127.0.0.1: :meth:`start`, :attr:`url`, :meth:`stop`."""
 
-    def __init__(self, *, cluster: bool = False, binary: str | None = None) -> None:
+    def __init__(
+        self, *, cluster: bool = False, tls: bool = False, binary: str | None = None
+    ) -> None:
         self.cluster = cluster
+        self.tls = tls
         self.binary = binary
         self.port = 0
         self.log = Path()
@@ -67,7 +74,13 @@ class ValkeyServer:
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}"
+        return f"{'rediss' if self.tls else 'redis'}://127.0.0.1:{self.port}"
+
+    @property
+    def certificate(self) -> str:
+        """With ``tls``: the server's self-signed certificate (the CA a client must trust)."""
+        assert self._directory is not None
+        return str(Path(self._directory.name) / "server.crt")
 
     def start(self) -> None:
         """Start the server; return once it answers PING (and, a cluster, holds every slot)."""
@@ -75,6 +88,12 @@ class ValkeyServer:
         self._directory = tempfile.TemporaryDirectory(prefix="tap-valkey-")
         self.port = free_port()
         arguments = [binary, "--bind", "127.0.0.1", "--port", str(self.port)]
+        if self.tls:  # TLS only, as ElastiCache's encryption in transit
+            key = Path(self._directory.name) / "server.key"
+            _self_signed(key, Path(self.certificate))
+            arguments = [binary, "--bind", "127.0.0.1", "--port", "0", "--tls-port", str(self.port)]
+            arguments += ["--tls-cert-file", self.certificate, "--tls-key-file", str(key)]
+            arguments += ["--tls-ca-cert-file", self.certificate, "--tls-auth-clients", "no"]
         arguments += ["--save", "", "--appendonly", "no", "--dir", self._directory.name]
         if self.cluster:
             config = str(Path(self._directory.name) / "nodes.conf")
@@ -86,7 +105,10 @@ class ValkeyServer:
         self._process = subprocess.Popen(  # noqa: S603 - a binary found on PATH, fixed flags
             arguments, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        self._wait(b"PING", b"+PONG")
+        if self.tls:
+            self._wait_tls()
+        else:
+            self._wait(b"PING", b"+PONG")
         if self.cluster:
             _send(self.port, b"CLUSTER ADDSLOTSRANGE 0 16383")
             self._wait(b"CLUSTER INFO", b"cluster_state:ok")
@@ -109,6 +131,23 @@ class ValkeyServer:
                 raise RuntimeError(f"no {answer!r} on port {self.port} in {STARTUP_SECONDS}s")
             time.sleep(0.02)
 
+    def _wait_tls(self) -> None:
+        context = ssl.create_default_context(cafile=self.certificate)
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                with (
+                    socket.create_connection(("127.0.0.1", self.port), timeout=1.0) as raw,
+                    context.wrap_socket(raw, server_hostname="127.0.0.1") as connection,
+                ):
+                    connection.sendall(b"PING\r\n")
+                    if b"+PONG" in connection.recv(64):
+                        return
+            except OSError:
+                time.sleep(0.02)
+        self.stop()
+        raise RuntimeError(f"no TLS PONG on port {self.port} in {STARTUP_SECONDS}s")
+
     def stop(self) -> None:
         """Stop the server (and wait for it) and remove its directory; safe to call twice."""
         if self._process is not None:
@@ -122,3 +161,39 @@ class ValkeyServer:
         if self._directory is not None:
             self._directory.cleanup()
             self._directory = None
+
+
+def _self_signed(key_path: Path, certificate_path: Path) -> None:
+    """A key and a self-signed certificate for 127.0.0.1, valid for a day (needs the
+    ``cryptography`` package: a dependency of moto, which the tests have)."""
+    from cryptography import x509  # noqa: PLC0415 - only a TLS server needs it
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+    from cryptography.x509.oid import NameOID  # noqa: PLC0415
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))

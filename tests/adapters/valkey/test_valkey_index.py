@@ -208,6 +208,21 @@ def test_a_stopped_server_raises_unavailable_naming_it_quickly(cluster: bool) ->
         assert time.monotonic() - started < 5, name  # bounded retries, short timeouts
 
 
+def test_tls_verifies_the_server_and_carries_the_index() -> None:
+    """Over TLS (a ``rediss://`` url, as ElastiCache's encryption in transit needs) the index
+    works when the server's certificate is trusted, and is unavailable when it is not."""
+    server = ValkeyServer(tls=True)
+    server.start()
+    try:
+        trusted = ValkeyRankIndex(server.url, ca_file=server.certificate)
+        trusted.apply([Move(PAGE, "p1", None, _key(1, "p1"), 1)])
+        assert trusted.ranks_of(PAGE, ["p1"]) == [Placed(_key(1, "p1"), 1, 1)]
+        with pytest.raises(RankIndexUnavailable, match="certificate verify failed"):
+            ValkeyRankIndex(server.url).count(PAGE)
+    finally:
+        server.stop()
+
+
 def test_an_index_never_used_never_connects() -> None:
     """Built from a url, the index connects on first use: nothing listens on port 1."""
     index = ValkeyRankIndex("rediss://user:secret@127.0.0.1:1/0", cluster=True)

@@ -150,7 +150,8 @@ class ValkeyRankIndex:
     ``url``: ``redis://host:port`` or ``rediss://...`` (TLS, as ElastiCache requires);
     ``cluster``: the endpoint is cluster-mode (ElastiCache Serverless is). The client is built
     from them on first use; tests and callers may pass their own ``client`` instead.
-    ``namespace`` prefixes every key (several indexes may share a server).
+    ``namespace`` prefixes every key (several indexes may share a server). TLS verifies the
+    server's certificate against the system's CAs (ElastiCache's are public) or ``ca_file``.
     """
 
     def __init__(
@@ -160,12 +161,14 @@ class ValkeyRankIndex:
         client: Client | None = None,
         cluster: bool = False,
         namespace: str = "tap",
+        ca_file: str | None = None,
     ) -> None:
         if (url is None) == (client is None):
             raise ValueError("give a url or a client, not both or neither")
         self._url = url
         self._given = client
         self._cluster = cluster
+        self._ca_file = ca_file
         self.namespace = namespace
         self.endpoint = _endpoint(url) if url is not None else _client_endpoint(client)
 
@@ -174,7 +177,7 @@ class ValkeyRankIndex:
         if self._given is not None:
             return self._given
         assert self._url is not None  # noqa: S101 - the constructor checked it
-        return _connect(self._url, cluster=self._cluster)
+        return _connect(self._url, cluster=self._cluster, ca_file=self._ca_file)
 
     # -- keys ---------------------------------------------------------------------------
 
@@ -341,7 +344,7 @@ def _client_endpoint(client: Any) -> str:
     return f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
 
 
-def _connect(url: str, *, cluster: bool) -> Client:
+def _connect(url: str, *, cluster: bool, ca_file: str | None) -> Client:
     """A client of ``url`` with short timeouts and a bounded retry, connecting on first use
     (a cluster client reads the slot map when built: here, on the index's first call)."""
     from redis import Redis, RedisCluster  # noqa: PLC0415 - imported on first use
@@ -354,6 +357,8 @@ def _connect(url: str, *, cluster: bool) -> Client:
         "retry": Retry(ExponentialBackoff(cap=0.2, base=0.02), RETRIES),
         "health_check_interval": 30,
     }
+    if ca_file is not None:
+        options["ssl_ca_certs"] = ca_file
     if cluster:
         return RedisCluster.from_url(url, **options)
     return Redis.from_url(url, **options)
