@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from redis import Connection, ConnectionPool, Redis
+from redis import Connection, ConnectionPool, Redis, RedisCluster
 from redis.crc import key_slot
 
 from tap_aws.valkey_index import ValkeyRankIndex
@@ -177,6 +177,19 @@ def test_a_server_without_the_scripts_costs_one_more_round_trip_once(
     assert since() == 3  # around's script was flushed too; top's is back
 
 
+def test_a_cluster_without_the_scripts_sends_them_again(valkey_cluster: ValkeyServer) -> None:
+    client = RedisCluster.from_url(valkey_cluster.url)
+    index = ValkeyRankIndex(client=client, namespace=f"t{uuid.uuid4().hex[:12]}")
+    client.script_flush()
+    index.apply([Move(PAGE, "a", None, _key(1, "a"), 1), Move(PAGE, "b", None, _key(2, "b"), 1)])
+    client.script_flush()
+    assert index.ranks_of(PAGE, ["a", "b"]) == [
+        Placed(_key(2, "b"), 1, 1),
+        Placed(_key(1, "a"), 2, 2),
+    ]
+    client.close()
+
+
 # -- a server that cannot answer -------------------------------------------------------------
 
 
@@ -234,7 +247,7 @@ def test_an_index_never_used_never_connects() -> None:
 
 def test_a_failing_server_raises_unavailable() -> None:
     """A server out of memory refuses writes: the index says it is unavailable (503), it
-    does not fail as a bug would (500)."""
+    does not fail as a bug would (500); its reads (scripts flagged no-writes) still answer."""
     server = ValkeyServer()
     server.start()
     try:
@@ -244,6 +257,9 @@ def test_a_failing_server_raises_unavailable() -> None:
         client.config_set("maxmemory", 1)
         with pytest.raises(RankIndexUnavailable, match="maxmemory"):
             index.apply([Move(PAGE, "p1", None, _key(1, "p1"), 1)])
+        for name, call in _every_call(index).items():  # reads still answer
+            if name != "apply":
+                call()
         client.close()
     finally:
         server.stop()

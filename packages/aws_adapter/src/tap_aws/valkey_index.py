@@ -19,8 +19,9 @@ batch is settled first (the core's ``settle``: one move per player, its newest) 
 pipeline: one script call per page and chunk of players, one round trip per batch.
 
 Reads: one round trip each, atomic (a script or a single command): ``count`` (``ZCARD``),
-``count_below`` (``ZLEXCOUNT``), ``top``, ``around`` and ``ranks_of`` (read-only scripts that
-return keys with the position and rank of the first, or of each).
+``count_below`` (``ZLEXCOUNT``), ``top``, ``around`` and ``ranks_of`` (scripts flagged
+``no-writes``, so a full server still answers them; Redis 7 or Valkey 7.2 and later) that
+return keys with the position and rank of the first, or of each.
 
 Errors: any failure of the server or the connection (after a bounded retry with backoff and
 short timeouts) raises :class:`~tap_core.leaderboard.index.RankIndexUnavailable` naming the
@@ -58,7 +59,7 @@ TIMEOUT_SECONDS: Final = 1.0
 RETRIES: Final = 2
 """Attempts after the first, with exponential backoff from 20 ms up to 200 ms."""
 
-_SEPARATOR: Final = "|"  # between a held revision and key: neither a digit nor in a key
+_SEPARATOR: Final = "|"  # between a held revision and key (as the scripts write it)
 
 APPLY: Final = """
 -- KEYS: the page's sorted set and held hash. ARGV: (player, new key or '', revision) triples.
@@ -86,7 +87,7 @@ end
 return applied
 """
 
-TOP: Final = """
+TOP: Final = """#!lua flags=no-writes
 -- KEYS: the sorted set. ARGV: the minimum ('-' or '(' .. a key), the limit.
 -- Returns {position of the first - 1, keys below its score prefix, keys}.
 local keys = redis.call('ZRANGE', KEYS[1], ARGV[1], '+', 'BYLEX', 'LIMIT', 0, ARGV[2])
@@ -96,7 +97,7 @@ local better = redis.call('ZLEXCOUNT', KEYS[1], '-', '(' .. string.sub(keys[1], 
 return {below, better, keys}
 """
 
-AROUND: Final = """
+AROUND: Final = """#!lua flags=no-writes
 -- KEYS: the sorted set and held hash. ARGV: player, before, after.
 -- Returns {position of the first - 1, keys below its score prefix, keys}.
 local held = redis.call('HGET', KEYS[2], ARGV[1])
@@ -111,7 +112,7 @@ local better = redis.call('ZLEXCOUNT', KEYS[1], '-', '(' .. string.sub(keys[1], 
 return {first, better, keys}
 """
 
-RANKS_OF: Final = """
+RANKS_OF: Final = """#!lua flags=no-writes
 -- KEYS: the sorted set and held hash. ARGV: players (each once).
 -- Returns {key, position - 1, keys below its score prefix, ...} for each player holding a key.
 local found = {}
@@ -269,9 +270,7 @@ class ValkeyRankIndex:
 
         return self._call(run)
 
-    def _pipelined(
-        self, calls: Sequence[tuple[_Script, Sequence[str], Sequence[str | int]]]
-    ) -> None:
+    def _pipelined(self, calls: Sequence[Call]) -> None:
         """Script calls in one pipeline (one round trip); the calls a server answered
         ``NOSCRIPT`` (they ran nothing) are sent again as EVAL, in a second one."""
         from redis.exceptions import NoScriptError  # noqa: PLC0415
