@@ -6,6 +6,7 @@ stopped or failing, a flush repaired from the entries, and the keys of a page in
 from __future__ import annotations
 
 import random
+import socket
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from redis import Connection, ConnectionPool, Redis, RedisCluster
 from redis.crc import key_slot
 
-from tap_aws.valkey_index import ValkeyRankIndex
+from tap_aws.valkey_index import RETRIES, ValkeyRankIndex
 from tap_core.leaderboard import Held, Move, PageId, Placed, RankIndexUnavailable, encode_sort_key
 from tap_core.leaderboard.index import NOTHING_HELD
 from tap_core.leaderboard.moves import advance, supersedes
@@ -234,6 +235,21 @@ def test_tls_verifies_the_server_and_carries_the_index() -> None:
             ValkeyRankIndex(server.url).count(PAGE)
     finally:
         server.stop()
+
+
+def test_a_server_that_never_answers_times_out_boundedly() -> None:
+    """A server that takes connections and never replies (hung, or a black hole behind a
+    load balancer): each call gives up after its few timed-out attempts."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # the kernel completes connections; nothing ever reads them
+        port = silent.getsockname()[1]
+        index = ValkeyRankIndex(f"redis://127.0.0.1:{port}", timeout=0.1)
+        for name, call in _every_call(index).items():
+            started = time.monotonic()
+            with pytest.raises(RankIndexUnavailable, match=f"127.0.0.1:{port}.*Timeout"):
+                call()
+            assert time.monotonic() - started < (RETRIES + 1) ** 2 * 0.1 + 1, name
 
 
 def test_an_index_never_used_never_connects() -> None:

@@ -54,10 +54,13 @@ MOVES_PER_CALL: Final = 200
 """Players of one page per script call: the server runs a call as one atomic step (measured on
 Redis 7: ~1.5 ms for 200 moves on a page of 10^5), so a batch of thousands neither blocks it
 long nor costs a call per player (a call per player: ~44,000 moves/s on one core; 200: ~65,000)."""
-TIMEOUT_SECONDS: Final = 1.0
-"""Connect and socket timeout: the index answers in microseconds; past this, it is down."""
-RETRIES: Final = 2
-"""Attempts after the first, with exponential backoff from 20 ms up to 200 ms."""
+TIMEOUT_SECONDS: Final = 0.5
+"""Connect and reply timeout: the index answers in well under a millisecond; past this, it is
+down."""
+RETRIES: Final = 1
+"""Attempts after the first, after a backoff of 20 ms (exponential, up to 200 ms). redis-py
+retries a new connection's handshake inside each attempt of a call, so attempts multiply:
+a server that never answers costs ``(RETRIES + 1) ** 2`` timeouts (2 s by default)."""
 
 _SEPARATOR: Final = "|"  # between a held revision and key (as the scripts write it)
 
@@ -153,6 +156,9 @@ class ValkeyRankIndex:
     from them on first use; tests and callers may pass their own ``client`` instead.
     ``namespace`` prefixes every key (several indexes may share a server). TLS verifies the
     server's certificate against the system's CAs (ElastiCache's are public) or ``ca_file``.
+    ``timeout`` bounds connecting and each reply (seconds). A refused connection fails in
+    tens of milliseconds; a server that never answers, after ``(RETRIES + 1) ** 2`` timeouts
+    and the backoffs (about 2 s by default).
     """
 
     def __init__(
@@ -163,6 +169,7 @@ class ValkeyRankIndex:
         cluster: bool = False,
         namespace: str = "tap",
         ca_file: str | None = None,
+        timeout: float = TIMEOUT_SECONDS,
     ) -> None:
         if (url is None) == (client is None):
             raise ValueError("give a url or a client, not both or neither")
@@ -170,6 +177,7 @@ class ValkeyRankIndex:
         self._given = client
         self._cluster = cluster
         self._ca_file = ca_file
+        self._timeout = timeout
         self.namespace = namespace
         self.endpoint = _endpoint(url) if url is not None else _client_endpoint(client)
 
@@ -178,7 +186,7 @@ class ValkeyRankIndex:
         if self._given is not None:
             return self._given
         assert self._url is not None  # noqa: S101 - the constructor checked it
-        return _connect(self._url, cluster=self._cluster, ca_file=self._ca_file)
+        return _connect(self._url, self._cluster, self._ca_file, self._timeout)
 
     # -- keys ---------------------------------------------------------------------------
 
@@ -343,7 +351,7 @@ def _client_endpoint(client: Any) -> str:
     return f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
 
 
-def _connect(url: str, *, cluster: bool, ca_file: str | None) -> Client:
+def _connect(url: str, cluster: bool, ca_file: str | None, timeout: float) -> Client:
     """A client of ``url`` with short timeouts and a bounded retry, connecting on first use
     (a cluster client reads the slot map when built: here, on the index's first call)."""
     from redis import Redis, RedisCluster  # noqa: PLC0415 - imported on first use
@@ -351,8 +359,8 @@ def _connect(url: str, *, cluster: bool, ca_file: str | None) -> Client:
     from redis.retry import Retry  # noqa: PLC0415
 
     options: dict[str, Any] = {
-        "socket_timeout": TIMEOUT_SECONDS,
-        "socket_connect_timeout": TIMEOUT_SECONDS,
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
         "retry": Retry(ExponentialBackoff(cap=0.2, base=0.02), RETRIES),
         "health_check_interval": 30,
     }
