@@ -4,17 +4,17 @@ Per page, two keys sharing one hash slot (the ``{board/period}`` hash tag, so a 
 endpoint such as ElastiCache Serverless takes them; no command spans two pages):
 
 - ``{ns}:rank:{board/period}:keys``: a sorted set whose members are the core's encoded sort
-  keys (:func:`~tap_core.leaderboard.ranking.encode_sort_key`), every score 0, so the set's
+  keys (`tap_core.leaderboard.ranking.encode_sort_key`), every score 0, so the set's
   order is the keys' byte order, which is the rank order: a position is ``ZRANK``, the keys
   below a string are ``ZLEXCOUNT - (string``, a competition rank is ``ZLEXCOUNT`` below the
   key's 16-character score prefix, a window is ``ZRANGE`` by index or ``BYLEX``.
 - ``{ns}:rank:{board/period}:held``: a hash, player -> ``"{revision}|{key}"`` (an empty key
   once removed: the tombstone the port keeps), what makes moves idempotent and monotone.
 
-Writes: :data:`APPLY` (a Lua script, run by ``EVALSHA``, sent as ``EVAL`` once after a
+Writes: `APPLY` (a Lua script, run by ``EVALSHA``, sent as ``EVAL`` once after a
 ``NOSCRIPT``) moves each player of one page from the key the index *holds* to the move's new
 key, only when the move's revision is newer than the held one: the rule of
-:func:`tap_core.leaderboard.moves.supersedes`, mirrored in Lua (a test compares the two). A
+`tap_core.leaderboard.moves.supersedes`, mirrored in Lua (a test compares the two). A
 batch is settled first (the core's ``settle``: one move per player, its newest) and sent in one
 pipeline: one script call per page and chunk of players, one round trip per batch.
 
@@ -24,7 +24,7 @@ Reads: one round trip each, atomic (a script or a single command): ``count`` (``
 return keys with the position and rank of the first, or of each.
 
 Errors: any failure of the server or the connection (after a bounded retry with backoff and
-short timeouts) raises :class:`~tap_core.leaderboard.index.RankIndexUnavailable` naming the
+short timeouts) raises `tap_core.leaderboard.index.RankIndexUnavailable` naming the
 endpoint. The index can be lost (a flush, a failover without a replica): a repair applies
 every entry's current key at its revision, as a fresh index's rebuild does.
 """

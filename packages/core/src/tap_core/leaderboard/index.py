@@ -90,7 +90,7 @@ class RankIndex(Protocol):
 
     Reads see every move ``apply`` has returned from. A page nothing was applied to reads as
     empty. Reads take no ``limit`` checks: callers plan them (``tap_core.leaderboard.reads``).
-    An index on a server raises :class:`RankIndexUnavailable` from any method when the server
+    An index on a server raises `RankIndexUnavailable` from any method when the server
     cannot answer.
     """
 
