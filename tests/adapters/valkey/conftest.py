@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 from redis import Redis, RedisCluster
 
-from tap_aws.valkey_index import ValkeyRankIndex
+from tap_aws.adapters.valkey_index import ValkeyRankIndex
 from tap_core.memory import InMemoryLeaderboards
 from tests.adapters.valkey.server import ServerMissing, ValkeyServer
 

@@ -17,7 +17,7 @@ import random
 import time
 from datetime import UTC, datetime
 
-from tap_aws.valkey_index import ValkeyRankIndex
+from tap_aws.adapters.valkey_index import ValkeyRankIndex
 from tap_core.leaderboard import Move, PageId, encode_sort_key
 from tests.adapters.valkey.server import ValkeyServer
 

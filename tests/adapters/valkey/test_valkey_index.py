@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from redis import Connection, ConnectionPool, Redis, RedisCluster
 from redis.crc import key_slot
 
-from tap_aws.valkey_index import RETRIES, ValkeyRankIndex
+from tap_aws.adapters.valkey_index import RETRIES, ValkeyRankIndex
 from tap_core.leaderboard import Held, Move, PageId, Placed, RankIndexUnavailable, encode_sort_key
 from tap_core.leaderboard.index import NOTHING_HELD
 from tap_core.leaderboard.moves import advance, supersedes
@@ -364,7 +364,7 @@ def test_without_a_server_binary_the_helper_says_how_to_install_one(tmp_path: Pa
 def test_importing_the_adapter_imports_no_redis() -> None:
     """The module loads redis on first use (a Lambda without the index never pays for it)."""
     code = (
-        "import sys, tap_aws.valkey_index; "
+        "import sys, tap_aws.adapters.valkey_index; "
         "print(any(m.split('.')[0] == 'redis' for m in sys.modules))"
     )
     out = subprocess.run(  # noqa: S603 - our interpreter, our code
