@@ -31,6 +31,7 @@ import copy
 import inspect
 import logging
 import threading
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -270,6 +271,37 @@ def journal_transactions() -> _Journal:
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     _JOURNAL = journal
     return journal
+
+
+def in_process_table(
+    account: str = "000000000000", *, stream: bool = False, prefix: str = "shim"
+) -> tuple[models.DynamoDBBackend, str]:
+    """A new in-process DynamoDB backend (no HTTP) holding one empty ``pk``/``sk`` string-keyed
+    table, with a NEW_AND_OLD_IMAGES stream when ``stream``: what the shims' exactness tests
+    run their generated examples on (hundreds per test, too many for the server)."""
+    backend = models.DynamoDBBackend(REGION, account)
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    backend.create_table(
+        name,
+        schema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        throughput=None,
+        attr=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        global_indexes=None,
+        indexes=None,
+        streams={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"} if stream else None,
+        billing_mode="PAY_PER_REQUEST",
+        sse_specification=None,
+        tags=[],
+        deletion_protection_enabled=None,
+        warm_throughput=None,
+    )
+    return backend, name
 
 
 def _order(key: DynamoType) -> Any:
