@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from tap_aws.functions import api
 from tap_aws.functions.bootstrap import ApiDependencies
 from tap_core.inventory import ImportRecord, InventoryItem, import_id, summarize
-from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
-from tap_core.memory import InMemoryInventoryStore, InMemoryLeaderboards
+from tap_core.leaderboard import LeaderboardSpec, RankIndexUnavailable, ScoreSubmission
+from tap_core.memory import InMemoryInventoryStore, InMemoryLeaderboards, InMemoryRankIndex
 from tests.handlers.conftest import NOW, FakeContext, fixed_clock, load_event
 
 if TYPE_CHECKING:
@@ -306,3 +306,51 @@ def test_ranks_of_many_players_is_one_read_of_the_board(context: FakeContext) ->
     assert counting.calls == ["ranks_of"]
     assert [e["player_id"] for e in body["entries"]] == sorted(SCORES, key=SCORES.__getitem__)[::-1]
     assert body["missing"] == ["nobody"]
+
+
+class _UnreachableIndex(InMemoryRankIndex):
+    """A rank index whose server is down: every read raises, as a server-backed adapter does."""
+
+    def _down(self, *_: object, **__: object) -> Any:
+        raise RankIndexUnavailable("the rank index at redis://10.0.0.9:6379 cannot answer")
+
+    count_below = top = around = ranks_of = count = _down
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/leaderboards/global/top", {}),
+        ("/leaderboards/global/players/p1", {}),
+        ("/leaderboards/global/players/p1/around", {}),
+        ("/leaderboards/global/ranks", {"players": "p1,p2"}),
+        ("/leaderboards/global/count", {}),
+    ],
+)
+def test_an_unreachable_rank_index_is_a_503_that_names_no_endpoint(
+    context: FakeContext, inventory: InMemoryInventoryStore, path: str, query: dict[str, str]
+) -> None:
+    # Given a board whose entries are stored but whose rank index cannot answer
+    board = InMemoryLeaderboards(BOARDS, fixed_clock, index=_UnreachableIndex())
+    outcome = board.submit(
+        ScoreSubmission(
+            submission_id="s1",
+            leaderboard_id="global",
+            player_id="p1",
+            score=5,
+            achieved_at=NOW - timedelta(hours=1),
+        )
+    )
+    assert outcome.status == "accepted"  # the entry is the truth: written, not lost
+    api.root.use(ApiDependencies(board, {b.id: b for b in BOARDS}, inventory, fixed_clock))
+    # When a leaderboard route is read
+    event = load_event("http_api_v2_get.json")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["rawQueryString"] = urlencode(query)
+    event["queryStringParameters"] = query or None
+    response = api.lambda_handler(event, context)
+    # Then it is a 503 asking the client to come back, saying nothing of the server
+    assert response["statusCode"] == 503
+    assert response["headers"]["Retry-After"] == str(api.RETRY_AFTER_SECONDS)
+    assert "try again" in json.loads(response["body"])["message"]
+    assert "10.0.0.9" not in response["body"]
