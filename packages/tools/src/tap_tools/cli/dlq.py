@@ -36,13 +36,17 @@ letters back to the main queue once their cause is fixed.
 Choose the queue with --queue scores|inventory, and say where it is with either
 --outputs FILE (the JSON of the stack outputs, from `pulumi stack output --json` or the local
 stack; its endpoint_url is used when present) or --queue-url URL [--endpoint-url URL].
+A --queue-url whose host is not AWS's (an emulator's) is reached at its scheme and host
+unless --endpoint-url says otherwise.
 
   list     the approximate number of letters, then up to --max of them: source and reasons
   show ID  one letter in full (errors, raw input, time); ID is a message id, a row as
            BUCKET/KEY#ROW, or the letter's deduplication id
   redrive  (scores only) send up to --max letters' raw input back to the main queue, with
            the original message group and the letter's deduplication id, then delete them;
-           letters whose raw input was cut are left in place and reported
+           letters whose raw input was cut are left in place and reported. Only the letters
+           present at the start move, once each: a run stops at the approximate count it
+           found, or at a letter it moved that failed again and came back (left in place)
 
 SQS has no peek: list and show receive the letters without deleting them, so the letters read
 stay invisible to other readers for --visibility seconds (default 5).
@@ -149,7 +153,7 @@ def _where(args: argparse.Namespace) -> tuple[str, str | None, dict[str, Any]]:
     if args.queue is None:
         raise UsageError("pass --queue scores|inventory")
     if args.queue_url:
-        return args.queue_url, args.endpoint_url, {}
+        return args.queue_url, args.endpoint_url or emulator_endpoint(args.queue_url), {}
     if not args.outputs:
         raise UsageError("pass --outputs FILE (the stack outputs JSON) or --queue-url URL")
     try:
@@ -165,6 +169,23 @@ def _where(args: argparse.Namespace) -> tuple[str, str | None, dict[str, Any]]:
     if not isinstance(outputs.get(key), str):
         raise UsageError(f"{args.outputs} has no {key} (the {args.queue} dead-letter queue)")
     return outputs[key], args.endpoint_url or outputs.get(Outputs.ENDPOINT_URL), outputs
+
+
+AWS_HOST_SUFFIXES: Final = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
+"""Hosts of AWS's own endpoints: a queue URL there is reached the usual way."""
+
+
+def emulator_endpoint(queue_url: str) -> str | None:
+    """The scheme and host of ``queue_url`` when it is not an AWS host (an emulator's, such as
+    the local stack's ``http://127.0.0.1:PORT/123456789012/NAME``), else None: boto3 sends
+    SQS requests to its endpoint, never to the queue URL's host."""
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    parts = urlsplit(queue_url)
+    host = (parts.hostname or "").lower()
+    if not parts.scheme or not host or host.endswith(AWS_HOST_SUFFIXES):
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _client(endpoint: str | None) -> SQSClient:
@@ -228,12 +249,17 @@ def _reasons(letter: dict[str, Any]) -> str:
     return "; ".join(f"{e.get('code')}: {e.get('message')}" for e in letter.get("errors", []))
 
 
-def _list(client: SQSClient, queue_url: str, args: argparse.Namespace) -> int:
-    count = int(
+def _approximate_count(client: SQSClient, queue_url: str) -> int:
+    """The queue's ApproximateNumberOfMessages: its visible letters."""
+    return int(
         client.get_queue_attributes(
             QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
         )["Attributes"]["ApproximateNumberOfMessages"]
     )
+
+
+def _list(client: SQSClient, queue_url: str, args: argparse.Namespace) -> int:
+    count = _approximate_count(client, queue_url)
     letters = [_letter(m) for m in _receive(client, queue_url, args.max, args.visibility)]
     if args.json:
         print(json.dumps({"approximate_count": count, "letters": letters}, ensure_ascii=False))
@@ -271,27 +297,64 @@ def _show(client: SQSClient, queue_url: str, args: argparse.Namespace) -> int:
 
 
 def _redrive(client: SQSClient, queue_url: str, target: str, args: argparse.Namespace) -> int:
-    moved = 0
+    """Move the letters present when it starts, each at most once.
+
+    A redriven message that fails again is dead-lettered again as a new letter (its source is
+    the message id SendMessage returned), so reading on would move it again and again. The run
+    notes the approximate count at the start and stops at it (or at ``--max``), and a letter
+    whose source is a message this run sent, or whose deduplication id it has seen, ends the
+    run: it is left in place, visible again, and reported as dead-lettered again.
+    """
+    present = _approximate_count(client, queue_url)
+    budget = min(args.max, present)
+    sent: set[str] = set()
+    """Message ids SendMessage returned: a letter from one of them failed again."""
+    seen: set[str] = set()
+    """Deduplication ids of the letters read."""
+    moved: list[str] = []
     left: list[str] = []
-    for message in _receive(client, queue_url, args.max, REDRIVE_VISIBILITY_SECONDS):
+    again: list[str] = []
+    for message in _receive(client, queue_url, budget, REDRIVE_VISIBILITY_SECONDS):
         letter = _letter(message)
+        source = letter.get("source")
+        dedup = letter["sqs"]["deduplication_id"] or message["MessageId"]
+        if (isinstance(source, dict) and source.get("message_id") in sent) or dedup in seen:
+            again.append(_source(letter))
+            client.change_message_visibility(
+                QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
+            break
+        seen.add(dedup)
         raw = letter.get("raw")
         group = letter["sqs"]["group_id"]
         if letter.get("raw_cut") != 0 or not isinstance(raw, str) or not group:
             left.append(f"{_source(letter)}: the raw input was cut or is missing")
             continue
-        client.send_message(
-            QueueUrl=target,
-            MessageBody=raw,
-            MessageGroupId=group,
-            MessageDeduplicationId=letter["sqs"]["deduplication_id"] or message["MessageId"],
+        response = client.send_message(
+            QueueUrl=target, MessageBody=raw, MessageGroupId=group, MessageDeduplicationId=dedup
         )
+        sent.add(response["MessageId"])
         client.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-        moved += 1
+        moved.append(_source(letter))
     if args.json:
-        print(json.dumps({"moved": moved, "left": left}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "present": present,
+                    "moved": len(moved),
+                    "left": left,
+                    "dead_lettered_again": again,
+                },
+                ensure_ascii=False,
+            )
+        )
     else:
-        print(f"moved {moved} letters to {target}")
+        print(f"moved {len(moved)} letters to {target} (about {present} were present at the start)")
         for reason in left:
             print(f"  left in place: {reason}")
+        for source in again:
+            print(
+                f"  stopped at {source}: a letter this run moved was dead-lettered again "
+                "(fix its cause first); it is left in place"
+            )
     return 0
