@@ -121,7 +121,7 @@ def test_list_counts_the_letters_and_prints_each_source_and_reason(
     assert listed["letters"][0]["errors"][0]["code"] == "bad_quantity"
     assert "about 3 letters" in text
     for row in (2, 3, 4):
-        assert f"inv/inbound/a.csv#{row}  bad_quantity: not a whole number" in text
+        assert f"inv/inbound/a.csv#{row}  bad_quantity (Quantity): not a whole number" in text
     assert [_kept(client, url) for url in urls] == [3, 3]
 
 

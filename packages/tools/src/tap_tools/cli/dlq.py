@@ -245,8 +245,14 @@ def _source(letter: dict[str, Any]) -> str:
     return str(source.get("message_id"))
 
 
+def _reason(error: dict[str, Any]) -> str:
+    """``code (field): message``, as the local stack's log words a letter's error."""
+    field = f" ({error.get('field')})" if error.get("field") else ""
+    return f"{error.get('code')}{field}: {error.get('message')}"
+
+
 def _reasons(letter: dict[str, Any]) -> str:
-    return "; ".join(f"{e.get('code')}: {e.get('message')}" for e in letter.get("errors", []))
+    return "; ".join(_reason(error) for error in letter.get("errors", []))
 
 
 def _approximate_count(client: SQSClient, queue_url: str) -> int:
@@ -288,8 +294,7 @@ def _show(client: SQSClient, queue_url: str, args: argparse.Namespace) -> int:
             print(f"group:   {letter['sqs']['group_id']}")
             print(f"dedup:   {letter['sqs']['deduplication_id']}")
             for error in letter.get("errors", []):
-                field = f" ({error.get('field')})" if error.get("field") else ""
-                print(f"error:   {error.get('code')}{field}: {error.get('message')}")
+                print(f"error:   {_reason(error)}")
             print(f"raw:     {letter.get('raw')}")
             return 0
     print(f"tap dlq show: no letter {args.id!r} among those read", file=sys.stderr)
