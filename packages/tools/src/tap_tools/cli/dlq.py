@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from tap_tools.cli import PIPE_CLOSED_LINE
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -29,38 +31,87 @@ LIST_VISIBILITY_SECONDS: Final = 5
 REDRIVE_VISIBILITY_SECONDS: Final = 30
 """How long a letter being redriven stays hidden: enough to send it and delete it."""
 
-DLQ_HELP: Final = """\
-Look at the dead letters of the scores queue or of the inventory rows, and send the scores
-letters back to the main queue once their cause is fixed.
-
+WHERE: Final = """\
 Choose the queue with --queue scores|inventory, and say where it is with either
 --outputs FILE (the JSON of the stack outputs, from `pulumi stack output --json` or the local
 stack; its endpoint_url is used when present) or --queue-url URL [--endpoint-url URL].
 A --queue-url whose host is not AWS's (an emulator's) is reached at its scheme and host
-unless --endpoint-url says otherwise.
+unless --endpoint-url says otherwise."""
+
+PEEK: Final = """\
+SQS has no peek: reading receives the letters without deleting them, so the letters read
+stay invisible to other readers for --visibility seconds (default 5)."""
+
+EXIT_STATUS: Final = f"""\
+exit status:
+  0  success
+  1  an AWS error (the message is printed), or show found no such letter
+  2  usage error (no queue given, an unreadable outputs file, redrive of the inventory queue)
+{PIPE_CLOSED_LINE}"""
+
+DLQ_HELP: Final = f"""\
+Look at the dead letters of the scores queue or of the inventory rows, and send the scores
+letters back to the main queue once their cause is fixed.
+
+{WHERE}
 
   list     the approximate number of letters, then up to --max of them: source and reasons
-  show ID  one letter in full (errors, raw input, time); ID is a message id, a row as
-           BUCKET/KEY#ROW, or the letter's deduplication id
-  redrive  (scores only) send up to --max letters' raw input back to the main queue, with
-           the original message group and the letter's deduplication id, then delete them;
-           letters whose raw input was cut are left in place and reported. Only the letters
-           present at the start move, once each: a run stops at the approximate count it
-           found, or at a letter it moved that failed again and came back (left in place)
+  show ID  one letter in full (errors, raw input, time)
+  redrive  (scores only) send the letters' raw input back to the main queue
 
-SQS has no peek: list and show receive the letters without deleting them, so the letters read
-stay invisible to other readers for --visibility seconds (default 5).
+Run 'tap dlq ACTION --help' for an action's options.
+
+examples:
+  tap dlq list --queue scores --outputs outputs.json
+  tap dlq redrive --queue scores --outputs outputs.json --max 100
+
+{EXIT_STATUS}"""
+
+LIST_HELP: Final = f"""\
+Print the approximate number of letters on the queue, then up to --max of them, each with its
+source (a message id, or BUCKET/KEY#ROW for an inventory row) and its reasons (code, field
+and message); --json prints them whole. How many more are there but not listed is said, and
+why.
+
+{WHERE}
+
+{PEEK}
 
 examples:
   tap dlq list --queue scores --outputs outputs.json
   tap dlq list --queue inventory --queue-url https://sqs.../tap-inventory-rows-dlq-dev.fifo --json
-  tap dlq show 0b3c2a1e-... --queue scores --outputs outputs.json
-  tap dlq redrive --queue scores --outputs outputs.json --max 100
 
-exit status:
-  0  success
-  1  an AWS error (the message is printed), or show found no such letter
-  2  usage error (no queue given, an unreadable outputs file, redrive of the inventory queue)"""
+{EXIT_STATUS}"""
+
+SHOW_HELP: Final = f"""\
+Print one letter in full: its source, when it was dead-lettered, its message group and
+deduplication id, every error and the raw input. ID is a message id, a row as BUCKET/KEY#ROW,
+or the letter's deduplication id; up to --max letters are read to find it.
+
+{WHERE}
+
+{PEEK}
+
+examples:
+  tap dlq show 0b3c2a1e-... --queue scores --outputs outputs.json
+  tap dlq show tap-inventory-dev/inbound/stock.csv#14 --queue inventory --outputs outputs.json
+
+{EXIT_STATUS}"""
+
+REDRIVE_HELP: Final = f"""\
+Send the scores letters' raw input back to the main queue (main_queue_url in --outputs, or
+--to URL), each with its original message group and the letter's deduplication id, then delete
+it from the dead-letter queue. Fix the cause first: only the letters present when the run
+starts move, once each, and the run stops at a letter it moved that failed again and came back
+(left in place and reported). Letters whose raw input was cut are left in place and reported.
+
+{WHERE}
+
+examples:
+  tap dlq redrive --queue scores --outputs outputs.json --max 100
+  tap dlq redrive --queue scores --queue-url URL --to URL --json
+
+{EXIT_STATUS}"""
 
 
 class UsageError(Exception):
@@ -90,16 +141,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help=f"how long letters read stay hidden (default {LIST_VISIBILITY_SECONDS})",
     )
     specs = (
-        ("list", "count the letters and list some", 10),
-        ("show", "print one letter in full", 1000),
-        ("redrive", "send scores letters back to the main queue", 10),
+        ("list", "count the letters and list some", LIST_HELP, 10),
+        ("show", "print one letter in full", SHOW_HELP, 1000),
+        ("redrive", "send scores letters back to the main queue", REDRIVE_HELP, 10),
     )
-    for name, text, default_max in specs:
+    for name, text, description, default_max in specs:
         action = actions.add_parser(
             name,
             parents=[common],
             help=text,
-            description=DLQ_HELP,
+            description=description,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         action.add_argument(

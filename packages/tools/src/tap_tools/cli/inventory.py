@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from tap_tools.cli import PIPE_CLOSED_LINE
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
@@ -30,11 +32,12 @@ if TYPE_CHECKING:
 LISTED_ERRORS: Final = 50
 """Row errors the human-readable report lists (``--json`` has the first 1,000)."""
 
-EXIT_STATUS: Final = """\
+EXIT_STATUS: Final = f"""\
 exit status:
   0  every record is valid
   1  some records are invalid (the report lists them)
-  2  usage error, or the file cannot be read or its header is unusable (the report says why)"""
+  2  usage error, or the file cannot be read or its header is unusable (the report says why)
+{PIPE_CLOSED_LINE}"""
 
 INVENTORY_HELP: Final = f"""\
 Check inventory CSV files against the contract (columns, values, keys; see the README), or
