@@ -229,7 +229,7 @@ def test_an_import_is_served_by_its_id(
     inventory.save_import(record, replacing=None)
     status, body = get(context, f"/inventory/imports/{record.import_id}")
     assert status == 200
-    assert (body["status"], body["key"], body["rows"]) == ("started", "inbound/a.csv", 0)
+    assert (body["status"], body["key"], body["rows_valid"]) == ("started", "inbound/a.csv", 0)
     assert ImportRecord.model_validate(body) == record
 
 

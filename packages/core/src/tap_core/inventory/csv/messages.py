@@ -16,6 +16,7 @@ from tap_core.errors import show
 from tap_core.inventory.csv.contract import (
     ALLOWED,
     COLUMNS,
+    DEFAULTS,
     MAX_RECORD_BYTES,
     MAX_REPORTED_ERRORS,
     REQUIRED_IN_ORDER,
@@ -230,9 +231,15 @@ def header_errors(
     return errors
 
 
-def unknown_columns(names: Sequence[str]) -> str:
-    """The warning naming the unknown columns (the first 20, and how many more)."""
+def unknown_columns(names: Sequence[str], absent: Sequence[Column] = ()) -> str:
+    """The warning naming the unknown columns (the first 20, and how many more) and, when
+    optional columns are ``absent`` from the header, the defaults their values take: an
+    unknown name is often a misnamed optional column (``Reorder Level``)."""
     listed = ", ".join(show(name) for name in names[:_SHOWN_NAMES])
     if len(names) > _SHOWN_NAMES:
         listed += f" and {number(len(names) - _SHOWN_NAMES)} more"
-    return f"unknown columns ignored: {listed}; the known columns are {', '.join(COLUMNS)}"
+    warning = f"unknown columns ignored: {listed}; the known columns are {', '.join(COLUMNS)}"
+    if absent:
+        defaults = ", ".join(f"{column} = {DEFAULTS[column]}" for column in absent)
+        warning += f"; not in the header, so every row takes the default: {defaults}"
+    return warning
