@@ -377,3 +377,27 @@ def test_a_queue_url_on_an_emulator_is_reached_at_its_host(
 )
 def test_only_a_host_that_is_not_aws_becomes_the_endpoint(url: str, endpoint: str | None) -> None:
     assert emulator_endpoint(url) == endpoint
+
+
+def test_list_shows_every_letter_when_a_receive_ends_inside_a_message_group(
+    aws: AwsClients,
+    unique_name: Callable[[str], str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given 12 letters: 9 groups of one, then one player's three, so a receive of 10 takes the
+    # player's first letter and the FIFO queue holds the other two behind it
+    client = aws.sqs()
+    url = _queue(client, SCORES.dlq, unique_name("scores-dlq"))
+    letters = [_score_letter(f"m{n}", f"g{n}", "{}") for n in range(9)]
+    letters += [_score_letter(f"p{n}", "player", "{}") for n in range(3)]
+    SqsDeadLetters(url, client).send(letters)
+    # When listing them (letters read stay hidden for the default 5 s)
+    where = ["--queue", "scores", "--queue-url", url, "--endpoint-url", aws.endpoint]
+    status = main(["dlq", "list", *where, "--max", "100", "--json"])
+    # Then all 12 are listed, exactly as counted
+    listed = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert listed["approximate_count"] == 12
+    assert sorted(letter["source"]["message_id"] for letter in listed["letters"]) == sorted(
+        [*(f"m{n}" for n in range(9)), "p0", "p1", "p2"]
+    )

@@ -250,23 +250,52 @@ def _client(endpoint: str | None) -> SQSClient:
 
 
 def _receive(
-    client: SQSClient, queue_url: str, limit: int, visibility: int
+    client: SQSClient, queue_url: str, limit: int, visibility: int, present: int | None = None
 ) -> Iterator[MessageTypeDef]:
-    """Up to ``limit`` distinct messages, until a receive brings nothing new."""
+    """Up to ``limit`` distinct messages, until a receive brings nothing new.
+
+    A FIFO queue returns no letter of a message group while an earlier one of that group is
+    in flight, so a receive of 10 that ends inside a group holds the rest of that group back
+    until the letters read are visible again. With ``present`` (the count at the start), when
+    fewer were read, each group read is released alone (its letters made visible at once) and
+    received again (the last read first: a receive is cut inside its last group): the group
+    comes back from its first letter, the held ones after it, while every other letter read
+    stays hidden. A group of more than 10 letters still shows only its
+    first 10: SQS returns no more of it until those are deleted.
+    """
     seen: set[str] = set()
-    while len(seen) < limit:
+    handles: dict[str, dict[str, str]] = {}
+    """By message group, the latest receipt handle of each of its letters read."""
+
+    def fetch() -> list[MessageTypeDef]:
         messages = client.receive_message(
             QueueUrl=queue_url,
-            MaxNumberOfMessages=min(RECEIVE_MAX, limit - len(seen)),
+            MaxNumberOfMessages=RECEIVE_MAX
+            if present is not None
+            else min(RECEIVE_MAX, limit - len(seen)),
             VisibilityTimeout=visibility,
             AttributeNames=["All"],
         ).get("Messages", [])
-        new = [m for m in messages if m["MessageId"] not in seen]
-        if not new:
+        new = []
+        for message in messages:
+            group = message.get("Attributes", {}).get("MessageGroupId", "")
+            handles.setdefault(group, {})[message["MessageId"]] = message["ReceiptHandle"]
+            if message["MessageId"] not in seen and len(seen) < limit:
+                seen.add(message["MessageId"])
+                new.append(message)
+        return new
+
+    while len(seen) < limit and (new := fetch()):
+        yield from new
+    for group in reversed(list(handles)):  # a receive ends inside its last group, if any
+        if present is None or len(seen) >= min(limit, present):
             return
-        for message in new:
-            seen.add(message["MessageId"])
-            yield message
+        for handle in handles.pop(group).values():
+            client.change_message_visibility(
+                QueueUrl=queue_url, ReceiptHandle=handle, VisibilityTimeout=0
+            )
+        while len(seen) < limit and (new := fetch()):
+            yield from new
 
 
 def _letter(message: MessageTypeDef) -> dict[str, Any]:
@@ -317,7 +346,9 @@ def _approximate_count(client: SQSClient, queue_url: str) -> int:
 
 def _list(client: SQSClient, queue_url: str, args: argparse.Namespace) -> int:
     count = _approximate_count(client, queue_url)
-    letters = [_letter(m) for m in _receive(client, queue_url, args.max, args.visibility)]
+    letters = [
+        _letter(m) for m in _receive(client, queue_url, args.max, args.visibility, present=count)
+    ]
     if args.json:
         print(json.dumps({"approximate_count": count, "letters": letters}, ensure_ascii=False))
         return 0
@@ -326,15 +357,16 @@ def _list(client: SQSClient, queue_url: str, args: argparse.Namespace) -> int:
         print(f"  {_source(letter)}  {_reasons(letter)}")
     if len(letters) < count:
         print(
-            f"  ({count - len(letters)} more not listed: past --max {args.max}, or held back "
-            "behind a letter of their message group, which a FIFO queue returns only after "
-            "the --visibility seconds of the letters read)"
+            f"  ({count - len(letters)} more not listed: past --max {args.max}, or after the "
+            "first 10 letters of their message group (an inventory file's rows are one "
+            "group), which SQS does not return until those 10 are deleted)"
         )
     return 0
 
 
 def _show(client: SQSClient, queue_url: str, args: argparse.Namespace) -> int:
-    for message in _receive(client, queue_url, args.max, args.visibility):
+    present = _approximate_count(client, queue_url)
+    for message in _receive(client, queue_url, args.max, args.visibility, present=present):
         letter = _letter(message)
         if args.id in (_source(letter), letter["sqs"]["deduplication_id"], message["MessageId"]):
             if args.json:
