@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # pydantic resolves these annotations at runtime:
+from tap_core.errors import show
 from tap_core.inventory.csv.events import Checkpoint, FileError, RowError
 
 if TYPE_CHECKING:
@@ -64,8 +65,7 @@ def import_id(bucket: str, key: str, version: str) -> str:
 
 def parse_import_id(text: str) -> tuple[str, str, str]:
     """(bucket, key, version) of an `import_id`; ValueError naming it when it is not one."""
-    shown = text if len(text) <= 80 else f"{text[:80]}..."
-    problem = f"import_id {shown!r} is not an import id (base64url of [bucket, key, version])"
+    problem = f"import_id {show(text)} is not an import id (base64url of [bucket, key, version])"
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         parts = json.loads(raw.decode())
