@@ -116,7 +116,18 @@ def test_demo_with_no_players_is_a_usage_error(
     with pytest.raises(SystemExit) as exited:
         main(["demo", "--players", players])
     assert exited.value.code == 2
-    assert f"argument --players: {players!r} is not a whole number >= 1" in capsys.readouterr().err
+    assert f'argument --players: "{players}" is not a whole number >= 1' in capsys.readouterr().err
+
+
+def test_a_usage_error_does_not_echo_an_argument_of_any_length(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["demo", "--players", "9x" * 50_000])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert '"9x9x' in err
+    assert len(err.splitlines()[-1]) < 200
 
 
 def test_demo_with_no_submissions_is_an_empty_run(capsys: pytest.CaptureFixture[str]) -> None:

@@ -149,7 +149,7 @@ def test_a_time_outside_the_utc_years_is_a_usage_error(
         main(["inventory", command, str(_file(tmp_path, VALID)), flag, moment])
     assert exited.value.code == 2
     err = capsys.readouterr().err
-    assert f"argument {flag}: {moment!r} is outside the years 1 to 9999" in err
+    assert f'argument {flag}: "{moment}" is outside the years 1 to 9999' in err
 
 
 def test_a_reader_that_closes_the_pipe_early_ends_the_run_quietly(tmp_path: Path) -> None:

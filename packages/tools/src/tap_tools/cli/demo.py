@@ -70,7 +70,9 @@ def count(*, minimum: int) -> Callable[[str], int]:
         except ValueError:
             number = minimum - 1
         if number < minimum:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= {minimum}")
+            from tap_core.errors import show  # noqa: PLC0415 - only on a usage error
+
+            raise argparse.ArgumentTypeError(f"{show(text)} is not a whole number >= {minimum}")
         return number
 
     return parse

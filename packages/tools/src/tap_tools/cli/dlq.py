@@ -380,7 +380,9 @@ def _show(client: SQSClient, queue_url: str, args: argparse.Namespace) -> int:
                 print(f"error:   {_reason(error)}")
             print(f"raw:     {letter.get('raw')}")
             return 0
-    print(f"tap dlq show: no letter {args.id!r} among those read", file=sys.stderr)
+    from tap_core.errors import show  # noqa: PLC0415
+
+    print(f"tap dlq show: no letter {show(args.id)} among those read", file=sys.stderr)
     return 1
 
 

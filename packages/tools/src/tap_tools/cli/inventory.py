@@ -121,17 +121,19 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def moment(text: str) -> datetime:
     """An ISO-8601 date or date and time given on the command line; naive means UTC."""
+    from tap_core.errors import show  # noqa: PLC0415 - stdlib only; not for --help
+
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO-8601 date or date and time (like 2026-11-24T12:00:00Z)"
+            f"{show(text)} is not an ISO-8601 date or date and time (like 2026-11-24T12:00:00Z)"
         ) from None
     try:
         return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except OverflowError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is outside the years 1 to 9999 once converted to UTC"
+            f"{show(text)} is outside the years 1 to 9999 once converted to UTC"
         ) from None
 
 

@@ -115,7 +115,9 @@ def port(text: str) -> int:
     """An argument type: a TCP port, 0 (a free one) to 65535."""
     number = count(minimum=0)(text)
     if number > 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0-65535)")
+        from tap_core.errors import show  # noqa: PLC0415 - only on a usage error
+
+        raise argparse.ArgumentTypeError(f"{show(text)} is not a port (0-65535)")
     return number
 
 
@@ -126,7 +128,9 @@ def seconds(text: str) -> float:
     except ValueError:
         value = 0.0
     if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+        from tap_core.errors import show  # noqa: PLC0415 - only on a usage error
+
+        raise argparse.ArgumentTypeError(f"{show(text)} is not a positive number of seconds")
     return value
 
 
