@@ -167,6 +167,30 @@ def test_an_unknown_board_player_or_day_is_a_404(
     assert named in body["message"]
 
 
+LONG = "x" * 5000
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        (f"/leaderboards/{LONG}/top", {}),
+        (f"/leaderboards/global/players/{LONG}", {}),
+        ("/leaderboards/global/top", {"limit": LONG}),
+        ("/leaderboards/global/top", {"cursor": LONG}),
+        (f"/inventory/items/{LONG}", {}),
+        (f"/inventory/summaries/{LONG}", {}),
+        (f"/inventory/imports/{LONG}", {}),
+        ("/inventory/imports/" + import_id("b", "k" * 1000, "v"), {}),
+    ],
+)
+def test_no_error_echoes_an_input_of_any_length(
+    context: FakeContext, path: str, query: dict[str, str]
+) -> None:
+    status, body = get(context, path, **query)
+    assert status in {400, 404}
+    assert len(body["message"]) < 300, body["message"]
+
+
 def test_a_stored_summary_is_served_by_date_and_as_the_latest(
     context: FakeContext, inventory: InMemoryInventoryStore
 ) -> None:
@@ -229,7 +253,7 @@ def test_an_import_is_served_by_its_id(
     inventory.save_import(record, replacing=None)
     status, body = get(context, f"/inventory/imports/{record.import_id}")
     assert status == 200
-    assert (body["status"], body["key"], body["rows"]) == ("started", "inbound/a.csv", 0)
+    assert (body["status"], body["key"], body["rows_valid"]) == ("started", "inbound/a.csv", 0)
     assert ImportRecord.model_validate(body) == record
 
 

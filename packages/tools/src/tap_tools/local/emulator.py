@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
 MISSING_MOTO: Final = (
     "the local stack needs moto's server, which is not installed: "
-    "install tap-tools, which brings it, with `pip install tap-tools` "
-    "(or `uv sync --all-packages`)"
+    "install tap-tools, which brings it, from the repository (tap's packages are not on PyPI): "
+    "`uv sync --all-packages` there, or `pip install ./packages/tools`"
 )
 
 
