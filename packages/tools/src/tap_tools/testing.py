@@ -563,6 +563,129 @@ def query_sorted_partitions() -> QueryShim:
     return shim
 
 
+_SEND_ATTRIBUTES: Final = frozenset({"ContentBasedDeduplication"})
+"""The queue attributes moto 5.2.5's send path reads (``_validate_message``,
+``send_message``, ``Queue.add_message``)."""
+
+
+class _NarrowedQueue:
+    """A moto ``Queue`` seen through its ``attributes`` property with only some attribute
+    names listed: moto's own property code, run on it, computes just those (and the two it
+    always adds when set, ``Policy`` and ``RedrivePolicy``, which cost nothing)."""
+
+    def __init__(self, queue: Any, wanted: frozenset[str]) -> None:
+        self._queue = queue
+        self.BASE_ATTRIBUTES = [name for name in queue.BASE_ATTRIBUTES if name in wanted]
+        self.FIFO_ATTRIBUTES = [name for name in queue.FIFO_ATTRIBUTES if name in wanted]
+        self.KMS_ATTRIBUTES = [name for name in queue.KMS_ATTRIBUTES if name in wanted]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._queue, name)
+
+
+class QueueAttributesShim:
+    """What `queue_attributes_on_demand` installed: counts, and a switch for its test."""
+
+    def __init__(self) -> None:
+        self.enabled = True
+        """Off: every ``Queue.attributes`` is moto's whole (how its test compares the two)."""
+        self.narrowed = 0
+        """``Queue.attributes`` computed for only the names its caller reads."""
+        self.whole = 0
+        """``Queue.attributes`` computed whole (every count: one pass over the messages each)."""
+        self._local = threading.local()
+
+    def wanted(self) -> frozenset[str] | None:
+        wanted: frozenset[str] | None = getattr(self._local, "wanted", None)
+        return wanted
+
+    @contextmanager
+    def reading(self, wanted: frozenset[str] | None) -> Iterator[None]:
+        """Within the block (on this thread) ``Queue.attributes`` computes only ``wanted``
+        (None: all); an outer narrowing is kept when it is narrower."""
+        previous = self.wanted()
+        if wanted is not None and self.enabled:
+            self._local.wanted = wanted if previous is None else previous & wanted
+        try:
+            yield
+        finally:
+            self._local.wanted = previous
+
+
+_QUEUE_ATTRIBUTES: QueueAttributesShim | None = None
+
+
+def queue_attributes_on_demand() -> QueueAttributesShim:
+    """Install (once per process) the SQS queue-attributes shim; returns it (its counts).
+
+    moto 5.2.5 builds a queue's whole ``attributes`` dict, whose three ``Approximate*``
+    counts each walk every message of the queue (reading the clock twice per message), to read
+    one attribute: five times per message sent (``ContentBasedDeduplication``), once per
+    message received (``MessageRetentionPeriod``, through ``get_queue_attributes``) and three
+    times per name a GetQueueAttributes asks for. Sending or receiving one message costs
+    O(queue), 10^3 messages O(queue^2): minutes. With the shim those callers compute only the
+    names they read, with moto's own property code (`_NarrowedQueue`); GetQueueAttributes
+    answers the same names with the same values. Pinned likewise;
+    ``tests/adapters/test_queue_attributes_shim.py`` compares it with moto's own answers.
+    """
+    global _QUEUE_ATTRIBUTES  # noqa: PLW0603 - one patch per process, like the module it patches
+    _require_pinned_moto("queue_attributes_on_demand", "moto/sqs/models.py")
+    if _QUEUE_ATTRIBUTES is not None:
+        return _QUEUE_ATTRIBUTES
+    from moto.sqs.models import Queue, SQSBackend  # noqa: PLC0415 - patched here only
+
+    shim = QueueAttributesShim()
+    whole_attributes = cast("property", Queue.attributes).fget
+    assert whole_attributes is not None  # noqa: S101 - moto's property has a getter
+    original_get = SQSBackend.get_queue_attributes
+    original_send = SQSBackend.send_message
+    original_send_batch = SQSBackend.send_message_batch
+    original_add = Queue.add_message
+
+    def attributes(self: Queue) -> dict[str, Any]:
+        wanted = shim.wanted()
+        if wanted is None:
+            shim.whole += 1
+            return cast("dict[str, Any]", whole_attributes(self))
+        shim.narrowed += 1
+        return cast("dict[str, Any]", whole_attributes(_NarrowedQueue(self, wanted)))
+
+    def get_queue_attributes(
+        self: SQSBackend, queue_name: str, attribute_names: list[str]
+    ) -> dict[str, Any]:
+        # With "All" moto builds the dict once, whole; else it reads only the names asked.
+        names = None if "All" in attribute_names else frozenset(attribute_names)
+        with shim.reading(names):
+            return original_get(self, queue_name, attribute_names)
+
+    def _sending(backend: SQSBackend, queue_name: str) -> frozenset[str] | None:
+        # A queue with Lambda event source mappings (moto invokes them as it adds a message)
+        # is left to moto whole.
+        queue = backend.queues.get(queue_name)
+        return None if queue is None or queue.lambda_event_source_mappings else _SEND_ATTRIBUTES
+
+    def send_message(self: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        with shim.reading(_sending(self, queue_name)):
+            return original_send(self, queue_name, *args, **kwargs)
+
+    def send_message_batch(self: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        with shim.reading(_sending(self, queue_name)):
+            return original_send_batch(self, queue_name, *args, **kwargs)
+
+    def add_message(self: Queue, message: Any) -> None:
+        # Also how receive moves a message to the dead-letter queue.
+        with shim.reading(None if self.lambda_event_source_mappings else _SEND_ATTRIBUTES):
+            original_add(self, message)
+
+    Queue.attributes = property(attributes)  # type: ignore[assignment,method-assign]
+    SQSBackend.get_queue_attributes = get_queue_attributes  # type: ignore[method-assign]
+    SQSBackend.send_message = send_message  # type: ignore[method-assign]
+    SQSBackend.send_message_batch = send_message_batch  # type: ignore[method-assign]
+    Queue.add_message = add_message  # type: ignore[method-assign]
+    _QUEUE_ATTRIBUTES = shim
+    return shim
+
+
 def put_items(
     table_name: str,
     items: Iterable[dict[str, Any]],
