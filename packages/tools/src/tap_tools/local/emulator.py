@@ -16,7 +16,7 @@ emulator fast at realistic sizes (``python -m bench local_stack``).
 from __future__ import annotations
 
 import urllib.request
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from tap_tools.testing import MotoServer
@@ -30,6 +30,17 @@ MISSING_MOTO: Final = (
 
 class EmulatorMissing(RuntimeError):
     """moto's server (a dependency of ``tap-tools``) is not installed."""
+
+
+def in_process(server: MotoServer, *clients: Any) -> None:
+    """The stack's own clients (the functions', the pumps') hand their requests to the
+    emulator's application in this process, skipping HTTP (`tap_tools.testing.InProcess`):
+    moto answers them as it answers any client, under the same atomic switch. Outside
+    clients still talk HTTP to ``server.endpoint``."""
+    from tap_tools.testing import serve_in_process  # noqa: PLC0415
+
+    for client in clients:
+        serve_in_process(client, server)
 
 
 def start_emulator(port: int = 0) -> MotoServer:
