@@ -16,6 +16,11 @@ the tests and the benchmarks import this module, and it needs ``moto[server]``
   table on each request (O(table)); the shim keeps each partition's range keys sorted and hands
   moto's own ``Table.query`` only the slice the key condition, the start key and the limits can
   reach, so a Query costs O(log n + its page) and answers exactly as moto. Pinned likewise.
+- `queue_attributes_on_demand`: moto 5.2.5 builds a queue's whole ``attributes`` (three
+  counts, each a walk of every message) to read one attribute, several times per message sent
+  or received; the shim has those callers compute only the names they read. Pinned likewise.
+- `InProcess` (`serve_in_process`): a client's requests handed to a `MotoServer`'s own WSGI
+  application in this process, without HTTP (the local stack's own clients use it).
 - `put_items`: writes items straight into the in-process backend (a bulk load of a
   scale test's state, no HTTP, no conditions).
 - `AwsClients`: tap's client factory bound to an endpoint with fake credentials
@@ -58,7 +63,7 @@ if TYPE_CHECKING:
 
 PINNED_MOTO: Final = "5.2.5"
 """The moto version whose internals the shims here patch (`journal_transactions`,
-`query_sorted_partitions`)."""
+`query_sorted_partitions`, `queue_attributes_on_demand`)."""
 REGION: Final = "us-east-1"
 FAKE_ACCESS_KEY: Final = "testing"
 FAKE_SECRET_KEY: Final = "testing"  # noqa: S105 - moto accepts any credentials
