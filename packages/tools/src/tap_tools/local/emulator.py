@@ -5,15 +5,18 @@ The server is `tap_tools.testing.MotoServer` (the one the adapter tests run on);
 turns its atomic switch on for its whole life: moto's backend takes no locks, and the local
 stack's pumps, the API server and any outside client all talk to it at once. (So nothing in
 the stack long-polls: a waiting ReceiveMessage would hold the lock; the pumps poll briefly.)
-The pinned ``journal_transactions`` shim is installed too, so moto's
-TransactWriteItems copies each table once per transaction instead of once per item (the
-product never needs it; it only keeps the emulator fast).
+The pinned moto shims of `tap_tools.testing` are installed too, so that a request costs
+what it reads or writes, not the size of its table or queue: ``journal_transactions``
+(TransactWriteItems copies no table), ``query_sorted_partitions`` (a Query reads its slice of
+the partition) and ``queue_attributes_on_demand`` (sending or receiving an SQS message does
+not count every message of the queue). The product never needs them; they only keep the
+emulator fast at realistic sizes (``python -m bench local_stack``).
 """
 
 from __future__ import annotations
 
 import urllib.request
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from tap_tools.testing import MotoServer
@@ -29,6 +32,17 @@ class EmulatorMissing(RuntimeError):
     """moto's server (a dependency of ``tap-tools``) is not installed."""
 
 
+def in_process(server: MotoServer, *clients: Any) -> None:
+    """The stack's own clients (the functions', the pumps') hand their requests to the
+    emulator's application in this process, skipping HTTP (`tap_tools.testing.InProcess`):
+    moto answers them as it answers any client, under the same atomic switch. Outside
+    clients still talk HTTP to ``server.endpoint``."""
+    from tap_tools.testing import serve_in_process  # noqa: PLC0415
+
+    for client in clients:
+        serve_in_process(client, server)
+
+
 def start_emulator(port: int = 0) -> MotoServer:
     """A started moto server on ``127.0.0.1:port`` (0: a free port).
 
@@ -39,10 +53,14 @@ def start_emulator(port: int = 0) -> MotoServer:
         from tap_tools.testing import (  # noqa: PLC0415 - moto only when the stack starts
             MotoServer,
             journal_transactions,
+            query_sorted_partitions,
+            queue_attributes_on_demand,
         )
     except ImportError as error:
         raise EmulatorMissing(f"{MISSING_MOTO} ({error})") from None
     journal_transactions()
+    query_sorted_partitions()
+    queue_attributes_on_demand()
     server = MotoServer(port)
     server.start()
     # moto's backends are process-wide: a stack started after another one in this process
