@@ -22,6 +22,7 @@ SUITES: Final = (
     "inventory",
     "inventory_dynamo",
     "dynamo_leaderboard",
+    "local_stack",
 )
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
 from tap_aws.adapters.deadletters import SqsDeadLetters
 from tap_aws.resources import INVENTORY_ROWS_DLQ, SCORES, Outputs, QueueSpec
 from tap_core import DeadLetter, LetterError, MessageSource, RowSource
-from tap_tools.cli import main
+from tap_tools.cli import build_parser, main
+from tap_tools.cli.dlq import emulator_endpoint, run
 from tap_tools.testing import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, REGION
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ def test_list_counts_the_letters_and_prints_each_source_and_reason(
     assert listed["letters"][0]["errors"][0]["code"] == "bad_quantity"
     assert "about 3 letters" in text
     for row in (2, 3, 4):
-        assert f"inv/inbound/a.csv#{row}  bad_quantity: not a whole number" in text
+        assert f"inv/inbound/a.csv#{row}  bad_quantity (Quantity): not a whole number" in text
     assert [_kept(client, url) for url in urls] == [3, 3]
 
 
@@ -261,6 +262,142 @@ def test_redrive_moves_at_most_max_to_the_queue_given_with_to(
     status = main(["dlq", "redrive", *where, "--to", main_queue, "--max", "2", "--json"])
     # Then two moved, and one letter is still on the DLQ
     assert status == 0
-    assert json.loads(capsys.readouterr().out) == {"moved": 2, "left": []}
+    assert json.loads(capsys.readouterr().out) == {
+        "present": 3,
+        "moved": 2,
+        "left": [],
+        "dead_lettered_again": [],
+    }
     assert len(_drain(client, main_queue)) == 2
     assert _kept(client, dlq) == 1
+
+
+class _FailsAgain:
+    """An SQS client whose main queue dead-letters every message sent to it at once, as the
+    scores function does with a submission that is still invalid: a new letter whose source
+    is the message id SendMessage returned."""
+
+    def __init__(self, client: SQSClient, dlq: str) -> None:
+        self._client = client
+        self._dlq = dlq
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._client, name)
+
+    def send_message(self, **request: Any) -> Any:
+        response = self._client.send_message(**request)
+        letter = _score_letter(response["MessageId"], request["MessageGroupId"], "{}")
+        SqsDeadLetters(self._dlq, self._client).send([letter])
+        return response
+
+
+def test_redrive_moves_each_letter_present_at_the_start_once_even_if_it_fails_again(
+    aws: AwsClients,
+    unique_name: Callable[[str], str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given five score letters whose inputs are still invalid: each one redriven is
+    # dead-lettered again at once
+    client = aws.sqs()
+    dlq = _queue(client, SCORES.dlq, unique_name("scores-dlq"))
+    main_queue = _queue(client, SCORES.queue, unique_name("scores"))
+    SqsDeadLetters(dlq, client).send([_score_letter(f"m{n}", f"g{n}", "{}") for n in range(5)])
+    # When redriving with room for 100
+    where = ["--queue", "scores", "--queue-url", dlq, "--endpoint-url", aws.endpoint]
+    args = build_parser().parse_args(
+        ["dlq", "redrive", *where, "--to", main_queue, "--max", "100", "--json"]
+    )
+    status = run(args, cast("SQSClient", _FailsAgain(client, dlq)))
+    # Then exactly the five present moved, once each, and the five new letters are kept
+    assert status == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["moved"] == 5
+    assert report["present"] == 5
+    assert len(_drain(client, main_queue)) == 5
+    assert _kept(client, dlq) == 5
+
+
+def test_redrive_stops_at_a_letter_it_moved_that_came_back(
+    aws: AwsClients,
+    unique_name: Callable[[str], str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given one letter, redriven into a main queue that dead-letters it again, while the
+    # count at the start is more than the letters there (a letter arrived meanwhile)
+    client = aws.sqs()
+    dlq = _queue(client, SCORES.dlq, unique_name("scores-dlq"))
+    main_queue = _queue(client, SCORES.queue, unique_name("scores"))
+    SqsDeadLetters(dlq, client).send([_score_letter("m0", "g0", "{}")])
+    where = ["--queue", "scores", "--queue-url", dlq, "--endpoint-url", aws.endpoint]
+    args = build_parser().parse_args(["dlq", "redrive", *where, "--to", main_queue])
+    proxy = _FailsAgain(client, dlq)
+    counts = iter([2])
+
+    def count_twice(**request: Any) -> Any:
+        answer = client.get_queue_attributes(**request)
+        answer["Attributes"]["ApproximateNumberOfMessages"] = str(next(counts))
+        return answer
+
+    proxy.get_queue_attributes = count_twice  # type: ignore[attr-defined]
+    # When redriving
+    status = run(args, cast("SQSClient", proxy))
+    # Then it moved once, stopped at the letter that came back and left it listable
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "moved 1 letters" in out
+    assert "dead-lettered again" in out
+    assert len(_drain(client, main_queue)) == 1
+    assert _kept(client, dlq) == 1
+
+
+def test_a_queue_url_on_an_emulator_is_reached_at_its_host(
+    aws: AwsClients,
+    unique_name: Callable[[str], str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given a letter on a queue of the emulator, named only by its URL
+    client = aws.sqs()
+    url = _queue(client, SCORES.dlq, unique_name("scores-dlq"))
+    SqsDeadLetters(url, client).send([_score_letter("m-1", "g-1", "{}")])
+    # When listing it with --queue-url alone
+    status = main(["dlq", "list", "--queue", "scores", "--queue-url", url, "--json"])
+    # Then the URL's host was the endpoint
+    assert status == 0
+    assert json.loads(capsys.readouterr().out)["approximate_count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "endpoint"),
+    [
+        ("http://127.0.0.1:4566/123456789012/q.fifo", "http://127.0.0.1:4566"),
+        ("https://sqs.eu-west-1.amazonaws.com/123456789012/q.fifo", None),
+        ("https://sqs.cn-north-1.amazonaws.com.cn/123456789012/q.fifo", None),
+        ("not a url", None),
+    ],
+)
+def test_only_a_host_that_is_not_aws_becomes_the_endpoint(url: str, endpoint: str | None) -> None:
+    assert emulator_endpoint(url) == endpoint
+
+
+def test_list_shows_every_letter_when_a_receive_ends_inside_a_message_group(
+    aws: AwsClients,
+    unique_name: Callable[[str], str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given 12 letters: 9 groups of one, then one player's three, so a receive of 10 takes the
+    # player's first letter and the FIFO queue holds the other two behind it
+    client = aws.sqs()
+    url = _queue(client, SCORES.dlq, unique_name("scores-dlq"))
+    letters = [_score_letter(f"m{n}", f"g{n}", "{}") for n in range(9)]
+    letters += [_score_letter(f"p{n}", "player", "{}") for n in range(3)]
+    SqsDeadLetters(url, client).send(letters)
+    # When listing them (letters read stay hidden for the default 5 s)
+    where = ["--queue", "scores", "--queue-url", url, "--endpoint-url", aws.endpoint]
+    status = main(["dlq", "list", *where, "--max", "100", "--json"])
+    # Then all 12 are listed, exactly as counted
+    listed = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert listed["approximate_count"] == 12
+    assert sorted(letter["source"]["message_id"] for letter in listed["letters"]) == sorted(
+        [*(f"m{n}" for n in range(9)), "p0", "p1", "p2"]
+    )

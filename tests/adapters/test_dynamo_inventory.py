@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import json
 import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -325,3 +326,32 @@ def test_a_summary_too_large_for_an_item_is_refused_naming_its_day(
     fits = summarize(items[:2_000], "fits")
     store.keep_summary(date(2026, 3, 1), fits)
     assert store.summary(None) == fits
+
+
+def test_an_import_record_stored_before_its_warnings_and_total_reads_as_meant(
+    store: DynamoInventoryStore, aws: AwsClients
+) -> None:
+    # Given a record stored in its earlier form: `rows` the valid rows, no total, no warnings
+    begun = ImportRecord.begin("bucket", "inbound/old.csv", '"e"', NOW, NOW)
+    store.save_import(begun, replacing=None)
+    earlier = begun.model_dump(mode="json", exclude={"rows_total", "rows_valid", "warnings"})
+    earlier.update(rows=3, applied=3, rejected=2)
+    aws.dynamodb().update_item(
+        TableName=store.table_name,
+        Key={"pk": {"S": "import#bucket/inbound/old.csv"}, "sk": {"S": '"e"'}},
+        UpdateExpression="SET body = :body",
+        ExpressionAttributeValues={":body": {"S": json.dumps(earlier)}},
+    )
+    # When it is read
+    record = store.import_record(begun.import_id)
+    # Then its counts mean what they meant, and it has no warnings
+    assert record is not None
+    assert (record.rows_valid, record.rejected, record.rows_total) == (3, 2, 5)
+    assert record.warnings == []
+
+
+def test_an_import_records_warnings_round_trip(store: DynamoInventoryStore) -> None:
+    begun = ImportRecord.begin("bucket", "inbound/w.csv", '"e"', NOW, NOW)
+    warned = begun.model_copy(update={"warnings": ['unknown columns ignored: "Notes"']})
+    store.save_import(warned, replacing=None)
+    assert store.import_record(begun.import_id) == warned

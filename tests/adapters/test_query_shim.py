@@ -15,11 +15,10 @@ import pytest
 from botocore.exceptions import ClientError
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from moto.dynamodb.models import DynamoDBBackend
 
 from tap_tools.testing import (
-    REGION,
     QueryShim,
+    in_process_table,
     journal_transactions,
     query_sorted_partitions,
 )
@@ -27,6 +26,7 @@ from tap_tools.testing import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from moto.dynamodb.models import DynamoDBBackend
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from tap_tools.testing import AwsClients
@@ -96,32 +96,6 @@ def shim() -> QueryShim:
     return query_sorted_partitions()
 
 
-def _backend() -> tuple[DynamoDBBackend, str]:
-    backend = DynamoDBBackend(REGION, "000000000000")
-    name = f"shim-{uuid.uuid4().hex[:8]}"
-    backend.create_table(
-        name,
-        schema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        throughput=None,
-        attr=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        global_indexes=None,
-        indexes=None,
-        streams=None,
-        billing_mode="PAY_PER_REQUEST",
-        sse_specification=None,
-        tags=[],
-        deletion_protection_enabled=None,
-        warm_throughput=None,
-    )
-    return backend, name
-
-
 def _answer(backend: DynamoDBBackend, name: str, query: Query) -> Any:
     start = None
     if query.start is not None:
@@ -173,7 +147,7 @@ def test_a_shimmed_query_answers_as_moto_does(
     shim's answer equals moto's, and the shim (not moto whole) answered it."""
     # Given a table written by moto's own put and delete
     writes, asked = scenario
-    backend, name = _backend()
+    backend, name = in_process_table()
     for kind, partition, key, size in writes:
         item_key = {"pk": {"S": partition}, "sk": {"S": key}}
         if kind == "delete":
@@ -261,7 +235,7 @@ def test_sorted_keys_survive_a_rolled_back_transaction_and_an_older_partition(
 ) -> None:
     # Given a table, the transaction shim, and a partition written before either shim
     journal_transactions()
-    backend, name = _backend()
+    backend, name = in_process_table()
     for key in ("c", "a", "b"):
         backend.put_item(name, {"pk": {"S": "a"}, "sk": {"S": key}})
     table = backend.get_table(name)

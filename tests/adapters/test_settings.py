@@ -129,6 +129,20 @@ def test_unset_leaderboards_are_an_error_naming_the_variable() -> None:
         load_settings().boards()
 
 
+def test_a_malformed_variable_shows_its_value_without_pydantic_noise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TAP_MAX_ATTEMPTS", "many")
+    monkeypatch.setenv("TAP_LEADERBOARDS", '[{"id": "Not Valid"}]')
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "TAP_MAX_ATTEMPTS: Input should be a valid integer, unable to parse" in message
+    assert 'as an integer; got "many"' in message
+    assert 'TAP_LEADERBOARDS.0.id: leaderboard id "Not Valid" is not allowed' in message
+    assert "Value error" not in message
+
+
 def test_a_malformed_leaderboard_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TAP_LEADERBOARDS", '[{"id": "Not Valid"}]')
     with pytest.raises(SettingsError, match="TAP_LEADERBOARDS"):

@@ -11,44 +11,19 @@ from __future__ import annotations
 
 import copy
 import time
-import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from moto.dynamodb.models import DynamoDBBackend
 
-from tap_tools.testing import REGION, journal_transactions
+from tap_tools.testing import in_process_table, journal_transactions
+
+if TYPE_CHECKING:
+    from moto.dynamodb.models import DynamoDBBackend
 
 PARTITIONS = ("a", "b")
 SORTS = ("1", "2", "3")
-
-
-def _backend(account: str) -> tuple[DynamoDBBackend, str]:
-    backend = DynamoDBBackend(REGION, account)
-    name = f"journal-{uuid.uuid4().hex[:8]}"
-    backend.create_table(
-        name,
-        schema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        throughput=None,
-        attr=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        global_indexes=None,
-        indexes=None,
-        streams={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        billing_mode="PAY_PER_REQUEST",
-        sse_specification=None,
-        tags=[],
-        deletion_protection_enabled=None,
-        warm_throughput=None,
-    )
-    return backend, name
 
 
 KEYS = st.tuples(st.sampled_from(PARTITIONS), st.sampled_from(SORTS))
@@ -136,8 +111,8 @@ def _run(backend: DynamoDBBackend, name: str, step: tuple[str, Any]) -> str | No
 def test_the_journal_leaves_what_moto_s_rollback_leaves(steps: list[tuple[str, Any]]) -> None:
     # Given the journal, and two fresh backends: one journaled, one running moto's own copies
     journal = journal_transactions()
-    journaled, journaled_name = _backend("111111111111")
-    own, own_name = _backend("222222222222")
+    journaled, journaled_name = in_process_table("111111111111", stream=True, prefix="journal")
+    own, own_name = in_process_table("222222222222", stream=True, prefix="journal")
     for step in steps:
         # When each step runs on both
         error = _run(journaled, journaled_name, step)
@@ -157,7 +132,7 @@ def test_a_transaction_costs_what_it_writes_not_the_table() -> None:
     journal = journal_transactions()
     timings = []
     for size in (10, 20_000):
-        backend, name = _backend("333333333333")
+        backend, name = in_process_table("333333333333", stream=True, prefix="journal")
         for n in range(size):
             backend.put_item(name, {"pk": {"S": "big"}, "sk": {"S": f"{n:06}"}})
         before = journal.copies

@@ -21,7 +21,16 @@ HELP_PAGES: tuple[list[str], ...] = (
     ["inventory"],
     ["inventory", "validate"],
     ["inventory", "summarize"],
+    ["dlq"],
+    ["dlq", "list"],
+    ["dlq", "show"],
+    ["dlq", "redrive"],
+    ["local"],
+    ["local", "up"],
+    ["local", "invoke"],
+    ["local", "demo"],
 )
+SUBCOMMANDS: tuple[list[str], ...] = tuple(words for words in HELP_PAGES if len(words) == 2)
 DEVELOPER_MARKUP = ("``", ":mod:", ":class:", ":func:", ":data:", "noqa", "tap_core", "tap_aws")
 
 
@@ -44,11 +53,60 @@ def test_every_help_page_is_for_users(capsys: pytest.CaptureFixture[str], words:
     assert "summarise" not in page
 
 
-def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("words", SUBCOMMANDS, ids=lambda words: " ".join(["tap", *words]))
+def test_a_subcommands_help_says_what_it_does_not_its_groups_text(
+    capsys: pytest.CaptureFixture[str], words: list[str]
+) -> None:
+    """Given a subcommand, its --help page is its own: not its group's, and its examples run
+    that subcommand."""
+    group = _help(capsys, words[:1])
+    page = _help(capsys, words)
+    description = page.split("\n\n", 1)[1].split("options:")[0]
+    assert description not in group
+    assert f"examples:\n  tap {' '.join(words)}" in page
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version_prints_the_installed_version(
+    capsys: pytest.CaptureFixture[str], flag: str
+) -> None:
     with pytest.raises(SystemExit) as exited:
-        main(["--version"])
+        main([flag])
     assert exited.value.code == 0
     assert capsys.readouterr().out == f"tap {version('tap-tools')}\n"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--nosuch"], ["dlq", "--nosuch"], ["inventory", "--nosuch=1"], ["dlq", "list", "--nosuch"]],
+)
+def test_an_unknown_option_is_named_as_such(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: unrecognized arguments: {argv[-1]}" in err
+    assert "required" not in err
+
+
+def test_a_missing_command_is_still_said_to_be_required(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # (an abbreviated known option is no unknown option)
+    for argv in ([], ["dlq", "show", "--vis", "3"]):
+        with pytest.raises(SystemExit) as exited:
+            main(argv)
+        assert exited.value.code == 2
+        assert "the following arguments are required" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("words", HELP_PAGES, ids=lambda words: " ".join(["tap", *words]))
+def test_every_help_page_lists_the_closed_pipe_status(
+    capsys: pytest.CaptureFixture[str], words: list[str]
+) -> None:
+    assert "  141  the reader closed the pipe early" in _help(capsys, words)
 
 
 @pytest.mark.parametrize("players", ["0", "-3", "many"])
@@ -58,7 +116,18 @@ def test_demo_with_no_players_is_a_usage_error(
     with pytest.raises(SystemExit) as exited:
         main(["demo", "--players", players])
     assert exited.value.code == 2
-    assert f"argument --players: {players!r} is not a whole number >= 1" in capsys.readouterr().err
+    assert f'argument --players: "{players}" is not a whole number >= 1' in capsys.readouterr().err
+
+
+def test_a_usage_error_does_not_echo_an_argument_of_any_length(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["demo", "--players", "9x" * 50_000])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert '"9x9x' in err
+    assert len(err.splitlines()[-1]) < 200
 
 
 def test_demo_with_no_submissions_is_an_empty_run(capsys: pytest.CaptureFixture[str]) -> None:

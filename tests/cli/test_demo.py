@@ -27,6 +27,18 @@ def test_demo_accounts_for_every_message(capsys: pytest.CaptureFixture[str]) -> 
     assert {"accepted", "invalid", "rejected:unknown_board", "unchanged:duplicate"} <= set(endings)
     assert "Top 5 of 'arena'" in out
     assert "ERROR" not in out
+    # A body is shown as text, cut, never as a bytes literal
+    assert not re.search(r"\bb'|\bb\"", out)
+
+
+def test_demo_prints_every_amount_of_money_alike(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--submissions", "20", "--seed", "5"]) == 0
+    out = capsys.readouterr().out
+    summary = out[out.index("Daily summary") :]
+    amounts = re.findall(r"value (\S+);|units +(\S+)$", summary, flags=re.MULTILINE)
+    printed = [a or b for a, b in amounts]
+    assert len(printed) >= 2
+    assert all(re.fullmatch(r"\d+\.\d{2,4}", amount) for amount in printed), printed
 
 
 def test_demo_gives_every_csv_record_one_ending(capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,8 +16,8 @@ from tap_aws.functions import api
 from tap_aws.functions.bootstrap import ApiDependencies
 from tap_aws.functions.routes.requests import INVENTORY_CACHE, LEADERBOARD_CACHE
 from tap_core.inventory import ImportRecord, InventoryItem, import_id, summarize
-from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
-from tap_core.memory import InMemoryInventoryStore, InMemoryLeaderboards
+from tap_core.leaderboard import LeaderboardSpec, RankIndexUnavailable, ScoreSubmission
+from tap_core.memory import InMemoryInventoryStore, InMemoryLeaderboards, InMemoryRankIndex
 from tests.handlers.conftest import NOW, FakeContext, fixed_clock, load_event
 
 if TYPE_CHECKING:
@@ -168,6 +168,30 @@ def test_an_unknown_board_player_or_day_is_a_404(
     assert named in body["message"]
 
 
+LONG = "x" * 5000
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        (f"/leaderboards/{LONG}/top", {}),
+        (f"/leaderboards/global/players/{LONG}", {}),
+        ("/leaderboards/global/top", {"limit": LONG}),
+        ("/leaderboards/global/top", {"cursor": LONG}),
+        (f"/inventory/items/{LONG}", {}),
+        (f"/inventory/summaries/{LONG}", {}),
+        (f"/inventory/imports/{LONG}", {}),
+        ("/inventory/imports/" + import_id("b", "k" * 1000, "v"), {}),
+    ],
+)
+def test_no_error_echoes_an_input_of_any_length(
+    context: FakeContext, path: str, query: dict[str, str]
+) -> None:
+    status, body = get(context, path, **query)
+    assert status in {400, 404}
+    assert len(body["message"]) < 300, body["message"]
+
+
 def test_a_stored_summary_is_served_by_date_and_as_the_latest(
     context: FakeContext, inventory: InMemoryInventoryStore
 ) -> None:
@@ -230,7 +254,7 @@ def test_an_import_is_served_by_its_id(
     inventory.save_import(record, replacing=None)
     status, body = get(context, f"/inventory/imports/{record.import_id}")
     assert status == 200
-    assert (body["status"], body["key"], body["rows"]) == ("started", "inbound/a.csv", 0)
+    assert (body["status"], body["key"], body["rows_valid"]) == ("started", "inbound/a.csv", 0)
     assert ImportRecord.model_validate(body) == record
 
 
@@ -327,3 +351,51 @@ def test_leaderboards_may_be_cached_briefly_and_inventory_never(
         assert response["headers"]["Cache-Control"] == expected, path
     assert LEADERBOARD_CACHE.startswith("public, max-age=")
     assert INVENTORY_CACHE == "no-store"
+
+
+class _UnreachableIndex(InMemoryRankIndex):
+    """A rank index whose server is down: every read raises, as a server-backed adapter does."""
+
+    def _down(self, *_: object, **__: object) -> Any:
+        raise RankIndexUnavailable("the rank index at redis://10.0.0.9:6379 cannot answer")
+
+    count_below = top = around = ranks_of = count = _down
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/leaderboards/global/top", {}),
+        ("/leaderboards/global/players/p1", {}),
+        ("/leaderboards/global/players/p1/around", {}),
+        ("/leaderboards/global/ranks", {"players": "p1,p2"}),
+        ("/leaderboards/global/count", {}),
+    ],
+)
+def test_an_unreachable_rank_index_is_a_503_that_names_no_endpoint(
+    context: FakeContext, inventory: InMemoryInventoryStore, path: str, query: dict[str, str]
+) -> None:
+    # Given a board whose entries are stored but whose rank index cannot answer
+    board = InMemoryLeaderboards(BOARDS, fixed_clock, index=_UnreachableIndex())
+    outcome = board.submit(
+        ScoreSubmission(
+            submission_id="s1",
+            leaderboard_id="global",
+            player_id="p1",
+            score=5,
+            achieved_at=NOW - timedelta(hours=1),
+        )
+    )
+    assert outcome.status == "accepted"  # the entry is the truth: written, not lost
+    api.root.use(ApiDependencies(board, {b.id: b for b in BOARDS}, inventory, fixed_clock))
+    # When a leaderboard route is read
+    event = load_event("http_api_v2_get.json")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["rawQueryString"] = urlencode(query)
+    event["queryStringParameters"] = query or None
+    response = api.lambda_handler(event, context)
+    # Then it is a 503 asking the client to come back, saying nothing of the server
+    assert response["statusCode"] == 503
+    assert response["headers"]["Retry-After"] == str(api.RETRY_AFTER_SECONDS)
+    assert "try again" in json.loads(response["body"])["message"]
+    assert "10.0.0.9" not in response["body"]

@@ -241,7 +241,7 @@ def test_the_import_record_is_the_report_with_its_counts_and_first_row_errors(
     assert outcome["import_id"] == import_id(bucket, "inbound/report.csv", version)
     record = store.import_record(outcome["import_id"])
     assert record is not None
-    assert (record.status, record.part, record.rows, record.applied, record.rejected) == (
+    assert (record.status, record.part, record.rows_valid, record.applied, record.rejected) == (
         "done",
         0,
         2,
@@ -276,7 +276,7 @@ def test_a_file_without_its_header_is_one_letter_and_a_done_record_naming_it(
     assert [e["code"] for e in letter["errors"]] == outcome["file_errors"]
     record = store.import_record(outcome["import_id"])
     assert record is not None
-    assert (record.status, record.rows) == ("done", 0)
+    assert (record.status, record.rows_valid) == ("done", 0)
     assert [e.code for e in record.file_errors] == outcome["file_errors"]
 
 
@@ -588,3 +588,25 @@ def test_uploads_to_an_unversioned_bucket_are_told_apart_by_their_etag(
     assert (first["status"], second["status"]) == ("done", "done")
     assert first["import_id"] != second["import_id"]
     assert sorted(item.sku for item in store.items()) == ["A-1", "A-2"]
+
+
+def test_a_files_warnings_are_logged_as_a_warning(
+    s3: S3Client,
+    bucket: str,
+    store: InMemoryInventoryStore,
+    context: FakeContext,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given a file whose optional column is misnamed
+    header = "sku,warehouse,name,quantity,unit_price,Reorder Level\n"
+    event = upload(s3, bucket, "inbound/misnamed.csv", header + "A-1,north,Hammer,3,1.50,4\n")
+    # When it is imported
+    outcome = inventory_import.lambda_handler(event, context)
+    # Then the log has a WARNING naming the column, and the record keeps it
+    (warned,) = [entry for entry in caplog.records if entry.levelname == "WARNING"]
+    assert warned.getMessage() == "inventory import warnings"
+    warnings = warned.__dict__["warnings"]
+    assert '"Reorder Level"' in warnings[0]
+    record = store.import_record(outcome["import_id"])
+    assert record is not None
+    assert record.warnings == warnings == outcome["warnings"]

@@ -161,7 +161,7 @@ def test_bundle_holds_its_dependencies(arm64_bundles: tuple[Path, Path]) -> None
     tops = {name.split("/", 1)[0] for name in names}
     for package in (
         "tap_core", "tap_aws", "pydantic", "pydantic_core", "pydantic_settings",
-        "sortedcontainers", "aws_lambda_powertools", "aws_xray_sdk", "boto3", "botocore",
+        "sortedcontainers", "aws_lambda_powertools", "aws_xray_sdk", "boto3", "botocore", "redis",
     ):  # fmt: skip
         assert package in tops, package
     assert "tap_aws/resources.py" in names

@@ -43,6 +43,16 @@ def test_bad_leaderboards_config_says_what_is_wrong(raw: object, message: str) -
         leaderboards_json(raw)
 
 
+def test_a_bad_board_id_is_one_line_naming_it_and_the_rule() -> None:
+    with pytest.raises(ValueError, match="config leaderboards") as caught:
+        leaderboards_json([{"id": "Bad Id"}])
+    message = str(caught.value)
+    assert "\n" not in message
+    assert 'leaderboard id "Bad Id" is not allowed: use 1-64 of a-z' in message
+    assert "Value error" not in message
+    assert "pydantic" not in message
+
+
 def test_architecture_defaults_to_arm64_and_refuses_others() -> None:
     assert architecture(None) == "arm64"
     assert architecture("x86_64") == "x86_64"

@@ -29,3 +29,11 @@ def test_other_commands_still_refuse_unknown_arguments() -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["demo", "--no-such-option"])
     assert exit_.value.code == 2
+
+
+def test_plan_refuses_a_bad_board_id_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    # Given a board id the rule refuses; When planning; Then exit 2, one line naming it and the rule
+    assert main(["infra", "plan", "--board", "Bad Id"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert 'leaderboard id "Bad Id" is not allowed: use 1-64 of a-z 0-9 _ -' in err

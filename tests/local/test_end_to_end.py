@@ -20,7 +20,7 @@ import pytest
 from pydantic import ValidationError
 
 from tap_aws.resources import SCORES, Outputs
-from tap_core.inventory import RowError, parse_inventory, summarize
+from tap_core.inventory import RowError, format_money, parse_inventory, summarize
 from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
 from tap_core.memory import InMemoryInventoryStore, InMemoryLeaderboards
 from tap_tools.local import DEFAULT_BOARDS, LocalStack
@@ -230,5 +230,5 @@ def test_every_csv_row_has_one_ending_and_the_summary_is_the_oracles(
     assert (served["items"], served["units"], served["value"]) == (
         expected.items,
         expected.units,
-        str(expected.value),
+        format_money(expected.value),
     )

@@ -65,7 +65,7 @@ def test_without_moto_the_error_says_what_to_install(
     # Given moto's server cannot be imported (the testing module needs it)
     monkeypatch.setitem(sys.modules, "tap_tools.testing", None)
     # When / Then the emulator says what to install
-    with pytest.raises(EmulatorMissing, match=r"pip install tap-tools"):
+    with pytest.raises(EmulatorMissing, match=r"pip install \./packages/tools"):
         start_emulator()
 
 

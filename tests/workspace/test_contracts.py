@@ -41,6 +41,7 @@ CONTRACTS = {
             "tests/unit/leaderboard/test_contract.py",
             "tests/adapters/leaderboards/test_contract.py",
             "tests/adapters/leaderboards/sharded/test_contract.py",
+            "tests/adapters/valkey/test_leaderboards.py",
         ),
     ),
     "tests/unit/leaderboard/rank_index_contract.py": Contract(
@@ -48,6 +49,7 @@ CONTRACTS = {
         (
             "tests/unit/leaderboard/test_rank_index.py",
             "tests/adapters/leaderboards/test_rank_index.py",
+            "tests/adapters/valkey/test_rank_index.py",
         ),
     ),
     "tests/unit/inventory/contract.py": Contract(

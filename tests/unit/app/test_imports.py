@@ -180,7 +180,8 @@ def test_one_part_gives_every_record_one_ending_and_writes_the_report() -> None:
     assert world.events.sent == []
     record = world.store.import_record(upload.import_id)
     assert record is not None
-    assert (record.status, record.rows, record.rejected) == ("done", PARTED_VALID, PARTED_BAD)
+    assert (record.status, record.rows_valid, record.rejected) == ("done", PARTED_VALID, PARTED_BAD)
+    assert record.rows_total == PARTED_VALID + PARTED_BAD
     assert record.report_key == f"imports/{upload.import_id}.json"
     reported = ImportRecord.model_validate_json(world.reports.imports[upload.import_id])
     assert reported == record.model_copy(update={"report_key": None})
@@ -447,3 +448,52 @@ def test_of_two_deliveries_racing_to_begin_an_import_one_runs_it() -> None:
     # Then its begin is refused and it does nothing
     assert outcome.status == "skipped"
     assert world.state() == before
+
+
+MISNAMED = (
+    "SKU,Warehouse,Name,Quantity,Unit_Price,Reorder Level,Last Updated\n"
+    "A-1,north,Hammer,3,1.50,4,2026-11-20\n"
+    "A-2,north,Saw,x,2.00,4,2026-11-20\n"
+)
+
+
+def test_the_files_warnings_go_into_the_record_the_report_and_the_outcome() -> None:
+    # Given a file whose optional columns are misnamed, so their defaults are taken
+    world = World()
+    upload = world.upload(MISNAMED)
+    # When it is imported
+    outcome = world.run(ImportJob.first(upload))
+    # Then the warning that `tap inventory validate` prints is in the outcome (the log),
+    # the record and the report
+    (warning,) = outcome.warnings
+    assert '"Reorder Level", "Last Updated"' in warning
+    assert "reorder_level = 0, updated_at = the upload time" in warning
+    record = world.store.import_record(outcome.import_id)
+    assert record is not None
+    assert record.warnings == [warning]
+    assert json.loads(world.reports.imports[outcome.import_id])["warnings"] == [warning]
+
+
+def test_the_records_counts_mean_what_the_reports_do() -> None:
+    # Given a file of 16 valid and 5 invalid records, imported in parts
+    world = World()
+    outcomes = world.run_in_parts(world.upload(PARTED), checks=4)
+    record = world.store.import_record(outcomes[-1].import_id)
+    # Then rows_total counts every record, as the validation report's does
+    assert record is not None
+    assert (record.rows_total, record.rows_valid, record.rejected) == (
+        PARTED_VALID + PARTED_BAD,
+        PARTED_VALID,
+        PARTED_BAD,
+    )
+    assert len(outcomes) > 1
+    assert record.warnings == []
+
+
+def test_a_record_in_its_earlier_form_reads_with_rows_as_its_valid_rows() -> None:
+    begun = ImportRecord.begin(BUCKET, "inbound/old.csv", "v1", NOW, STARTED)
+    earlier = begun.model_dump(mode="json", exclude={"rows_total", "rows_valid", "warnings"})
+    earlier.update(rows=4, applied=3, stale=1, rejected=2)
+    record = ImportRecord.model_validate_json(json.dumps(earlier))
+    assert (record.rows_total, record.rows_valid, record.rejected) == (6, 4, 2)
+    assert record.warnings == []

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tap_core.inventory import InventoryItem, InventorySummary, summarize
+from tap_core.inventory import InventoryItem, InventorySummary, format_money, summarize
 from tap_core.inventory.summary import LOW_STOCK_MAX
 from tests.unit.inventory.stock_strategies import NOW, WIDE_ITEMS, items
 
@@ -196,7 +196,7 @@ def test_empty_input_gives_a_zero_summary() -> None:
         by_category={},
         by_warehouse={},
     )
-    assert json.loads(summary.model_dump_json())["value"] == "0"
+    assert json.loads(summary.model_dump_json())["value"] == "0.00"
 
 
 def test_tenths_sum_exactly() -> None:
@@ -204,7 +204,7 @@ def test_tenths_sum_exactly() -> None:
     stock = [_item(sku, unit_price="0.1") for sku in ("A", "B", "C")]
     summary = summarize(stock, "d")
     assert summary.value == Decimal("0.3")
-    assert json.loads(summary.model_dump_json())["value"] == "0.3"
+    assert json.loads(summary.model_dump_json())["value"] == "0.30"
 
 
 def test_largest_amounts_sum_exactly() -> None:
@@ -228,7 +228,23 @@ def test_largest_amounts_sum_exactly() -> None:
 
 def test_money_is_never_printed_with_an_exponent() -> None:
     summary = summarize([_item(unit_price="1E+3", quantity=2)], "d")
-    assert json.loads(summary.model_dump_json())["value"] == "2000"
+    assert json.loads(summary.model_dump_json())["value"] == "2000.00"
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        ("1000", "1000.00"),
+        ("1E+3", "1000.00"),
+        ("37.5", "37.50"),
+        ("37.50", "37.50"),
+        ("0.0525", "0.0525"),
+        ("0", "0.00"),
+        ("999999999.9999", "999999999.9999"),
+    ],
+)
+def test_money_has_at_least_two_decimal_places_and_every_digit(amount: str, text: str) -> None:
+    assert format_money(Decimal(amount)) == text
 
 
 def test_a_sum_that_would_round_raises_instead() -> None:

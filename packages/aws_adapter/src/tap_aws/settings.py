@@ -16,6 +16,7 @@ from pydantic import AnyHttpUrl, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tap_aws.resources import ENV_PREFIX, RESOURCE_OUTPUTS
+from tap_core.errors import describe
 from tap_core.leaderboard import LeaderboardSpec  # noqa: TC001 - pydantic needs it at runtime
 
 RESOURCE_SETTINGS: Final = frozenset(setting.field for setting in RESOURCE_OUTPUTS)
@@ -83,10 +84,12 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        problems = "; ".join(
-            f"{variable(str(detail['loc'][0]))}: {detail['msg']}" for detail in error.errors()
-        )
-        raise SettingsError(f"invalid settings: {problems}") from None
+        raise SettingsError(f"invalid settings: {describe_settings(error)}") from None
+
+
+def describe_settings(error: ValidationError) -> str:
+    """``error`` as `tap_core.errors.describe` words it, each field named by its variable."""
+    return describe(error, {name: variable(name) for name in Settings.model_fields})
 
 
 @cache

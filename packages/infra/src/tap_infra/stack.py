@@ -9,6 +9,7 @@ import pulumi
 from pydantic import TypeAdapter, ValidationError
 
 from tap_aws.resources import INVENTORY_BUCKET, Outputs, check_suffix, resource_name
+from tap_core.errors import describe
 from tap_core.leaderboard import LeaderboardSpec
 from tap_infra.alarms import AlarmTopic
 from tap_infra.api import ReadApi, ReadApiArgs
@@ -50,7 +51,7 @@ def leaderboards_json(raw: object) -> str:
     try:
         specs = _SPECS.validate_python(raw)
     except ValidationError as error:
-        raise ValueError(f"config leaderboards: {error}") from error
+        raise ValueError(f"config leaderboards: {describe(error)}") from None
     if not specs:
         raise ValueError("config leaderboards: at least one board is needed")
     ids = [spec.id for spec in specs]

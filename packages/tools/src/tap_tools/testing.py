@@ -16,6 +16,11 @@ the tests and the benchmarks import this module, and it needs ``moto[server]``
   table on each request (O(table)); the shim keeps each partition's range keys sorted and hands
   moto's own ``Table.query`` only the slice the key condition, the start key and the limits can
   reach, so a Query costs O(log n + its page) and answers exactly as moto. Pinned likewise.
+- `queue_attributes_on_demand`: moto 5.2.5 builds a queue's whole ``attributes`` (three
+  counts, each a walk of every message) to read one attribute, several times per message sent
+  or received; the shim has those callers compute only the names they read. Pinned likewise.
+- `InProcess` (`serve_in_process`): a client's requests handed to a `MotoServer`'s own WSGI
+  application in this process, without HTTP (the local stack's own clients use it).
 - `put_items`: writes items straight into the in-process backend (a bulk load of a
   scale test's state, no HTTP, no conditions).
 - `AwsClients`: tap's client factory bound to an endpoint with fake credentials
@@ -32,6 +37,7 @@ import inspect
 import logging
 import socket
 import threading
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -59,10 +65,13 @@ if TYPE_CHECKING:
 
 PINNED_MOTO: Final = "5.2.5"
 """The moto version whose internals the shims here patch (`journal_transactions`,
-`query_sorted_partitions`)."""
+`query_sorted_partitions`, `queue_attributes_on_demand`)."""
 REGION: Final = "us-east-1"
 FAKE_ACCESS_KEY: Final = "testing"
 FAKE_SECRET_KEY: Final = "testing"  # noqa: S105 - moto accepts any credentials
+
+IN_PROCESS: Final = "tap.in_process"
+"""The WSGI environ key that marks a request `InProcess` handed to the application."""
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -74,8 +83,12 @@ class _AtomicApp:
         self._app = app
         self._lock = threading.Lock()
         self.atomic = False
+        self.over_http = 0
+        """Requests answered over HTTP (not `InProcess`)."""
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if not environ.get(IN_PROCESS):
+            self.over_http += 1
         if not self.atomic:
             return self._app(environ, start_response)
         with self._lock:
@@ -118,6 +131,16 @@ class MotoServer(ThreadedMotoServer):
         self._thread.start()
 
     @property
+    def app(self) -> WsgiApp:
+        """The WSGI application the server serves (`InProcess` calls it directly)."""
+        return self._app
+
+    @property
+    def over_http(self) -> int:
+        """Requests answered so far over HTTP (those of `InProcess` routes are not)."""
+        return self._app.over_http
+
+    @property
     def endpoint(self) -> str:
         host, port = self.get_host_and_port()
         return f"http://{host}:{port}"
@@ -133,6 +156,65 @@ class MotoServer(ThreadedMotoServer):
             yield
         finally:
             self._app.atomic = previous
+
+
+class InProcess:
+    """A botocore ``before-send`` handler that hands a client's requests straight to a
+    `MotoServer`'s WSGI application in this process, with no socket and no server thread.
+
+    The request is the one botocore built and signed, as a WSGI environ (werkzeug's
+    ``EnvironBuilder``: URL, method, headers, body); the application is the server's own (the
+    atomic switch included), so moto answers exactly as over HTTP; the answer goes back to
+    botocore as an ``AWSResponse`` (parsed, retried and raised as any other). What is saved
+    is the HTTP: the client's connection, the server's parse and its thread per request
+    (about a third of a request's cost, and the hand-offs between threads). ``requests``
+    counts what it served.
+    """
+
+    def __init__(self, server: MotoServer) -> None:
+        self._server = server
+        self.requests = 0
+
+    def __call__(self, request: Any, **_: Any) -> Any:
+        from botocore.awsrequest import AWSResponse  # noqa: PLC0415
+        from moto.core.botocore_stubber import MockRawResponse  # noqa: PLC0415
+        from urllib3 import HTTPHeaderDict  # noqa: PLC0415
+        from werkzeug.test import EnvironBuilder  # noqa: PLC0415
+
+        body = request.body
+        if hasattr(body, "read"):
+            body = body.read()
+        environ = EnvironBuilder(
+            path=request.url,
+            method=request.method,
+            headers=[
+                (name, value.decode() if isinstance(value, bytes) else value)
+                for name, value in request.headers.items()
+            ],
+            data=body or b"",
+        ).get_environ()
+        environ[IN_PROCESS] = True
+        answer: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> None:
+            answer["status"], answer["headers"] = int(status.split(" ", 1)[0]), headers
+
+        chunks = list(self._server.app(environ, start_response))
+        self.requests += 1
+        headers = HTTPHeaderDict()
+        for name, value in answer["headers"]:
+            headers.add(name, value)
+        # urllib3's case-insensitive headers, as botocore's own HTTP session passes them
+        body = MockRawResponse(b"".join(chunks))
+        return AWSResponse(request.url, answer["status"], cast("Any", headers), body)
+
+
+def serve_in_process(client: Any, server: MotoServer) -> InProcess:
+    """Route ``client``'s requests to ``server`` in this process (see `InProcess`); other
+    ``before-send`` hooks (a `RequestCounter`'s) still see each request first."""
+    route = InProcess(server)
+    client.meta.events.register_last("before-send", route)
+    return route
 
 
 def _require_pinned_moto(shim: str, patched: str) -> None:
@@ -287,6 +369,37 @@ def journal_transactions() -> _Journal:
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     _JOURNAL = journal
     return journal
+
+
+def in_process_table(
+    account: str = "000000000000", *, stream: bool = False, prefix: str = "shim"
+) -> tuple[models.DynamoDBBackend, str]:
+    """A new in-process DynamoDB backend (no HTTP) holding one empty ``pk``/``sk`` string-keyed
+    table, with a NEW_AND_OLD_IMAGES stream when ``stream``: what the shims' exactness tests
+    run their generated examples on (hundreds per test, too many for the server)."""
+    backend = models.DynamoDBBackend(REGION, account)
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    backend.create_table(
+        name,
+        schema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        throughput=None,
+        attr=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        global_indexes=None,
+        indexes=None,
+        streams={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"} if stream else None,
+        billing_mode="PAY_PER_REQUEST",
+        sse_specification=None,
+        tags=[],
+        deletion_protection_enabled=None,
+        warm_throughput=None,
+    )
+    return backend, name
 
 
 def _order(key: DynamoType) -> Any:
@@ -577,6 +690,129 @@ def query_sorted_partitions() -> QueryShim:
     Table.all_items = all_items  # type: ignore[method-assign]
     Table.query = query  # type: ignore[method-assign]
     _QUERIES = shim
+    return shim
+
+
+_SEND_ATTRIBUTES: Final = frozenset({"ContentBasedDeduplication"})
+"""The queue attributes moto 5.2.5's send path reads (``_validate_message``,
+``send_message``, ``Queue.add_message``)."""
+
+
+class _NarrowedQueue:
+    """A moto ``Queue`` seen through its ``attributes`` property with only some attribute
+    names listed: moto's own property code, run on it, computes just those (and the two it
+    always adds when set, ``Policy`` and ``RedrivePolicy``, which cost nothing)."""
+
+    def __init__(self, queue: Any, wanted: frozenset[str]) -> None:
+        self._queue = queue
+        self.BASE_ATTRIBUTES = [name for name in queue.BASE_ATTRIBUTES if name in wanted]
+        self.FIFO_ATTRIBUTES = [name for name in queue.FIFO_ATTRIBUTES if name in wanted]
+        self.KMS_ATTRIBUTES = [name for name in queue.KMS_ATTRIBUTES if name in wanted]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._queue, name)
+
+
+class QueueAttributesShim:
+    """What `queue_attributes_on_demand` installed: counts, and a switch for its test."""
+
+    def __init__(self) -> None:
+        self.enabled = True
+        """Off: every ``Queue.attributes`` is moto's whole (how its test compares the two)."""
+        self.narrowed = 0
+        """``Queue.attributes`` computed for only the names its caller reads."""
+        self.whole = 0
+        """``Queue.attributes`` computed whole (every count: one pass over the messages each)."""
+        self._local = threading.local()
+
+    def wanted(self) -> frozenset[str] | None:
+        wanted: frozenset[str] | None = getattr(self._local, "wanted", None)
+        return wanted
+
+    @contextmanager
+    def reading(self, wanted: frozenset[str] | None) -> Iterator[None]:
+        """Within the block (on this thread) ``Queue.attributes`` computes only ``wanted``
+        (None: all); an outer narrowing is kept when it is narrower."""
+        previous = self.wanted()
+        if wanted is not None and self.enabled:
+            self._local.wanted = wanted if previous is None else previous & wanted
+        try:
+            yield
+        finally:
+            self._local.wanted = previous
+
+
+_QUEUE_ATTRIBUTES: QueueAttributesShim | None = None
+
+
+def queue_attributes_on_demand() -> QueueAttributesShim:
+    """Install (once per process) the SQS queue-attributes shim; returns it (its counts).
+
+    moto 5.2.5 builds a queue's whole ``attributes`` dict, whose three ``Approximate*``
+    counts each walk every message of the queue (reading the clock twice per message), to read
+    one attribute: five times per message sent (``ContentBasedDeduplication``), once per
+    message received (``MessageRetentionPeriod``, through ``get_queue_attributes``) and three
+    times per name a GetQueueAttributes asks for. Sending or receiving one message costs
+    O(queue), 10^3 messages O(queue^2): minutes. With the shim those callers compute only the
+    names they read, with moto's own property code (`_NarrowedQueue`); GetQueueAttributes
+    answers the same names with the same values. Pinned likewise;
+    ``tests/adapters/test_queue_attributes_shim.py`` compares it with moto's own answers.
+    """
+    global _QUEUE_ATTRIBUTES  # noqa: PLW0603 - one patch per process, like the module it patches
+    _require_pinned_moto("queue_attributes_on_demand", "moto/sqs/models.py")
+    if _QUEUE_ATTRIBUTES is not None:
+        return _QUEUE_ATTRIBUTES
+    from moto.sqs.models import Queue, SQSBackend  # noqa: PLC0415 - patched here only
+
+    shim = QueueAttributesShim()
+    whole_attributes = cast("property", Queue.attributes).fget
+    assert whole_attributes is not None  # noqa: S101 - moto's property has a getter
+    original_get = SQSBackend.get_queue_attributes
+    original_send = SQSBackend.send_message
+    original_send_batch = SQSBackend.send_message_batch
+    original_add = Queue.add_message
+
+    def attributes(self: Queue) -> dict[str, Any]:
+        wanted = shim.wanted()
+        if wanted is None:
+            shim.whole += 1
+            return cast("dict[str, Any]", whole_attributes(self))
+        shim.narrowed += 1
+        return cast("dict[str, Any]", whole_attributes(_NarrowedQueue(self, wanted)))
+
+    def get_queue_attributes(
+        self: SQSBackend, queue_name: str, attribute_names: list[str]
+    ) -> dict[str, Any]:
+        # With "All" moto builds the dict once, whole; else it reads only the names asked.
+        names = None if "All" in attribute_names else frozenset(attribute_names)
+        with shim.reading(names):
+            return original_get(self, queue_name, attribute_names)
+
+    def _sending(backend: SQSBackend, queue_name: str) -> frozenset[str] | None:
+        # A queue with Lambda event source mappings (moto invokes them as it adds a message)
+        # is left to moto whole.
+        queue = backend.queues.get(queue_name)
+        return None if queue is None or queue.lambda_event_source_mappings else _SEND_ATTRIBUTES
+
+    def send_message(self: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        with shim.reading(_sending(self, queue_name)):
+            return original_send(self, queue_name, *args, **kwargs)
+
+    def send_message_batch(self: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        with shim.reading(_sending(self, queue_name)):
+            return original_send_batch(self, queue_name, *args, **kwargs)
+
+    def add_message(self: Queue, message: Any) -> None:
+        # Also how receive moves a message to the dead-letter queue.
+        with shim.reading(None if self.lambda_event_source_mappings else _SEND_ATTRIBUTES):
+            original_add(self, message)
+
+    Queue.attributes = property(attributes)  # type: ignore[assignment,method-assign]
+    SQSBackend.get_queue_attributes = get_queue_attributes  # type: ignore[method-assign]
+    SQSBackend.send_message = send_message  # type: ignore[method-assign]
+    SQSBackend.send_message_batch = send_message_batch  # type: ignore[method-assign]
+    Queue.add_message = add_message  # type: ignore[method-assign]
+    _QUEUE_ATTRIBUTES = shim
     return shim
 
 

@@ -96,4 +96,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.flush_metrics()
     logged = outcome.as_dict()
     logger.info("inventory imported", extra=logged)
+    if outcome.warnings:  # a misnamed column is silently defaulted otherwise: say it louder
+        logger.warning(
+            "inventory import warnings",
+            extra={
+                "import_id": outcome.import_id,
+                "key": outcome.key,
+                "warnings": outcome.warnings,
+            },
+        )
     return logged

@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
 from tap_aws.functions.bootstrap import Root, SummaryDependencies, build_summary
 from tap_aws.functions.observability import NAMESPACE
 from tap_core.app.summary import write_summary
+from tap_core.errors import show
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -39,10 +40,10 @@ def scheduled_at(event: EventBridgeEvent) -> datetime:
         moment = datetime.fromisoformat(event.time)
     except (TypeError, ValueError):
         raise ValueError(
-            f"the scheduled event's time {event.get('time')!r} is not ISO-8601"
+            f"the scheduled event's time {show(event.get('time'))} is not ISO-8601"
         ) from None
     if moment.tzinfo is None:
-        raise ValueError(f"the scheduled event's time {event.time!r} has no time zone")
+        raise ValueError(f"the scheduled event's time {show(event.time)} has no time zone")
     return moment.astimezone(UTC)
 
 

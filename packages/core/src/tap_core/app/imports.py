@@ -149,6 +149,8 @@ class PartOutcome:
     stale: int = 0
     rejected: int = 0
     file_errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """The file's warnings (unknown columns ignored, defaults taken), as its record has them."""
 
     @classmethod
     def of(
@@ -158,6 +160,8 @@ class PartOutcome:
         result: ImportResult | None = None,
         rejected: int = 0,
         file_errors: Iterable[str] = (),
+        *,
+        warnings: Iterable[str] = (),
     ) -> PartOutcome:
         upload = job.upload
         return cls(
@@ -172,6 +176,7 @@ class PartOutcome:
             stale=0 if result is None else result.stale,
             rejected=rejected,
             file_errors=list(file_errors),
+            warnings=list(warnings),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -283,7 +288,7 @@ def _continue(dependencies: ImportDependencies, upload: Upload, record: ImportRe
         import_id=record.import_id,
         part=record.part,
         checkpoint=record.checkpoint,
-        rows=record.rows,
+        rows=record.rows_valid,
         applied=record.applied,
         unchanged=record.unchanged,
         stale=record.stale,
@@ -341,7 +346,7 @@ def import_part(
             )
             bad.finish()
             stopped_at = budget.stopped_at
-    record = base.counted(result, bad.rows, bad.errors, bad.error_count)
+    record = base.counted(result, bad.rows, bad.errors, bad.error_count, parser.warnings)
     ledger = dependencies.inventory
     status: PartStatus
     if stopped_at is not None:
@@ -357,4 +362,4 @@ def import_part(
         saved = ledger.save_import(finished.reported(key), replacing=job.part)
         status = "done" if saved else "superseded"
     file_errors = [error.code for error in parser.file_errors]
-    return PartOutcome.of(job, status, result, bad.rows, file_errors)
+    return PartOutcome.of(job, status, result, bad.rows, file_errors, warnings=parser.warnings)

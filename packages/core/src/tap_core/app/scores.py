@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Final, Literal
 from pydantic import ValidationError
 
 from tap_core.deadletters import DeadLetter, LetterError, MessageSource
+from tap_core.errors import problems
 from tap_core.leaderboard.models import ScoreSubmission
 
 if TYPE_CHECKING:
@@ -29,15 +30,8 @@ ENDINGS: Final[tuple[EndingStatus, ...]] = ("accepted", "unchanged", "rejected",
 
 
 def validation_errors(error: ValidationError) -> list[LetterError]:
-    """A pydantic error as letter errors: its type, the field's dotted path, the message."""
-    return [
-        LetterError(
-            code=str(detail["type"]),
-            field=".".join(str(part) for part in detail["loc"]) or None,
-            message=detail["msg"],
-        )
-        for detail in error.errors(include_url=False)
-    ]
+    """A pydantic error as letter errors, as `tap_core.errors.problems` words them."""
+    return [LetterError(p.code, p.field, p.message) for p in problems(error)]
 
 
 @dataclass(frozen=True, slots=True)

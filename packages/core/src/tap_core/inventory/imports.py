@@ -17,11 +17,12 @@ import base64
 import binascii
 import json
 from datetime import datetime  # noqa: TC003 - pydantic resolves annotations at runtime
-from typing import TYPE_CHECKING, Final, Literal, Protocol, Self
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # pydantic resolves these annotations at runtime:
+from tap_core.errors import show
 from tap_core.inventory.csv.events import Checkpoint, FileError, RowError
 
 if TYPE_CHECKING:
@@ -64,8 +65,7 @@ def import_id(bucket: str, key: str, version: str) -> str:
 
 def parse_import_id(text: str) -> tuple[str, str, str]:
     """(bucket, key, version) of an `import_id`; ValueError naming it when it is not one."""
-    shown = text if len(text) <= 80 else f"{text[:80]}..."
-    problem = f"import_id {shown!r} is not an import id (base64url of [bucket, key, version])"
+    problem = f"import_id {show(text)} is not an import id (base64url of [bucket, key, version])"
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         parts = json.loads(raw.decode())
@@ -88,11 +88,18 @@ def parse_import_id(text: str) -> tuple[str, str, str]:
 class ImportRecord(BaseModel):
     """One import's progress and, once ``done``, its report.
 
-    ``rows`` counts the valid rows (``applied + unchanged + stale``), ``rejected`` the rows
-    dead-lettered; ``row_errors`` lists the first `REPORTED_ROW_ERRORS` errors of those
-    rows, ``row_errors_truncated`` counts the rest. ``part`` is the part at work (0 first) or,
-    when done, the last one; a started record with ``part > 0`` has the ``checkpoint`` where
-    that part starts, and ``continued`` says whether its follow-up event was sent.
+    The counts mean what the validation report's do: ``rows_total`` counts the records read
+    (blank ones not counted) = ``rows_valid`` + ``rejected``; ``rows_valid`` the valid ones
+    (``applied + unchanged + stale``), ``rejected`` the invalid ones, each dead-lettered.
+    ``row_errors`` lists the first `REPORTED_ROW_ERRORS` errors of those rows,
+    ``row_errors_truncated`` counts the rest; ``warnings`` are the file's (as ``tap inventory
+    validate`` prints them: unknown columns ignored, defaults taken). ``part`` is the part at
+    work (0 first) or, when done, the last one; a started record with ``part > 0`` has the
+    ``checkpoint`` where that part starts, and ``continued`` says whether its follow-up event
+    was sent.
+
+    A record stored before ``rows_total``, ``rows_valid`` and ``warnings`` existed reads as
+    it was meant: its ``rows`` (the valid rows) is ``rows_valid``, and it has no warnings.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -108,7 +115,8 @@ class ImportRecord(BaseModel):
     checkpoint: Checkpoint | None = None
     continued: bool = False
     finished_at: datetime | None = None
-    rows: int = Field(default=0, ge=0)
+    rows_total: int = Field(default=0, ge=0)
+    rows_valid: int = Field(default=0, ge=0)
     applied: int = Field(default=0, ge=0)
     unchanged: int = Field(default=0, ge=0)
     stale: int = Field(default=0, ge=0)
@@ -116,14 +124,33 @@ class ImportRecord(BaseModel):
     file_errors: list[FileError] = Field(default_factory=list)
     row_errors: list[RowError] = Field(default_factory=list, max_length=REPORTED_ROW_ERRORS)
     row_errors_truncated: int = Field(default=0, ge=0)
+    warnings: list[str] = Field(default_factory=list)
     report_key: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _earlier_form(cls, data: Any) -> Any:
+        """A record stored with ``rows`` (its valid rows): the counts it implies."""
+        if isinstance(data, dict) and "rows" in data and "rows_valid" not in data:
+            data = dict(data)
+            valid = data.pop("rows")
+            data["rows_valid"] = valid
+            rejected = data.get("rejected", 0)
+            if isinstance(valid, int) and isinstance(rejected, int):
+                data.setdefault("rows_total", valid + rejected)
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if self.rows != self.applied + self.unchanged + self.stale:
+        if self.rows_valid != self.applied + self.unchanged + self.stale:
             raise ValueError(
-                f"rows ({self.rows}) must equal applied + unchanged + stale "
+                f"rows_valid ({self.rows_valid}) must equal applied + unchanged + stale "
                 f"({self.applied} + {self.unchanged} + {self.stale})"
+            )
+        if self.rows_total != self.rows_valid + self.rejected:
+            raise ValueError(
+                f"rows_total ({self.rows_total}) must equal rows_valid + rejected "
+                f"({self.rows_valid} + {self.rejected})"
             )
         if self.import_id != import_id(self.bucket, self.key, self.version):
             raise ValueError(f"import_id {self.import_id!r} is not that of its bucket/key/version")
@@ -150,10 +177,16 @@ class ImportRecord(BaseModel):
         )
 
     def counted(
-        self, result: PartEndings, rejected: int, errors: Iterable[RowError], error_count: int
+        self,
+        result: PartEndings,
+        rejected: int,
+        errors: Iterable[RowError],
+        error_count: int,
+        warnings: Iterable[str] = (),
     ) -> ImportRecord:
         """This record with one part's endings added: its valid rows' ``result``, its
-        ``rejected`` rows and their ``error_count`` errors (``errors``: the first of them)."""
+        ``rejected`` rows and their ``error_count`` errors (``errors``: the first of them);
+        ``warnings``, the file's, which every part finds alike, are kept once."""
         listed = list(self.row_errors)
         room = REPORTED_ROW_ERRORS - len(listed)
         if room > 0:
@@ -164,7 +197,8 @@ class ImportRecord(BaseModel):
             )
         return self._with(
             {
-                "rows": self.rows + result.rows,
+                "rows_total": self.rows_total + result.rows + rejected,
+                "rows_valid": self.rows_valid + result.rows,
                 "applied": self.applied + result.applied,
                 "unchanged": self.unchanged + result.unchanged,
                 "stale": self.stale + result.stale,
@@ -173,6 +207,7 @@ class ImportRecord(BaseModel):
                 "row_errors_truncated": (
                     self.row_errors_truncated + error_count - (len(listed) - len(self.row_errors))
                 ),
+                "warnings": self.warnings or list(warnings),
             }
         )
 

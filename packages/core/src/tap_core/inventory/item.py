@@ -34,5 +34,8 @@ class InventoryItem:
 
 
 def format_money(amount: Decimal) -> str:
-    """``amount`` as plain decimal text, never in exponent form (``1E+3`` prints ``1000``)."""
-    return format(amount, "f")
+    """``amount`` as plain decimal text with at least two decimal places and every digit it
+    has: never in exponent form, never rounded (``1E+3`` prints ``1000.00``, ``37.5`` prints
+    ``37.50``, ``0.0525`` stays ``0.0525``). The one way tap writes money, printed or in JSON."""
+    whole, _, fraction = format(amount, "f").partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"

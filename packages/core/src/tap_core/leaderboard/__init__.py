@@ -24,7 +24,14 @@ if TYPE_CHECKING:
         decide,
         unknown_board,
     )
-    from tap_core.leaderboard.index import Held, Move, PageId, Placed, RankIndex
+    from tap_core.leaderboard.index import (
+        Held,
+        Move,
+        PageId,
+        Placed,
+        RankIndex,
+        RankIndexUnavailable,
+    )
     from tap_core.leaderboard.models import (
         INT64_MAX,
         INT64_MIN,
@@ -102,6 +109,7 @@ __all__ = [
     "PagePlan",
     "Placed",
     "RankIndex",
+    "RankIndexUnavailable",
     "RankedEntry",
     "Reset",
     "ScoreSubmission",

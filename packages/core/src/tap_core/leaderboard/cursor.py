@@ -13,17 +13,10 @@ import json
 from dataclasses import dataclass
 from typing import Final
 
+from tap_core.errors import show
 from tap_core.leaderboard.models import compact_json
 
 _VERSION: Final = 1
-_SHOWN_CHARS: Final = 80  # a refused cursor is quoted up to this length in its message
-
-
-def _shown(text: str) -> str:
-    """``text`` quoted for a message, cut with a marker when long."""
-    if len(text) <= _SHOWN_CHARS:
-        return repr(text)
-    return f"{text[:_SHOWN_CHARS]!r}... ({len(text)} characters)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +41,14 @@ class Cursor:
             payload = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
         except (binascii.Error, ValueError, TypeError, RecursionError):
             # RecursionError: deeply nested JSON (base64 of a thousand '[') is no cursor either.
-            raise ValueError(f"malformed cursor {_shown(text)}") from None
+            raise ValueError(f"malformed cursor {show(text)}") from None
         if (
             not isinstance(payload, dict)
             or payload.get("v") != _VERSION
             or set(payload) != {"v", "b", "p", "k"}
             or not all(isinstance(payload[name], str) for name in ("b", "p", "k"))
         ):
-            raise ValueError(f"malformed cursor {_shown(text)}")
+            raise ValueError(f"malformed cursor {show(text)}")
         return cls(board_id=payload["b"], period=payload["p"], after=payload["k"])
 
     def check(self, board_id: str, period: str | None) -> None:

@@ -76,11 +76,22 @@ class Placed(NamedTuple):
         return self.key[PLAYER_OFFSET:]
 
 
+class RankIndexUnavailable(RuntimeError):
+    """The rank index cannot answer now: its server is unreachable or failing.
+
+    Every adapter backed by a server raises this (never its client's own errors), with a
+    message naming the endpoint, so a caller can answer 503 (try again), never a 500 or a
+    stale read. Entries are the truth: nothing is lost, the stream catches the index up.
+    """
+
+
 class RankIndex(Protocol):
     """The players of every page in rank order: moved by `apply`, read by place.
 
     Reads see every move ``apply`` has returned from. A page nothing was applied to reads as
     empty. Reads take no ``limit`` checks: callers plan them (``tap_core.leaderboard.reads``).
+    An index on a server raises `RankIndexUnavailable` from any method when the server
+    cannot answer.
     """
 
     def apply(self, moves: Iterable[Move]) -> None:

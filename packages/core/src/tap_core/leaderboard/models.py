@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from tap_core.errors import show
+
 INT64_MIN: Final = -(2**63)
 INT64_MAX: Final = 2**63 - 1
 METADATA_MAX_BYTES: Final = 2048
@@ -34,7 +36,6 @@ Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
 SUBMISSION_ID_ALLOWED: Final = "1-64 of A-Z a-z 0-9 _ -"
 LEADERBOARD_ID_ALLOWED: Final = "1-64 of a-z 0-9 _ -"
 PLAYER_ID_ALLOWED: Final = "1-128 of A-Z a-z 0-9 _ . : -"
-_SHOWN_CHARS: Final = 80  # a refused id is quoted up to this length
 
 
 def _id_rule(what: str, pattern: str, allowed: str) -> AfterValidator:
@@ -46,12 +47,7 @@ def _id_rule(what: str, pattern: str, allowed: str) -> AfterValidator:
 
     def check(value: str) -> str:
         if compiled.fullmatch(value) is None:
-            shown = (
-                repr(value)
-                if len(value) <= _SHOWN_CHARS
-                else (f"{value[:_SHOWN_CHARS]!r}... ({len(value)} characters)")
-            )
-            raise ValueError(f"{what} {shown} is not allowed: use {allowed}")
+            raise ValueError(f"{what} {show(value)} is not allowed: use {allowed}")
         return value
 
     return AfterValidator(check)

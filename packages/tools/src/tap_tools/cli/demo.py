@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Final
 
+from tap_tools.cli import PIPE_CLOSED_LINE
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-DEMO_HELP: Final = """\
+DEMO_HELP: Final = f"""\
 Run both pipelines on this machine, in memory, on generated input:
 
   leaderboards  score submissions (some invalid, some re-sent, as at-least-once delivery
@@ -30,7 +32,8 @@ examples:
 exit status:
   0  every message and every record got exactly one ending
   1  some did not (a bug: the output says ERROR)
-  2  usage error"""
+  2  usage error
+{PIPE_CLOSED_LINE}"""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,7 +70,9 @@ def count(*, minimum: int) -> Callable[[str], int]:
         except ValueError:
             number = minimum - 1
         if number < minimum:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= {minimum}")
+            from tap_core.errors import show  # noqa: PLC0415 - only on a usage error
+
+            raise argparse.ArgumentTypeError(f"{show(text)} is not a whole number >= {minimum}")
         return number
 
     return parse

@@ -138,5 +138,6 @@ def run_inventory(now: datetime, seed: int) -> int:
         f"{summary.low_stock_total} low"
     )
     for name, totals in summary.by_warehouse.items():
-        print(f"  {name:<8} {totals.items:>4} items {totals.units:>7} units  {totals.value:>12}")
+        value = format_money(totals.value)
+        print(f"  {name:<8} {totals.items:>4} items {totals.units:>7} units  {value:>12}")
     return status

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from tap_core import MessageSource
 from tap_core.app import ScoreBatch, ScoresDependencies
+from tap_core.errors import show
 from tap_core.leaderboard import LeaderboardSpec
 from tap_core.memory import InMemoryDeadLetters, InMemoryLeaderboards
 from tap_tools.cli.demo_inventory import run_inventory
@@ -89,7 +90,7 @@ def run_demo(submissions: int, players: int, seed: int) -> int:
         ending = batch.handle(body, MessageSource(f"demo-{received:06d}"))
         endings[ending.label] += 1
         if ending.outcome is None:  # not a valid submission
-            reasons.setdefault(ending.label, f"{_invalid(ending)}  <- {body[:60]!r}")
+            reasons.setdefault(ending.label, f"{_invalid(ending)}  <- {show(body)}")
         elif ending.outcome.reason is not None:
             reasons.setdefault(ending.label, ending.outcome.reason)
 
@@ -122,10 +123,7 @@ def run_demo(submissions: int, players: int, seed: int) -> int:
 
 def _invalid(ending: ScoreEnding) -> str:
     """Why a body was not a valid submission: ``field: message`` per error."""
-    return "; ".join(
-        f"{error.field or 'body'}: {error.message.removeprefix('Value error, ')}"
-        for error in ending.errors
-    )
+    return "; ".join(f"{error.field or 'body'}: {error.message}" for error in ending.errors)
 
 
 def _print_entries(entries: list[RankedEntry]) -> None:

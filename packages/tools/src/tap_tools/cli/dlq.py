@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from tap_tools.cli import PIPE_CLOSED_LINE
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -29,34 +31,87 @@ LIST_VISIBILITY_SECONDS: Final = 5
 REDRIVE_VISIBILITY_SECONDS: Final = 30
 """How long a letter being redriven stays hidden: enough to send it and delete it."""
 
-DLQ_HELP: Final = """\
-Look at the dead letters of the scores queue or of the inventory rows, and send the scores
-letters back to the main queue once their cause is fixed.
-
+WHERE: Final = """\
 Choose the queue with --queue scores|inventory, and say where it is with either
 --outputs FILE (the JSON of the stack outputs, from `pulumi stack output --json` or the local
 stack; its endpoint_url is used when present) or --queue-url URL [--endpoint-url URL].
+A --queue-url whose host is not AWS's (an emulator's) is reached at its scheme and host
+unless --endpoint-url says otherwise."""
+
+PEEK: Final = """\
+SQS has no peek: reading receives the letters without deleting them, so the letters read
+stay invisible to other readers for --visibility seconds (default 5)."""
+
+EXIT_STATUS: Final = f"""\
+exit status:
+  0  success
+  1  an AWS error (the message is printed), or show found no such letter
+  2  usage error (no queue given, an unreadable outputs file, redrive of the inventory queue)
+{PIPE_CLOSED_LINE}"""
+
+DLQ_HELP: Final = f"""\
+Look at the dead letters of the scores queue or of the inventory rows, and send the scores
+letters back to the main queue once their cause is fixed.
+
+{WHERE}
 
   list     the approximate number of letters, then up to --max of them: source and reasons
-  show ID  one letter in full (errors, raw input, time); ID is a message id, a row as
-           BUCKET/KEY#ROW, or the letter's deduplication id
-  redrive  (scores only) send up to --max letters' raw input back to the main queue, with
-           the original message group and the letter's deduplication id, then delete them;
-           letters whose raw input was cut are left in place and reported
+  show ID  one letter in full (errors, raw input, time)
+  redrive  (scores only) send the letters' raw input back to the main queue
 
-SQS has no peek: list and show receive the letters without deleting them, so the letters read
-stay invisible to other readers for --visibility seconds (default 5).
+Run 'tap dlq ACTION --help' for an action's options.
+
+examples:
+  tap dlq list --queue scores --outputs outputs.json
+  tap dlq redrive --queue scores --outputs outputs.json --max 100
+
+{EXIT_STATUS}"""
+
+LIST_HELP: Final = f"""\
+Print the approximate number of letters on the queue, then up to --max of them, each with its
+source (a message id, or BUCKET/KEY#ROW for an inventory row) and its reasons (code, field
+and message); --json prints them whole. How many more are there but not listed is said, and
+why.
+
+{WHERE}
+
+{PEEK}
 
 examples:
   tap dlq list --queue scores --outputs outputs.json
   tap dlq list --queue inventory --queue-url https://sqs.../tap-inventory-rows-dlq-dev.fifo --json
-  tap dlq show 0b3c2a1e-... --queue scores --outputs outputs.json
-  tap dlq redrive --queue scores --outputs outputs.json --max 100
 
-exit status:
-  0  success
-  1  an AWS error (the message is printed), or show found no such letter
-  2  usage error (no queue given, an unreadable outputs file, redrive of the inventory queue)"""
+{EXIT_STATUS}"""
+
+SHOW_HELP: Final = f"""\
+Print one letter in full: its source, when it was dead-lettered, its message group and
+deduplication id, every error and the raw input. ID is a message id, a row as BUCKET/KEY#ROW,
+or the letter's deduplication id; up to --max letters are read to find it.
+
+{WHERE}
+
+{PEEK}
+
+examples:
+  tap dlq show 0b3c2a1e-... --queue scores --outputs outputs.json
+  tap dlq show tap-inventory-dev/inbound/stock.csv#14 --queue inventory --outputs outputs.json
+
+{EXIT_STATUS}"""
+
+REDRIVE_HELP: Final = f"""\
+Send the scores letters' raw input back to the main queue (main_queue_url in --outputs, or
+--to URL), each with its original message group and the letter's deduplication id, then delete
+it from the dead-letter queue. Fix the cause first: only the letters present when the run
+starts move, once each, and the run stops at a letter it moved that failed again and came back
+(left in place and reported). Letters whose raw input was cut are left in place and reported.
+
+{WHERE}
+
+examples:
+  tap dlq redrive --queue scores --outputs outputs.json --max 100
+  tap dlq redrive --queue scores --queue-url URL --to URL --json
+
+{EXIT_STATUS}"""
 
 
 class UsageError(Exception):
@@ -86,16 +141,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help=f"how long letters read stay hidden (default {LIST_VISIBILITY_SECONDS})",
     )
     specs = (
-        ("list", "count the letters and list some", 10),
-        ("show", "print one letter in full", 1000),
-        ("redrive", "send scores letters back to the main queue", 10),
+        ("list", "count the letters and list some", LIST_HELP, 10),
+        ("show", "print one letter in full", SHOW_HELP, 1000),
+        ("redrive", "send scores letters back to the main queue", REDRIVE_HELP, 10),
     )
-    for name, text, default_max in specs:
+    for name, text, description, default_max in specs:
         action = actions.add_parser(
             name,
             parents=[common],
             help=text,
-            description=DLQ_HELP,
+            description=description,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         action.add_argument(
@@ -149,7 +204,7 @@ def _where(args: argparse.Namespace) -> tuple[str, str | None, dict[str, Any]]:
     if args.queue is None:
         raise UsageError("pass --queue scores|inventory")
     if args.queue_url:
-        return args.queue_url, args.endpoint_url, {}
+        return args.queue_url, args.endpoint_url or emulator_endpoint(args.queue_url), {}
     if not args.outputs:
         raise UsageError("pass --outputs FILE (the stack outputs JSON) or --queue-url URL")
     try:
@@ -165,6 +220,23 @@ def _where(args: argparse.Namespace) -> tuple[str, str | None, dict[str, Any]]:
     if not isinstance(outputs.get(key), str):
         raise UsageError(f"{args.outputs} has no {key} (the {args.queue} dead-letter queue)")
     return outputs[key], args.endpoint_url or outputs.get(Outputs.ENDPOINT_URL), outputs
+
+
+AWS_HOST_SUFFIXES: Final = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
+"""Hosts of AWS's own endpoints: a queue URL there is reached the usual way."""
+
+
+def emulator_endpoint(queue_url: str) -> str | None:
+    """The scheme and host of ``queue_url`` when it is not an AWS host (an emulator's, such as
+    the local stack's ``http://127.0.0.1:PORT/123456789012/NAME``), else None: boto3 sends
+    SQS requests to its endpoint, never to the queue URL's host."""
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    parts = urlsplit(queue_url)
+    host = (parts.hostname or "").lower()
+    if not parts.scheme or not host or host.endswith(AWS_HOST_SUFFIXES):
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _client(endpoint: str | None, outputs: dict[str, Any]) -> SQSClient:
@@ -189,23 +261,52 @@ def _client(endpoint: str | None, outputs: dict[str, Any]) -> SQSClient:
 
 
 def _receive(
-    client: SQSClient, queue_url: str, limit: int, visibility: int
+    client: SQSClient, queue_url: str, limit: int, visibility: int, present: int | None = None
 ) -> Iterator[MessageTypeDef]:
-    """Up to ``limit`` distinct messages, until a receive brings nothing new."""
+    """Up to ``limit`` distinct messages, until a receive brings nothing new.
+
+    A FIFO queue returns no letter of a message group while an earlier one of that group is
+    in flight, so a receive of 10 that ends inside a group holds the rest of that group back
+    until the letters read are visible again. With ``present`` (the count at the start), when
+    fewer were read, each group read is released alone (its letters made visible at once) and
+    received again (the last read first: a receive is cut inside its last group): the group
+    comes back from its first letter, the held ones after it, while every other letter read
+    stays hidden. A group of more than 10 letters still shows only its
+    first 10: SQS returns no more of it until those are deleted.
+    """
     seen: set[str] = set()
-    while len(seen) < limit:
+    handles: dict[str, dict[str, str]] = {}
+    """By message group, the latest receipt handle of each of its letters read."""
+
+    def fetch() -> list[MessageTypeDef]:
         messages = client.receive_message(
             QueueUrl=queue_url,
-            MaxNumberOfMessages=min(RECEIVE_MAX, limit - len(seen)),
+            MaxNumberOfMessages=RECEIVE_MAX
+            if present is not None
+            else min(RECEIVE_MAX, limit - len(seen)),
             VisibilityTimeout=visibility,
             AttributeNames=["All"],
         ).get("Messages", [])
-        new = [m for m in messages if m["MessageId"] not in seen]
-        if not new:
+        new = []
+        for message in messages:
+            group = message.get("Attributes", {}).get("MessageGroupId", "")
+            handles.setdefault(group, {})[message["MessageId"]] = message["ReceiptHandle"]
+            if message["MessageId"] not in seen and len(seen) < limit:
+                seen.add(message["MessageId"])
+                new.append(message)
+        return new
+
+    while len(seen) < limit and (new := fetch()):
+        yield from new
+    for group in reversed(list(handles)):  # a receive ends inside its last group, if any
+        if present is None or len(seen) >= min(limit, present):
             return
-        for message in new:
-            seen.add(message["MessageId"])
-            yield message
+        for handle in handles.pop(group).values():
+            client.change_message_visibility(
+                QueueUrl=queue_url, ReceiptHandle=handle, VisibilityTimeout=0
+            )
+        while len(seen) < limit and (new := fetch()):
+            yield from new
 
 
 def _letter(message: MessageTypeDef) -> dict[str, Any]:
@@ -235,17 +336,30 @@ def _source(letter: dict[str, Any]) -> str:
     return str(source.get("message_id"))
 
 
+def _reason(error: dict[str, Any]) -> str:
+    """``code (field): message``, as the local stack's log words a letter's error."""
+    field = f" ({error.get('field')})" if error.get("field") else ""
+    return f"{error.get('code')}{field}: {error.get('message')}"
+
+
 def _reasons(letter: dict[str, Any]) -> str:
-    return "; ".join(f"{e.get('code')}: {e.get('message')}" for e in letter.get("errors", []))
+    return "; ".join(_reason(error) for error in letter.get("errors", []))
 
 
-def _list(client: SQSClient, queue_url: str, args: argparse.Namespace) -> int:
-    count = int(
+def _approximate_count(client: SQSClient, queue_url: str) -> int:
+    """The queue's ApproximateNumberOfMessages: its visible letters."""
+    return int(
         client.get_queue_attributes(
             QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
         )["Attributes"]["ApproximateNumberOfMessages"]
     )
-    letters = [_letter(m) for m in _receive(client, queue_url, args.max, args.visibility)]
+
+
+def _list(client: SQSClient, queue_url: str, args: argparse.Namespace) -> int:
+    count = _approximate_count(client, queue_url)
+    letters = [
+        _letter(m) for m in _receive(client, queue_url, args.max, args.visibility, present=count)
+    ]
     if args.json:
         print(json.dumps({"approximate_count": count, "letters": letters}, ensure_ascii=False))
         return 0
@@ -254,15 +368,16 @@ def _list(client: SQSClient, queue_url: str, args: argparse.Namespace) -> int:
         print(f"  {_source(letter)}  {_reasons(letter)}")
     if len(letters) < count:
         print(
-            f"  ({count - len(letters)} more not listed: past --max {args.max}, or held back "
-            "behind a letter of their message group, which a FIFO queue returns only after "
-            "the --visibility seconds of the letters read)"
+            f"  ({count - len(letters)} more not listed: past --max {args.max}, or after the "
+            "first 10 letters of their message group (an inventory file's rows are one "
+            "group), which SQS does not return until those 10 are deleted)"
         )
     return 0
 
 
 def _show(client: SQSClient, queue_url: str, args: argparse.Namespace) -> int:
-    for message in _receive(client, queue_url, args.max, args.visibility):
+    present = _approximate_count(client, queue_url)
+    for message in _receive(client, queue_url, args.max, args.visibility, present=present):
         letter = _letter(message)
         if args.id in (_source(letter), letter["sqs"]["deduplication_id"], message["MessageId"]):
             if args.json:
@@ -273,36 +388,74 @@ def _show(client: SQSClient, queue_url: str, args: argparse.Namespace) -> int:
             print(f"group:   {letter['sqs']['group_id']}")
             print(f"dedup:   {letter['sqs']['deduplication_id']}")
             for error in letter.get("errors", []):
-                field = f" ({error.get('field')})" if error.get("field") else ""
-                print(f"error:   {error.get('code')}{field}: {error.get('message')}")
+                print(f"error:   {_reason(error)}")
             print(f"raw:     {letter.get('raw')}")
             return 0
-    print(f"tap dlq show: no letter {args.id!r} among those read", file=sys.stderr)
+    from tap_core.errors import show  # noqa: PLC0415
+
+    print(f"tap dlq show: no letter {show(args.id)} among those read", file=sys.stderr)
     return 1
 
 
 def _redrive(client: SQSClient, queue_url: str, target: str, args: argparse.Namespace) -> int:
-    moved = 0
+    """Move the letters present when it starts, each at most once.
+
+    A redriven message that fails again is dead-lettered again as a new letter (its source is
+    the message id SendMessage returned), so reading on would move it again and again. The run
+    notes the approximate count at the start and stops at it (or at ``--max``), and a letter
+    whose source is a message this run sent, or whose deduplication id it has seen, ends the
+    run: it is left in place, visible again, and reported as dead-lettered again.
+    """
+    present = _approximate_count(client, queue_url)
+    budget = min(args.max, present)
+    sent: set[str] = set()
+    """Message ids SendMessage returned: a letter from one of them failed again."""
+    seen: set[str] = set()
+    """Deduplication ids of the letters read."""
+    moved: list[str] = []
     left: list[str] = []
-    for message in _receive(client, queue_url, args.max, REDRIVE_VISIBILITY_SECONDS):
+    again: list[str] = []
+    for message in _receive(client, queue_url, budget, REDRIVE_VISIBILITY_SECONDS):
         letter = _letter(message)
+        source = letter.get("source")
+        dedup = letter["sqs"]["deduplication_id"] or message["MessageId"]
+        if (isinstance(source, dict) and source.get("message_id") in sent) or dedup in seen:
+            again.append(_source(letter))
+            client.change_message_visibility(
+                QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
+            break
+        seen.add(dedup)
         raw = letter.get("raw")
         group = letter["sqs"]["group_id"]
         if letter.get("raw_cut") != 0 or not isinstance(raw, str) or not group:
             left.append(f"{_source(letter)}: the raw input was cut or is missing")
             continue
-        client.send_message(
-            QueueUrl=target,
-            MessageBody=raw,
-            MessageGroupId=group,
-            MessageDeduplicationId=letter["sqs"]["deduplication_id"] or message["MessageId"],
+        response = client.send_message(
+            QueueUrl=target, MessageBody=raw, MessageGroupId=group, MessageDeduplicationId=dedup
         )
+        sent.add(response["MessageId"])
         client.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-        moved += 1
+        moved.append(_source(letter))
     if args.json:
-        print(json.dumps({"moved": moved, "left": left}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "present": present,
+                    "moved": len(moved),
+                    "left": left,
+                    "dead_lettered_again": again,
+                },
+                ensure_ascii=False,
+            )
+        )
     else:
-        print(f"moved {moved} letters to {target}")
+        print(f"moved {len(moved)} letters to {target} (about {present} were present at the start)")
         for reason in left:
             print(f"  left in place: {reason}")
+        for source in again:
+            print(
+                f"  stopped at {source}: a letter this run moved was dead-lettered again "
+                "(fix its cause first); it is left in place"
+            )
     return 0

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from tap_tools.cli import PIPE_CLOSED_LINE
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
@@ -30,11 +32,12 @@ if TYPE_CHECKING:
 LISTED_ERRORS: Final = 50
 """Row errors the human-readable report lists (``--json`` has the first 1,000)."""
 
-EXIT_STATUS: Final = """\
+EXIT_STATUS: Final = f"""\
 exit status:
   0  every record is valid
   1  some records are invalid (the report lists them)
-  2  usage error, or the file cannot be read or its header is unusable (the report says why)"""
+  2  usage error, or the file cannot be read or its header is unusable (the report says why)
+{PIPE_CLOSED_LINE}"""
 
 INVENTORY_HELP: Final = f"""\
 Check inventory CSV files against the contract (columns, values, keys; see the README), or
@@ -118,17 +121,19 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def moment(text: str) -> datetime:
     """An ISO-8601 date or date and time given on the command line; naive means UTC."""
+    from tap_core.errors import show  # noqa: PLC0415 - stdlib only; not for --help
+
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO-8601 date or date and time (like 2026-11-24T12:00:00Z)"
+            f"{show(text)} is not an ISO-8601 date or date and time (like 2026-11-24T12:00:00Z)"
         ) from None
     try:
         return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except OverflowError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is outside the years 1 to 9999 once converted to UTC"
+            f"{show(text)} is outside the years 1 to 9999 once converted to UTC"
         ) from None
 
 

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from tap_tools.cli import PIPE_CLOSED_LINE
 from tap_tools.cli.demo import count
 
 if TYPE_CHECKING:
@@ -27,7 +28,22 @@ DEFAULT_SUMMARY_INTERVAL_TEXT: Final = "300"
 """``--summary-interval``'s default, as tap_tools.local.DEFAULT_SUMMARY_INTERVAL (a test ties
 them): the command module does not import the stack for --help."""
 
-LOCAL_HELP: Final = """\
+EXIT_STATUS: Final = f"""\
+exit status:
+  0  success (up: stopped by Ctrl-C or SIGTERM)
+  130  up: stopped at once by a second Ctrl-C
+  1  the stack failed (the message is printed), or the demo found a message without an
+     ending
+  2  usage error (a bad option, an unreadable --leaderboards or --outputs file, moto's
+     server not installed, a --port or --api-port in use)
+{PIPE_CLOSED_LINE}"""
+
+NEEDS: Final = """\
+Needs moto's server, which the tap-tools package brings (tap's packages are not on PyPI: in
+this repository, uv sync --all-packages, or pip install ./packages/tools). `tap demo` runs the
+core alone, in memory, without it."""
+
+LOCAL_HELP: Final = f"""\
 Run tap on this machine: an embedded AWS emulator (moto's server on 127.0.0.1), the same
 resources the Pulumi program deploys (queues, tables, bucket, EventBridge rules), and the same
 Lambda functions run in-process on real-shaped events.
@@ -44,8 +60,9 @@ Lambda functions run in-process on real-shaped events.
            CSV with bad rows, wait until all are handled, print the standings (through the
            HTTP API), the dead letters with their reasons and the inventory summary; then stop
 
-Needs moto's server, which tap-tools installs: pip install tap-tools (in this repository: uv
-sync --all-packages). `tap demo` runs the core alone, in memory, without it.
+{NEEDS}
+
+Run 'tap local ACTION --help' for an action's options.
 
 examples:
   tap local up --outputs outputs.json
@@ -53,29 +70,63 @@ examples:
   aws s3 cp stock.csv "s3://$(jq -r .inventory_bucket_name outputs.json)/inbound/stock.csv"
   aws sqs send-message --queue-url "$(jq -r .main_queue_url outputs.json)" \\
       --message-group-id player-1 --message-deduplication-id s-1 \\
-      --message-body '{"submission_id":"s-1","leaderboard_id":"global",
-                       "player_id":"player-1","score":42,"achieved_at":"2026-12-01T10:00:00Z"}'
+      --message-body '{{"submission_id":"s-1","leaderboard_id":"global",
+                       "player_id":"player-1","score":42,"achieved_at":"2026-12-01T10:00:00Z"}}'
   curl "$(jq -r .api_url outputs.json)/leaderboards/global/top?limit=5"
   tap local invoke summary --outputs outputs.json
   tap local demo
 
-Ctrl-C (or SIGTERM) stops `up`: it says what it is finishing (an import stops at its next row
-and saves its checkpoint, as when a Lambda invocation runs out of time); a second Ctrl-C stops
-it at once (the emulator's state lives in the process and goes with it).
+{EXIT_STATUS}"""
 
-exit status:
-  0  success (up: stopped by Ctrl-C or SIGTERM)
-  130  up: stopped at once by a second Ctrl-C
-  1  the stack failed (the message is printed), or the demo found a message without an
-     ending
-  2  usage error (a bad option, an unreadable --leaderboards or --outputs file, moto's
-     server not installed, a --port or --api-port in use)"""
+UP_HELP: Final = f"""\
+Start the local stack and keep it running until Ctrl-C (or SIGTERM): the emulator, every
+resource the Pulumi program deploys, the functions reacting to the queue, the bucket and the
+schedule, and the read API over HTTP. It prints one line per batch, file and dead letter, and
+the endpoints; --outputs writes the stack outputs (as `pulumi up` exports them, plus
+endpoint_url) once everything is ready, for the AWS CLI, `tap dlq` and `tap local invoke`.
+
+{NEEDS}
+
+examples:
+  tap local up --outputs outputs.json
+  tap local up --port 4566 --api-port 8080 --leaderboards boards.json --summary-interval 60
+  tap local up --region eu-west-2 --outputs outputs.json
+
+Ctrl-C (or SIGTERM) stops it: it says what it is finishing (an import stops at its next row
+and saves its checkpoint, as when a Lambda invocation runs out of time); a second Ctrl-C stops
+it at once (exit 130; the emulator's state lives in the process and goes with it). --region
+makes the resources in that region; a request signed for another is refused, saying so.
+
+{EXIT_STATUS}"""
+
+INVOKE_HELP: Final = f"""\
+Run one function once against a stack that `tap local up --outputs FILE` started, and print
+what it returned: `summary` writes the inventory summary now (as the daily schedule does).
+
+examples:
+  tap local invoke summary --outputs outputs.json
+
+{EXIT_STATUS}"""
+
+DEMO_HELP: Final = f"""\
+Start a stack, send generated score submissions (some invalid, some re-sent) to the FIFO queue
+and two CSV files (one with bad rows, one an older export) to the bucket, watch each batch,
+file and dead letter as it is handled, then print the standings through the HTTP API, the dead
+letters with their reasons and the inventory summary; then stop the stack.
+
+{NEEDS}
+
+examples:
+  tap local demo
+  tap local demo --submissions 1000 --seed 3
+
+{EXIT_STATUS}"""
 
 
 DEFAULT_REGION_TEXT: Final = "us-east-1"
 """``--region``'s default, as tap_tools.local.provision.REGION (a test ties them)."""
 _REGION: Final = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
-ENV_HELP: Final = """\
+ENV_HELP: Final = f"""\
 Print what an AWS client needs to reach a running local stack, read from its outputs file:
 AWS_ENDPOINT_URL (boto3, AWS CLI v2 and tap read it; AWS CLI v1 needs --endpoint-url), the
 stack's region as AWS_REGION and AWS_DEFAULT_REGION, and the dummy credentials the emulator
@@ -84,12 +135,8 @@ accepts (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
 examples:
   eval "$(tap local env --outputs outputs.json)"
   tap local env --outputs outputs.json --format dotenv > .env.local
-  aws sqs get-queue-attributes --queue-url "$(jq -r .dlq_url outputs.json)" \\
-      --attribute-names ApproximateNumberOfMessages
 
-exit status:
-  0  success
-  2  usage error (an unreadable --outputs file, or outputs that are not a local stack's)"""
+{EXIT_STATUS}"""
 SAME_PRESS_SECONDS: Final = 0.25
 """Signals this close to the first are the same Ctrl-C: a terminal signals the whole process
 group, and a parent such as ``uv run`` forwards the signal to the child too."""
@@ -105,7 +152,9 @@ def port(text: str) -> int:
     """An argument type: a TCP port, 0 (a free one) to 65535."""
     number = count(minimum=0)(text)
     if number > 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0-65535)")
+        from tap_core.errors import show  # noqa: PLC0415 - only on a usage error
+
+        raise argparse.ArgumentTypeError(f"{show(text)} is not a port (0-65535)")
     return number
 
 
@@ -123,7 +172,9 @@ def seconds(text: str) -> float:
     except ValueError:
         value = 0.0
     if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+        from tap_core.errors import show  # noqa: PLC0415 - only on a usage error
+
+        raise argparse.ArgumentTypeError(f"{show(text)} is not a positive number of seconds")
     return value
 
 
@@ -139,7 +190,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     up = actions.add_parser(
         "up",
         help="start the local stack and run until Ctrl-C",
-        description=LOCAL_HELP,
+        description=UP_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     up.add_argument(
@@ -197,7 +248,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     invoke = actions.add_parser(
         "invoke",
         help="run a function once against a running stack",
-        description=LOCAL_HELP,
+        description=INVOKE_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     invoke.add_argument("function", choices=("summary",), help="the function to run")
@@ -212,7 +263,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     demo = actions.add_parser(
         "demo",
         help="run the local stack on generated input and print what happened",
-        description=LOCAL_HELP,
+        description=DEMO_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo.add_argument(

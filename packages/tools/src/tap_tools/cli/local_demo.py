@@ -106,14 +106,26 @@ def print_summary(summary: dict[str, Any]) -> None:
     """The inventory summary, as ``tap demo`` prints it."""
     print(
         f"Daily summary {summary.get('as_of')}: {summary.get('items')} items, "
-        f"{summary.get('units')} units, value {summary.get('value')}; "
+        f"{summary.get('units')} units, value {_money(summary.get('value'))}; "
         f"{summary.get('out_of_stock')} out of stock, {summary.get('low_stock_total')} low"
     )
     for name, totals in (summary.get("by_warehouse") or {}).items():
         print(
             f"  {name:<8} {totals.get('items'):>4} items {totals.get('units'):>7} units"
-            f"  {totals.get('value'):>12}"
+            f"  {_money(totals.get('value')):>12}"
         )
+
+
+def _money(value: object) -> str:
+    """A summary's money string (``format_money`` wrote it) as ``tap demo`` prints money."""
+    from decimal import Decimal, InvalidOperation  # noqa: PLC0415
+
+    from tap_core.inventory import format_money  # noqa: PLC0415
+
+    try:
+        return format_money(Decimal(str(value)))
+    except InvalidOperation:
+        return str(value)
 
 
 def _standings(api_url: str, board: str) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from tap_core.errors import describe
 from tap_core.leaderboard import LeaderboardSpec
 
 if TYPE_CHECKING:
@@ -48,11 +49,9 @@ def load_boards(path: Path) -> tuple[LeaderboardSpec, ...]:
     try:
         boards = TypeAdapter(tuple[LeaderboardSpec, ...]).validate_python(data)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in detail['loc']) or '(top)'}: {detail['msg']}"
-            for detail in error.errors(include_url=False)
-        )
-        raise BoardsFileError(f"{path} is not a list of leaderboard specs: {problems}") from None
+        raise BoardsFileError(
+            f"{path} is not a list of leaderboard specs: {describe(error)}"
+        ) from None
     if not boards:
         raise BoardsFileError(f"{path} lists no leaderboards")
     ids = [board.id for board in boards]

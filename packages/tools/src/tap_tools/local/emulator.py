@@ -5,9 +5,12 @@ The server is `tap_tools.testing.MotoServer` (the one the adapter tests run on);
 turns its atomic switch on for its whole life: moto's backend takes no locks, and the local
 stack's pumps, the API server and any outside client all talk to it at once. (So nothing in
 the stack long-polls: a waiting ReceiveMessage would hold the lock; the pumps poll briefly.)
-The pinned ``journal_transactions`` shim is installed too, so moto's
-TransactWriteItems copies each table once per transaction instead of once per item (the
-product never needs it; it only keeps the emulator fast).
+The pinned moto shims of `tap_tools.testing` are installed too, so that a request costs
+what it reads or writes, not the size of its table or queue: ``journal_transactions``
+(TransactWriteItems copies no table), ``query_sorted_partitions`` (a Query reads its slice of
+the partition) and ``queue_attributes_on_demand`` (sending or receiving an SQS message does
+not count every message of the queue). The product never needs them; they only keep the
+emulator fast at realistic sizes (``python -m bench local_stack``).
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ if TYPE_CHECKING:
 
 MISSING_MOTO: Final = (
     "the local stack needs moto's server, which is not installed: "
-    "install tap-tools, which brings it, with `pip install tap-tools` "
-    "(or `uv sync --all-packages`)"
+    "install tap-tools, which brings it, from the repository (tap's packages are not on PyPI): "
+    "`uv sync --all-packages` there, or `pip install ./packages/tools`"
 )
 
 
@@ -96,6 +99,17 @@ class RegionGuard:
         return [data]
 
 
+def in_process(server: MotoServer, *clients: Any) -> None:
+    """The stack's own clients (the functions', the pumps') hand their requests to the
+    emulator's application in this process, skipping HTTP (`tap_tools.testing.InProcess`):
+    moto answers them as it answers any client, under the same atomic switch. Outside
+    clients still talk HTTP to ``server.endpoint``."""
+    from tap_tools.testing import serve_in_process  # noqa: PLC0415
+
+    for client in clients:
+        serve_in_process(client, server)
+
+
 def start_emulator(port: int = 0, region: str | None = None) -> MotoServer:
     """A started moto server on ``127.0.0.1:port`` (0: a free port); given a ``region``,
     requests signed for another one are refused (`RegionGuard`).
@@ -108,10 +122,14 @@ def start_emulator(port: int = 0, region: str | None = None) -> MotoServer:
         from tap_tools.testing import (  # noqa: PLC0415 - moto only when the stack starts
             MotoServer,
             journal_transactions,
+            query_sorted_partitions,
+            queue_attributes_on_demand,
         )
     except ImportError as error:
         raise EmulatorMissing(f"{MISSING_MOTO} ({error})") from None
     journal_transactions()
+    query_sorted_partitions()
+    queue_attributes_on_demand()
     from tap_tools.local.sqs_fifo import release_expired_fifo_groups  # noqa: PLC0415
 
     release_expired_fifo_groups()

@@ -28,7 +28,7 @@ from tap_aws.resources import (
 )
 from tap_tools.local.api_server import ApiServer
 from tap_tools.local.boards import DEFAULT_BOARDS
-from tap_tools.local.emulator import start_emulator
+from tap_tools.local.emulator import in_process, start_emulator
 from tap_tools.local.invoke import Function
 from tap_tools.local.journal import (
     Journal,
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 
     from tap_core.leaderboard import LeaderboardSpec
     from tap_tools.local.provision import Provisioned
+    from tap_tools.testing import MotoServer
 
 DEFAULT_SUMMARY_INTERVAL: Final = 300.0
 """Seconds between scheduled summaries (the deployed schedule is daily)."""
@@ -121,6 +122,8 @@ class LocalStack:
         self.clients: StackClients | None = None
         """The clients the functions share while the stack runs (tests hook faults on them)."""
         self.provisioned: Provisioned | None = None
+        self.emulator: MotoServer | None = None
+        """The emulator while the stack runs."""
         self.outputs: dict[str, str] = {}
         self.functions: dict[str, Function] = {}
         self._inventory: WatchedInventory | None = None
@@ -162,12 +165,16 @@ class LocalStack:
             server = start_emulator(self._port, self._region)
         except OSError as error:
             raise PortUnavailable("emulator", self._port, error) from None
+        self.emulator = server
         exit_stack.callback(server.stop)
         exit_stack.enter_context(server.atomic())
         provisioned = provision(server.endpoint, self._suffix, self._region)
         self.provisioned = provisioned
         settings = stack_settings(provisioned, self._boards, self._settings)
         self.clients = stack_clients(settings, self._region)
+        in_process(
+            server, *(getattr(self.clients, f.name) for f in dataclasses.fields(StackClients))
+        )
         exit_stack.enter_context(functions_given(dependencies(settings, self.clients)))
         self.functions = {
             spec.stem: Function(spec, self._suffix, self._timeouts.get(spec.stem))
@@ -182,6 +189,7 @@ class LocalStack:
         api.start(self.functions[API_FUNCTION.stem])
         self.outputs = provisioned.outputs(api.url)
         self._sqs = emulator_clients(provisioned.endpoint_url, settings, self._region).sqs()
+        in_process(server, self._sqs)
         self._pumps = [
             ScoresPump(
                 self.journal,

@@ -94,7 +94,7 @@ def settings_of(
     without reading the environment; every variable ``functions`` read must have a value."""
     from pydantic import ValidationError  # noqa: PLC0415
 
-    from tap_aws.settings import Settings, variable  # noqa: PLC0415
+    from tap_aws.settings import Settings, describe_settings  # noqa: PLC0415
 
     fields = dict(values)
     for name, value in (overrides or {}).items():
@@ -105,10 +105,7 @@ def settings_of(
         # model_validate, not Settings(...): pydantic-settings would merge in os.environ
         settings = Settings.model_validate(fields)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{variable(str(detail['loc'][0]))}: {detail['msg']}" for detail in error.errors()
-        )
-        raise StackEnvironmentError(f"invalid settings: {problems}") from None
+        raise StackEnvironmentError(f"invalid settings: {describe_settings(error)}") from None
     missing = {
         name
         for spec in functions

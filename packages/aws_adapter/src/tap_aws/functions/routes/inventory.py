@@ -26,6 +26,7 @@ from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotF
 from tap_aws.adapters.reports import JSON_TYPE
 from tap_aws.functions.routes.requests import dependencies, read
 from tap_core.app.ports import LATEST
+from tap_core.errors import show
 from tap_core.inventory import KEY_CHARS, MAX_KEY_CHARS, format_money
 
 if TYPE_CHECKING:
@@ -57,11 +58,11 @@ def _stock(record: StockRecord) -> dict[str, Any]:
 def stock_item(sku: str) -> dict[str, Any]:
     if not _SKU.fullmatch(sku):
         raise BadRequestError(
-            f"sku must be 1-{MAX_KEY_CHARS} characters of {KEY_CHARS}, got {sku[:80]!r}"
+            f"sku must be 1-{MAX_KEY_CHARS} characters of {KEY_CHARS}, got {show(sku)}"
         )
     records = dependencies(router).inventory.stock_of(sku)
     if not records:
-        raise NotFoundError(f"sku {sku!r} is in no warehouse")
+        raise NotFoundError(f"sku {show(sku)} is in no warehouse")
     return {
         "sku": sku,
         "quantity": sum(record.item.quantity for record in records),
@@ -74,11 +75,11 @@ def summary(day: str) -> Response[str]:
     wanted: date | None = None
     if day != LATEST:
         if not _DAY.fullmatch(day):
-            raise BadRequestError(f"date must be YYYY-MM-DD or 'latest', got {day[:80]!r}")
+            raise BadRequestError(f"date must be YYYY-MM-DD or 'latest', got {show(day)}")
         try:
             wanted = date.fromisoformat(day)
         except ValueError:
-            raise BadRequestError(f"date {day!r} is not a calendar date") from None
+            raise BadRequestError(f"date {show(day)} is not a calendar date") from None
     found = dependencies(router).inventory.summary(wanted)
     if found is None:
         raise NotFoundError(f"no inventory summary for {day}")
@@ -89,5 +90,5 @@ def summary(day: str) -> Response[str]:
 def import_record(import_id: str) -> Response[str]:
     found = read(lambda: dependencies(router).inventory.import_record(import_id))
     if found is None:
-        raise NotFoundError(f"import {import_id!r} is unknown")
+        raise NotFoundError(f"import {show(import_id)} is unknown")
     return Response(status_code=200, content_type=JSON_TYPE, body=found.model_dump_json())

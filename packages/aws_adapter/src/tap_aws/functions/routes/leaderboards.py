@@ -19,12 +19,8 @@ from typing import TYPE_CHECKING, Any, Final
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError
 
-from tap_aws.functions.routes.requests import (
-    dependencies,
-    integer,
-    query,
-    read,
-)
+from tap_aws.functions.routes.requests import dependencies, integer, query, read
+from tap_core.errors import show
 from tap_core.leaderboard import TOP_LIMIT_MAX, period_key, resets_at
 
 if TYPE_CHECKING:
@@ -43,7 +39,7 @@ class _Board:
         self.dependencies = dependencies(router)
         spec: LeaderboardSpec | None = self.dependencies.boards.get(board_id)
         if spec is None:
-            raise NotFoundError(f"leaderboard {board_id!r} does not exist")
+            raise NotFoundError(f"leaderboard {show(board_id)} does not exist")
         self.id = board_id
         given = query(router, "period")
         if given is None:
@@ -92,8 +88,8 @@ def player(board_id: str, player_id: str) -> dict[str, Any]:
     found = board.dependencies.leaderboards.rank_of(board.id, player_id, period=board.period)
     if found is None:
         raise NotFoundError(
-            f"player {player_id!r} has no entry on leaderboard {board.id!r} "
-            f"in period {board.period!r}"
+            f"player {show(player_id)} has no entry on leaderboard {show(board.id)} "
+            f"in period {show(board.period)}"
         )
     return {**board.header(), "entry": _entry(found)}
 
@@ -110,8 +106,8 @@ def around(board_id: str, player_id: str) -> dict[str, Any]:
     )
     if not entries:
         raise NotFoundError(
-            f"player {player_id!r} has no entry on leaderboard {board.id!r} "
-            f"in period {board.period!r}"
+            f"player {show(player_id)} has no entry on leaderboard {show(board.id)} "
+            f"in period {show(board.period)}"
         )
     return {**board.header(), "player_id": player_id, "entries": [_entry(e) for e in entries]}
 

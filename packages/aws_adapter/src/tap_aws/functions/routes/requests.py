@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError
 
+from tap_core.errors import show
+
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import Response
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
@@ -46,7 +48,7 @@ def integer(router: Router, name: str, default: int) -> int:
     if text is None:
         return default
     if not _INTEGER.fullmatch(text):
-        raise BadRequestError(f"{name} must be an integer, got {text!r}")
+        raise BadRequestError(f"{name} must be an integer, got {show(text)}")
     return int(text)
 
 

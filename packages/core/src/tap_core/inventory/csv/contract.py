@@ -66,6 +66,12 @@ MAX_REPORTED_ERRORS: Final = 1_000
 UPDATED_AT_TOLERANCE: Final = timedelta(minutes=5)
 """How far past the upload time an ``updated_at`` may be (clock skew between systems)."""
 DEFAULT_CATEGORY: Final = "uncategorized"
+DEFAULTS: Final[dict[Column, str]] = {
+    "category": DEFAULT_CATEGORY,
+    "reorder_level": "0",
+    "updated_at": "the upload time",
+}
+"""What an optional column's empty or absent value becomes, in words (for messages)."""
 BOM: Final = b"\xef\xbb\xbf"
 TRIMMED: Final = " \t"
 """Values and header names are trimmed of these (ASCII space and tab) and nothing else."""

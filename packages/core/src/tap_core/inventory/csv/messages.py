@@ -1,20 +1,22 @@
 """Every row and file error message of a CSV parse, and the warnings, built here and only here.
 
-A message says what was wrong and where: the row, the column, the value (as `show`
-writes it) and what is allowed, with numbers written as `contract.number` writes
-them. Row errors are built as ``model_construct`` builds them (their fields are right by
-construction; validating each would cost more than checking the record).
+A message says what was wrong and where: the row, the column, the value (as
+`tap_core.errors.show` writes it) and what is allowed, with numbers written as
+`contract.number` writes them. Row errors are built as ``model_construct`` builds them
+(their fields are right by construction; validating each would cost more than checking the
+record).
 """
 
 from __future__ import annotations
 
-import re
 from datetime import UTC
 from typing import TYPE_CHECKING, Final
 
+from tap_core.errors import show
 from tap_core.inventory.csv.contract import (
     ALLOWED,
     COLUMNS,
+    DEFAULTS,
     MAX_RECORD_BYTES,
     MAX_REPORTED_ERRORS,
     REQUIRED_IN_ORDER,
@@ -29,35 +31,8 @@ if TYPE_CHECKING:
 
     from tap_core.inventory.csv.contract import Column, FileErrorCode, RowErrorCode
 
-_SHOWN_CHARS: Final = 40
-_UNSHOWN: Final = re.compile(r'[^\x20-\x7e]|["\\]')
-"""What `show` looks at: quote, backslash and all but printable ASCII; `_escape`
-keeps a character that prints as itself."""
-_ESCAPES: Final = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _SHOWN_NAMES: Final = 20
 """Unknown header names listed in the warning; the rest are counted."""
-
-
-def show(value: str) -> str:
-    """``value`` quoted for a message: every character that does not print as itself (control
-    characters, zero-width and no-break spaces, a BOM, bytes that were not UTF-8) written as
-    an escape, so the reader sees it; a value longer than 40 characters is cut with ``...``."""
-    cut = len(value) > _SHOWN_CHARS
-    if cut:
-        value = value[: _SHOWN_CHARS - 3]
-    if not (value.isprintable() and '"' not in value and "\\" not in value):
-        value = _UNSHOWN.sub(_escape, value)
-    return f'"{value}..."' if cut else f'"{value}"'
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    if char in _ESCAPES:
-        return _ESCAPES[char]
-    if char.isprintable() and not char.isspace():
-        return char
-    code = ord(char)
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 # Row errors
@@ -256,9 +231,15 @@ def header_errors(
     return errors
 
 
-def unknown_columns(names: Sequence[str]) -> str:
-    """The warning naming the unknown columns (the first 20, and how many more)."""
+def unknown_columns(names: Sequence[str], absent: Sequence[Column] = ()) -> str:
+    """The warning naming the unknown columns (the first 20, and how many more) and, when
+    optional columns are ``absent`` from the header, the defaults their values take: an
+    unknown name is often a misnamed optional column (``Reorder Level``)."""
     listed = ", ".join(show(name) for name in names[:_SHOWN_NAMES])
     if len(names) > _SHOWN_NAMES:
         listed += f" and {number(len(names) - _SHOWN_NAMES)} more"
-    return f"unknown columns ignored: {listed}; the known columns are {', '.join(COLUMNS)}"
+    warning = f"unknown columns ignored: {listed}; the known columns are {', '.join(COLUMNS)}"
+    if absent:
+        defaults = ", ".join(f"{column} = {DEFAULTS[column]}" for column in absent)
+        warning += f"; not in the header, so every row takes the default: {defaults}"
+    return warning

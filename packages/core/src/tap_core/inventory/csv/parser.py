@@ -18,7 +18,9 @@ from tap_core.inventory.csv import messages
 from tap_core.inventory.csv.batches import Batch, broken_batch, records_batch
 from tap_core.inventory.csv.checker import RecordChecker
 from tap_core.inventory.csv.contract import (
+    COLUMNS,
     MAX_RECORD_BYTES,
+    REQUIRED,
     Columns,
     is_blank,
     resolve_header,
@@ -214,7 +216,8 @@ class InventoryParser:
     def _resolve(self, names: list[str], row: int) -> Columns | None:
         header = resolve_header(names)
         if header.unknown:
-            self.warnings = (messages.unknown_columns(header.unknown),)
+            absent = [c for c in COLUMNS if c not in REQUIRED and c not in header.mapping]
+            self.warnings = (messages.unknown_columns(header.unknown, absent),)
         if header.duplicated or header.missing:
             self.file_errors = tuple(messages.header_errors(row, header.duplicated, header.missing))
             return None
