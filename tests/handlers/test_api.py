@@ -399,3 +399,21 @@ def test_an_unreachable_rank_index_is_a_503_that_names_no_endpoint(
     assert response["headers"]["Retry-After"] == str(api.RETRY_AFTER_SECONDS)
     assert "try again" in json.loads(response["body"])["message"]
     assert "10.0.0.9" not in response["body"]
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/leaderboards/global/top", {"period": "x" * 5000}),
+        ("/leaderboards/weekly/count", {"period": "2026-W" + "9" * 5000}),
+        ("/leaderboards/" + "b" * 5000 + "/top", {}),
+        ("/leaderboards/global/top", {"cursor": "c" * 5000}),
+        ("/inventory/imports/" + "i" * 5000, {}),
+    ],
+)
+def test_an_error_quotes_a_long_input_cut(
+    context: FakeContext, path: str, query: dict[str, str]
+) -> None:
+    status, body = get(context, path, **query)
+    assert status in (400, 404)
+    assert len(body["message"]) < 300, body["message"][:400]

@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Final
 
+from tap_core.errors import show
+
 if TYPE_CHECKING:
     from tap_core.leaderboard.models import Reset
 
@@ -71,7 +73,7 @@ def period_start(reset: Reset, key: str) -> date | None:
     except ValueError:
         pass  # the shape matched but the date does not exist (2026-02-30, 2026-W54)
     raise ValueError(
-        f"period {key!r} is not a {reset} period key; expected {_EXAMPLES.get(reset, reset)}"
+        f"period {show(key)} is not a {reset} period key; expected {_EXAMPLES.get(reset, reset)}"
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from tap_core.errors import show
 from tap_core.leaderboard.cursor import Cursor
 from tap_core.leaderboard.models import as_utc
 from tap_core.leaderboard.periods import check_period, period_key, resets_at
@@ -38,7 +39,7 @@ def _is_int(value: object) -> bool:
 def check_limit(limit: object) -> int:
     """``limit`` when it is an integer 1..100; else ValueError."""
     if not _is_int(limit) or not 1 <= limit <= TOP_LIMIT_MAX:  # type: ignore[operator]
-        raise ValueError(f"limit must be an integer from 1 to {TOP_LIMIT_MAX}, got {limit!r}")
+        raise ValueError(f"limit must be an integer from 1 to {TOP_LIMIT_MAX}, got {show(limit)}")
     return limit  # type: ignore[return-value]
 
 
@@ -46,7 +47,7 @@ def check_window(before: object, after: object) -> None:
     """ValueError unless ``before`` and ``after`` are each an integer 0..50."""
     for name, value in (("before", before), ("after", after)):
         if not _is_int(value) or not 0 <= value <= AROUND_MAX:  # type: ignore[operator]
-            raise ValueError(f"{name} must be an integer from 0 to {AROUND_MAX}, got {value!r}")
+            raise ValueError(f"{name} must be an integer from 0 to {AROUND_MAX}, got {show(value)}")
 
 
 def check_player_ids(player_ids: Iterable[str]) -> list[str]:
@@ -64,7 +65,7 @@ def check_player_ids(player_ids: Iterable[str]) -> list[str]:
         )
     for player_id in distinct:
         if not isinstance(player_id, str):
-            raise ValueError(f"player ids must be strings, got {player_id!r}")
+            raise ValueError(f"player ids must be strings, got {show(player_id)}")
     return distinct
 
 
@@ -122,7 +123,7 @@ def _period(spec: LeaderboardSpec, period: str | None, clock: Clock) -> str:
     if period is None:
         return period_key(spec.reset, as_utc(clock()))
     if not isinstance(period, str):
-        raise ValueError(f"period must be a period key string, got {period!r}")
+        raise ValueError(f"period must be a period key string, got {show(period)}")
     return check_period(spec.reset, period)
 
 
@@ -179,7 +180,7 @@ def plan_top(
     after = None
     if cursor is not None:
         if not isinstance(cursor, str):
-            raise ValueError(f"cursor must be a string, got {cursor!r}")
+            raise ValueError(f"cursor must be a string, got {show(cursor)}")
         resume = Cursor.decode(cursor)
         resume.check(board_id, period)
         decode_sort_key(spec.order, resume.after)  # refuses a forged key
