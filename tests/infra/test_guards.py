@@ -17,7 +17,7 @@ import pytest
 from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs
 
 from tap_infra import iam
-from tap_infra.guards import GUARDS, STACK_GUARDS
+from tap_infra.guards import GUARDS, STACK_GUARDS, Guard
 from tests.infra.conftest import pulumi_test
 
 if TYPE_CHECKING:
@@ -209,3 +209,42 @@ def test_a_bucket_without_its_companions_is_caught(mocks: CapturingMocks) -> pul
 
     checked: pulumi.Output[None] = versioning.urn.apply(check)
     return checked
+
+
+def _guard(name: str) -> Guard:
+    (guard,) = [g for g in GUARDS if g.name == name]
+    return guard
+
+
+REDRIVE = '{"deadLetterTargetArn": "arn:aws:sqs:us-east-1:1:d.fifo", "maxReceiveCount": 5}'
+HIGH_THROUGHPUT = {"deduplicationScope": "messageGroup", "fifoThroughputLimit": "perMessageGroupId"}
+
+
+@pytest.mark.parametrize(
+    ("props", "expected"),
+    [
+        ({"fifoQueue": True, "redrivePolicy": REDRIVE, **HIGH_THROUGHPUT}, None),
+        ({"fifoQueue": True}, None),  # a FIFO dead-letter queue keeps the default quota
+        ({"fifoQueue": False}, None),
+        ({"fifoQueue": True, "redrivePolicy": REDRIVE}, "high-throughput mode"),
+        (
+            {
+                "fifoQueue": True,
+                "redrivePolicy": REDRIVE,
+                "fifoThroughputLimit": "perMessageGroupId",
+            },
+            "needs deduplicationScope messageGroup",
+        ),
+        ({"fifoQueue": False, **HIGH_THROUGHPUT}, "are FIFO settings"),
+    ],
+)
+def test_fifo_work_queues_run_in_high_throughput_mode(
+    props: dict[str, Any], expected: str | None
+) -> None:
+    """Given a queue's inputs, the rule passes a high-throughput work queue, a DLQ and a
+    standard queue, and names what is wrong with the others."""
+    problems = _guard("sqs-fifo-high-throughput").check(props)
+    if expected is None:
+        assert problems == []
+    else:
+        assert any(expected in problem for problem in problems), problems

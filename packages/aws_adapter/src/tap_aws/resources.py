@@ -43,6 +43,9 @@ LOG_RETENTION_DAYS: Final = 7
 _SUFFIX = re.compile(r"[a-z0-9][a-z0-9-]{0,19}")
 
 AttributeType = Literal["S", "N", "B"]
+DeduplicationScope = Literal["queue", "messageGroup"]
+FifoThroughputLimit = Literal["perQueue", "perMessageGroupId"]
+StreamViewType = Literal["NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY"]
 
 
 def check_suffix(suffix: str) -> str:
@@ -102,17 +105,61 @@ class TableSpec:
 
 @dataclass(frozen=True, slots=True)
 class QueueSpec:
-    """An SQS queue; a FIFO queue's name ends ``.fifo`` whatever the stem."""
+    """An SQS queue; a FIFO queue's name ends ``.fifo`` whatever the stem.
+
+    A FIFO queue in high-throughput mode (`high_throughput`) deduplicates per message group
+    and takes its throughput quota per message group, not per queue; None leaves AWS's
+    defaults (``queue``, ``perQueue``).
+    """
 
     stem: str
     fifo: bool
     visibility_timeout_seconds: int = LAMBDA_TIMEOUT_SECONDS * VISIBILITY_FACTOR
     retention_seconds: int = 4 * 24 * 3600
     content_based_deduplication: bool = False
+    deduplication_scope: DeduplicationScope | None = None
+    fifo_throughput_limit: FifoThroughputLimit | None = None
+
+    def __post_init__(self) -> None:
+        if not self.fifo and (self.deduplication_scope or self.fifo_throughput_limit):
+            raise ValueError(
+                f"queue {self.stem!r}: deduplication scope and throughput limit are FIFO settings"
+            )
+        if (
+            self.fifo_throughput_limit == "perMessageGroupId"
+            and self.deduplication_scope != "messageGroup"
+        ):
+            # SQS refuses the pair: a per-group quota needs per-group deduplication.
+            raise ValueError(
+                f"queue {self.stem!r}: fifo_throughput_limit perMessageGroupId needs "
+                "deduplication_scope messageGroup"
+            )
+
+    @property
+    def high_throughput(self) -> bool:
+        """Both settings of SQS's high-throughput FIFO mode are on."""
+        return (self.deduplication_scope, self.fifo_throughput_limit) == (
+            "messageGroup",
+            "perMessageGroupId",
+        )
 
     def name(self, suffix: str) -> str:
         base = resource_name(self.stem, suffix)
         return base + FIFO_SUFFIX if self.fifo else base
+
+    def fifo_attributes(self) -> dict[str, str]:
+        """The FIFO attributes as SQS's CreateQueue takes them (none for a standard queue)."""
+        if not self.fifo:
+            return {}
+        attributes = {
+            "FifoQueue": "true",
+            "ContentBasedDeduplication": str(self.content_based_deduplication).lower(),
+        }
+        if self.deduplication_scope is not None:
+            attributes["DeduplicationScope"] = self.deduplication_scope
+        if self.fifo_throughput_limit is not None:
+            attributes["FifoThroughputLimit"] = self.fifo_throughput_limit
+        return attributes
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +232,14 @@ first row's)."""
 INVENTORY_TABLE: Final = TableSpec(stem="inventory", keys=KeySchema(("pk", "S"), ("sk", "S")))
 
 SCORES: Final = QueueWithDlq(
-    queue=QueueSpec(stem="scores", fifo=True),
+    # High-throughput FIFO: order is kept within a message group (a player: see the README's
+    # "A submission"), and each group has its own quota, so the queue scales with the players.
+    queue=QueueSpec(
+        stem="scores",
+        fifo=True,
+        deduplication_scope="messageGroup",
+        fifo_throughput_limit="perMessageGroupId",
+    ),
     dlq=QueueSpec(stem="scores-dlq", fifo=True, retention_seconds=14 * 24 * 3600),
 )
 INVENTORY_ROWS_DLQ: Final = QueueSpec(

@@ -82,6 +82,28 @@ def _queue(props: Props) -> list[str]:
     return problems
 
 
+def _queue_throughput(props: Props) -> list[str]:
+    """High-throughput FIFO: both settings on a work queue, none on a standard queue."""
+    scope, limit = props.get("deduplicationScope"), props.get("fifoThroughputLimit")
+    if not props.get("fifoQueue"):
+        return (
+            ["deduplicationScope/fifoThroughputLimit are FIFO settings"] if scope or limit else []
+        )
+    problems = []
+    if limit == "perMessageGroupId" and scope != "messageGroup":
+        problems.append(
+            "fifoThroughputLimit perMessageGroupId needs deduplicationScope messageGroup"
+        )
+    # A FIFO queue with a redrive policy is a work queue a function consumes: per-group quotas
+    # let it scale with the message groups (the players); a DLQ keeps the default quota.
+    if props.get("redrivePolicy") and (scope, limit) != ("messageGroup", "perMessageGroupId"):
+        problems.append(
+            "a FIFO work queue runs in high-throughput mode (deduplicationScope messageGroup, "
+            f"fifoThroughputLimit perMessageGroupId), not {scope!r}/{limit!r}"
+        )
+    return problems
+
+
 def _table(props: Props) -> list[str]:
     problems = []
     if props.get("billingMode") != "PAY_PER_REQUEST":
@@ -174,6 +196,8 @@ def _schedule(props: Props) -> list[str]:
 GUARDS: Final = (
     Guard("sqs-encrypted-and-fifo-named", "SQS queues are encrypted; FIFO names end .fifo",
           "aws:sqs/queue:Queue", _queue),
+    Guard("sqs-fifo-high-throughput", "FIFO work queues deduplicate and scale per group",
+          "aws:sqs/queue:Queue", _queue_throughput),
     Guard("sqs-tls-only", "SQS queue policies deny requests without TLS",
           "aws:sqs/queuePolicy:QueuePolicy", _denies_insecure_transport),
     Guard("sns-tls-only", "SNS topic policies deny requests without TLS",
