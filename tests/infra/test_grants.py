@@ -57,6 +57,8 @@ FUNCTIONS = {
     ),
     "tap-inventory-summary-policy": ("adapters/inventory.py", "adapters/reports.py"),
     "tap-api-function-policy": ("adapters/leaderboards/store.py", "adapters/inventory.py"),
+    # DynamoRankIndex.apply_batch (in the store's module) on the stream's batches.
+    "tap-leaderboard-rank-index-function-policy": ("adapters/leaderboards/store.py",),
 }
 
 # Calls in those modules that the handler never makes, so the role is not granted them.
@@ -83,6 +85,9 @@ NOT_FROM_THE_HANDLER = {
     },
     # The api only reads: the stores' writes are the other functions'.
     "tap-api-function-policy": _WRITES | {"dynamodb:Scan"},
+    # rank_index applies moves: the rank reads (Query) are the api's, repair's BatchWriteItem
+    # the operator's.
+    "tap-leaderboard-rank-index-function-policy": {"dynamodb:Query", "dynamodb:BatchWriteItem"},
 }
 
 

@@ -17,7 +17,7 @@ import pytest
 from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs
 
 from tap_infra import iam
-from tap_infra.guards import GUARDS, STACK_GUARDS
+from tap_infra.guards import GUARDS, STACK_GUARDS, Guard
 from tests.infra.conftest import pulumi_test
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ INSECURE: dict[str, tuple[str, str]] = {
     "windowed-fifo-trigger": ("sqs-trigger-fifo-safe", "reject maximumBatchingWindowInSeconds"),
     "admin-policy": ("iam-least-privilege", "'s3:*' is a wildcard"),
     "target-without-dlq": ("eventbridge-target-dlq", "no dead-letter queue"),
+    "unbounded-stream-trigger": ("stream-trigger-bounded", "no on-failure destination"),
 }
 
 
@@ -129,6 +130,13 @@ def test_deliberately_insecure_resources_are_caught(mocks: CapturingMocks) -> pu
     )
     aws.cloudwatch.EventTarget(
         "target-without-dlq", rule="r", arn="arn:aws:lambda:us-east-1:1:function:f"
+    )
+    aws.lambda_.EventSourceMapping(
+        "unbounded-stream-trigger",
+        event_source_arn="arn:aws:dynamodb:us-east-1:1:table/t/stream/2026-01-01T00:00:00.000",
+        function_name="f",
+        starting_position="LATEST",
+        function_response_types=["ReportBatchItemFailures"],
     )
 
     def check(_: object) -> None:
@@ -199,7 +207,7 @@ def test_a_bucket_without_its_companions_is_caught(mocks: CapturingMocks) -> pul
     )
 
     def check(_: object) -> None:
-        (guard,) = STACK_GUARDS
+        (guard,) = [g for g in STACK_GUARDS if g.name == "s3-bucket-configured"]
         problems = guard.check([(r.type_token, r.inputs) for r in mocks.resources])
         assert problems == [
             "bucket 'bare-bucket' has no public access block",
@@ -209,3 +217,124 @@ def test_a_bucket_without_its_companions_is_caught(mocks: CapturingMocks) -> pul
 
     checked: pulumi.Output[None] = versioning.urn.apply(check)
     return checked
+
+
+def _guard(name: str) -> Guard:
+    (guard,) = [g for g in GUARDS if g.name == name]
+    return guard
+
+
+REDRIVE = '{"deadLetterTargetArn": "arn:aws:sqs:us-east-1:1:d.fifo", "maxReceiveCount": 5}'
+HIGH_THROUGHPUT = {"deduplicationScope": "messageGroup", "fifoThroughputLimit": "perMessageGroupId"}
+
+
+@pytest.mark.parametrize(
+    ("props", "expected"),
+    [
+        ({"fifoQueue": True, "redrivePolicy": REDRIVE, **HIGH_THROUGHPUT}, None),
+        ({"fifoQueue": True}, None),  # a FIFO dead-letter queue keeps the default quota
+        ({"fifoQueue": False}, None),
+        ({"fifoQueue": True, "redrivePolicy": REDRIVE}, "high-throughput mode"),
+        (
+            {
+                "fifoQueue": True,
+                "redrivePolicy": REDRIVE,
+                "fifoThroughputLimit": "perMessageGroupId",
+            },
+            "needs deduplicationScope messageGroup",
+        ),
+        ({"fifoQueue": False, **HIGH_THROUGHPUT}, "are FIFO settings"),
+    ],
+)
+def test_fifo_work_queues_run_in_high_throughput_mode(
+    props: dict[str, Any], expected: str | None
+) -> None:
+    """Given a queue's inputs, the rule passes a high-throughput work queue, a DLQ and a
+    standard queue, and names what is wrong with the others."""
+    problems = _guard("sqs-fifo-high-throughput").check(props)
+    if expected is None:
+        assert problems == []
+    else:
+        assert any(expected in problem for problem in problems), problems
+
+
+STREAM = "arn:aws:dynamodb:us-east-1:1:table/tap-leaderboard-x/stream/2026-01-01T00:00:00.000"
+BOUNDED_STREAM_TRIGGER: dict[str, Any] = {
+    "eventSourceArn": STREAM,
+    "startingPosition": "TRIM_HORIZON",
+    "destinationConfig": {"onFailure": {"destinationArn": "arn:aws:sqs:us-east-1:1:dlq"}},
+    "bisectBatchOnFunctionError": True,
+    "maximumRetryAttempts": 10.0,  # the engine carries numbers as floats
+    "maximumRecordAgeInSeconds": 3600.0,
+    "functionResponseTypes": ["ReportBatchItemFailures"],
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, None),
+        ({"eventSourceArn": None}, None),  # unknown in a preview: the starting position tells
+        ({"destinationConfig": None}, "no on-failure destination"),
+        ({"destinationConfig": {"onFailure": {}}}, "no on-failure destination"),
+        ({"bisectBatchOnFunctionError": False}, "bisectBatchOnFunctionError is off"),
+        ({"maximumRetryAttempts": None}, "retried until it expires"),
+        ({"maximumRetryAttempts": -1.0}, "retried until it expires"),
+        ({"maximumRecordAgeInSeconds": -1.0}, "waits on a failing record"),
+        ({"maximumRecordAgeInSeconds": 700_000.0}, "waits on a failing record"),
+        ({"functionResponseTypes": []}, "retries the whole batch"),
+        ({"eventSourceArn": None, "bisectBatchOnFunctionError": None}, "bisect"),
+    ],
+)
+def test_stream_triggers_set_failures_aside_within_bounds(
+    changes: dict[str, Any], expected: str | None
+) -> None:
+    """Given a stream mapping's inputs, the rule passes a bounded one and names each gap."""
+    props = {k: v for k, v in {**BOUNDED_STREAM_TRIGGER, **changes}.items() if v is not None}
+    problems = _guard("stream-trigger-bounded").check(props)
+    if expected is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1
+        assert expected in problems[0]
+
+
+def test_queue_triggers_are_not_stream_triggers() -> None:
+    """An SQS mapping takes none of the stream settings (Lambda refuses them there)."""
+    props = {"eventSourceArn": "arn:aws:sqs:us-east-1:1:q.fifo", "batchSize": 10.0}
+    assert _guard("stream-trigger-bounded").check(props) == []
+
+
+def _stream_fed(table: dict[str, Any]) -> list[str]:
+    (guard,) = [g for g in STACK_GUARDS if g.name == "dynamodb-stream-fed"]
+    mapping = ("aws:lambda/eventSourceMapping:EventSourceMapping", {"eventSourceArn": STREAM})
+    return guard.check([("aws:dynamodb/table:Table", table), mapping])
+
+
+def test_a_table_feeding_a_function_streams_new_and_old_images() -> None:
+    """Given a mapping from a table's stream, the table must stream both images."""
+    good = {
+        "name": "tap-leaderboard-x",
+        "streamEnabled": True,
+        "streamViewType": "NEW_AND_OLD_IMAGES",
+    }
+    assert _stream_fed(good) == []
+    (problem,) = _stream_fed({**good, "streamViewType": "KEYS_ONLY"})
+    assert "'tap-leaderboard-x' feeds a function" in problem
+    assert "not 'KEYS_ONLY'" in problem
+    (problem,) = _stream_fed({"name": "tap-leaderboard-x"})
+    assert "must be on with NEW_AND_OLD_IMAGES" in problem
+    # A stream of a table this stack does not hold is not this stack's to judge.
+    assert _stream_fed({"name": "another-table"}) == []
+
+
+def test_a_stream_without_a_view_type_is_caught() -> None:
+    problems = _guard("dynamodb-on-demand-pitr-encrypted").check(
+        {
+            "billingMode": "PAY_PER_REQUEST",
+            "pointInTimeRecovery": {"enabled": True},
+            "serverSideEncryption": {"enabled": True},
+            "streamEnabled": True,
+        }
+    )
+    assert problems == ["the stream is on without a streamViewType"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from tap_aws.resources import INVENTORY_BUCKET, READ_API
+from tap_aws.resources import FUNCTIONS, INVENTORY_BUCKET, READ_API
 from tap_infra.plan import run
 from tests.infra.conftest import SUFFIX, stack_args
 
@@ -32,7 +32,7 @@ def test_every_queue_is_encrypted_and_tls_only(planned: Plan) -> None:
     queues = planned.of_type("aws:sqs/queue:Queue")
     policies = planned.of_type("aws:sqs/queuePolicy:QueuePolicy")
     assert all(q.inputs["sqsManagedSseEnabled"] is True for q in queues)
-    assert len(policies) == len(queues) == 4
+    assert len(policies) == len(queues) == 5
     covered = {
         p.inputs["queueUrl"].rsplit("/", 1)[1] for p in policies if _tls_only(p.inputs["policy"])
     }
@@ -101,7 +101,7 @@ def test_role_policies_list_actions_on_exact_arns(planned: Plan) -> None:
         f"arn:aws:s3:::tap-inventory-test/{INVENTORY_BUCKET.reports_prefix}imports/*",
     }
     policies = planned.of_type("aws:iam/rolePolicy:RolePolicy")
-    assert len(policies) == 5
+    assert len(policies) == len(FUNCTIONS) + 1  # and the scheduler's
     for policy in policies:
         for statement in _statements(policy.inputs["policy"]):
             assert statement["Effect"] == "Allow"
@@ -132,7 +132,7 @@ def test_the_scores_function_reads_only_its_queue_and_writes_only_its_table(plan
         "arn:aws:sqs:us-east-1:123456789012:tap-scores-dlq-test.fifo"
     ]
     assert grants["dynamodb:PutItem"] == [
-        "arn:aws:dynamodb:us-east-1:123456789012:tap-leaderboard-test"
+        "arn:aws:dynamodb:us-east-1:123456789012:table/tap-leaderboard-test"
     ]
     # A submit's transaction deletes the player's old rank item: DeleteItem, on the table only.
     assert grants["dynamodb:DeleteItem"] == grants["dynamodb:PutItem"]
@@ -178,7 +178,8 @@ def test_alarm_email_subscribes_only_when_given() -> None:
     assert subscription.inputs["endpoint"] == "ops@example.com"
     assert subscription.inputs["protocol"] == "email"
     alarms = plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-    assert len(alarms) == 4 + 3  # one errors alarm per function, one per DLQ
+    # one errors alarm per function, one per DLQ, and rank_index's iterator age
+    assert len(alarms) == len(FUNCTIONS) + 4 + 1
     topic = "arn:aws:sns:us-east-1:123456789012:tap-alarms-test"
     assert all(a.inputs["alarmActions"] == [topic] for a in alarms)
 

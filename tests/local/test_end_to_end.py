@@ -121,6 +121,8 @@ def test_the_outputs_carry_every_stack_output_and_the_queues_follow_the_specs(
     assert all(stack.outputs.values())
     assert stack.outputs[Outputs.MAIN_QUEUE_URL].endswith(".fifo")
     assert attributes["FifoQueue"] == "true"
+    assert attributes["DeduplicationScope"] == "messageGroup"  # high-throughput FIFO
+    assert attributes["FifoThroughputLimit"] == "perMessageGroupId"
     assert attributes["VisibilityTimeout"] == str(SCORES.queue.visibility_timeout_seconds)
     redrive = json.loads(attributes["RedrivePolicy"])
     assert int(redrive["maxReceiveCount"]) == SCORES.max_receive_count

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum, auto
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -43,6 +43,9 @@ LOG_RETENTION_DAYS: Final = 7
 _SUFFIX = re.compile(r"[a-z0-9][a-z0-9-]{0,19}")
 
 AttributeType = Literal["S", "N", "B"]
+DeduplicationScope = Literal["queue", "messageGroup"]
+FifoThroughputLimit = Literal["perQueue", "perMessageGroupId"]
+StreamViewType = Literal["NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY"]
 
 
 def check_suffix(suffix: str) -> str:
@@ -86,6 +89,8 @@ class TableSpec:
     keys: KeySchema
     indexes: tuple[IndexSpec, ...] = ()
     ttl_attribute: str | None = None
+    stream: StreamViewType | None = None
+    """The table's DynamoDB stream and what each record carries; None: no stream."""
 
     def name(self, suffix: str) -> str:
         return resource_name(self.stem, suffix)
@@ -102,17 +107,61 @@ class TableSpec:
 
 @dataclass(frozen=True, slots=True)
 class QueueSpec:
-    """An SQS queue; a FIFO queue's name ends ``.fifo`` whatever the stem."""
+    """An SQS queue; a FIFO queue's name ends ``.fifo`` whatever the stem.
+
+    A FIFO queue in high-throughput mode (`high_throughput`) deduplicates per message group
+    and takes its throughput quota per message group, not per queue; None leaves AWS's
+    defaults (``queue``, ``perQueue``).
+    """
 
     stem: str
     fifo: bool
     visibility_timeout_seconds: int = LAMBDA_TIMEOUT_SECONDS * VISIBILITY_FACTOR
     retention_seconds: int = 4 * 24 * 3600
     content_based_deduplication: bool = False
+    deduplication_scope: DeduplicationScope | None = None
+    fifo_throughput_limit: FifoThroughputLimit | None = None
+
+    def __post_init__(self) -> None:
+        if not self.fifo and (self.deduplication_scope or self.fifo_throughput_limit):
+            raise ValueError(
+                f"queue {self.stem!r}: deduplication scope and throughput limit are FIFO settings"
+            )
+        if (
+            self.fifo_throughput_limit == "perMessageGroupId"
+            and self.deduplication_scope != "messageGroup"
+        ):
+            # SQS refuses the pair: a per-group quota needs per-group deduplication.
+            raise ValueError(
+                f"queue {self.stem!r}: fifo_throughput_limit perMessageGroupId needs "
+                "deduplication_scope messageGroup"
+            )
+
+    @property
+    def high_throughput(self) -> bool:
+        """Both settings of SQS's high-throughput FIFO mode are on."""
+        return (self.deduplication_scope, self.fifo_throughput_limit) == (
+            "messageGroup",
+            "perMessageGroupId",
+        )
 
     def name(self, suffix: str) -> str:
         base = resource_name(self.stem, suffix)
         return base + FIFO_SUFFIX if self.fifo else base
+
+    def fifo_attributes(self) -> dict[str, str]:
+        """The FIFO attributes as SQS's CreateQueue takes them (none for a standard queue)."""
+        if not self.fifo:
+            return {}
+        attributes = {
+            "FifoQueue": "true",
+            "ContentBasedDeduplication": str(self.content_based_deduplication).lower(),
+        }
+        if self.deduplication_scope is not None:
+            attributes["DeduplicationScope"] = self.deduplication_scope
+        if self.fifo_throughput_limit is not None:
+            attributes["FifoThroughputLimit"] = self.fifo_throughput_limit
+        return attributes
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +244,69 @@ class FunctionSpec:
         return f"/aws/lambda/{self.name(suffix)}"
 
 
-LEADERBOARD_TABLE: Final = TableSpec(stem="leaderboard", keys=KeySchema(("pk", "S"), ("sk", "S")))
+StartingPosition = Literal["LATEST", "TRIM_HORIZON"]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamMappingSpec:
+    """How a function reads a table's stream: the settings of Lambda's event source mapping,
+    which the local stack's stream pump follows too (batch, window, retries, partial failures).
+
+    Failed records: the function reports them (``ReportBatchItemFailures``) and Lambda retries
+    from the first one; a batch that raises is bisected; a record still failing after
+    ``maximum_retry_attempts`` retries or older than ``maximum_record_age_seconds`` is given
+    up, and Lambda sends a note of it (shard, sequence numbers; not the records) to the
+    on-failure destination. Only items whose ``entry_key_attribute`` begins with
+    ``entry_key_prefix`` reach the function (`filter_pattern`, `admits`).
+    """
+
+    table: TableSpec
+    batch_size: int
+    batching_window_seconds: int
+    maximum_retry_attempts: int
+    maximum_record_age_seconds: int
+    entry_key_attribute: str
+    entry_key_prefix: str
+    bisect_on_error: bool = True
+    starting_position: StartingPosition = "TRIM_HORIZON"
+    parallelization_factor: int = 1
+    iterator_age_alarm_seconds: int = 60
+    """The alarm on the function's ``IteratorAge``: how stale the index may get unnoticed."""
+
+    def __post_init__(self) -> None:
+        # Lambda's bounds for stream sources; -1 ("forever") is refused on purpose.
+        bounds = {
+            "batch_size": (self.batch_size, 1, 10_000),
+            "batching_window_seconds": (self.batching_window_seconds, 0, 300),
+            "maximum_retry_attempts": (self.maximum_retry_attempts, 0, 10_000),
+            "maximum_record_age_seconds": (self.maximum_record_age_seconds, 60, 604_800),
+            "parallelization_factor": (self.parallelization_factor, 1, 10),
+        }
+        for name, (value, low, high) in bounds.items():
+            if not low <= value <= high:
+                raise ValueError(f"stream mapping {name}: {value} is not {low} to {high}")
+        if self.table.stream is None:
+            raise ValueError(f"table {self.table.stem!r} has no stream to read")
+
+    def filter_pattern(self) -> dict[str, object]:
+        """Lambda's filter (``filter_criteria``) of the records the function is given."""
+        prefix = [{"prefix": self.entry_key_prefix}]
+        return {"dynamodb": {"Keys": {self.entry_key_attribute: {"S": prefix}}}}
+
+    def admits(self, record: Mapping[str, Any]) -> bool:
+        """Whether `filter_pattern` lets ``record`` (a stream record, as GetRecords or Lambda's
+        event gives it) through: the local stack's pump filters with this."""
+        keys = record.get("dynamodb", {}).get("Keys", {})
+        value = keys.get(self.entry_key_attribute, {}).get("S")
+        return isinstance(value, str) and value.startswith(self.entry_key_prefix)
+
+
+LEADERBOARD_TABLE: Final = TableSpec(
+    stem="leaderboard",
+    keys=KeySchema(("pk", "S"), ("sk", "S")),
+    # The rank index is fed from the entries' changes: a move needs the old key and the new.
+    stream="NEW_AND_OLD_IMAGES",
+)
 BATCH_GET_ITEM_KEYS: Final = 100
 """DynamoDB's most keys per BatchGetItem."""
 MAX_COUNT_SHARDS: Final = BATCH_GET_ITEM_KEYS // (2 * (len(counts.LEVELS) - 1))
@@ -206,7 +317,14 @@ first row's)."""
 INVENTORY_TABLE: Final = TableSpec(stem="inventory", keys=KeySchema(("pk", "S"), ("sk", "S")))
 
 SCORES: Final = QueueWithDlq(
-    queue=QueueSpec(stem="scores", fifo=True),
+    # High-throughput FIFO: order is kept within a message group (a player: see the README's
+    # "A submission"), and each group has its own quota, so the queue scales with the players.
+    queue=QueueSpec(
+        stem="scores",
+        fifo=True,
+        deduplication_scope="messageGroup",
+        fifo_throughput_limit="perMessageGroupId",
+    ),
     dlq=QueueSpec(stem="scores-dlq", fifo=True, retention_seconds=14 * 24 * 3600),
 )
 INVENTORY_ROWS_DLQ: Final = QueueSpec(
@@ -361,12 +479,48 @@ API_FUNCTION: Final = FunctionSpec(
         Env.INVENTORY_TABLE,
     ),
 )
+RANK_INDEX_FUNCTION: Final = FunctionSpec(
+    stem="rank-index",
+    handler="tap_aws.functions.rank_index.lambda_handler",
+    environment=(Env.LEADERBOARD_TABLE, Env.LEADERBOARDS),
+)
+"""Applies the leaderboard table's stream of entry changes to the rank index, in batches."""
 FUNCTIONS: Final = (
     SCORES_FUNCTION,
     INVENTORY_IMPORT_FUNCTION,
     INVENTORY_SUMMARY_FUNCTION,
     API_FUNCTION,
+    RANK_INDEX_FUNCTION,
 )
+
+RANK_INDEX_STREAM: Final = StreamMappingSpec(
+    table=LEADERBOARD_TABLE,
+    # Hundreds to thousands of moves per batch, so the tree's upper nodes are written once
+    # per batch, not once per submit; the window bounds what that costs in freshness.
+    batch_size=1000,
+    batching_window_seconds=1,
+    # Failures are mostly throttling, and applying a batch again changes nothing: retry
+    # often, then give up within the hour, well inside the stream's 24 h retention, so the
+    # records the failure note points at can still be read (or run ``repair``).
+    maximum_retry_attempts=10,
+    maximum_record_age_seconds=3600,
+    # TRIM_HORIZON, not LATEST: a mapping created (or re-created) after the stream misses
+    # nothing written in between; re-reading up to 24 h is harmless as applying is idempotent.
+    starting_position="TRIM_HORIZON",
+    # One batch at a time per shard: the index checkpoints each shard's sequence number.
+    parallelization_factor=1,
+    # Entries (``sk = P#{player}``) only. The rank index's own items (H#, R#, N#) live on the
+    # same table: without this filter every batch would feed the function its own writes.
+    entry_key_attribute="sk",
+    entry_key_prefix="P#",
+)
+"""The ``rank_index`` function's event source mapping on the leaderboard table's stream."""
+RANK_INDEX_DLQ: Final = QueueSpec(
+    stem="rank-index-dlq", fifo=False, retention_seconds=14 * 24 * 3600
+)
+"""The mapping's on-failure destination: notes of the stream records given up on. Standard,
+not FIFO: Lambda's stream destinations are standard queues and topics (it sets no message
+group), and each note is self-contained (shard and sequence range), so order is moot."""
 
 INVENTORY_EVENTS_DLQ: Final = QueueSpec(
     stem="inventory-events-dlq", fifo=False, retention_seconds=14 * 24 * 3600

@@ -9,6 +9,7 @@ Each `Guard` checks one resource type's inputs (engine, camelCase names such as
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -25,6 +26,15 @@ Props = Mapping[str, Any]
 WILDCARD_RESOURCE_ACTIONS: Final = frozenset({"xray:PutTelemetryRecords", "xray:PutTraceSegments"})
 """Actions AWS only grants on ``"*"``; any other action must name its resources."""
 ENCRYPTION_ALGORITHMS: Final = frozenset({"aws:kms", "aws:kms:dsse", "AES256"})
+MAX_STREAM_RETRIES: Final = 10_000
+MAX_STREAM_RECORD_AGE: Final = 604_800
+"""Lambda's bounds for a stream mapping's retries and record age (-1, the default, is none)."""
+STREAM_VIEW: Final = "NEW_AND_OLD_IMAGES"
+"""What a stream-fed function of tap reads: a move needs the entry's old key and its new."""
+TABLE: Final = "aws:dynamodb/table:Table"
+MAPPING: Final = "aws:lambda/eventSourceMapping:EventSourceMapping"
+_STREAM_SOURCE = re.compile(r"arn:[^:]+:(dynamodb:[^:]*:[^:]*:table/[^/]+/stream/|kinesis:)")
+_TABLE_STREAM = re.compile(r"arn:[^:]+:dynamodb:[^:]*:[^:]*:table/([^/]+)/stream/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +92,28 @@ def _queue(props: Props) -> list[str]:
     return problems
 
 
+def _queue_throughput(props: Props) -> list[str]:
+    """High-throughput FIFO: both settings on a work queue, none on a standard queue."""
+    scope, limit = props.get("deduplicationScope"), props.get("fifoThroughputLimit")
+    if not props.get("fifoQueue"):
+        return (
+            ["deduplicationScope/fifoThroughputLimit are FIFO settings"] if scope or limit else []
+        )
+    problems = []
+    if limit == "perMessageGroupId" and scope != "messageGroup":
+        problems.append(
+            "fifoThroughputLimit perMessageGroupId needs deduplicationScope messageGroup"
+        )
+    # A FIFO queue with a redrive policy is a work queue a function consumes: per-group quotas
+    # let it scale with the message groups (the players); a DLQ keeps the default quota.
+    if props.get("redrivePolicy") and (scope, limit) != ("messageGroup", "perMessageGroupId"):
+        problems.append(
+            "a FIFO work queue runs in high-throughput mode (deduplicationScope messageGroup, "
+            f"fifoThroughputLimit perMessageGroupId), not {scope!r}/{limit!r}"
+        )
+    return problems
+
+
 def _table(props: Props) -> list[str]:
     problems = []
     if props.get("billingMode") != "PAY_PER_REQUEST":
@@ -90,6 +122,8 @@ def _table(props: Props) -> list[str]:
         problems.append("point-in-time recovery is off")
     if not (props.get("serverSideEncryption") or {}).get("enabled"):
         problems.append("server-side encryption with KMS is off")
+    if props.get("streamEnabled") and not props.get("streamViewType"):
+        problems.append("the stream is on without a streamViewType")
     return problems
 
 
@@ -140,6 +174,43 @@ def _event_source_mapping(props: Props) -> list[str]:
     return problems
 
 
+def _is_stream_mapping(props: Props) -> bool:
+    """A mapping from a DynamoDB or Kinesis stream; while its ARN is unknown (a preview of a
+    new stack), a starting position says so: only stream sources take one."""
+    source = props.get("eventSourceArn")
+    if isinstance(source, str):
+        return bool(_STREAM_SOURCE.match(source))
+    return props.get("startingPosition") is not None
+
+
+def _bounded(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int | float) and low <= value <= high
+
+
+def _stream_mapping(props: Props) -> list[str]:
+    """A stream stalls on a record that always fails unless retries end and it is set aside."""
+    if not _is_stream_mapping(props):
+        return []
+    problems = []
+    if not ((props.get("destinationConfig") or {}).get("onFailure") or {}).get("destinationArn"):
+        problems.append("no on-failure destination: records given up on would leave no trace")
+    if props.get("bisectBatchOnFunctionError") is not True:
+        problems.append("bisectBatchOnFunctionError is off: one bad record fails its whole batch")
+    if not _bounded(props.get("maximumRetryAttempts"), 0, MAX_STREAM_RETRIES):
+        problems.append(
+            f"maximumRetryAttempts is {props.get('maximumRetryAttempts')!r}, not 0 to "
+            f"{MAX_STREAM_RETRIES}: a failing record is retried until it expires"
+        )
+    if not _bounded(props.get("maximumRecordAgeInSeconds"), 60, MAX_STREAM_RECORD_AGE):
+        problems.append(
+            f"maximumRecordAgeInSeconds is {props.get('maximumRecordAgeInSeconds')!r}, not 60 "
+            f"to {MAX_STREAM_RECORD_AGE}: the shard waits on a failing record until it expires"
+        )
+    if "ReportBatchItemFailures" not in (props.get("functionResponseTypes") or []):
+        problems.append("without ReportBatchItemFailures a failure retries the whole batch")
+    return problems
+
+
 def _role_policy(props: Props) -> list[str]:
     statements = _statements(props.get("policy"))
     problems: list[str] = []
@@ -174,6 +245,8 @@ def _schedule(props: Props) -> list[str]:
 GUARDS: Final = (
     Guard("sqs-encrypted-and-fifo-named", "SQS queues are encrypted; FIFO names end .fifo",
           "aws:sqs/queue:Queue", _queue),
+    Guard("sqs-fifo-high-throughput", "FIFO work queues deduplicate and scale per group",
+          "aws:sqs/queue:Queue", _queue_throughput),
     Guard("sqs-tls-only", "SQS queue policies deny requests without TLS",
           "aws:sqs/queuePolicy:QueuePolicy", _denies_insecure_transport),
     Guard("sns-tls-only", "SNS topic policies deny requests without TLS",
@@ -195,6 +268,9 @@ GUARDS: Final = (
           "aws:cloudwatch/logGroup:LogGroup", _log_group),
     Guard("sqs-trigger-fifo-safe", "SQS triggers report partial failures; FIFO: no window",
           "aws:lambda/eventSourceMapping:EventSourceMapping", _event_source_mapping),
+    Guard("stream-trigger-bounded",
+          "Stream triggers: on-failure destination, bisect, bounded retries and record age",
+          "aws:lambda/eventSourceMapping:EventSourceMapping", _stream_mapping),
     Guard("iam-least-privilege", "Role policies list actions and name their resources",
           "aws:iam/rolePolicy:RolePolicy", _role_policy),
     Guard("eventbridge-target-dlq", "EventBridge targets retry, then dead-letter",
@@ -229,6 +305,28 @@ def bucket_companions(resources: Sequence[tuple[str, Props]]) -> list[str]:
     ]
 
 
+def stream_fed_tables(resources: Sequence[tuple[str, Props]]) -> list[str]:
+    """Every table of the stack whose stream feeds a mapping streams new and old images.
+
+    A mapping names its table by the stream's ARN (``...:table/<name>/stream/<label>``);
+    while that ARN is unknown (a preview of a new stack) there is nothing to compare yet.
+    """
+    tables = {props.get("name"): props for kind, props in resources if kind == TABLE}
+    problems = []
+    for kind, props in resources:
+        source = props.get("eventSourceArn")
+        found = _TABLE_STREAM.match(source) if isinstance(source, str) else None
+        if kind != MAPPING or found is None or found.group(1) not in tables:
+            continue
+        table = tables[found.group(1)]
+        if not table.get("streamEnabled") or table.get("streamViewType") != STREAM_VIEW:
+            problems.append(
+                f"table {found.group(1)!r} feeds a function from its stream: the stream must "
+                f"be on with {STREAM_VIEW}, not {table.get('streamViewType')!r}"
+            )
+    return sorted(problems)
+
+
 @dataclass(frozen=True, slots=True)
 class StackGuard:
     """One mandatory rule over the whole stack (resources that must come together)."""
@@ -248,5 +346,10 @@ STACK_GUARDS: Final = (
         "s3-bucket-configured",
         "Every bucket has its public access block, encryption, versioning and TLS policy",
         bucket_companions,
+    ),
+    StackGuard(
+        "dynamodb-stream-fed",
+        "A table whose stream feeds a function streams NEW_AND_OLD_IMAGES",
+        stream_fed_tables,
     ),
 )

@@ -1,4 +1,5 @@
-"""The leaderboard pipeline: scores.fifo -> scores function -> leaderboard table."""
+"""The leaderboard pipeline: scores.fifo -> scores function -> leaderboard table, whose
+stream feeds the rank index (`tap_infra.rank_index`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tap_infra import iam
 from tap_infra.alarms import queue_depth_alarm
 from tap_infra.functions import FunctionSettings, ObservedFunction, ObservedFunctionArgs
 from tap_infra.queues import FifoQueue, FifoQueueArgs
+from tap_infra.rank_index import RankIndexFeed, RankIndexFeedArgs
 from tap_infra.tables import create_table
 
 BATCH_SIZE: Final = 10
@@ -82,13 +84,15 @@ class LeaderboardPipelineArgs:
 
 
 class LeaderboardPipeline(pulumi.ComponentResource):
-    """Scores queue (FIFO + DLQ), leaderboard table, scores function and its trigger."""
+    """Scores queue (FIFO + DLQ), leaderboard table (with its stream), scores function and
+    its trigger, and the rank index the table's stream feeds."""
 
     queues: FifoQueue
     table: aws.dynamodb.Table
     scores: ObservedFunction
     mapping: aws.lambda_.EventSourceMapping
     dlq_alarm: aws.cloudwatch.MetricAlarm
+    rank_index: RankIndexFeed
 
     def __init__(
         self, name: str, args: LeaderboardPipelineArgs, opts: pulumi.ResourceOptions | None = None
@@ -119,13 +123,25 @@ class LeaderboardPipeline(pulumi.ComponentResource):
             args.functions.alarm_topic_arn,
             self,
         )
+        self.rank_index = RankIndexFeed(
+            f"{name}-rank-index",
+            RankIndexFeedArgs(
+                suffix=args.suffix,
+                functions=args.functions,
+                table=self.table,
+                leaderboards_json=args.boards.leaderboards_json,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.register_outputs(
             {
                 "queue_url": self.queues.queue.url,
                 "dlq_url": self.queues.dlq.url,
                 "table_name": self.table.name,
+                "table_stream_arn": self.table.stream_arn,
                 "function_name": self.scores.function.name,
                 "dlq_alarm_name": self.dlq_alarm.name,
+                "rank_index_function_name": self.rank_index.function.function.name,
             }
         )
 

@@ -13,6 +13,8 @@ import pulumi
 
 ACCOUNT: Final = "123456789012"
 REGION: Final = "us-east-1"
+STREAM_LABEL: Final = "2026-01-01T00:00:00.000"
+"""The label AWS gives a table's stream (its creation time), for the stream's ARN."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,10 @@ class CapturingMocks(pulumi.runtime.Mocks):
             outputs["arn"] = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{physical}"
         elif args.typ == "aws:s3/bucket:Bucket":
             outputs["arn"] = f"arn:aws:s3:::{physical}"
+        elif args.typ == "aws:dynamodb/table:Table":
+            outputs["arn"] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{physical}"
+            if args.inputs.get("streamEnabled"):
+                outputs["streamArn"] = f"{outputs['arn']}/stream/{STREAM_LABEL}"
         # A bucket's id is its name, as in AWS: its companion resources refer to it by that.
         resource_id = physical if args.typ == "aws:s3/bucket:Bucket" else f"{physical}-id"
         return resource_id, outputs

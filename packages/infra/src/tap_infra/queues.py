@@ -28,6 +28,8 @@ def create_queue(
         name=spec.name(suffix),
         fifo_queue=spec.fifo,
         content_based_deduplication=spec.content_based_deduplication if spec.fifo else None,
+        deduplication_scope=spec.deduplication_scope,
+        fifo_throughput_limit=spec.fifo_throughput_limit,
         visibility_timeout_seconds=spec.visibility_timeout_seconds,
         message_retention_seconds=spec.retention_seconds,
         sqs_managed_sse_enabled=True,

@@ -51,6 +51,8 @@ def create_table(
             if spec.ttl_attribute is not None
             else None
         ),
+        stream_enabled=True if spec.stream is not None else None,
+        stream_view_type=spec.stream,
         point_in_time_recovery={"enabled": True},
         # Encrypted with the AWS-managed KMS key (aws/dynamodb), not the default owned key.
         server_side_encryption={"enabled": True},

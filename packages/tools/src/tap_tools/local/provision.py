@@ -88,14 +88,11 @@ class Provisioned:
 
 
 def _queue_attributes(spec: QueueSpec) -> dict[str, str]:
-    attributes = {
+    return {
         "VisibilityTimeout": str(spec.visibility_timeout_seconds),
         "MessageRetentionPeriod": str(spec.retention_seconds),
+        **spec.fifo_attributes(),  # with the high-throughput settings, which moto keeps
     }
-    if spec.fifo:
-        attributes["FifoQueue"] = "true"
-        attributes["ContentBasedDeduplication"] = str(spec.content_based_deduplication).lower()
-    return attributes
 
 
 def _create_queue(
