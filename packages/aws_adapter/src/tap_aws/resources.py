@@ -43,6 +43,7 @@ LOG_RETENTION_DAYS: Final = 7
 _SUFFIX = re.compile(r"[a-z0-9][a-z0-9-]{0,19}")
 
 AttributeType = Literal["S", "N", "B"]
+StreamView = Literal["NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY"]
 
 
 def check_suffix(suffix: str) -> str:
@@ -86,6 +87,8 @@ class TableSpec:
     keys: KeySchema
     indexes: tuple[IndexSpec, ...] = ()
     ttl_attribute: str | None = None
+    stream_view: StreamView | None = None
+    """The table's change stream (DynamoDB Streams) and what its records carry; None: none."""
 
     def name(self, suffix: str) -> str:
         return resource_name(self.stem, suffix)
@@ -174,7 +177,13 @@ class FunctionSpec:
         return f"/aws/lambda/{self.name(suffix)}"
 
 
-LEADERBOARD_TABLE: Final = TableSpec(stem="leaderboard", keys=KeySchema(("pk", "S"), ("sk", "S")))
+LEADERBOARD_TABLE: Final = TableSpec(
+    stem="leaderboard",
+    keys=KeySchema(("pk", "S"), ("sk", "S")),
+    stream_view="NEW_AND_OLD_IMAGES",
+)
+"""Entries (the truth) and the rank index; its stream (old and new images of each entry)
+feeds the index through ``RANK_INDEX_FUNCTION`` (``RANK_INDEX_STREAM``)."""
 BATCH_GET_ITEM_KEYS: Final = 100
 """DynamoDB's most keys per BatchGetItem."""
 MAX_COUNT_SHARDS: Final = BATCH_GET_ITEM_KEYS // (2 * (len(counts.LEVELS) - 1))
@@ -230,6 +239,7 @@ class Env(StrEnum):
     LEADERBOARD_TABLE = auto()
     LEADERBOARDS = auto()
     LEADERBOARD_COUNT_SHARDS = auto()
+    LEADERBOARD_INDEX = auto()
     SCORES_DLQ_URL = auto()
     INVENTORY_TABLE = auto()
     INVENTORY_BUCKET = auto()
@@ -289,6 +299,46 @@ API_FUNCTION: Final = FunctionSpec(
         Env.INVENTORY_TABLE,
     ),
 )
+RANK_INDEX_FUNCTION: Final = FunctionSpec(
+    stem="rank-index",
+    handler="tap_aws.functions.rank_index.lambda_handler",
+    environment=(Env.LEADERBOARD_TABLE, Env.LEADERBOARDS, Env.LEADERBOARD_COUNT_SHARDS),
+)
+"""The leaderboard table's stream, applied to the rank index in batches. Not yet in
+`FUNCTIONS`: it joins them with its Pulumi component (stream, event source mapping)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSourceSpec:
+    """A DynamoDB stream's event source mapping: how Lambda batches, retries and filters it
+    (the local stack's pump delivers the same way)."""
+
+    batch_size: int
+    batching_window_seconds: int
+    maximum_retry_attempts: int
+    maximum_record_age_seconds: int
+    bisect_batch_on_function_error: bool
+    starting_position: Literal["TRIM_HORIZON", "LATEST"]
+    filter_pattern: Mapping[str, object]
+    """An event filter (EventBridge pattern syntax) on the records: only entry items."""
+    report_batch_item_failures: bool = True
+
+
+RANK_INDEX_STREAM: Final = StreamSourceSpec(
+    batch_size=1000,
+    batching_window_seconds=1,
+    maximum_retry_attempts=10,
+    maximum_record_age_seconds=6 * 3600,
+    bisect_batch_on_function_error=True,
+    starting_position="TRIM_HORIZON",
+    filter_pattern=MappingProxyType({"dynamodb": {"Keys": {"sk": {"S": [{"prefix": "P#"}]}}}}),
+)
+"""``RANK_INDEX_FUNCTION``'s mapping on ``LEADERBOARD_TABLE``'s stream: big batches and a short
+window (the upper tree nodes are written once per transaction group of a batch), partial
+batch responses (the function reports the first record of a player it could not apply),
+bisect and bounded retries (then the on-failure destination), entries only (the index's own
+items start ``H#``, ``R#``, ``N#``, so its writes never feed back)."""
+
 FUNCTIONS: Final = (
     SCORES_FUNCTION,
     INVENTORY_IMPORT_FUNCTION,
