@@ -41,6 +41,7 @@ CONTRACTS = {
             "tests/unit/leaderboard/test_contract.py",
             "tests/adapters/leaderboards/test_contract.py",
             "tests/adapters/leaderboards/sharded/test_contract.py",
+            "tests/adapters/leaderboards/stream/test_contract.py",
         ),
     ),
     "tests/unit/leaderboard/rank_index_contract.py": Contract(
