@@ -25,7 +25,7 @@ from tap_core.leaderboard import counts
 ENTRY_SHARDS: Final = 16
 """Entry partitions per page: a board's entry writes spread over this many keys (each takes
 1/16 of them), and ``repair`` lists a page in this many Queries."""
-NODE_PARTITIONS: Final = 4
+NODE_PARTITIONS: Final = 16
 """Partition keys a page's tree nodes spread over (``node_partitions``) unless told otherwise."""
 ENTRY_PREFIX: Final = "P#"
 """The sort key prefix of entry items, and of nothing else (the stream's filter)."""
