@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -23,6 +24,7 @@ from tap_aws.functions import rank_index
 from tap_aws.functions.bootstrap import RankIndexDependencies
 from tap_core.leaderboard import (
     BoardSpecs,
+    Held,
     LeaderboardSpec,
     Move,
     PageId,
@@ -142,11 +144,18 @@ def test_the_stream_delivered_through_crashes_duplicates_and_bisection_equals_a_
     """An entries-only workload's stream delivered as Lambda would on a bad day: batches of
     any size, functions that die or are throttled after any write (then the batch again, or
     its first half: bisected), partial batch responses resumed from the reported record,
-    delivered batches sent again later. The index ends equal, item for item (held rows, rank
-    rows, node counts), to ``repair``'s rebuild from the entries."""
+    delivered batches sent again later, and a slow invocation's moves settled on held rows
+    read long before (its groups are cancelled and settled again). The index ends equal, item
+    for item (held rows, rank rows, node counts), to ``repair``'s rebuild from the entries."""
     client, name, records = _table(moto_server)
     boards = BoardSpecs([SPEC])
     rng = random.Random(seed)
+    slots = {
+        (r.move.page, r.move.player_id)
+        for r in map(partial(stream_record, boards=boards), records)
+        if r
+    }
+    read_long_ago: dict[tuple[PageId, str], Held] = {}
     done = 0
     while done < len(records):
         size = rng.randint(1, 30)
@@ -164,6 +173,14 @@ def test_the_stream_delivered_through_crashes_duplicates_and_bisection_equals_a_
             again = records[start : min(done, start + 20)]
             healthy = RankIndexDependencies(DynamoRankIndex(name, client), boards)
             assert _deliver(again, healthy) == len(again)
+        if rng.random() < 0.3 and done:  # a slow invocation: settled on rows read long ago
+            start = rng.randrange(done)
+            late = [
+                m.move for m in map(partial(stream_record, boards=boards), records[start:done]) if m
+            ]
+            assert DynamoRankIndex(name, client).try_apply(late, held=read_long_ago) is None
+        if rng.random() < 0.3:
+            read_long_ago = DynamoRankIndex(name, client).held(slots)
     streamed = _index_items(client, name)
     DynamoLeaderboards(name, [SPEC], client=client, clock=lambda: NOW).repair("board", "all")
     assert streamed == _index_items(client, name)
