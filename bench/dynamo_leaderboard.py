@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from bench.timing import options
 from tap_aws.adapters.leaderboards import DynamoLeaderboards
+from tap_aws.adapters.leaderboards.layout import entry_key
 from tap_aws.adapters.leaderboards.store import entry_item, page_items, page_key
 from tap_aws.resources import MAX_COUNT_SHARDS
 from tap_core.leaderboard import Entry, LeaderboardSpec, ScoreSubmission, encode_sort_key
@@ -91,7 +92,7 @@ class _Meter:
     pages: int = 0
     """Requests a COUNT query takes on AWS (1 MB pages), where moto answers in one."""
     node_updates: Counter[str] = field(default_factory=Counter)
-    _before: dict[str, int] = field(default_factory=dict)
+    _before: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def attach(self, client: DynamoDBClient) -> None:
         client.meta.events.register("provide-client-params.dynamodb", self._on_params)
@@ -100,22 +101,23 @@ class _Meter:
     def reset(self) -> None:
         self.rcu, self.wcu, self.pages = 0.0, 0, 0
 
-    def _size(self, sk: str) -> int:
+    def _size(self, key: tuple[str, str]) -> int:
+        pk, sk = key
         item = self.probe.get_item(
-            TableName=self.table, Key={"pk": {"S": PK}, "sk": {"S": sk}}, ConsistentRead=True
+            TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True
         ).get("Item")
         return 0 if item is None else item_size(item)
 
-    def _written(self, params: dict[str, Any]) -> list[str]:
+    def _written(self, params: dict[str, Any]) -> list[tuple[str, str]]:
         keys = []
         for action in params.get("TransactItems", []):
             [(kind, body)] = action.items()
             key = body["Item"] if kind == "Put" else body["Key"]
-            keys.append(key["sk"]["S"])
+            keys.append((key["pk"]["S"], key["sk"]["S"]))
             if kind == "Update":
                 self.node_updates[key["sk"]["S"]] += 1
         if "Item" in params:  # PutItem
-            keys.append(params["Item"]["sk"]["S"])
+            keys.append((params["Item"]["pk"]["S"], params["Item"]["sk"]["S"]))
         return keys
 
     def _on_params(self, params: dict[str, Any], **_: Any) -> None:
@@ -133,13 +135,14 @@ class _Meter:
             self.rcu += read_units(item_size(parsed.get("Item", {})), consistent=True)
         elif name == "BatchGetItem":
             found = {
-                item["sk"]["S"]: item_size(item)
+                (item["pk"]["S"], item["sk"]["S"]): item_size(item)
                 for items in parsed.get("Responses", {}).values()
                 for item in items
             }
             for request in params.get("RequestItems", {}).values():
                 for key in request["Keys"]:
-                    self.rcu += read_units(found.get(key["sk"]["S"], 0), consistent=True)
+                    size = found.get((key["pk"]["S"], key["sk"]["S"]), 0)
+                    self.rcu += read_units(size, consistent=True)
         elif name == "Query":
             self._query(parsed, params)
 
@@ -166,7 +169,7 @@ def _naive_submit(store: DynamoLeaderboards, client: DynamoDBClient, meter: _Met
     player = "p000002"
     item = client.get_item(
         TableName=store.table_name,
-        Key={"pk": {"S": PK}, "sk": {"S": f"P#{player}"}},
+        Key=entry_key(PK, player),
         ConsistentRead=True,
     )["Item"]
     key = encode_sort_key("desc", 10**9 + 1, NOW, player)
@@ -203,7 +206,7 @@ def _naive_count(store: DynamoLeaderboards, client: DynamoDBClient, high: str | 
 def _naive_rank(store: DynamoLeaderboards, client: DynamoDBClient, player: str) -> int:
     item = client.get_item(
         TableName=store.table_name,
-        Key={"pk": {"S": PK}, "sk": {"S": f"P#{player}"}},
+        Key=entry_key(PK, player),
         ConsistentRead=True,
     )["Item"]
     return _naive_count(store, client, item["k"]["S"])

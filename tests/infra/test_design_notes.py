@@ -29,6 +29,7 @@ from tap_aws.resources import (
     LOCAL_ONLY_OUTPUTS,
     LOG_RETENTION_DAYS,
     MAX_COUNT_SHARDS,
+    RANK_INDEX_FUNCTION,
     SCORES,
     SCORES_FUNCTION,
     VISIBILITY_FACTOR,
@@ -142,6 +143,8 @@ def test_functions_get_every_setting_from_the_stack(planned: Plan) -> None:
     assert scores[Env.LEADERBOARD_TABLE] == planned.outputs[Outputs.DYNAMODB_TABLE_NAME]
     assert scores[Env.SCORES_DLQ_URL] == planned.outputs[Outputs.DLQ_URL]
     assert json.loads(scores[Env.LEADERBOARDS])[0]["id"] == "global"
+    # The deployed stack feeds the rank index from the table's stream: scores writes entries.
+    assert scores[Env.LEADERBOARD_INDEX] == "stream"
 
 
 def test_a_function_missing_a_setting_is_refused() -> None:
@@ -154,6 +157,7 @@ def test_a_function_missing_a_setting_is_refused() -> None:
                 Env.LEADERBOARD_TABLE: "t",
                 Env.LEADERBOARDS: "[]",
                 Env.LEADERBOARD_COUNT_SHARDS: "1",
+                Env.LEADERBOARD_INDEX: "stream",
             },
         )
 
@@ -377,12 +381,16 @@ def test_every_resource_is_the_child_of_a_tap_component() -> None:
 def test_count_shards_reaches_both_leaderboard_functions_and_is_bounded() -> None:
     # Given a stack that shards the counts tree
     functions = run(stack_args(count_shards=2), stack=SUFFIX).of_type(FUNCTION)
-    # Then the scores and api functions (and only they) get the same setting
+    # Then the functions on the leaderboard table (and only they) get the same setting
     shards = {
         f.inputs["name"]: f.inputs["environment"]["variables"].get(Env.LEADERBOARD_COUNT_SHARDS)
         for f in functions
     }
-    readers = {SCORES_FUNCTION.name(SUFFIX), API_FUNCTION.name(SUFFIX)}
+    readers = {
+        SCORES_FUNCTION.name(SUFFIX),
+        API_FUNCTION.name(SUFFIX),
+        RANK_INDEX_FUNCTION.name(SUFFIX),
+    }
     assert {name: value for name, value in shards.items() if value is not None} == dict.fromkeys(
         readers, "2"
     )

@@ -46,6 +46,7 @@ TRANSACTION_PARTS = {
 FUNCTIONS = {
     "tap-leaderboard-function-policy": (
         "adapters/leaderboards/store.py",
+        "adapters/leaderboards/rank_index.py",
         "adapters/deadletters.py",
     ),
     "tap-inventory-import-policy": (
@@ -56,9 +57,13 @@ FUNCTIONS = {
         "adapters/reports.py",
     ),
     "tap-inventory-summary-policy": ("adapters/inventory.py", "adapters/reports.py"),
-    "tap-api-function-policy": ("adapters/leaderboards/store.py", "adapters/inventory.py"),
-    # DynamoRankIndex.apply_batch (in the store's module) on the stream's batches.
-    "tap-leaderboard-rank-index-function-policy": ("adapters/leaderboards/store.py",),
+    "tap-api-function-policy": (
+        "adapters/leaderboards/store.py",
+        "adapters/leaderboards/rank_index.py",
+        "adapters/inventory.py",
+    ),
+    # DynamoRankIndex (its own module) applying the stream's batches.
+    "tap-leaderboard-rank-index-function-policy": ("adapters/leaderboards/rank_index.py",),
 }
 
 # Calls in those modules that the handler never makes, so the role is not granted them.
@@ -123,10 +128,11 @@ def granted_actions(planned: Plan, policy_name: str) -> set[str]:
 
 
 def test_the_scan_finds_the_calls_it_should() -> None:
-    # The leaderboard store reads entries and nodes and writes in one transaction.
+    # The leaderboard store reads entries, held rows and nodes, writes the entry, and its
+    # index writes transaction groups.
     found = called_actions(FUNCTIONS["tap-leaderboard-function-policy"])
     assert {
-        "dynamodb:GetItem",
+        "dynamodb:PutItem",
         "dynamodb:BatchGetItem",
         "dynamodb:TransactWriteItems",
         "dynamodb:DeleteItem",

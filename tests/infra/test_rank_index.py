@@ -150,7 +150,7 @@ class _Holder(pulumi.ComponentResource):
                     code=pulumi.AssetArchive({}), alarm_topic_arn="arn:aws:sns:t"
                 ),
                 table=table,
-                leaderboards_json=BOARDS_JSON,
+                boards={Env.LEADERBOARDS: BOARDS_JSON, Env.LEADERBOARD_COUNT_SHARDS: "1"},
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -42,6 +42,7 @@ CONTRACTS = {
             "tests/adapters/leaderboards/test_contract.py",
             "tests/adapters/leaderboards/sharded/test_contract.py",
             "tests/adapters/valkey/test_leaderboards.py",
+            "tests/adapters/leaderboards/stream/test_contract.py",
         ),
     ),
     "tests/unit/leaderboard/rank_index_contract.py": Contract(

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tap_aws.adapters.leaderboards import DynamoLeaderboards
-from tap_aws.adapters.leaderboards.store import DynamoRankIndex
+from tap_aws.adapters.leaderboards import DynamoLeaderboards, DynamoRankIndex
 from tap_tools.testing import AwsClients, MotoServer
 
 if TYPE_CHECKING:

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SPEC = LeaderboardSpec(id="b", order="desc")
 WRITES = {"TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"}
+ACCEPTED = {"BatchGetItem": 1, "PutItem": 1, "TransactWriteItems": 1}
+"""An accepted submit, inline: entry and held row read, entry written, index transaction."""
 
 
 def _store(moto_server: MotoServer) -> tuple[DynamoLeaderboards, RequestCounter]:
@@ -167,11 +169,11 @@ def test_read_budgets_do_not_grow_with_the_board(
     assert {name: cost.requests for name, cost in small.items()} == {
         name: cost.requests for name, cost in large.items()
     }
-    # And the items read stay within the same bound at both sizes (101 rows for top, the
-    # root for count, the entry and one path of nodes for rank_of, the 10 rows, the entry and
-    # two paths for around), nothing scanned beyond what was returned
+    # And the items read stay within the same bound at both sizes, none scanned and not
+    # returned: top 101 rows, count the root, rank_of the entry, its held row and one path of
+    # nodes, around the 10 rows, the entry, its held row and two paths
     depth = len(counts.LEVELS) - 1
-    bounds = {"top": 101, "count": 1, "rank_of": 1 + depth, "around": 11 + 2 * depth}
+    bounds = {"top": 101, "count": 1, "rank_of": 2 + depth, "around": 12 + 2 * depth}
     for costs in (small, large):
         for name, cost in costs.items():
             assert cost.returned <= bounds[name], name
@@ -198,20 +200,22 @@ def test_exact_ties_cost_a_count_query_over_the_ties_before_the_player(
     # When the tied player asks for their rank
     board.counter.reset()
     found = board.store.rank_of("b", player)
-    # Then it is the in-memory answer: the entry, its nodes, and a COUNT (paged past 1 MB)
-    # that scanned exactly the ties before the player and the player's own row
+    # Then it is the in-memory answer: the entry and held row, its nodes, and a COUNT (paged
+    # past 1 MB) that scanned exactly the ties before the player and the player's own row
     assert found == board.memory.rank_of("b", player)
     pages = 1 if ties < 10_000 else 2
-    assert board.counter.calls == {"GetItem": 1, "BatchGetItem": 1, "Query": pages}
+    assert board.counter.calls == {"BatchGetItem": 2, "Query": pages}
     assert board.counter.items_scanned - board.counter.items_returned == tied_before + 1
 
 
 def test_submit_budgets(moto_server: MotoServer, fast_transactions: None) -> None:
     store, counter = _store(moto_server)
-    # An accepted submit: one read, one transaction
+    # An accepted submit: one read (entry and held row), the entry's PutItem, the index's
+    # transaction: two write requests
     counter.reset()
     assert store.submit(_sub("a", 5, "s1")).status == "accepted"
-    assert counter.calls == {"GetItem": 1, "TransactWriteItems": 1}
+    assert counter.calls == ACCEPTED
+    assert sum(counter.calls[name] for name in WRITES) == 2
     # An unchanged one: no write
     counter.reset()
     assert store.submit(_sub("a", 5, "s1")).code == "duplicate"
@@ -276,7 +280,7 @@ def test_sharded_counts_spread_the_root_writes_and_keep_the_read_requests(
         counter.reset()
         sub = _sub(f"p{number}", 100 + number, f"s{number}", number)
         assert store.submit(sub) == memory.submit(sub)
-        assert counter.calls == {"GetItem": 1, "TransactWriteItems": 1}
+        assert counter.calls == ACCEPTED
     # Then each new entry added 1 to the root once, in one of its shards, so no root item
     # takes every write once there are shards
     roots = {sk: times for sk, times in writes.updates.items() if sk in {"N#", "N#!1", "N#!2"}}

@@ -1,5 +1,7 @@
-"""The core's RankIndex contract suite, run whole against DynamoRankIndex on moto; and a
-stream batch applied through a crash at every write, then again, on the same table.
+"""The core's RankIndex contract suite, run whole against DynamoRankIndex on moto; and the
+stream path: entries written alone, their stream delivered to the ``rank_index`` function's
+record logic through duplicates, crashes at any write, retried and bisected batches, ending
+equal to a rebuild (``repair``).
 
 ``conftest.py`` here gives the suite a factory of DynamoRankIndex (nodes under one partition
 key, or spread over three). Hypothesis examples are capped: each costs hundreds of requests.
@@ -7,26 +9,29 @@ key, or spread over three). Hypothesis examples are capped: each costs hundreds 
 
 from __future__ import annotations
 
-import contextlib
+import random
 import uuid
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from botocore.exceptions import ClientError
 
-from tap_aws.adapters.leaderboards import DynamoLeaderboards
-from tap_aws.adapters.leaderboards.store import DynamoRankIndex, stream_record
+from tap_aws.adapters.leaderboards import DynamoLeaderboards, DynamoRankIndex
+from tap_aws.adapters.leaderboards.rank_index import stream_record
+from tap_aws.functions import rank_index
+from tap_aws.functions.bootstrap import RankIndexDependencies
 from tap_core.leaderboard import (
     BoardSpecs,
+    Held,
     LeaderboardSpec,
     Move,
     PageId,
     ScoreSubmission,
     encode_sort_key,
 )
-from tap_core.leaderboard.moves import Batch, Record
 from tap_tools.testing import AwsClients, MotoServer, RequestCounter
-from tests.unit.leaderboard import oracle
 from tests.unit.leaderboard.rank_index_contract import *  # noqa: F403
 from tests.unit.leaderboard.strategies import NOW
 
@@ -35,6 +40,7 @@ if TYPE_CHECKING:
 
 MAX_EXAMPLES = 5
 PAGE = PageId("board", "all")
+SPEC = LeaderboardSpec(id="board", operator="latest")
 
 
 def _key(score: int, player: str) -> str:
@@ -42,10 +48,12 @@ def _key(score: int, player: str) -> str:
 
 
 class _Crashing:
-    """A DynamoDB client that raises after ``writes`` write requests (a function that dies)."""
+    """A DynamoDB client whose writes fail after ``writes`` of them: a function that dies
+    (``crash``: RuntimeError) or a table that throttles (a ClientError the index does not
+    retry)."""
 
-    def __init__(self, client: DynamoDBClient, writes: int) -> None:
-        self._client, self._left = client, writes
+    def __init__(self, client: DynamoDBClient, writes: int, *, throttle: bool = False) -> None:
+        self._client, self._left, self._throttle = client, writes, throttle
 
     def __getattr__(self, name: str) -> Any:
         call = getattr(self._client, name)
@@ -54,6 +62,9 @@ class _Crashing:
 
         def counted(**kwargs: Any) -> Any:
             if self._left == 0:
+                if self._throttle:
+                    error = {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}
+                    raise ClientError(error, name)  # type: ignore[arg-type]
                 raise RuntimeError("crash")
             self._left -= 1
             return call(**kwargs)
@@ -61,127 +72,168 @@ class _Crashing:
         return counted
 
 
-def _stream() -> list[Record]:
-    """Ten players' moves on one shard: new entries, improvements, a removal, ties."""
-    moves = [Move(PAGE, f"p{n}", None, _key(n % 4, f"p{n}"), 1) for n in range(10)]
-    moves += [
-        Move(PAGE, "p1", _key(1, "p1"), _key(9, "p1"), 2),
-        Move(PAGE, "p2", _key(2, "p2"), None, 2),
-        Move(PAGE, "p1", _key(9, "p1"), _key(3, "p1"), 3),
-        Move(PAGE, "p11", None, _key(3, "p11"), 1),
-    ]
-    return [Record(sequence, move) for sequence, move in enumerate(moves, 100)]
+def _table(
+    moto_server: MotoServer, players: int = 25
+) -> tuple[DynamoDBClient, str, list[dict[str, Any]]]:
+    """A leaderboard table (with its stream) holding a workload submitted entries-only, and
+    the stream's entry records in order."""
+    aws = AwsClients(moto_server.endpoint)
+    client = aws.dynamodb()
+    name = f"tap-lb-{uuid.uuid4().hex[:12]}"
+    boards = DynamoLeaderboards(name, [SPEC], client=client, clock=lambda: NOW, index="stream")
+    boards.ensure_table()
+    rng = random.Random(7)
+    for number in range(60 + players):
+        boards.submit(
+            ScoreSubmission(
+                submission_id=f"s{number}",
+                leaderboard_id="board",
+                player_id=f"p{rng.randrange(players)}",
+                score=rng.randrange(6),
+                achieved_at=NOW - timedelta(minutes=rng.randrange(3)),
+            )
+        )
+    streams = aws.dynamodbstreams()
+    arn = client.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    records: list[dict[str, Any]] = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        records += streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]  # type: ignore[arg-type]
+    return client, name, [r for r in records if r["dynamodb"]["Keys"]["sk"]["S"].startswith("P#")]
 
 
-@pytest.mark.parametrize("crash_after", [0, 3, 11, 20, 40])
-@pytest.mark.parametrize("crashed", ["whole", "half"])
-def test_a_batch_crashed_at_any_write_then_retried_counts_once(
-    moto_server: MotoServer, fast_transactions: None, crash_after: int, crashed: str
+def _index_items(client: DynamoDBClient, name: str) -> dict[str, Any]:
+    """The index's state: held rows, rank rows, and every node's counts summed over shards."""
+    held: dict[str, Any] = {}
+    ranks: dict[str, Any] = {}
+    nodes: dict[str, dict[str, int]] = {}
+    for item in client.scan(TableName=name, ConsistentRead=True)["Items"]:
+        sk = item["sk"]["S"]
+        if sk.startswith("H#"):
+            held[sk] = (item.get("k", {}).get("S"), item["rev"]["N"])
+        elif sk.startswith("R#"):
+            ranks[sk] = item.get("m", {}).get("S")
+        elif sk.startswith("N#"):
+            counted = nodes.setdefault(sk.split("!")[0], {})
+            for attribute, value in item.items():
+                if attribute.startswith("c"):
+                    counted[attribute] = counted.get(attribute, 0) + int(value["N"])
+    kept = {n: {c: v for c, v in cs.items() if v} for n, cs in nodes.items()}
+    return {"held": held, "ranks": ranks, "nodes": {n: cs for n, cs in kept.items() if cs}}
+
+
+def _deliver(records: list[dict[str, Any]], dependencies: RankIndexDependencies) -> int:
+    """One delivery; the index of the first record to deliver again (len: all done)."""
+    try:
+        response = rank_index.apply_records(records, dependencies)
+    except RuntimeError:
+        return 0  # the function died: the batch is delivered again whole
+    finally:
+        rank_index.metrics.clear_metrics()
+    sequences = [record["dynamodb"]["SequenceNumber"] for record in records]
+    failed = [sequences.index(f["itemIdentifier"]) for f in response["batchItemFailures"]]
+    return min(failed, default=len(records))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_stream_delivered_through_crashes_duplicates_and_bisection_equals_a_rebuild(
+    moto_server: MotoServer, fast_transactions: None, seed: int
 ) -> None:
-    """A shard's batch (or its first half) whose apply dies after some writes, then the first
-    half and the whole delivered (a bisected, then a longer retry), then the whole again,
-    leaves the index reading as the oracle over the final entries; the last delivery is
-    refused by every node and player."""
-    client = AwsClients(moto_server.endpoint).dynamodb()
-    name = f"tap-ri-{uuid.uuid4().hex[:12]}"
-    index = DynamoRankIndex(name, client=client, node_partitions=3)
-    index.ensure_table()
-    records = _stream()
-    half = Batch("shard-1", tuple(records[:6]))
-    batch = Batch("shard-1", tuple(records))
-    dying = _Crashing(client, crash_after)
-    crashing = DynamoRankIndex(name, client=dying, node_partitions=3)  # type: ignore[arg-type]
-    with contextlib.suppress(RuntimeError):  # past the batch's writes: it completes
-        crashing.apply_batch(batch if crashed == "whole" else half)
-    if crashed == "whole":
-        index.apply_batch(half)  # bisected: the first half alone
-    index.apply_batch(batch)
-    counter = RequestCounter.attach(client)
-    index.apply_batch(batch)  # delivered again: every node and player refuses it
-    assert counter.calls["TransactWriteItems"] == 0
-    assert counter.calls["UpdateItem"] == len(batch.nodes({})[PAGE])  # final keys were moved to
-    final = {"p1": _key(3, "p1"), "p11": _key(3, "p11")}
-    final |= {f"p{n}": _key(n % 4, f"p{n}") for n in range(10) if n not in {1, 2}}
-    expected = [tuple(row) for row in oracle.placed(final.values())]
-    assert [tuple(row) for row in index.top(PAGE, 100)] == expected
-    assert index.count(PAGE) == len(final)
+    """An entries-only workload's stream delivered as Lambda would on a bad day: batches of
+    any size, functions that die or are throttled after any write (then the batch again, or
+    its first half: bisected), partial batch responses resumed from the reported record,
+    delivered batches sent again later, and a slow invocation's moves settled on held rows
+    read long before (its groups are cancelled and settled again). The index ends equal, item
+    for item (held rows, rank rows, node counts), to ``repair``'s rebuild from the entries."""
+    client, name, records = _table(moto_server)
+    boards = BoardSpecs([SPEC])
+    rng = random.Random(seed)
+    slots = {
+        (r.move.page, r.move.player_id)
+        for r in map(partial(stream_record, boards=boards), records)
+        if r
+    }
+    read_long_ago: dict[tuple[PageId, str], Held] = {}
+    done = 0
+    while done < len(records):
+        size = rng.randint(1, 30)
+        batch = records[done : done + size]
+        if rng.random() < 0.5:  # this attempt dies or is throttled after some writes
+            crashing = _Crashing(client, rng.randrange(4), throttle=rng.random() < 0.5)
+            index = DynamoRankIndex(name, crashing, sleep=lambda _: None)  # type: ignore[arg-type]
+            if rng.random() < 0.5:
+                batch = batch[: max(1, len(batch) // 2)]  # bisected
+        else:
+            index = DynamoRankIndex(name, client, sleep=lambda _: None)
+        done += _deliver(batch, RankIndexDependencies(index, boards))
+        if rng.random() < 0.3 and done:  # an earlier stretch delivered again
+            start = rng.randrange(done)
+            again = records[start : min(done, start + 20)]
+            healthy = RankIndexDependencies(DynamoRankIndex(name, client), boards)
+            assert _deliver(again, healthy) == len(again)
+        if rng.random() < 0.3 and done:  # a slow invocation: settled on rows read long ago
+            start = rng.randrange(done)
+            late = [
+                m.move for m in map(partial(stream_record, boards=boards), records[start:done]) if m
+            ]
+            assert DynamoRankIndex(name, client).try_apply(late, held=read_long_ago) is None
+        if rng.random() < 0.3:
+            read_long_ago = DynamoRankIndex(name, client).held(slots)
+    streamed = _index_items(client, name)
+    DynamoLeaderboards(name, [SPEC], client=client, clock=lambda: NOW).repair("board", "all")
+    assert streamed == _index_items(client, name)
+    assert len(streamed["held"]) == len({r["dynamodb"]["Keys"]["sk"]["S"] for r in records})
 
 
-def test_a_batch_writes_the_root_once_not_once_per_move(
+def test_a_throttled_group_is_reported_at_the_first_record_of_its_players(
+    moto_server: MotoServer, fast_transactions: None
+) -> None:
+    """A batch whose second transaction group is throttled reports one failure: the first
+    record of a player not written; the records before it are applied."""
+    client, name, records = _table(moto_server, players=80)
+    boards = BoardSpecs([SPEC])
+    crashing = _Crashing(client, 1, throttle=True)
+    index = DynamoRankIndex(name, crashing, sleep=lambda _: None)  # type: ignore[arg-type]
+    slots = [
+        (r.move.page, r.move.player_id) if r else None
+        for r in (stream_record(one, boards) for one in records)
+    ]
+    # Given more players than one group holds, so the batch needs two transactions
+    response = rank_index.apply_records(records, RankIndexDependencies(index, boards))
+    rank_index.metrics.clear_metrics()
+    failed = [f["itemIdentifier"] for f in response["batchItemFailures"]]
+    assert len(failed) == 1
+    at = [r["dynamodb"]["SequenceNumber"] for r in records].index(failed[0])
+    written = DynamoRankIndex(name, client).held({slot for slot in slots if slot})
+    assert all(slot in written for slot in slots[:at] if slot)
+    assert slots[at] not in written
+
+
+def test_a_batch_writes_the_root_once_per_transaction_group(
     moto_server: MotoServer, fast_transactions: None
 ) -> None:
     client = AwsClients(moto_server.endpoint).dynamodb()
     index = DynamoRankIndex(f"tap-ri-{uuid.uuid4().hex[:12]}", client=client)
     index.ensure_table()
-    writes: list[str] = []
-    original = client.update_item
+    roots: list[int] = []
+    original = client.transact_write_items
 
-    def update_item(**kwargs: Any) -> Any:
-        writes.append(kwargs["Key"]["sk"]["S"])
+    def transact_write_items(**kwargs: Any) -> Any:
+        updates = [a["Update"]["Key"]["sk"]["S"] for a in kwargs["TransactItems"] if "Update" in a]
+        assert len(updates) == len(set(updates))  # every node once per group
+        roots.append(updates.count("N#"))
         return original(**kwargs)
 
-    client.update_item = update_item  # type: ignore[method-assign]
-    index.apply_batch(Batch("shard-1", tuple(_stream())))
-    assert writes.count("N#") == 1
-    assert len(writes) == len(set(writes))  # every node once
-
-
-def test_entries_streamed_into_the_index_rank_as_the_synchronous_store_does(
-    moto_server: MotoServer, fast_transactions: None
-) -> None:
-    """Submissions written by DynamoLeaderboards to a table with a stream (new and old
-    images), read back from moto's stream, turned into moves by ``stream_record`` and applied
-    in batches (one delivered twice) to a DynamoRankIndex on another table: the index ranks
-    every player as the synchronous store does."""
-    aws = AwsClients(moto_server.endpoint)
-    client = aws.dynamodb()
-    entries = f"tap-lb-{uuid.uuid4().hex[:12]}"
-    client.create_table(
-        TableName=entries,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )
-    spec = LeaderboardSpec(id="arena", operator="latest")
-    boards = DynamoLeaderboards(entries, [spec], client=client, clock=lambda: NOW)
-    for number in range(24):
-        boards.submit(
-            ScoreSubmission(
-                submission_id=f"s{number}",
-                leaderboard_id="arena",
-                player_id=f"p{number % 7}",
-                score=(number * 5) % 4,
-                achieved_at=NOW - timedelta(minutes=number % 3),
-            )
-        )
-    streams = AwsClients(moto_server.endpoint).dynamodbstreams()
-    arn = client.describe_table(TableName=entries)["Table"]["LatestStreamArn"]
-    index = DynamoRankIndex(f"tap-ri-{uuid.uuid4().hex[:12]}", client=client, node_partitions=2)
-    index.ensure_table()
-    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(
-            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        raw = streams.get_records(ShardIterator=iterator)["Records"]
-        records = [
-            found
-            for found in (stream_record(item, BoardSpecs([spec])) for item in raw)
-            if found is not None
-        ]
-        cuts = range(0, len(records), 5)
-        batches = [Batch(shard["ShardId"], tuple(records[at : at + 5])) for at in cuts]
-        for batch in [*batches, batches[0]]:
-            index.apply_batch(batch)
-    page = boards.top("arena", limit=100)
-    placed = index.top(PageId("arena", page.period), 100)
-    assert [(row.rank, row.position, row.player_id) for row in placed] == [
-        (entry.rank, entry.position, entry.player_id) for entry in page.entries
-    ]
-    assert len(placed) == 7
+    client.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    moves = [Move(PAGE, f"p{n}", None, _key(n * 7919, f"p{n}"), 1) for n in range(100)]
+    counter = RequestCounter.attach(client)
+    index.apply(moves)
+    assert roots == [1] * len(roots)
+    assert len(roots) <= 100 // 4  # several new players per transaction
+    assert counter.calls == {"BatchGetItem": 1, "TransactWriteItems": len(roots)}
+    counter.reset()
+    index.apply(moves)  # delivered again: settled to nothing, nothing written
+    assert counter.calls == {"BatchGetItem": 1}
+    assert index.count(PAGE) == 100

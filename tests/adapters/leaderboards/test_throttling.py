@@ -141,7 +141,7 @@ def test_throttled_submits_and_reads_are_retried_and_applied_once(
         store.repair(board, "all")
         assert _state(plain, table, pk) == before
     # And the throttling did happen, on every operation, and was retried
-    used = {"GetItem", "TransactWriteItems", "Query", "BatchGetItem", "BatchWriteItem"}
+    used = {"PutItem", "TransactWriteItems", "Query", "BatchGetItem", "BatchWriteItem"}
     assert set(throttle.answered) == used
     assert all(times == K for times in throttle.answered.values())
     assert all(counter.requests[operation] > counter.calls[operation] for operation in used)

@@ -1,18 +1,17 @@
 """Moves and batches as pure functions, against naive oracles.
 
 ``move_of`` against folding images; ``settle`` against applying moves one at a time;
-``node_deltas`` against summing every applied move's own deltas; and ``Batch``'s checkpoint
-protocol, run by a naive checkpointed store through crashes, retries, bisected and extended
-batches and late duplicates, against a tree built from the final entries.
+``node_deltas`` against summing every applied move's own deltas; and ``groups``, written
+atomically by a naive store through crashes, retries, duplicates and stale reads, against a
+tree built from the final entries.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
-from functools import partial
 from itertools import pairwise
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import given
@@ -22,9 +21,9 @@ from tap_core.leaderboard import Entry, Held, Move, PageId, encode_sort_key, mov
 from tap_core.leaderboard.counts import LEVELS, build, deltas, node_partition, path
 from tap_core.leaderboard.index import NOTHING_HELD
 from tap_core.leaderboard.moves import (
-    Batch,
-    Record,
+    TRANSACTION_ITEMS,
     advance,
+    groups,
     node_deltas,
     settle,
     supersedes,
@@ -35,14 +34,14 @@ from tests.unit.leaderboard.strategies import (
     PAGES,
     VERSIONS,
     History,
+    deliveries,
     final_keys,
     histories,
     history_moves,
-    shard_streams,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
     from tap_core.leaderboard.counts import Counts, Node
     from tap_core.leaderboard.models import Order
@@ -179,143 +178,106 @@ def _nonzero(tree: dict[Node, Counts]) -> dict[Node, Counts]:
     return {node: children for node, children in cleaned.items() if children}
 
 
-# -- Batch: a naive store that follows its docstring, and a stream consumer that crashes ------
+# -- groups: a naive store that writes them atomically, through crashes and stale reads ------
 
 
 class _Crash(Exception):
-    """The store stopped after a number of writes."""
+    """The store stopped after a number of groups."""
 
 
-class _CheckpointedTree:
-    """A tree of counts store as ``Batch`` says to write one: nodes with a checkpoint per
-    shard, then players' held keys; ``attempt`` stops after ``crash_after`` writes."""
+LIMIT = 30
+"""A small group limit, so batches cut into several groups."""
+
+
+class _GroupStore:
+    """A tree of counts written as ``groups`` says: a group applies whole, only when every
+    held row it names still holds the revision it was settled against (a cancelled group's
+    players are read and settled again), else not at all."""
 
     def __init__(self) -> None:
         self.counts: dict[tuple[PageId, Node], dict[str, int]] = {}
-        self.marks: dict[tuple[PageId, Node], dict[str, int]] = {}
         self.held: dict[Slot, Held] = {}
 
-    def attempt(self, batch: Batch, crash_after: int | None) -> None:
-        held = {slot: self.held[slot] for slot in batch.slots() if slot in self.held}
-        changes = batch.node_deltas(held)
-        writes: list[Callable[[], None]] = [
-            partial(self._node, batch, held, page, node, changes.get(page, {}).get(node, {}))
-            for page, nodes in sorted(batch.nodes(held).items())
-            for node in sorted(nodes)
-        ]
-        writes += [partial(self._player, move) for move in batch.net(held)]
-        for done, write in enumerate(writes):
-            if done == crash_after:
-                raise _Crash
-            write()
-
-    def _node(
-        self,
-        batch: Batch,
-        held: dict[Slot, Held],
-        page: PageId,
-        node: Node,
-        changes: dict[str, int],
+    def attempt(
+        self, moves: list[Move], read: dict[Slot, Held] | None, crash_after: int | None
     ) -> None:
-        marks = self.marks.setdefault((page, node), {})
-        mark = marks.get(batch.shard)
-        if mark is not None and mark >= batch.last:
-            return  # counted the batch already
-        if mark is not None and mark >= batch.first:
-            changes = batch.node_deltas(held, mark).get(page, {}).get(node, {})
-        children = self.counts.setdefault((page, node), {})
-        for child, change in changes.items():
-            children[child] = children.get(child, 0) + change
-        marks[batch.shard] = batch.last
-
-    def _player(self, move: Move) -> None:
-        slot = (move.page, move.player_id)
-        if supersedes(move, self.held.get(slot, NOTHING_HELD)):
-            self.held[slot] = Held(move.new_key, move.revision)
-
-    def done(self, record: Record) -> bool:
-        slot = (record.move.page, record.move.player_id)
-        return self.held.get(slot, NOTHING_HELD).revision >= record.move.revision
+        written = 0
+        pending = moves
+        while pending:
+            held = dict(self.held) if read is None else read
+            read, retry = None, set()
+            for group in groups(settle(held, pending), LIMIT):
+                assert group.items() <= LIMIT
+                if written == crash_after:
+                    raise _Crash
+                written += 1
+                slots = [(move.page, move.player_id) for move in group.moves]
+                if any(self.held.get(s, NOTHING_HELD) != held.get(s, NOTHING_HELD) for s in slots):
+                    retry |= set(slots)  # cancelled whole
+                    continue
+                for move in group.moves:
+                    self.held[move.page, move.player_id] = Held(move.new_key, move.revision)
+                for page, nodes in group.nodes.items():
+                    for node, children in nodes.items():
+                        counted = self.counts.setdefault((page, node), {})
+                        for child, change in children.items():
+                            counted[child] = counted.get(child, 0) + change
+            pending = [move for move in pending if (move.page, move.player_id) in retry]
 
     def tree(self, page: PageId) -> dict[Node, Counts]:
         return _nonzero({node: c for (on, node), c in self.counts.items() if on == page})
 
 
-class Attempt(NamedTuple):
-    size: int  # records from the shard's checkpoint
-    crash_after: int | None  # writes before a crash; None: it completes
-    partial_report: bool  # after a crash, the function reports its first record not done
-    duplicate: int | None  # after a success, records before the checkpoint sent again
-
-
-ATTEMPTS = st.lists(
-    st.builds(
-        Attempt,
-        st.integers(1, 8),
-        st.none() | st.integers(0, 40),
-        st.booleans(),
-        st.none() | st.integers(1, 6),
-    ),
-    max_size=30,
-)
-
-
-@given(
-    history=histories().flatmap(lambda h: st.tuples(st.just(h), shard_streams(h))),
-    attempts=ATTEMPTS,
-    turns=st.lists(st.integers(0, 2), max_size=30),
-)
-def test_batches_through_crashes_and_retries_count_every_change_once(
-    history: tuple[History, list[list[Move]]], attempts: list[Attempt], turns: list[int]
+@given(data=st.data(), history=histories())
+def test_groups_through_crashes_duplicates_and_stale_reads_count_every_change_once(
+    data: st.DataObject, history: History
 ) -> None:
-    """Shards' streams applied as a Lambda event source mapping delivers them (batches from
-    the checkpoint, crashes at any write, retries that are shorter (bisected) or longer,
-    partial batch responses, late duplicates), by a store that follows ``Batch``: the tree
+    """Batches as an at-least-once stream delivers them (retried, crashed after any group
+    then delivered again, old batches again), each settled against what was held then or at
+    some earlier moment (a concurrent or slow invocation), written as atomic groups: the tree
     equals the tree built from the final entries, and each player is held at its newest
-    version."""
-    entries, streams = history
-    store = _CheckpointedTree()
-    records = [
-        [Record(sequence, move) for sequence, move in enumerate(stream, 1)] for stream in streams
-    ]
-    checkpoints = [0] * len(streams)
-    plan = iter(attempts)
-    # The drawn turns (one attempt each), then every shard to its end.
-    schedule = [(turn, True) for turn in turns] + [(n, False) for n in range(len(streams))]
-    for turn, drawn in schedule:
-        shard = turn % len(streams)
-        while checkpoints[shard] < len(records[shard]):
-            attempt = next(plan, Attempt(len(records[shard]), None, False, None))
-            start = checkpoints[shard]
-            batch = Batch(str(shard), tuple(records[shard][start : start + attempt.size]))
-            try:
-                store.attempt(batch, attempt.crash_after)
-            except _Crash:
-                if attempt.partial_report:
-                    done = [store.done(record) for record in batch.records] + [False]
-                    checkpoints[shard] = start + done.index(False)
-            else:
-                checkpoints[shard] = start + len(batch.records)
-                if attempt.duplicate is not None:  # records before the checkpoint, again
-                    end = checkpoints[shard]
-                    again = records[shard][max(0, end - attempt.duplicate) : end]
-                    store.attempt(Batch(str(shard), tuple(again)), None)
-            if drawn:
-                break
+    revision."""
+    store = _GroupStore()
+    seen: list[dict[Slot, Held]] = [{}]
+    for batch in data.draw(deliveries(history)):
+        stale = data.draw(st.none() | st.sampled_from(seen))
+        crash = data.draw(st.none() | st.integers(0, 3))
+        try:
+            store.attempt(batch, stale, crash)
+        except _Crash:
+            store.attempt(batch, None, None)  # the batch delivered again
+        seen.append(dict(store.held))
     for page in PAGES:
-        assert store.tree(page) == build(final_keys(entries, page))
-    for (page, player), keys in entries.items():
+        assert store.tree(page) == build(final_keys(history, page))
+    for (page, player), keys in history.items():
         moves = history_moves({(page, player): keys})[page, player]
         if moves:
             assert store.held[page, player] == Held(keys[-1], moves[-1].revision)
 
 
-def test_a_batch_needs_records_in_increasing_order() -> None:
-    move = Move(PAGE, "p1", None, None, 1)
-    with pytest.raises(ValueError, match="increasing"):
-        Batch("s", ())
-    with pytest.raises(ValueError, match="increasing"):
-        Batch("s", (Record(2, move), Record(2, move)))
+@given(moves=BATCHES)
+def test_groups_keep_the_moves_in_order_within_the_limit_and_merge_their_nodes(
+    moves: list[Move],
+) -> None:
+    """Groups hold the net moves in order, each group within the limit, and their nodes'
+    changes sum to the batch's merged changes."""
+    net = settle({}, moves)
+    cut = groups(net, LIMIT)
+    assert [move for group in cut for move in group.moves] == net
+    assert all(0 < group.items() <= LIMIT for group in cut)
+    assert sum((_flat(group.nodes) for group in cut), Counter()) == _flat(node_deltas(net))
+
+
+def test_as_many_moves_as_fit_share_a_group_so_the_root_is_written_once_per_group() -> None:
+    keys = [
+        encode_sort_key("desc", n * 7919, NOW - timedelta(seconds=n), f"p{n}") for n in range(200)
+    ]
+    cut = groups(settle({}, [Move(PAGE, f"p{n}", None, k, 1) for n, k in enumerate(keys)]))
+    assert all(group.items() <= TRANSACTION_ITEMS for group in cut)
+    assert len(cut) < 200 // 4  # several new entries per transaction
+    assert sum(1 for group in cut if "" in group.nodes[PAGE]) == len(cut)
+    with pytest.raises(ValueError, match="more than a group's 5"):
+        groups(settle({}, [Move(PAGE, "p", None, keys[0], 1)]), 5)
 
 
 def test_node_partitions_are_stable_and_spread() -> None:

@@ -307,6 +307,8 @@ LEADERBOARD_TABLE: Final = TableSpec(
     # The rank index is fed from the entries' changes: a move needs the old key and the new.
     stream="NEW_AND_OLD_IMAGES",
 )
+"""Entries (the truth) and the rank index; its stream (old and new images of each entry)
+feeds the index through ``RANK_INDEX_FUNCTION`` (``RANK_INDEX_STREAM``)."""
 BATCH_GET_ITEM_KEYS: Final = 100
 """DynamoDB's most keys per BatchGetItem."""
 MAX_COUNT_SHARDS: Final = BATCH_GET_ITEM_KEYS // (2 * (len(counts.LEVELS) - 1))
@@ -420,6 +422,7 @@ class Env(StrEnum):
     LEADERBOARD_TABLE = auto()
     LEADERBOARDS = auto()
     LEADERBOARD_COUNT_SHARDS = auto()
+    LEADERBOARD_INDEX = auto()
     SCORES_DLQ_URL = auto()
     INVENTORY_TABLE = auto()
     INVENTORY_BUCKET = auto()
@@ -456,6 +459,7 @@ SCORES_FUNCTION: Final = FunctionSpec(
         Env.LEADERBOARD_TABLE,
         Env.LEADERBOARDS,
         Env.LEADERBOARD_COUNT_SHARDS,
+        Env.LEADERBOARD_INDEX,
         Env.SCORES_DLQ_URL,
     ),
 )
@@ -482,7 +486,7 @@ API_FUNCTION: Final = FunctionSpec(
 RANK_INDEX_FUNCTION: Final = FunctionSpec(
     stem="rank-index",
     handler="tap_aws.functions.rank_index.lambda_handler",
-    environment=(Env.LEADERBOARD_TABLE, Env.LEADERBOARDS),
+    environment=(Env.LEADERBOARD_TABLE, Env.LEADERBOARDS, Env.LEADERBOARD_COUNT_SHARDS),
 )
 """Applies the leaderboard table's stream of entry changes to the rank index, in batches."""
 FUNCTIONS: Final = (

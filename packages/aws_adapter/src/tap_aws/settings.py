@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     """Shards per counts-tree node (1: off; the store names its maximum). Raise it on the
     readers (the api) before the writers (scores); lowering it needs ``repair`` first."""
 
+    leaderboard_index: Literal["inline", "stream"] = "inline"
+    """Who applies accepted scores to the rank index: the ``scores`` function itself
+    (``inline``), or the table's stream and the ``rank_index`` function (``stream``: set it
+    where that function's event source mapping is deployed)."""
+
     endpoint_url: AnyHttpUrl | None = None
     """The local stack's emulator; unset in AWS."""
     retry_mode: Literal["standard", "adaptive"] = "standard"

@@ -129,7 +129,7 @@ class LeaderboardPipeline(pulumi.ComponentResource):
                 suffix=args.suffix,
                 functions=args.functions,
                 table=self.table,
-                leaderboards_json=args.boards.leaderboards_json,
+                boards=args.boards.environment(),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -157,6 +157,9 @@ class LeaderboardPipeline(pulumi.ComponentResource):
                 environment={
                     Env.LEADERBOARD_TABLE: self.table.name,
                     **args.boards.environment(),
+                    # The deployed stack runs rank_index on the table's stream: scores writes
+                    # entries only, and the index is applied there, in batches.
+                    Env.LEADERBOARD_INDEX: "stream",
                     Env.SCORES_DLQ_URL: self.queues.dlq.url,
                 },
                 statements=[

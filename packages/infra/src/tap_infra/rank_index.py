@@ -8,7 +8,7 @@ stack's stream pump reads too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import pulumi
 import pulumi_aws as aws
@@ -24,6 +24,9 @@ from tap_infra import iam
 from tap_infra.alarms import queue_depth_alarm
 from tap_infra.functions import FunctionSettings, ObservedFunction, ObservedFunctionArgs
 from tap_infra.queues import create_queue, queue_policy
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 STREAM_ACTIONS: Final = (
     "dynamodb:DescribeStream",
@@ -51,8 +54,9 @@ class RankIndexFeedArgs:
     functions: FunctionSettings
     table: aws.dynamodb.Table
     """The leaderboard table: its stream feeds the index, which it also holds."""
-    leaderboards_json: str
-    """The boards' specs, a JSON list of ``tap_core.leaderboard.LeaderboardSpec``."""
+    boards: Mapping[str, pulumi.Input[str]]
+    """The boards' settings variables (`tap_infra.leaderboard.BoardSettings.environment`):
+    every function on the leaderboard table reads the boards and count shards alike."""
 
 
 class RankIndexFeed(pulumi.ComponentResource):
@@ -101,7 +105,7 @@ class RankIndexFeed(pulumi.ComponentResource):
                 settings=args.functions,
                 environment={
                     Env.LEADERBOARD_TABLE: args.table.name,
-                    Env.LEADERBOARDS: args.leaderboards_json,
+                    **args.boards,
                 },
                 statements=[
                     # The stream's exact ARN (its label included), not ``/stream/*``.

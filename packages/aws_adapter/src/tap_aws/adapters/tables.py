@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 
 def ensure_table(client: Any, table_name: str, spec: TableSpec) -> None:
-    """Create ``table_name`` (on-demand, the spec's keys) unless it exists; wait until active.
+    """Create ``table_name`` (on-demand, the spec's keys and stream) unless it exists; wait
+    until it is active.
 
     ``client`` is a boto3 DynamoDB client (typed loosely: the stubs' TypedDicts make the
     spec-built key schema awkward to express, and this is the one place that builds it).
@@ -23,6 +24,9 @@ def ensure_table(client: Any, table_name: str, spec: TableSpec) -> None:
     keys = [{"AttributeName": spec.keys.hash_key[0], "KeyType": "HASH"}]
     if spec.keys.range_key is not None:
         keys.append({"AttributeName": spec.keys.range_key[0], "KeyType": "RANGE"})
+    extra: dict[str, Any] = {}
+    if spec.stream is not None:
+        extra["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": spec.stream}
     try:
         client.create_table(
             TableName=table_name,
@@ -32,6 +36,7 @@ def ensure_table(client: Any, table_name: str, spec: TableSpec) -> None:
                 for name, kind in spec.attribute_definitions().items()
             ],
             BillingMode="PAY_PER_REQUEST",
+            **extra,
         )
     except ClientError as error:
         if error.response["Error"]["Code"] != "ResourceInUseException":

@@ -20,18 +20,21 @@ from tap_core.app.ports import ImportDependencies, ScoresDependencies, SummaryDe
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from tap_aws.adapters.leaderboards import DynamoRankIndex
     from tap_core.app.ports import Inventory, Reports
     from tap_core.clock import Clock
-    from tap_core.leaderboard import Leaderboards, LeaderboardSpec
+    from tap_core.leaderboard import BoardSpecs, Leaderboards, LeaderboardSpec
 
 __all__ = [
     "ApiDependencies",
     "ImportDependencies",
+    "RankIndexDependencies",
     "Root",
     "ScoresDependencies",
     "SummaryDependencies",
     "build_api",
     "build_import",
+    "build_rank_index",
     "build_scores",
     "build_summary",
     "utc_now",
@@ -75,6 +78,15 @@ class ApiDependencies:
     clock: Clock
 
 
+@dataclass(frozen=True, slots=True)
+class RankIndexDependencies:
+    """The stream function's: the index it applies moves to (``try_apply`` reports which
+    players it could not write) and the boards whose entries it reads."""
+
+    index: DynamoRankIndex
+    boards: BoardSpecs
+
+
 def _leaderboards(specs: tuple[LeaderboardSpec, ...]) -> Leaderboards:
     from tap_aws.adapters.leaderboards import DynamoLeaderboards  # noqa: PLC0415 - on first use only
     from tap_aws.settings import SettingsError, get_settings, variable  # noqa: PLC0415
@@ -83,7 +95,11 @@ def _leaderboards(specs: tuple[LeaderboardSpec, ...]) -> Leaderboards:
     table = settings.need("leaderboard_table")
     try:
         return DynamoLeaderboards(
-            table, specs, clock=utc_now, count_shards=settings.leaderboard_count_shards
+            table,
+            specs,
+            clock=utc_now,
+            count_shards=settings.leaderboard_count_shards,
+            index=settings.leaderboard_index,
         )
     except ValueError as error:  # the store's bound on count_shards
         raise SettingsError(f"{variable('leaderboard_count_shards')}: {error}") from None
@@ -125,6 +141,21 @@ def build_api() -> ApiDependencies:
         inventory=_inventory(),
         clock=utc_now,
     )
+
+
+def build_rank_index() -> RankIndexDependencies:
+    from tap_aws.adapters.leaderboards import DynamoRankIndex  # noqa: PLC0415
+    from tap_aws.settings import SettingsError, get_settings, variable  # noqa: PLC0415
+    from tap_core.leaderboard import BoardSpecs  # noqa: PLC0415
+
+    settings = get_settings()
+    try:
+        index = DynamoRankIndex(
+            settings.need("leaderboard_table"), count_shards=settings.leaderboard_count_shards
+        )
+    except ValueError as error:  # the index's bound on count_shards
+        raise SettingsError(f"{variable('leaderboard_count_shards')}: {error}") from None
+    return RankIndexDependencies(index=index, boards=BoardSpecs(settings.boards()))
 
 
 def build_summary() -> SummaryDependencies:

@@ -50,6 +50,9 @@ class Move(NamedTuple):
     old_key: str | None
     new_key: str | None
     revision: int
+    row: str | None = None
+    """What an index may show beside the key: the entry's metadata as compact JSON (None:
+    none). Indexes that show keys only ignore it; it never decides whether a move applies."""
 
 
 class Held(NamedTuple):

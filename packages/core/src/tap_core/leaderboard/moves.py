@@ -10,19 +10,20 @@
 - `node_deltas`: the net changes of a tree of counts (`tap_core.leaderboard.counts`)
   for net moves, one entry per node, so a store writes each node at most once per batch (the
   root once per batch, not once per submission).
-- `Batch`: a stream shard's records in sequence order, and what to write to a node that
-  already holds part of the batch (a crash or a retry), from the node's checkpoint: the last
-  sequence number of the shard it has counted. ``ADD`` is not idempotent; this guard makes it so.
+- `groups`: net moves cut into groups that each fit one transaction (held rows, rank rows and
+  the group's merged node changes). ``ADD`` is not idempotent; a group is written atomically,
+  on the condition that every held row it names still holds what it was settled against, so a
+  duplicate, retried, bisected or reordered delivery finds the held rows moved and changes
+  nothing (it is read and settled again).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from itertools import pairwise
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from tap_core.leaderboard import counts
 from tap_core.leaderboard.index import NOTHING_HELD, Held, Move, PageId
+from tap_core.leaderboard.models import compact_json
 from tap_core.leaderboard.ranking import encode_sort_key
 
 if TYPE_CHECKING:
@@ -51,7 +52,8 @@ def move_of(page: PageId, order: Order, old: Entry | None, new: Entry | None) ->
     if old_key == new_key:
         return None
     if new is not None:
-        return Move(page, new.player_id, old_key, new_key, new.revision)
+        row = None if new.metadata is None else compact_json(new.metadata)
+        return Move(page, new.player_id, old_key, new_key, new.revision, row)
     if old is None:  # unreachable: both absent have equal keys (None)
         return None
     return Move(page, old.player_id, old_key, None, old.revision + 1)
@@ -120,85 +122,61 @@ def node_deltas(net: Iterable[Move]) -> dict[PageId, NodeDeltas]:
 
 
 class Record(NamedTuple):
-    """One stream record of a shard: its sequence number (increasing within the shard) and the
-    move it carries."""
+    """One stream record: its sequence number (increasing per entry: a stream keeps an item's
+    changes in order) and the move it carries."""
 
     sequence: int
     move: Move
 
 
-@dataclass(frozen=True, slots=True)
-class Batch:
-    """Records of one stream shard, delivered together (perhaps again, or in part again).
+TRANSACTION_ITEMS: Final = 100
+"""DynamoDB's most items per TransactWriteItems (one operation per item)."""
 
-    ``ADD`` on a node is not idempotent, and a batch's node and player writes do not fit one
-    transaction, so a store applies a batch so that a retry, even after a crash halfway,
-    counts every change once:
 
-    1. read what the index holds for `slots` (``held``);
-    2. write every node of `nodes` once: ``ADD`` its changes of ``node_deltas(held)``
-       (maybe none) and set its checkpoint for ``shard`` to `last`, on the condition
-       that the checkpoint is absent or below `first`. When the condition fails, read
-       the checkpoint ``mark``: at `last` or beyond, the node has counted the batch
-       (skip it); otherwise (an earlier attempt of part of these records) ``ADD`` its changes
-       of ``node_deltas(held, mark)`` on the condition that the checkpoint is still ``mark``;
-    3. only when every node is written, write the players' held keys of `net`, each on
-       the condition that its revision is newer than the stored one. A partial batch failure
-       reports the first record of a player not written: every record before it is done.
+class Group(NamedTuple):
+    """Net moves applied together, atomically: each player's held row (on the condition that
+    it still holds what the moves were settled against), its rank rows, and the group's
+    merged node changes, each node once."""
 
-    Why it converges: a node's checkpoint says it has counted, for every player, the change
-    from the start of the batch to that record; a player written by an earlier attempt moved
-    only along the paths of that attempt's keys, whose nodes that attempt wrote before it,
-    and `nodes` holds the path of every key the batch names, so no cut is missed.
+    moves: tuple[Move, ...]
+    nodes: dict[PageId, NodeDeltas]
+
+    def items(self) -> int:
+        """The items the group writes: held rows, rank rows, changed nodes."""
+        nodes = sum(len(changed) for changed in self.nodes.values())
+        return sum(row_writes(move) for move in self.moves) + nodes
+
+
+def row_writes(move: Move) -> int:
+    """The items one net move writes besides nodes: its held row and the rank rows it moves
+    (the old one deleted, the new one put)."""
+    moved = move.old_key != move.new_key
+    return 1 + (moved and move.old_key is not None) + (moved and move.new_key is not None)
+
+
+def groups(net: Iterable[Move], limit: int = TRANSACTION_ITEMS) -> list[Group]:
+    """``net`` (one move per player, as `settle` gives) cut into groups of at most ``limit``
+    items, in order, as many moves per group as fit: the upper nodes (the root above all) are
+    then written once per group, not once per move.
+
+    A move's nodes are counted before changes cancel, so a group never passes ``limit``.
+    Raises ValueError when one move alone needs more than ``limit`` items.
     """
-
-    shard: str
-    """The checkpoint's name: the same for every attempt that may overlap this one (a stream
-    shard's id, as the local pump and a KCL consumer know it; Lambda's DynamoDB stream events
-    carry none, see the stream function)."""
-    records: tuple[Record, ...]
-
-    def __post_init__(self) -> None:
-        sequences = [record.sequence for record in self.records]
-        if not sequences or any(b <= a for a, b in pairwise(sequences)):
-            raise ValueError("a batch holds one or more records in increasing sequence order")
-
-    @property
-    def first(self) -> int:
-        """The batch's first sequence number: a checkpoint below it has counted none of it."""
-        return self.records[0].sequence
-
-    @property
-    def last(self) -> int:
-        """The checkpoint a node takes once it has counted the batch."""
-        return self.records[-1].sequence
-
-    def slots(self) -> set[Slot]:
-        """The players whose held keys the batch needs read."""
-        return {(record.move.page, record.move.player_id) for record in self.records}
-
-    def nodes(self, held: Mapping[Slot, Held]) -> dict[PageId, set[counts.Node]]:
-        """Per page, every node on the path of a key the batch holds or moves to: the nodes
-        an attempt writes, each once (with its changes, or its checkpoint alone)."""
-        keys: dict[PageId, set[str | None]] = {}
-        for record in self.records:
-            move = record.move
-            kept = held.get((move.page, move.player_id), NOTHING_HELD).key
-            keys.setdefault(move.page, set()).update((kept, move.new_key))
-        return {
-            page: {node for key in named if key is not None for node, _ in counts.path(key)}
-            for page, named in keys.items()
-        }
-
-    def net(self, held: Mapping[Slot, Held], mark: int | None = None) -> list[Move]:
-        """The net moves from where the records up to ``mark`` (None: none) left ``held``."""
-        done = [r.move for r in self.records if mark is not None and r.sequence <= mark]
-        todo = [r.move for r in self.records if mark is None or r.sequence > mark]
-        return settle({**held, **advance(held, done)}, todo)
-
-    def node_deltas(
-        self, held: Mapping[Slot, Held], mark: int | None = None
-    ) -> dict[PageId, NodeDeltas]:
-        """What to add to nodes whose checkpoint for this shard is ``mark`` (None: older than
-        the batch): nothing once ``mark`` reaches `last`."""
-        return node_deltas(self.net(held, mark))
+    found: list[Group] = []
+    taken: list[Move] = []
+    nodes: set[tuple[PageId, counts.Node]] = set()
+    rows = 0
+    for move in net:
+        own = {(move.page, node) for node, _ in counts.deltas(move.old_key, move.new_key)}
+        needed = row_writes(move) + len(own)
+        if needed > limit:
+            raise ValueError(f"a move needs {needed} items, more than a group's {limit}")
+        if taken and rows + row_writes(move) + len(nodes | own) > limit:
+            found.append(Group(tuple(taken), node_deltas(taken)))
+            taken, nodes, rows = [], set(), 0
+        taken.append(move)
+        rows += row_writes(move)
+        nodes |= own
+    if taken:
+        found.append(Group(tuple(taken), node_deltas(taken)))
+    return found

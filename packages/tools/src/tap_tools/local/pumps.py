@@ -11,6 +11,13 @@
   way, by visibility) until `EVENT_ATTEMPTS`, then the event goes to the events
   dead-letter queue with the attributes EventBridge's DLQ messages carry.
 - `SummaryTimer` is the daily schedule, every ``interval`` seconds.
+- `StreamPump` is the ``rank_index`` function's event source mapping on the leaderboard
+  table's stream (``RANK_INDEX_STREAM``): records of each shard in order, filtered to entries,
+  in batches of up to ``batch_size`` once the batch is full or its first record has waited
+  ``batching_window_seconds``; a partial batch response resumes at the reported record; a
+  function error retries the batch (halved when ``bisect_on_error``) up to
+  ``maximum_retry_attempts``, then the batch is discarded (Lambda's on-failure destination),
+  as are records older than ``maximum_record_age_seconds``.
 
 No pump long-polls: the emulator serves one request at a time (see ``emulator``), and a
 waiting ReceiveMessage would hold it; an empty poll sleeps `IDLE_POLL_SECONDS` instead.
@@ -20,17 +27,22 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from tap_aws.resources import INVENTORY_SUMMARY_FUNCTION, SCORES, resource_name
+from tap_aws.resources import INVENTORY_SUMMARY_FUNCTION, RANK_INDEX_STREAM, SCORES, resource_name
 from tap_tools.local.provision import ACCOUNT, REGION
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import MessageTypeDef
 
+    from tap_aws.resources import StreamMappingSpec
     from tap_tools.local.invoke import Function
     from tap_tools.local.journal import Journal
 
@@ -349,3 +361,150 @@ class SummaryTimer(Pump):
                 self.journal.say(f"summary: failed: {type(error).__name__}: {error}")
             finally:
                 self.busy = False
+
+
+class Invoker(Protocol):
+    """A function the pump invokes (``tap_tools.local.invoke.Function``)."""
+
+    def invoke(self, event: dict[str, Any]) -> Any: ...
+
+
+class _Shard:
+    """One stream shard's reading: its iterator and the records read but not yet done."""
+
+    def __init__(self, iterator: str | None) -> None:
+        self.iterator = iterator
+        self.pending: list[tuple[float, dict[str, Any]]] = []  # (read at, record)
+        self.attempts = 0
+        self.size: int | None = None  # a bisected batch's size while it is retried
+
+
+class StreamPump(Pump):
+    """The ``rank_index`` function's event source mapping (see the module)."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        streams: DynamoDBStreamsClient,
+        stream_arn: str,
+        function: Invoker,
+        *,
+        source: StreamMappingSpec = RANK_INDEX_STREAM,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__("rank-index", journal)
+        self._streams = streams
+        self._arn = stream_arn
+        self._function = function
+        self._source = source
+        self._clock = clock
+        self._shards: dict[str, _Shard] = {}
+        self._lock = threading.Lock()
+
+    def step(self) -> bool:
+        with self._lock:
+            return self._step(force=False)
+
+    def drain(self) -> None:
+        """Deliver every record written so far, windows or not (tests; ``wait_idle``)."""
+        with self._lock:
+            while self._step(force=True):
+                pass
+
+    @property
+    def pending(self) -> int:
+        """Records read and not yet done."""
+        return sum(len(shard.pending) for shard in self._shards.values())
+
+    def _step(self, *, force: bool) -> bool:
+        self._discover()
+        worked = False
+        for shard_id, shard in self._shards.items():
+            worked |= self._read(shard)
+            if shard.pending and (force or self._due(shard)):
+                self.busy = True
+                try:
+                    self._deliver(shard_id, shard)
+                finally:
+                    self.busy = False
+                worked = True
+        return worked
+
+    def _discover(self) -> None:
+        description = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]
+        for shard in description.get("Shards", []):
+            shard_id = shard["ShardId"]
+            if shard_id not in self._shards:
+                iterator = self._streams.get_shard_iterator(
+                    StreamArn=self._arn,
+                    ShardId=shard_id,
+                    ShardIteratorType=self._source.starting_position,
+                )["ShardIterator"]
+                self._shards[shard_id] = _Shard(iterator)
+
+    def _read(self, shard: _Shard) -> bool:
+        """Read what the shard has past its iterator (filtered); True when anything came."""
+        if shard.iterator is None or len(shard.pending) >= self._source.batch_size:
+            return False
+        answer = self._streams.get_records(
+            ShardIterator=shard.iterator, Limit=self._source.batch_size
+        )
+        shard.iterator = answer.get("NextShardIterator")
+        now = self._clock()
+        read = [dict(record) for record in answer.get("Records", [])]
+        for record in read:
+            record.setdefault("eventSourceARN", self._arn)
+        kept = [r for r in read if self._source.admits(r)]
+        shard.pending += [(now, record) for record in kept]
+        return bool(read)
+
+    def _due(self, shard: _Shard) -> bool:
+        full = len(shard.pending) >= self._source.batch_size
+        waited = self._clock() - shard.pending[0][0] >= self._source.batching_window_seconds
+        return full or waited or shard.attempts > 0
+
+    def _deliver(self, shard_id: str, shard: _Shard) -> None:
+        now = self._clock()
+        aged = [r for at, r in shard.pending if now - at > self._source.maximum_record_age_seconds]
+        if aged:
+            shard.pending = shard.pending[len(aged) :]
+            self._discard(shard_id, len(aged), "older than the maximum record age")
+            if not shard.pending:
+                return
+        size = min(shard.size or self._source.batch_size, self._source.batch_size)
+        batch = [record for _, record in shard.pending[:size]]
+        try:
+            response = self._function.invoke({"Records": batch})
+        except Exception as error:  # noqa: BLE001 - a function error: retried, maybe halved
+            self._failed(shard_id, shard, len(batch), f"{type(error).__name__}: {error}")
+            return
+        failures = (response or {}).get("batchItemFailures", [])
+        sequences = [record["dynamodb"]["SequenceNumber"] for record in batch]
+        if failures:
+            first = min(sequences.index(f["itemIdentifier"]) for f in failures)
+            shard.pending = shard.pending[first:]
+            self.journal.count("rank_index.records", first)
+            self._failed(shard_id, shard, len(batch) - first, "reported as batch item failures")
+            return
+        shard.pending = shard.pending[len(batch) :]
+        shard.attempts, shard.size = 0, None
+        self.journal.count("rank_index.batches")
+        self.journal.count("rank_index.records", len(batch))
+
+    def _failed(self, shard_id: str, shard: _Shard, size: int, why: str) -> None:
+        shard.attempts += 1
+        self.journal.count("rank_index.retried")
+        if shard.attempts > self._source.maximum_retry_attempts:
+            shard.pending = shard.pending[size:]
+            shard.attempts, shard.size = 0, None
+            self._discard(shard_id, size, f"retries exhausted ({why})")
+            return
+        if self._source.bisect_on_error and size > 1:
+            shard.size = (size + 1) // 2
+        self.journal.say(f"rank-index: batch of {size} on {shard_id} failed ({why}); retrying")
+
+    def _discard(self, shard_id: str, records: int, why: str) -> None:
+        self.journal.count("rank_index.discarded", records)
+        self.journal.say(
+            f"rank-index: {records} records of {shard_id} go to the on-failure destination: {why}"
+        )

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 from tap_aws.resources import (
     API_FUNCTION,
-    FUNCTIONS,
     INVENTORY_IMPORT_FUNCTION,
     INVENTORY_SUMMARY_FUNCTION,
+    RANK_INDEX_FUNCTION,
     SCORES_FUNCTION,
 )
 from tap_tools.local.api_server import ApiServer
@@ -37,9 +37,17 @@ from tap_tools.local.journal import (
     WatchedLeaderboards,
 )
 from tap_tools.local.provision import DEFAULT_SUFFIX, REGION, provision
-from tap_tools.local.pumps import InventoryPump, Pump, ScoresPump, SummaryTimer, scheduled_event
+from tap_tools.local.pumps import (
+    InventoryPump,
+    Pump,
+    ScoresPump,
+    StreamPump,
+    SummaryTimer,
+    scheduled_event,
+)
 from tap_tools.local.uploads import IgnoredUploads
 from tap_tools.local.wiring import (
+    STACK_FUNCTIONS,
     StackClients,
     dependencies,
     emulator_clients,
@@ -112,13 +120,15 @@ class LocalStack:
         self._log_requests = log_requests
         self._settings = dict(settings or {})
         self._timeouts = dict(timeouts or {})
-        unknown = set(self._timeouts) - {spec.stem for spec in FUNCTIONS}
+        unknown = set(self._timeouts) - {spec.stem for spec in STACK_FUNCTIONS}
         if unknown:
             raise ValueError(f"timeouts name no function: {', '.join(sorted(unknown))}")
         self.journal = Journal(report)
         self._exit: ExitStack | None = None
         self._pumps: list[Pump] = []
         self._sqs: SQSClient | None = None
+        self.stream: StreamPump | None = None
+        """The leaderboard table's stream, pumped into ``rank_index``."""
         self.clients: StackClients | None = None
         """The clients the functions share while the stack runs (tests hook faults on them)."""
         self.provisioned: Provisioned | None = None
@@ -183,14 +193,25 @@ class LocalStack:
                 INVENTORY_IMPORT_FUNCTION,
                 INVENTORY_SUMMARY_FUNCTION,
                 API_FUNCTION,
+                RANK_INDEX_FUNCTION,
             )
         }
         self._watch()
         api.start(self.functions[API_FUNCTION.stem])
         self.outputs = provisioned.outputs(api.url)
-        self._sqs = emulator_clients(provisioned.endpoint_url, settings, self._region).sqs()
-        in_process(server, self._sqs)
+        emulator = emulator_clients(provisioned.endpoint_url, settings, self._region)
+        self._sqs = emulator.sqs()
+        streams = emulator.dynamodbstreams()
+        in_process(server, self._sqs, streams)
+        table = self.clients.dynamodb.describe_table(TableName=provisioned.leaderboard_table)
+        self.stream = StreamPump(
+            self.journal,
+            streams,
+            table["Table"]["LatestStreamArn"],
+            self.functions[RANK_INDEX_FUNCTION.stem],
+        )
         self._pumps = [
+            self.stream,
             ScoresPump(
                 self.journal,
                 self._sqs,
@@ -309,12 +330,13 @@ class LocalStack:
         return total
 
     def wait_idle(self, timeout: float = 60.0) -> None:
-        """Block until both queues are empty and no pump is working; StackError on timeout."""
+        """Block until both queues are empty, the stream's records read are delivered and no
+        pump is working; StackError on timeout."""
         deadline = time.monotonic() + timeout
         quiet = 0
         while quiet < IDLE_CHECKS:
             busy = any(pump.busy for pump in self._pumps if not isinstance(pump, SummaryTimer))
-            pending = self.pending()
+            pending = self.pending() + (0 if self.stream is None else self.stream.pending)
             quiet = 0 if busy or pending else quiet + 1
             if quiet < IDLE_CHECKS:
                 if time.monotonic() > deadline:

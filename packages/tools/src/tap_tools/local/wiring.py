@@ -36,11 +36,19 @@ from tap_aws.resources import (
     INVENTORY_BUCKET,
     INVENTORY_IMPORT_FUNCTION,
     INVENTORY_SUMMARY_FUNCTION,
+    RANK_INDEX_FUNCTION,
     RESOURCE_OUTPUTS,
     SCORES_FUNCTION,
     Outputs,
 )
 from tap_tools.local.provision import FAKE_CREDENTIAL, REGION
+
+STACK_FUNCTIONS: Final = (
+    *FUNCTIONS,
+    *(() if RANK_INDEX_FUNCTION in FUNCTIONS else (RANK_INDEX_FUNCTION,)),
+)
+"""The functions the local stack runs: the deployed ones and the stream's ``rank_index``
+(until its Pulumi component lists it in ``FUNCTIONS``)."""
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -88,7 +96,7 @@ def _field(variable: str) -> str:
 def settings_of(
     values: Mapping[str, object],
     overrides: Mapping[str, str] | None = None,
-    functions: tuple[FunctionSpec, ...] = FUNCTIONS,
+    functions: tuple[FunctionSpec, ...] = STACK_FUNCTIONS,
 ) -> Settings:
     """Settings of ``values`` (by field) and ``overrides`` (by ``TAP_*`` variable), validated
     without reading the environment; every variable ``functions`` read must have a value."""
@@ -133,6 +141,8 @@ def stack_settings(
             "leaderboards": boards,
             # The local stack keeps the counts tree unsharded (the deployed default).
             "leaderboard_count_shards": 1,
+            # The stream feeds the index, as deployed: reads show a score once it has.
+            "leaderboard_index": "stream",
             "scores_dlq_url": provisioned.scores_dlq_url,
             "inventory_table": provisioned.inventory_table,
             "inventory_bucket": provisioned.bucket,
@@ -220,7 +230,21 @@ def _leaderboards(settings: Settings, clients: StackClients) -> Leaderboards:
         clients.dynamodb,
         clock=utc_now,
         count_shards=settings.leaderboard_count_shards,
+        index=settings.leaderboard_index,
     )
+
+
+def _rank_index(settings: Settings, clients: StackClients) -> object:
+    from tap_aws.adapters.leaderboards import DynamoRankIndex  # noqa: PLC0415
+    from tap_aws.functions.bootstrap import RankIndexDependencies  # noqa: PLC0415
+    from tap_core.leaderboard import BoardSpecs  # noqa: PLC0415
+
+    index = DynamoRankIndex(
+        settings.need("leaderboard_table"),
+        clients.dynamodb,
+        count_shards=settings.leaderboard_count_shards,
+    )
+    return RankIndexDependencies(index=index, boards=BoardSpecs(settings.boards()))
 
 
 def _scores(settings: Settings, clients: StackClients) -> object:
@@ -282,13 +306,16 @@ _BUILDERS: Final[dict[str, Callable[[Settings, StackClients], object]]] = {
     API_FUNCTION.stem: _api,
     INVENTORY_SUMMARY_FUNCTION.stem: _summary,
     INVENTORY_IMPORT_FUNCTION.stem: _import,
+    RANK_INDEX_FUNCTION.stem: _rank_index,
 }
 """How the stack builds each function's dependencies (the dataclass its ``root`` holds), as
 ``tap_aws.functions.bootstrap`` does from the process's settings in Lambda."""
 
 
 def dependencies(
-    settings: Settings, clients: StackClients, functions: tuple[FunctionSpec, ...] = FUNCTIONS
+    settings: Settings,
+    clients: StackClients,
+    functions: tuple[FunctionSpec, ...] = STACK_FUNCTIONS,
 ) -> dict[str, object]:
     """Each of ``functions``' dependencies, by function stem, on the stack's clients."""
     unknown = [spec.stem for spec in functions if spec.stem not in _BUILDERS]
@@ -315,7 +342,7 @@ def clear_metrics(module: ModuleType) -> None:
 @contextmanager
 def functions_given(built: Mapping[str, object]) -> Iterator[None]:
     """Within the block each function (by stem in ``built``) works with what was built for it."""
-    modules = {spec.stem: function_module(spec) for spec in FUNCTIONS if spec.stem in built}
+    modules = {spec.stem: function_module(spec) for spec in STACK_FUNCTIONS if spec.stem in built}
     levels = [(module.logger, module.logger.log_level) for module in modules.values()]
     library = logging.getLogger(POWERTOOLS_LIBRARY_LOGGER)
     levels.append((library, library.level))
