@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from bench.inventory import generate
+from tap_aws.adapters.deadletters import BATCH_MAX as SEND_BATCH
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -57,7 +58,6 @@ QUICK_ROWS: Final = 1_000
 SUBMISSIONS: Final = 1_000
 QUICK_SUBMISSIONS: Final = 100
 PLAYERS: Final = 100
-SEND_BATCH: Final = 10
 WAIT_SECONDS: Final = 900.0
 """How long a step may take before the bench gives up (the old code took minutes)."""
 POLL_SECONDS: Final = 0.02

@@ -231,12 +231,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description=ENV_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    env.add_argument(
-        "--outputs",
-        metavar="FILE",
-        required=True,
-        help="the outputs file `tap local up --outputs` wrote",
-    )
+    _outputs_argument(env)
     env.add_argument(
         "--format",
         choices=("sh", "dotenv", "json"),
@@ -252,12 +247,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     invoke.add_argument("function", choices=("summary",), help="the function to run")
-    invoke.add_argument(
-        "--outputs",
-        metavar="FILE",
-        required=True,
-        help="the outputs file `tap local up --outputs` wrote",
-    )
+    _outputs_argument(invoke)
     invoke.set_defaults(run=run_invoke)
 
     demo = actions.add_parser(
@@ -275,6 +265,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo.set_defaults(run=run_demo)
+
+
+def _outputs_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--outputs FILE`` every command on a running stack reads it from."""
+    parser.add_argument(
+        "--outputs",
+        metavar="FILE",
+        required=True,
+        help="the outputs file `tap local up --outputs` wrote",
+    )
 
 
 def _say(line: str) -> None:

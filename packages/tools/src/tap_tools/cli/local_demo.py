@@ -21,14 +21,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
+from tap_aws.adapters.deadletters import BATCH_MAX as SEND_BATCH
+
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
     from tap_tools.local import LocalStack
 
-SEND_BATCH: Final = 10
-"""SQS's limit of entries per SendMessageBatch."""
 QUEUE_DEPTH_MAX: Final = 100
 """The demo waits for the stack to drain the queue below this before sending more."""
 PLAYERS: Final = 60
