@@ -32,6 +32,7 @@ from tap_aws.resources import (
     RANK_INDEX_FUNCTION,
     SCORES,
     SCORES_FUNCTION,
+    VALKEY_ONLY_OUTPUTS,
     VISIBILITY_FACTOR,
     Env,
     Outputs,
@@ -170,7 +171,11 @@ def test_player_score_metric_unit_is_count() -> None:
 
 
 def test_stack_exports_every_output_key(planned: Plan) -> None:
-    keys = {v for k, v in vars(Outputs).items() if k.isupper()} - LOCAL_ONLY_OUTPUTS
+    keys = (
+        {v for k, v in vars(Outputs).items() if k.isupper()}
+        - LOCAL_ONLY_OUTPUTS
+        - VALKEY_ONLY_OUTPUTS
+    )
     assert set(planned.outputs) == keys
     assert all(isinstance(v, str) and v for v in planned.outputs.values())
     assert planned.outputs[Outputs.MAIN_QUEUE_URL].endswith("tap-scores-test.fifo")

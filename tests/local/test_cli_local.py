@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tap_aws.resources import Outputs
+from tap_aws.resources import VALKEY_ONLY_OUTPUTS, Outputs
 from tap_tools.cli import main
 from tap_tools.cli.local import DEFAULT_SUMMARY_INTERVAL_TEXT
 from tap_tools.local import DEFAULT_SUMMARY_INTERVAL, BoardsFileError, load_boards
@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 TAP = [sys.executable, "-m", "tap_tools.cli"]
-OUTPUT_KEYS = {value for name, value in vars(Outputs).items() if name.isupper()}
+OUTPUT_KEYS = {
+    value for name, value in vars(Outputs).items() if name.isupper()
+} - VALKEY_ONLY_OUTPUTS
 
 
 def _wait_for(path: Path, process: subprocess.Popen[str], seconds: float = 60) -> dict[str, str]:

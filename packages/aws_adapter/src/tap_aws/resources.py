@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum, auto
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -399,6 +399,8 @@ class Outputs:
     """Where EventBridge, the Scheduler and Lambda's async invocations put the inventory events
     they could not deliver (`INVENTORY_EVENTS_DLQ`)."""
     API_URL: Final = "api_url"
+    VALKEY_URL: Final = "valkey_url"
+    """Stacks with ``rankIndex: valkey`` only: the rank index's endpoint as a ``rediss://`` URL."""
     ENDPOINT_URL: Final = "endpoint_url"
     """Local stack only: the emulator's endpoint for any AWS client."""
     REGION: Final = "region"
@@ -407,6 +409,14 @@ class Outputs:
 
 LOCAL_ONLY_OUTPUTS: Final = frozenset({Outputs.ENDPOINT_URL, Outputs.REGION})
 """The outputs the local stack adds to those ``pulumi up`` exports."""
+VALKEY_ONLY_OUTPUTS: Final = frozenset({Outputs.VALKEY_URL})
+"""The outputs a stack (deployed or local) has only when its rank index is Valkey."""
+
+
+RankIndexKind = Literal["dynamodb", "valkey"]
+RANK_INDEXES: Final[tuple[RankIndexKind, ...]] = get_args(RankIndexKind)
+"""What may hold a deployment's rank index (stack config ``rankIndex``, ``TAP_RANK_INDEX``,
+``tap local up --rank-index``): the first is the default."""
 
 
 class Env(StrEnum):
@@ -423,6 +433,9 @@ class Env(StrEnum):
     LEADERBOARDS = auto()
     LEADERBOARD_COUNT_SHARDS = auto()
     LEADERBOARD_INDEX = auto()
+    RANK_INDEX = auto()
+    VALKEY_URL = auto()
+    VALKEY_CLUSTER = auto()
     SCORES_DLQ_URL = auto()
     INVENTORY_TABLE = auto()
     INVENTORY_BUCKET = auto()

@@ -15,7 +15,7 @@ from typing import Final, Literal
 from pydantic import AnyHttpUrl, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tap_aws.resources import ENV_PREFIX, RESOURCE_OUTPUTS
+from tap_aws.resources import ENV_PREFIX, RESOURCE_OUTPUTS, RankIndexKind
 from tap_core.errors import describe
 from tap_core.leaderboard import LeaderboardSpec  # noqa: TC001 - pydantic needs it at runtime
 
@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     """Who applies accepted scores to the rank index: the ``scores`` function itself
     (``inline``), or the table's stream and the ``rank_index`` function (``stream``: set it
     where that function's event source mapping is deployed)."""
+
+    rank_index: RankIndexKind = "dynamodb"
+    """Where the ranks are kept (``tap_aws.resources.RANK_INDEXES``): the leaderboard table's
+    own tree of counts, or a Valkey (or Redis) server's sorted sets at ``valkey_url``."""
+    valkey_url: str | None = Field(default=None, pattern=r"^rediss?://")
+    """The Valkey rank index's endpoint, ``rediss://host:port`` (TLS) or ``redis://`` (local);
+    needed when ``rank_index`` is ``valkey``."""
+    valkey_cluster: bool = False
+    """The Valkey endpoint is cluster-mode (ElastiCache Serverless is)."""
 
     endpoint_url: AnyHttpUrl | None = None
     """The local stack's emulator; unset in AWS."""
