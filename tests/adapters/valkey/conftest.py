@@ -1,4 +1,4 @@
-"""A real server for the Valkey rank index's tests (see ``server.py``): no fakes.
+"""A real server for the Valkey rank index's tests (see ``tap_tools.valkey_server``): no fakes.
 
 ``valkey_server`` and ``valkey_cluster`` are session-scoped; when no binary is installed they
 fail (not skip) and say how to install one. ``rank_index_factory`` gives the core's rank-index
@@ -18,7 +18,7 @@ from redis import Connection, ConnectionPool, Redis, RedisCluster
 
 from tap_aws.adapters.valkey_index import ValkeyRankIndex
 from tap_core.memory import InMemoryLeaderboards
-from tests.adapters.valkey.server import ServerMissing, ValkeyServer
+from tap_tools.valkey_server import ServerMissing, ValkeyServer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence

@@ -25,8 +25,8 @@ from tap_core.leaderboard import Held, Move, PageId, Placed, RankIndexUnavailabl
 from tap_core.leaderboard.index import NOTHING_HELD
 from tap_core.leaderboard.moves import advance, supersedes
 from tap_core.memory import InMemoryRankIndex
+from tap_tools.valkey_server import INSTALL, ServerMissing, ValkeyServer, find_binary
 from tests.adapters.valkey import measure
-from tests.adapters.valkey.server import INSTALL, ServerMissing, ValkeyServer, find_binary
 from tests.unit.leaderboard.strategies import NOW
 
 if TYPE_CHECKING:
