@@ -43,6 +43,8 @@ CONTRACTS = {
             "tests/adapters/leaderboards/sharded/test_contract.py",
             "tests/adapters/valkey/test_leaderboards.py",
             "tests/adapters/leaderboards/stream/test_contract.py",
+            "tests/adapters/leaderboards/memory_index/test_contract.py",
+            "tests/adapters/valkey/entries/test_contract.py",
         ),
     ),
     "tests/unit/leaderboard/rank_index_contract.py": Contract(

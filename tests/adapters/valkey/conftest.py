@@ -1,26 +1,27 @@
-"""A real server for the Valkey rank index's tests (see ``server.py``): no fakes.
+"""A real server for the Valkey rank index's tests (see ``tap_tools.valkey_server``): no fakes.
 
 ``valkey_server`` and ``valkey_cluster`` are session-scoped; when no binary is installed they
 fail (not skip) and say how to install one. ``rank_index_factory`` gives the core's rank-index
 contract a fresh ``ValkeyRankIndex`` per call (a namespace of its own on the shared server),
-through a plain client and a cluster client; ``leaderboards_factory`` gives the leaderboard
+through a plain client and a cluster client (``counted``: a client counting its round
+trips); ``leaderboards_factory`` gives the leaderboard
 contract ``InMemoryLeaderboards`` whose rank index is one.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import pytest
-from redis import Redis, RedisCluster
+from redis import Connection, ConnectionPool, Redis, RedisCluster
 
 from tap_aws.adapters.valkey_index import ValkeyRankIndex
 from tap_core.memory import InMemoryLeaderboards
-from tests.adapters.valkey.server import ServerMissing, ValkeyServer
+from tap_tools.valkey_server import ServerMissing, ValkeyServer
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from tap_core.clock import Clock
     from tap_core.leaderboard import Leaderboards, LeaderboardSpec, RankIndex
@@ -78,3 +79,31 @@ def rank_index_factory(request: pytest.FixtureRequest) -> RankIndexFactory:
         return ValkeyRankIndex(client=client, namespace=f"t{uuid.uuid4().hex[:12]}")
 
     return make
+
+
+class _Counting(Connection):
+    """A connection counting what it sends: one packed send per round trip (a pipeline is
+    one send, then its replies)."""
+
+    sent: ClassVar[list[int]] = [0]
+
+    def send_packed_command(self, command: object, check_health: bool = True) -> None:
+        type(self).sent[0] += 1
+        super().send_packed_command(command, check_health)  # type: ignore[no-untyped-call]
+
+
+@pytest.fixture
+def counted(valkey_server: ValkeyServer) -> Iterator[tuple[Redis, Callable[[], int]]]:
+    """A client on the session's server and a function returning the sends since its last
+    call."""
+    pool = ConnectionPool(connection_class=_Counting, host="127.0.0.1", port=valkey_server.port)
+    client = Redis(connection_pool=pool)
+    client.ping()  # connect (its handshake is not counted)
+    _Counting.sent[0] = 0
+
+    def since() -> int:
+        sent, _Counting.sent[0] = _Counting.sent[0], 0
+        return sent
+
+    yield client, since
+    client.close()

@@ -2,8 +2,8 @@
 
     uv run python -m tests.adapters.valkey.measure [--players 100000] [--batch 1000]
 
-Starts a server (``server.py``), fills one page with ``--players`` players (new entries,
-applied in batches), then times ``--batches`` batches of ``--batch`` moves (random players
+Starts a server (``tap_tools.valkey_server``), fills one page with ``--players`` players (new
+entries, applied in batches), then times ``--batches`` batches of ``--batch`` moves (random players
 moving to a new score at their next revision, as the stream delivers them) and prints one JSON
 line. For one core, run it under ``taskset -c 0`` (client and server then share it). The bench
 (``python -m bench leaderboard_scale``) can call :func:`updates_per_second`.
@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from tap_aws.adapters.valkey_index import ValkeyRankIndex
 from tap_core.leaderboard import Move, PageId, encode_sort_key
-from tests.adapters.valkey.server import ValkeyServer
+from tap_tools.valkey_server import ValkeyServer
 
 PAGE = PageId("bench", "all")
 NOW = datetime(2026, 12, 1, tzinfo=UTC)

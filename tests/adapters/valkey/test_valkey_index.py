@@ -12,12 +12,12 @@ import sys
 import time
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from redis import Connection, ConnectionPool, Redis, RedisCluster
+from redis import Redis, RedisCluster
 from redis.crc import key_slot
 
 from tap_aws.adapters.valkey_index import RETRIES, ValkeyRankIndex
@@ -25,8 +25,8 @@ from tap_core.leaderboard import Held, Move, PageId, Placed, RankIndexUnavailabl
 from tap_core.leaderboard.index import NOTHING_HELD
 from tap_core.leaderboard.moves import advance, supersedes
 from tap_core.memory import InMemoryRankIndex
+from tap_tools.valkey_server import INSTALL, ServerMissing, ValkeyServer, find_binary
 from tests.adapters.valkey import measure
-from tests.adapters.valkey.server import INSTALL, ServerMissing, ValkeyServer, find_binary
 from tests.unit.leaderboard.strategies import NOW
 
 if TYPE_CHECKING:
@@ -93,34 +93,6 @@ def test_a_batch_holds_what_the_core_advances_to(valkey_client: Redis, moves: li
 
 
 # -- round trips ---------------------------------------------------------------------------
-
-
-class _Counting(Connection):
-    """A connection counting what it sends: one packed send per round trip (a pipeline is
-    one send, then its replies)."""
-
-    sent: ClassVar[list[int]] = [0]
-
-    def send_packed_command(self, command: object, check_health: bool = True) -> None:
-        type(self).sent[0] += 1
-        super().send_packed_command(command, check_health)  # type: ignore[no-untyped-call]
-
-
-@pytest.fixture
-def counted(valkey_server: ValkeyServer) -> Iterator[tuple[Redis, Callable[[], int]]]:
-    """A client on the session's server and a function returning the sends since its last
-    call."""
-    pool = ConnectionPool(connection_class=_Counting, host="127.0.0.1", port=valkey_server.port)
-    client = Redis(connection_pool=pool)
-    client.ping()  # connect (its handshake is not counted)
-    _Counting.sent[0] = 0
-
-    def since() -> int:
-        sent, _Counting.sent[0] = _Counting.sent[0], 0
-        return sent
-
-    yield client, since
-    client.close()
 
 
 @pytest.mark.parametrize("players", [10, 5_000])

@@ -10,6 +10,15 @@ transaction, ``DynamoRankIndex.try_apply``), so a read after a submit reflects i
 ``index="stream"`` the table's stream feeds the index (the ``rank_index`` function) and reads
 reflect a submit once the stream has delivered it.
 
+With another ``RankIndex`` (``rank_index=``, e.g. a ``ValkeyRankIndex``) the table holds the
+entries only: a submit writes the entry as above and, inline, hands the entry's ``Move`` to that
+index (its ``apply``); reads ask the index for keys and places (one round trip each) and read the
+entries of the players it returns in one BatchGetItem per 100 for their metadata. A row's score
+and time are decoded from the key the index holds (exact: the key encodes both), so a row
+never shows a score beside a rank it does not have, even when the index lags the entries (stream
+mode): a read then shows the standings the index has reached, with the entries' metadata, as
+``InMemoryLeaderboards`` does over a lagging index; the index never holds a player twice.
+
 The item layout is ``layout``'s; the request costs are in ``packages/aws_adapter/README.md``.
 """
 
@@ -52,6 +61,7 @@ from tap_core.leaderboard import (
 )
 from tap_core.leaderboard.index import NOTHING_HELD
 from tap_core.leaderboard.models import compact_json
+from tap_core.leaderboard.ranking import PLAYER_OFFSET
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -59,7 +69,15 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from tap_core.clock import Clock
-    from tap_core.leaderboard import Held, LeaderboardSpec, Outcome, ScoreSubmission
+    from tap_core.leaderboard import (
+        Held,
+        LeaderboardSpec,
+        Outcome,
+        Placed,
+        RankIndex,
+        ScoreSubmission,
+    )
+    from tap_core.leaderboard.models import Metadata
 
 ATTEMPTS: Final = 8
 """How many times a submit is decided and written before its last error is raised."""
@@ -80,7 +98,9 @@ class DynamoLeaderboards:
     the tree of counts into that many items; ``node_partitions`` spreads the nodes over that
     many partition keys (``DynamoRankIndex``). ``index``: ``"inline"`` (a library's default:
     a submit is reflected by the next read) or ``"stream"`` (the deployed path: the table's
-    stream and the ``rank_index`` function apply the moves, in batches).
+    stream and the ``rank_index`` function apply the moves, in batches). ``rank_index``: the
+    index the entries are ranked by (None: a ``DynamoRankIndex`` on the same table, with
+    ``count_shards`` and ``node_partitions``; else any ``RankIndex``, see the module).
     """
 
     def __init__(
@@ -93,6 +113,7 @@ class DynamoLeaderboards:
         count_shards: int = 1,
         node_partitions: int = layout.NODE_PARTITIONS,
         index: IndexMode = "inline",
+        rank_index: RankIndex | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if clock is None:
@@ -119,6 +140,8 @@ class DynamoLeaderboards:
             count_shards=count_shards,
             sleep=sleep,
         )
+        self.rank_index = rank_index
+        """The index reads go through when it is not the table's own (None: ``index``)."""
 
     def ensure_table(self) -> None:
         """Create the table from the shared spec when it is missing; wait until it is active."""
@@ -174,7 +197,16 @@ class DynamoLeaderboards:
         outcome: Outcome,
     ) -> Outcome:
         """Inline: bring the player's held key up to ``entry`` (nothing when it is there; a
-        submit whose index write was lost is caught up by the next submit of the player)."""
+        submit whose index write was lost is caught up by the next submit of the player).
+
+        Another index holds no row here to compare with: the entry's key is applied at its
+        revision whatever the outcome (a move its index already holds changes nothing), so a
+        submit retried after the index failed catches the index up."""
+        if self.mode == "inline" and entry is not None and self.rank_index is not None:
+            key = encode_sort_key(spec.order, entry.score, entry.achieved_at, entry.player_id)
+            row = None if entry.metadata is None else compact_json(entry.metadata)
+            self.rank_index.apply([Move(page, entry.player_id, held.key, key, entry.revision, row)])
+            return outcome
         if self.mode == "inline" and entry is not None and held.revision < entry.revision:
             key = encode_sort_key(spec.order, entry.score, entry.achieved_at, entry.player_id)
             if key != held.key:
@@ -190,9 +222,14 @@ class DynamoLeaderboards:
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
     def _entry(self, page: PageId, player_id: str) -> tuple[Entry | None, Held]:
-        """The player's entry and what the index holds for them: one BatchGetItem."""
+        """The player's entry and what the index holds for them: one BatchGetItem (another
+        index: the entry alone, its stored key and revision standing for what is held)."""
         pk = layout.page_key(*page)
         entry, held = None, NOTHING_HELD
+        if self.rank_index is not None:
+            for item in self.index.get([layout.entry_key(pk, player_id)]):
+                entry, held = entry_of(player_id, item), held_of(item)
+            return entry, held
         for item in self.index.get(
             [layout.entry_key(pk, player_id), layout.held_key(pk, player_id)]
         ):
@@ -215,6 +252,13 @@ class DynamoLeaderboards:
             self._specs, board_id, limit=limit, cursor=cursor, period=period, clock=self._clock
         )
         page = PageId(board_id, plan.period)
+        if self.rank_index is not None:
+            placed = self.rank_index.top(page, plan.limit + 1, plan.after)
+            more = len(placed) > plan.limit
+            del placed[plan.limit :]
+            resume = plan.next_cursor(placed[-1].key) if more else None
+            rows = self._ported(plan.spec, page, placed)
+            return Page(rows, resume, plan.period, plan.resets_at)
         items = self.index.rank_rows(page, plan.after, plan.limit + 1, forward=True)
         more = len(items) > plan.limit
         items = items[: plan.limit]
@@ -242,6 +286,8 @@ class DynamoLeaderboards:
             self._specs, board_id, player_ids, period=period, clock=self._clock
         )
         page = PageId(board_id, plan.period)
+        if self.rank_index is not None:
+            return self._ported(plan.spec, page, self.rank_index.ranks_of(page, players))
         kept = self._kept(page, players)
         nodes = self.index.nodes(
             page, {n for _, key in kept.values() for n in counts.rank_nodes(key)}
@@ -271,6 +317,9 @@ class DynamoLeaderboards:
             clock=self._clock,
         )
         page = PageId(board_id, plan.period)
+        if self.rank_index is not None:
+            placed = self.rank_index.around(page, player_id, before, after)
+            return self._ported(plan.spec, page, placed)
         kept = self._kept(page, [player_id]).get(player_id)
         if kept is None:
             return []
@@ -293,6 +342,8 @@ class DynamoLeaderboards:
 
     def count(self, board_id: str, period: str | None = None) -> int:
         plan = plan_page(self._specs, board_id, period=period, clock=self._clock)
+        if self.rank_index is not None:
+            return self.rank_index.count(PageId(board_id, plan.period))
         return self.index.count(PageId(board_id, plan.period))
 
     def repair(self, board_id: str, period: str) -> None:
@@ -301,8 +352,15 @@ class DynamoLeaderboards:
         The counts are written whole into shard 0 of each node and every other shard item is
         deleted (a repaired node reads the same with any ``count_shards``). A player removed
         from the entries keeps a held row without a key (a tombstone at its revision).
+
+        Another index (``rank_index``): every entry's current key is applied to it at the
+        entry's revision (a lost or flushed index then reads as a rebuilt one; a key it holds
+        already changes nothing). Only the page's entry partitions are read.
         """
         plan = plan_page(self._specs, board_id, period=period, clock=self._clock)
+        if self.rank_index is not None:
+            self._reapply(self.rank_index, plan.spec, PageId(board_id, plan.period))
+            return
         pk = layout.page_key(board_id, plan.period)
         entries, helds, present = self._page(pk)
         writes: list[dict[str, Any]] = []
@@ -360,6 +418,44 @@ class DynamoLeaderboards:
                 if request:  # throttled: back off before sending what was left, as AWS advises
                     self._sleep(pause)
                     pause = min(pause * 2, 1.0)
+
+    # -- another rank index -------------------------------------------------------------
+
+    def _ported(
+        self, spec: LeaderboardSpec, page: PageId, placed: list[Placed]
+    ) -> list[RankedEntry]:
+        """Rows of keys another index placed: score, time and player decoded from each key
+        (what the index ranked), metadata from the players' entries (one BatchGetItem per
+        100, none when nothing is placed)."""
+        if not placed:
+            return []
+        pk = layout.page_key(*page)
+        keys = [layout.entry_key(pk, one.key[PLAYER_OFFSET:]) for one in placed]
+        metadata: dict[str, Metadata | None] = {}
+        for item in self.index.get(keys):
+            text = item.get("m")
+            player = item["sk"]["S"][len(layout.ENTRY_PREFIX) :]
+            metadata[player] = None if text is None else json.loads(text["S"])
+        rows = []
+        for key, rank, position in placed:
+            score, achieved_at, player = decode_sort_key(spec.order, key)
+            found = metadata.get(player)
+            rows.append(RankedEntry(rank, position, player, score, achieved_at, found))
+        return rows
+
+    def _reapply(self, index: RankIndex, spec: LeaderboardSpec, page: PageId) -> None:
+        """Apply every entry of ``page`` to ``index`` at its revision (see `repair`)."""
+        moves = []
+        for part in layout.entry_partitions(layout.page_key(*page)):
+            for item in self._all(part):
+                sk = item["sk"]["S"]
+                if not sk.startswith(layout.ENTRY_PREFIX):
+                    continue
+                entry = entry_of(sk[len(layout.ENTRY_PREFIX) :], item)
+                key = encode_sort_key(spec.order, entry.score, entry.achieved_at, entry.player_id)
+                row = None if entry.metadata is None else compact_json(entry.metadata)
+                moves.append(Move(page, entry.player_id, None, key, entry.revision, row))
+        index.apply(moves)
 
     # -- helpers ------------------------------------------------------------------------
 

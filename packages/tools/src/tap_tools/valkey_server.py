@@ -6,9 +6,8 @@
 refuses a command whose keys span two hash slots, as a cluster-mode endpoint does.
 ``tls=True`` serves TLS only, with a self-signed certificate (``certificate``) for 127.0.0.1.
 
-Kept under ``tests/`` for now; ``tap local up --rank-index valkey`` will start the same server
-(move this module into the local stack's package then: it needs nothing but the standard
-library).
+The Valkey tests and ``tap local up --rank-index valkey`` start it alike. Standard library only
+(a TLS server's certificate needs ``cryptography``, imported then).
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ class ServerMissing(RuntimeError):
 
 
 def find_binary(path: str | None = None) -> str:
-    """The first of :data:`BINARIES` on ``path`` (None: ``PATH``); ServerMissing otherwise."""
+    """The first of `BINARIES` on ``path`` (None: ``PATH``); ServerMissing otherwise."""
     for name in BINARIES:
         found = shutil.which(name, path=path)
         if found is not None:
@@ -59,7 +58,7 @@ def _send(port: int, command: bytes) -> bytes:
 
 
 class ValkeyServer:
-    """A server process on 127.0.0.1: :meth:`start`, :attr:`url`, :meth:`stop`."""
+    """A server process on 127.0.0.1: `start`, `url`, `stop`."""
 
     def __init__(
         self, *, cluster: bool = False, tls: bool = False, binary: str | None = None
@@ -79,7 +78,8 @@ class ValkeyServer:
     @property
     def certificate(self) -> str:
         """With ``tls``: the server's self-signed certificate (the CA a client must trust)."""
-        assert self._directory is not None
+        if self._directory is None:
+            raise RuntimeError("the server is not started: no certificate yet")
         return str(Path(self._directory.name) / "server.crt")
 
     def start(self) -> None:
@@ -115,9 +115,11 @@ class ValkeyServer:
 
     def _wait(self, command: bytes, answer: bytes) -> None:
         deadline = time.monotonic() + STARTUP_SECONDS
+        process = self._process
+        if process is None:
+            raise RuntimeError("the server is not started")
         while True:
-            assert self._process is not None
-            if self._process.poll() is not None:
+            if process.poll() is not None:
                 log = self.log.read_text(errors="replace")[-2000:] if self.log.is_file() else ""
                 self.stop()
                 raise RuntimeError(f"the server on port {self.port} exited:\n{log}")
