@@ -21,9 +21,11 @@ from tap_infra.stack import TapStackArgs
 PROVIDER_DEPRECATIONS: Final = (
     r"ignore:.*has been deprecated in favor of:DeprecationWarning:pulumi_aws\.s3\.",
     r"ignore:.*has been deprecated in favor of:DeprecationWarning:pulumi_aws\.lambda_\.",
+    r"ignore:.*has been deprecated in favor of:DeprecationWarning:pulumi_aws\.ec2\.",
 )
-"""Touching ``aws.s3`` (or ``aws.lambda_``) imports every class of the module, and each legacy
-one (BucketV2, MicrovmsImage, ...) warns as it is imported; tap_infra uses none of them."""
+"""Touching ``aws.s3`` (or ``aws.lambda_``, ``aws.ec2``) imports every class of the module, and
+each legacy one (BucketV2, MicrovmsImage, EncryptionControl, ...) warns as it is imported;
+tap_infra uses none of them."""
 F = TypeVar("F", bound=Callable[..., Any])
 pulumi_test = cast("Callable[[F], F]", pulumi.runtime.test)
 """``@pulumi.runtime.test`` with its type: the test waits for every Output it returns."""

@@ -23,7 +23,15 @@ if TYPE_CHECKING:
 
 Props = Mapping[str, Any]
 
-WILDCARD_RESOURCE_ACTIONS: Final = frozenset({"xray:PutTelemetryRecords", "xray:PutTraceSegments"})
+WILDCARD_RESOURCE_ACTIONS: Final = frozenset(
+    {
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+        # What Lambda asks of a VPC function's role to find its subnets and interfaces.
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+    }
+)
 """Actions AWS only grants on ``"*"``; any other action must name its resources."""
 ENCRYPTION_ALGORITHMS: Final = frozenset({"aws:kms", "aws:kms:dsse", "AES256"})
 MAX_STREAM_RETRIES: Final = 10_000
