@@ -3,7 +3,7 @@
 ``mocks`` (autouse) installs a fresh :class:`CapturingMocks` before each test, so a
 ``@pulumi.runtime.test`` function that builds components can then read what they registered.
 ``planned`` builds the whole program once (about a second) for the many tests that only read
-its resources.
+its resources; ``valkey`` does the same with ``rankIndex: valkey``.
 """
 
 from __future__ import annotations
@@ -59,3 +59,9 @@ def mocks() -> CapturingMocks:
 @pytest.fixture(scope="session")
 def planned() -> Plan:
     return run(stack_args(), stack=SUFFIX)
+
+
+@pytest.fixture(scope="session")
+def valkey() -> Plan:
+    """The whole stack with ``rankIndex: valkey``, planned once."""
+    return run(stack_args(rank_index="valkey"), stack=SUFFIX)

@@ -24,7 +24,6 @@ from tap_aws.resources import (
 )
 from tap_infra.functions import ObservedFunctionArgs
 from tap_infra.mocks import REGION
-from tap_infra.plan import run
 from tap_infra.stack import rank_index
 from tap_infra.valkey import RankIndexAccess
 from tests.infra.conftest import SUFFIX, stack_args
@@ -64,11 +63,6 @@ WAYS_OUT: Final = (
     "aws:ec2/eip:Eip",
     "aws:ec2/route:Route",
 )
-
-
-@pytest.fixture(scope="session")
-def valkey() -> Plan:
-    return run(stack_args(rank_index="valkey"), stack=SUFFIX)
 
 
 def _functions(plan: Plan) -> dict[str, Captured]:
