@@ -6,6 +6,8 @@ Both plans are built by the program under mocks; every expectation is read from 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import ipaddress
 import json
 from typing import TYPE_CHECKING, Any, Final
@@ -26,6 +28,7 @@ from tap_infra.functions import ObservedFunctionArgs
 from tap_infra.mocks import REGION
 from tap_infra.stack import rank_index
 from tap_infra.valkey import RankIndexAccess
+from tap_tools.cli import main as tap
 from tests.infra.conftest import SUFFIX, stack_args
 
 if TYPE_CHECKING:
@@ -284,3 +287,46 @@ def test_the_valkey_settings_are_all_set_or_refused() -> None:
             environment={Env.RANK_INDEX: "valkey"},
             vpc=None,  # type: ignore[arg-type]
         )
+
+
+def _plan_lines(*argv: str) -> tuple[list[str], dict[str, str]]:
+    """``tap infra plan``'s resource lines and its outputs, through the ``tap`` command."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert tap(["infra", "plan", *argv]) == 0
+    lines = out.getvalue().splitlines()
+    count = int(lines[0].split()[0])
+    outputs = dict(line.strip().split(" = ", 1) for line in lines[2 + count :])
+    return lines[1 : 1 + count], outputs
+
+
+def test_tap_infra_plan_shows_the_network_and_cache_only_for_valkey() -> None:
+    shown = (*NETWORK_TYPES, CACHE)
+    # Given the default plan and the Valkey one
+    default, default_outputs = _plan_lines("--suffix", "pr42")
+    valkey, outputs = _plan_lines("--suffix", "pr42", "--rank-index", "valkey")
+    # Then only the Valkey one lists the network, its endpoints, groups and the cache
+    assert [line for line in default if line.split("  ")[0] in shown] == []
+    assert {line.split("  ")[0] for line in valkey} >= set(shown)
+    assert len(valkey) > len(default)
+    # With the settings that matter shown: the cache's engine, the ports, the functions' VPC
+    (cache,) = [line for line in valkey if line.startswith(CACHE)]
+    assert f'"engine": "{RANK_INDEX_CACHE.engine}"' in cache
+    low, high = RANK_INDEX_CACHE.ports
+    assert any(
+        line.startswith(INGRESS) and f'"fromPort": {low},' in line and f'"toPort": {high}' in line
+        for line in valkey
+    )
+    settings = [json.loads(line.split("  ", 2)[2]) for line in valkey if line.startswith(FUNCTION)]
+    in_vpc = {shown["name"] for shown in settings if "vpcConfig" in shown}
+    assert in_vpc == {spec.name("pr42") for spec in VALKEY_FUNCTIONS}
+    # And the URL among the outputs
+    assert outputs[Outputs.VALKEY_URL].startswith("rediss://")
+    assert set(outputs) - set(default_outputs) == set(VALKEY_ONLY_OUTPUTS)
+
+
+def test_tap_infra_plan_refuses_an_unknown_rank_index(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        tap(["infra", "plan", "--rank-index", "redis"])
+    assert exit_.value.code == 2
+    assert "--rank-index" in capsys.readouterr().err
