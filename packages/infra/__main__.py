@@ -17,6 +17,7 @@ from tap_infra.stack import (
     define,
     environment_suffix,
     leaderboards_json,
+    rank_index,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -40,6 +41,7 @@ args = TapStackArgs(
     # Protected unless the stack says otherwise: a missing setting must not drop a table.
     deletion_protection=config.get_bool("deletionProtection", True),
     alarm_email=config.get("alarmEmail"),
+    rank_index=rank_index(config.get("rankIndex")),
 )
 for key, value in define("tap", args).items():
     pulumi.export(key, value)

@@ -3,7 +3,7 @@
 ``mocks`` (autouse) installs a fresh :class:`CapturingMocks` before each test, so a
 ``@pulumi.runtime.test`` function that builds components can then read what they registered.
 ``planned`` builds the whole program once (about a second) for the many tests that only read
-its resources.
+its resources; ``valkey`` does the same with ``rankIndex: valkey``.
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ from tap_infra.stack import TapStackArgs
 PROVIDER_DEPRECATIONS: Final = (
     r"ignore:.*has been deprecated in favor of:DeprecationWarning:pulumi_aws\.s3\.",
     r"ignore:.*has been deprecated in favor of:DeprecationWarning:pulumi_aws\.lambda_\.",
+    r"ignore:.*has been deprecated in favor of:DeprecationWarning:pulumi_aws\.ec2\.",
 )
-"""Touching ``aws.s3`` (or ``aws.lambda_``) imports every class of the module, and each legacy
-one (BucketV2, MicrovmsImage, ...) warns as it is imported; tap_infra uses none of them."""
+"""Touching ``aws.s3`` (or ``aws.lambda_``, ``aws.ec2``) imports every class of the module, and
+each legacy one (BucketV2, MicrovmsImage, EncryptionControl, ...) warns as it is imported;
+tap_infra uses none of them."""
 F = TypeVar("F", bound=Callable[..., Any])
 pulumi_test = cast("Callable[[F], F]", pulumi.runtime.test)
 """``@pulumi.runtime.test`` with its type: the test waits for every Output it returns."""
@@ -57,3 +59,9 @@ def mocks() -> CapturingMocks:
 @pytest.fixture(scope="session")
 def planned() -> Plan:
     return run(stack_args(), stack=SUFFIX)
+
+
+@pytest.fixture(scope="session")
+def valkey() -> Plan:
+    """The whole stack with ``rankIndex: valkey``, planned once."""
+    return run(stack_args(rank_index="valkey"), stack=SUFFIX)

@@ -419,6 +419,36 @@ RANK_INDEXES: Final[tuple[RankIndexKind, ...]] = get_args(RankIndexKind)
 ``tap local up --rank-index``): the first is the default."""
 
 
+@dataclass(frozen=True, slots=True)
+class CacheSpec:
+    """An ElastiCache Serverless cache (``rankIndex: valkey``): engine, version and the ports
+    AWS gives every serverless cache (the endpoint, and the reader endpoint one above it)."""
+
+    stem: str
+    engine: Literal["valkey"]
+    major_engine_version: str
+    port: int = 6379
+    reader_port: int = 6380
+    cluster: bool = True
+    """The endpoint speaks cluster mode (a serverless cache always does): ``TAP_VALKEY_CLUSTER``."""
+
+    def name(self, suffix: str) -> str:
+        return resource_name(self.stem, suffix)
+
+    @property
+    def ports(self) -> tuple[int, int]:
+        """The lowest and highest port a client may connect to."""
+        return (min(self.port, self.reader_port), max(self.port, self.reader_port))
+
+    def url(self, address: str, port: int) -> str:
+        """``rediss://address:port``: TLS always, as a serverless cache only accepts TLS."""
+        return f"rediss://{address}:{port}"
+
+
+RANK_INDEX_CACHE: Final = CacheSpec(stem="rank-index", engine="valkey", major_engine_version="8")
+"""The Valkey rank index of a stack with ``rankIndex: valkey``."""
+
+
 class Env(StrEnum):
     """The variables the stack sets and the functions read their settings from: each is
     ``TAP_`` and its member's name, and its `field` is the ``tap_aws.settings.Settings`` field
@@ -509,6 +539,14 @@ FUNCTIONS: Final = (
     API_FUNCTION,
     RANK_INDEX_FUNCTION,
 )
+
+VALKEY_FUNCTIONS: Final = (RANK_INDEX_FUNCTION, API_FUNCTION)
+"""The functions that read or write the rank index: with ``rankIndex: valkey`` they run in the
+cache's VPC. ``scores`` is not one: deployed, it writes entries only (the stream feeds the
+index)."""
+VALKEY_ENVIRONMENT: Final = (Env.RANK_INDEX, Env.VALKEY_URL, Env.VALKEY_CLUSTER)
+"""What a Valkey stack sets on `VALKEY_FUNCTIONS` beyond their specs' variables; the settings'
+defaults are the DynamoDB index, so a DynamoDB stack sets none of them."""
 
 RANK_INDEX_STREAM: Final = StreamMappingSpec(
     table=LEADERBOARD_TABLE,

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from tap_aws.resources import CorsSpec
     from tap_infra.leaderboard import BoardSettings
+    from tap_infra.valkey import RankIndexAccess
 
 PUBLIC_ROUTES: Final = READ_API.public_routes
 """Standings anyone may read: public, and throttled so no one client can run up the bill."""
@@ -61,6 +62,8 @@ class ReadApiArgs:
     inventory_table_arns: Sequence[pulumi.Input[str]]
     throttle_rate: float = THROTTLE_RATE
     throttle_burst: int = THROTTLE_BURST
+    rank_index: RankIndexAccess | None = None
+    """The Valkey rank index's settings and network; None: the DynamoDB index, no VPC."""
 
 
 class ReadApi(pulumi.ComponentResource):
@@ -107,6 +110,8 @@ class ReadApi(pulumi.ComponentResource):
                         READ_ACTIONS, [args.leaderboard_table_arn, *args.inventory_table_arns]
                     ),
                 ],
+                optional_environment=args.rank_index.environment if args.rank_index else {},
+                vpc=args.rank_index.vpc if args.rank_index else None,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -1,4 +1,5 @@
-"""A Lambda function with everything it needs to be observed: log group, tracing, alarm, role."""
+"""A Lambda function with everything it needs to be observed: log group, tracing, alarm, role;
+and, when it must reach something private (the Valkey rank index), its place in a VPC."""
 
 from __future__ import annotations
 
@@ -44,6 +45,48 @@ class FunctionSettings:
             )
 
 
+ENI_CREATE_ACTIONS: Final = ("ec2:CreateNetworkInterface",)
+"""Lambda makes the function's network interfaces with its role: in these subnets, with this
+security group (the action takes both as resources, so the grant names them)."""
+ENI_MANAGE_ACTIONS: Final = (
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:DeleteNetworkInterface",
+    "ec2:UnassignPrivateIpAddresses",
+)
+"""On network interfaces of the account and region (their ids are Lambda's, not known here)."""
+ENI_DESCRIBE_ACTIONS: Final = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets")
+"""EC2's Describe actions take no resource: ``"*"`` is the only resource AWS accepts."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class VpcAttachment:
+    """Where a function's network interfaces go: subnets and security groups, by id (for
+    ``vpc_config``) and by ARN (for the role's least-privilege ENI grants)."""
+
+    subnet_ids: Sequence[pulumi.Input[str]]
+    security_group_ids: Sequence[pulumi.Input[str]]
+    subnet_arns: Sequence[pulumi.Input[str]]
+    security_group_arns: Sequence[pulumi.Input[str]]
+    network_interfaces_arn: pulumi.Input[str]
+    """``arn:aws:ec2:<region>:<account>:network-interface/*``."""
+
+    def statements(self) -> list[iam.Statement]:
+        """What Lambda needs of the function's role to attach it (AWSLambdaVPCAccessExecutionRole
+        without its ``"*"`` where an action takes resources, and without logs)."""
+        return [
+            iam.allow(
+                ENI_CREATE_ACTIONS,
+                [*self.subnet_arns, *self.security_group_arns, self.network_interfaces_arn],
+            ),
+            iam.allow(ENI_MANAGE_ACTIONS, [self.network_interfaces_arn]),
+            iam.allow(ENI_DESCRIBE_ACTIONS, ["*"]),
+        ]
+
+    def vpc_config(self) -> dict[str, pulumi.Input[Sequence[pulumi.Input[str]]]]:
+        """The function's ``vpc_config``."""
+        return {"subnet_ids": self.subnet_ids, "security_group_ids": self.security_group_ids}
+
+
 @dataclass(frozen=True, kw_only=True)
 class ObservedFunctionArgs:
     """What differs between tap's functions; the rest (tracing, logs, alarm) is the same."""
@@ -57,6 +100,11 @@ class ObservedFunctionArgs:
     """The role's grants beyond logs and X-Ray: listed actions on exact ARNs."""
     dead_letter_arn: pulumi.Input[str] | None = None
     """Queue for async invocations that fail every retry (Lambda's ``dead_letter_config``)."""
+    optional_environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Settings beyond the spec's, whose fields have a default the stack overrides (the Valkey
+    rank index's, `tap_aws.resources.VALKEY_ENVIRONMENT`)."""
+    vpc: VpcAttachment | None = None
+    """None: the function runs in Lambda's own network, outside any VPC."""
 
     def __post_init__(self) -> None:
         given, wanted = set(self.environment), set(self.spec.environment)
@@ -64,6 +112,11 @@ class ObservedFunctionArgs:
             raise ValueError(
                 f"function {self.spec.stem!r}: environment must set exactly {sorted(wanted)}; "
                 f"missing {sorted(wanted - given)}, unexpected {sorted(given - wanted)}"
+            )
+        if twice := wanted & set(self.optional_environment):
+            raise ValueError(
+                f"function {self.spec.stem!r}: {sorted(twice)} are its spec's variables, "
+                "not optional ones"
             )
 
 
@@ -135,6 +188,7 @@ class ObservedFunction(pulumi.ComponentResource):
             # the only resource AWS accepts for them.
             iam.allow(["xray:PutTelemetryRecords", "xray:PutTraceSegments"], ["*"]),
             *args.statements,
+            *(args.vpc.statements() if args.vpc is not None else []),
         ]
         if args.dead_letter_arn is not None:
             statements.append(iam.allow(["sqs:SendMessage"], [args.dead_letter_arn]))
@@ -152,6 +206,7 @@ class ObservedFunction(pulumi.ComponentResource):
             "POWERTOOLS_SERVICE_NAME": SERVICE,
             "POWERTOOLS_METRICS_NAMESPACE": SERVICE,
             **args.environment,
+            **args.optional_environment,
         }
         return aws.lambda_.Function(
             f"{name}-function",
@@ -169,6 +224,7 @@ class ObservedFunction(pulumi.ComponentResource):
             tracing_config={"mode": "Active"},
             logging_config={"log_format": "JSON", "log_group": self.log_group.name},
             environment={"variables": variables},
+            vpc_config=args.vpc.vpc_config() if args.vpc is not None else None,
             dead_letter_config=(
                 {"target_arn": args.dead_letter_arn} if args.dead_letter_arn is not None else None
             ),

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from tap_aws.resources import FIFO_SUFFIX
+from tap_aws.resources import FIFO_SUFFIX, RANK_INDEX_CACHE, Env
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -23,7 +23,15 @@ if TYPE_CHECKING:
 
 Props = Mapping[str, Any]
 
-WILDCARD_RESOURCE_ACTIONS: Final = frozenset({"xray:PutTelemetryRecords", "xray:PutTraceSegments"})
+WILDCARD_RESOURCE_ACTIONS: Final = frozenset(
+    {
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+        # What Lambda asks of a VPC function's role to find its subnets and interfaces.
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+    }
+)
 """Actions AWS only grants on ``"*"``; any other action must name its resources."""
 ENCRYPTION_ALGORITHMS: Final = frozenset({"aws:kms", "aws:kms:dsse", "AES256"})
 MAX_STREAM_RETRIES: Final = 10_000
@@ -327,6 +335,161 @@ def stream_fed_tables(resources: Sequence[tuple[str, Props]]) -> list[str]:
     return sorted(problems)
 
 
+FUNCTION: Final = "aws:lambda/function:Function"
+REPLICATION_GROUP: Final = "aws:elasticache/replicationGroup:ReplicationGroup"
+CACHE_CLUSTER: Final = "aws:elasticache/cluster:Cluster"
+SECURITY_GROUP: Final = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS_RULE: Final = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+GROUP_RULE: Final = "aws:ec2/securityGroupRule:SecurityGroupRule"
+SUBNET: Final = "aws:ec2/subnet:Subnet"
+VPC: Final = "aws:ec2/vpc:Vpc"
+ROUTE_TABLE: Final = "aws:ec2/routeTable:RouteTable"
+ROUTE: Final = "aws:ec2/route:Route"
+ASSOCIATION: Final = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+INTERNET_GATEWAY: Final = "aws:ec2/internetGateway:InternetGateway"
+ANYWHERE: Final = frozenset({"0.0.0.0/0", "::/0"})
+TLS_SCHEME: Final = "rediss://"
+ALL_PROTOCOLS: Final = frozenset({"-1", "all"})
+
+
+def _variables(props: Props) -> Mapping[str, Any]:
+    return ((props.get("environment") or {}).get("variables")) or {}
+
+
+def caches_tls_only(resources: Sequence[tuple[str, Props]]) -> list[str]:
+    """Caches take TLS only and encrypt at rest; functions reach Valkey by ``rediss://``.
+
+    An ElastiCache Serverless cache is always both (the provider has no setting to get
+    wrong); a replication group or a cluster must say so. A URL still unknown (a preview)
+    is not judged.
+    """
+    problems = []
+    for kind, props in resources:
+        name = props.get("name") or props.get("replicationGroupId") or props.get("clusterId")
+        if kind == REPLICATION_GROUP:
+            if props.get("transitEncryptionEnabled") is not True:
+                problems.append(f"cache {name!r}: transit encryption is off")
+            elif props.get("transitEncryptionMode") == "preferred":
+                problems.append(
+                    f"cache {name!r}: transit encryption mode 'preferred' takes plaintext"
+                )
+            if props.get("atRestEncryptionEnabled") not in (True, "true"):
+                problems.append(f"cache {name!r}: encryption at rest is off")
+        elif kind == CACHE_CLUSTER and not props.get("replicationGroupId"):
+            if props.get("transitEncryptionEnabled") is not True:
+                problems.append(f"cache {name!r}: transit encryption is off")
+        elif kind == FUNCTION:
+            url = _variables(props).get(Env.VALKEY_URL)
+            if isinstance(url, str) and not url.startswith(TLS_SCHEME):
+                problems.append(f"function {name!r}: {Env.VALKEY_URL.value} is not {TLS_SCHEME}")
+    return problems
+
+
+def _cache_ports(resources: Sequence[tuple[str, Props]]) -> set[int]:
+    """The ports the stack's caches listen on: a serverless cache's two, any other's own."""
+    ports = {RANK_INDEX_CACHE.port, RANK_INDEX_CACHE.reader_port}
+    ports.update(
+        int(props["port"])
+        for kind, props in resources
+        if kind in (REPLICATION_GROUP, CACHE_CLUSTER) and isinstance(props.get("port"), int | float)
+    )
+    return ports
+
+
+def _ingress(resources: Sequence[tuple[str, Props]]) -> list[tuple[str, Props, list[str]]]:
+    """Every ingress permission of the stack, wherever it is written: (where, rule, sources)."""
+    found: list[tuple[str, Props, list[str]]] = []
+    for kind, props in resources:
+        if kind == SECURITY_GROUP:
+            for rule in props.get("ingress") or []:
+                sources = [*(rule.get("cidrBlocks") or []), *(rule.get("ipv6CidrBlocks") or [])]
+                found.append((f"group {props.get('name')!r}", rule, sources))
+        elif kind == GROUP_RULE and props.get("type") == "ingress":
+            sources = [*(props.get("cidrBlocks") or []), *(props.get("ipv6CidrBlocks") or [])]
+            found.append((f"rule of group {props.get('securityGroupId')!r}", props, sources))
+        elif kind == INGRESS_RULE:
+            sources = [c for c in (props.get("cidrIpv4"), props.get("cidrIpv6")) if c]
+            found.append((f"rule of group {props.get('securityGroupId')!r}", props, sources))
+    return found
+
+
+def _covers(rule: Props, port: int) -> bool:
+    protocol = str(rule.get("ipProtocol", rule.get("protocol", "tcp"))).lower()
+    if protocol in ALL_PROTOCOLS:
+        return True
+    low, high = rule.get("fromPort"), rule.get("toPort")
+    if not isinstance(low, int | float) or not isinstance(high, int | float):
+        return False
+    return protocol in ("tcp", "6") and low <= port <= high
+
+
+def cache_port_not_public(resources: Sequence[tuple[str, Props]]) -> list[str]:
+    """No security group lets 0.0.0.0/0 or ::/0 in on a cache's port."""
+    ports = _cache_ports(resources)
+    return [
+        f"{where} lets {source} in on cache port {port}"
+        for where, rule, sources in _ingress(resources)
+        for source in sources
+        if source in ANYWHERE
+        for port in sorted(ports)
+        if _covers(rule, port)
+    ]
+
+
+def _routes(resources: Sequence[tuple[str, Props]]) -> dict[object, list[Props]]:
+    """Each route table's routes (id -> routes), written inline or as Route resources."""
+    routes: dict[object, list[Props]] = {}
+    for kind, props in resources:
+        if kind == ROUTE_TABLE:
+            routes.setdefault(props.get("id"), []).extend(props.get("routes") or [])
+        elif kind == ROUTE:
+            routes.setdefault(props.get("routeTableId"), []).append(props)
+    return routes
+
+
+def functions_in_private_subnets(resources: Sequence[tuple[str, Props]]) -> list[str]:
+    """A function with a ``vpcConfig`` runs in subnets of this stack that give no public IP and
+    whose route table (its own, else its VPC's main one) has no route to an internet gateway.
+
+    Subnets are matched by id, as a stack validation sees resources (outputs, id included);
+    ids still unknown (a preview of a new stack) are not judged.
+    """
+    subnets = {props.get("id"): props for kind, props in resources if kind == SUBNET}
+    main_tables = {
+        props.get("id"): props.get("mainRouteTableId") for k, props in resources if k == VPC
+    }
+    tables = {
+        props.get("subnetId"): props.get("routeTableId")
+        for k, props in resources
+        if k == ASSOCIATION
+    }
+    gateways = {props.get("id") for kind, props in resources if kind == INTERNET_GATEWAY}
+    routes = _routes(resources)
+    problems = []
+    for kind, props in resources:
+        if kind != FUNCTION:
+            continue
+        name = props.get("name")
+        subnet_ids = ((props.get("vpcConfig") or {}).get("subnetIds")) or []
+        for subnet_id in (s for s in subnet_ids if isinstance(s, str)):
+            subnet = subnets.get(subnet_id)
+            if subnet is None:
+                problems.append(f"function {name!r}: subnet {subnet_id!r} is not this stack's")
+                continue
+            if subnet.get("mapPublicIpOnLaunch"):
+                problems.append(f"function {name!r}: subnet {subnet_id!r} gives public IPs")
+            table = tables.get(subnet_id) or main_tables.get(subnet.get("vpcId"))
+            for route in routes.get(table, []):
+                gateway = route.get("gatewayId")
+                if gateway in gateways or (isinstance(gateway, str) and gateway.startswith("igw-")):
+                    problems.append(
+                        f"function {name!r}: subnet {subnet_id!r} routes "
+                        f"{route.get('destinationCidrBlock') or route.get('cidrBlock')!r} to "
+                        f"internet gateway {gateway!r}"
+                    )
+    return problems
+
+
 @dataclass(frozen=True, slots=True)
 class StackGuard:
     """One mandatory rule over the whole stack (resources that must come together)."""
@@ -351,5 +514,20 @@ STACK_GUARDS: Final = (
         "dynamodb-stream-fed",
         "A table whose stream feeds a function streams NEW_AND_OLD_IMAGES",
         stream_fed_tables,
+    ),
+    StackGuard(
+        "elasticache-tls-only",
+        "Caches take TLS only and encrypt at rest; functions reach Valkey by rediss://",
+        caches_tls_only,
+    ),
+    StackGuard(
+        "cache-port-not-public",
+        "No security group lets 0.0.0.0/0 or ::/0 in on a cache's port",
+        cache_port_not_public,
+    ),
+    StackGuard(
+        "lambda-private-subnets",
+        "Functions in a VPC run in this stack's subnets: no public IPs, no internet gateway route",
+        functions_in_private_subnets,
     ),
 )

@@ -4,7 +4,7 @@ stream feeds the rank index (`tap_infra.rank_index`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import pulumi
 import pulumi_aws as aws
@@ -23,6 +23,9 @@ from tap_infra.functions import FunctionSettings, ObservedFunction, ObservedFunc
 from tap_infra.queues import FifoQueue, FifoQueueArgs
 from tap_infra.rank_index import RankIndexFeed, RankIndexFeedArgs
 from tap_infra.tables import create_table
+
+if TYPE_CHECKING:
+    from tap_infra.valkey import RankIndexAccess
 
 BATCH_SIZE: Final = 10
 TABLE_ACTIONS: Final = (
@@ -81,6 +84,8 @@ class LeaderboardPipelineArgs:
     boards: BoardSettings
     """The boards' specs, a JSON list of ``tap_core.leaderboard.LeaderboardSpec``."""
     deletion_protection: bool = True
+    rank_index: RankIndexAccess | None = None
+    """The Valkey rank index's settings and network; None: the DynamoDB index."""
 
 
 class LeaderboardPipeline(pulumi.ComponentResource):
@@ -130,6 +135,7 @@ class LeaderboardPipeline(pulumi.ComponentResource):
                 functions=args.functions,
                 table=self.table,
                 boards=args.boards.environment(),
+                rank_index=args.rank_index,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

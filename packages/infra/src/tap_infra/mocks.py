@@ -15,6 +15,28 @@ ACCOUNT: Final = "123456789012"
 REGION: Final = "us-east-1"
 STREAM_LABEL: Final = "2026-01-01T00:00:00.000"
 """The label AWS gives a table's stream (its creation time), for the stream's ARN."""
+ZONES: Final = (f"{REGION}a", f"{REGION}b", f"{REGION}c")
+ZONE_IDS: Final = ("use1-az1", "use1-az2", "use1-az4")
+"""The availability zones (names, ids) ``aws.get_availability_zones`` answers with."""
+EC2_KINDS: Final = {
+    "aws:ec2/vpc:Vpc": ("vpc", "vpc"),
+    "aws:ec2/subnet:Subnet": ("subnet", "subnet"),
+    "aws:ec2/securityGroup:SecurityGroup": ("security-group", "sg"),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ("security-group", "sg"),
+    "aws:ec2/routeTable:RouteTable": ("route-table", "rtb"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("vpc-endpoint", "vpce"),
+    "aws:ec2/internetGateway:InternetGateway": ("internet-gateway", "igw"),
+}
+"""EC2 resources' ARN kind and id prefix, as AWS writes them (``subnet/subnet-...``)."""
+DATA_SOURCES: Final[dict[str, dict[str, Any]]] = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": {
+        "id": REGION,
+        "names": list(ZONES),
+        "zoneIds": list(ZONE_IDS),
+    },
+    "aws:index/getRegion:getRegion": {"id": REGION, "name": REGION, "region": REGION},
+}
+"""What each data source the program reads answers, by its token."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +47,13 @@ class Captured:
     name: str
     inputs: dict[str, Any]
     """Engine (camelCase) property names, e.g. ``fifoQueue``, ``redrivePolicy``."""
+    id: str = ""
+    outputs: dict[str, Any] = field(default_factory=dict)
+    """What the mocks answered (inputs and computed properties such as ``arn``)."""
+
+    def stack_props(self) -> dict[str, Any]:
+        """The resource as a CrossGuard stack validation sees it: its outputs, id included."""
+        return {**self.outputs, "id": self.id}
 
     @property
     def urn(self) -> str:
@@ -53,7 +82,6 @@ class CapturingMocks(pulumi.runtime.Mocks):
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
     ) -> tuple[str | None, dict[str, Any]]:
-        self.resources.append(Captured(args.typ, args.name, dict(args.inputs)))
         physical = _physical_name(args)
         service = _service(args.typ)
         outputs: dict[str, Any] = {
@@ -81,13 +109,36 @@ class CapturingMocks(pulumi.runtime.Mocks):
                 outputs["streamArn"] = f"{outputs['arn']}/stream/{STREAM_LABEL}"
         # A bucket's id is its name, as in AWS: its companion resources refer to it by that.
         resource_id = physical if args.typ == "aws:s3/bucket:Bucket" else f"{physical}-id"
+        if args.typ in EC2_KINDS:
+            resource_id = self._ec2(args, physical, outputs)
+        elif args.typ == "aws:elasticache/serverlessCache:ServerlessCache":
+            address = f"{physical}-abc123.serverless.use1.cache.amazonaws.com"
+            outputs["endpoints"] = [{"address": address, "port": 6379}]
+            outputs["readerEndpoints"] = [{"address": address, "port": 6380}]
+        self.resources.append(
+            Captured(args.typ, args.name, dict(args.inputs), resource_id, outputs)
+        )
         return resource_id, outputs
 
+    @staticmethod
+    def _ec2(args: pulumi.runtime.MockResourceArgs, physical: str, outputs: dict[str, Any]) -> str:
+        """An EC2 resource's id and ARN as AWS shapes them, and the VPC's own route table."""
+        kind, prefix = EC2_KINDS[args.typ]
+        resource_id = f"{prefix}-{physical}"
+        outputs["arn"] = f"arn:aws:ec2:{REGION}:{ACCOUNT}:{kind}/{resource_id}"
+        if args.typ == "aws:ec2/vpc:Vpc":
+            outputs["mainRouteTableId"] = f"rtb-main-{physical}"
+            outputs["defaultSecurityGroupId"] = f"sg-default-{physical}"
+        elif args.typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
+            outputs["prefixListId"] = f"pl-{physical}"
+        return resource_id
+
     def call(
-        self,
-        args: pulumi.runtime.MockCallArgs,  # noqa: ARG002 (no program calls a data source)
+        self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
+        """The data sources the Valkey network reads: the region and its zones. (No failures
+        is ``[]``: Pulumi's mock server iterates the list, ``None`` included.)"""
+        return dict(DATA_SOURCES.get(args.token, {})), []
 
     def of_type(self, type_token: str) -> list[Captured]:
         return of_type(self.resources, type_token)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import pulumi
 
+from tap_aws.resources import RANK_INDEXES
 from tap_infra import mocks
 from tap_infra.functions import ARCHITECTURES
 from tap_infra.mocks import CapturingMocks
@@ -25,6 +26,7 @@ from tap_infra.stack import (
     architecture,
     define,
     leaderboards_json,
+    rank_index,
 )
 
 if TYPE_CHECKING:
@@ -68,6 +70,26 @@ KEY_SETTINGS: Final = (
     "authorizationType",
     "metricName",
     "threshold",
+    "cidrBlock",
+    "availabilityZone",
+    "mapPublicIpOnLaunch",
+    "vpcEndpointType",
+    "serviceName",
+    "privateDnsEnabled",
+    "routeTableIds",
+    "subnetId",
+    "routeTableId",
+    "securityGroupId",
+    "ipProtocol",
+    "fromPort",
+    "toPort",
+    "referencedSecurityGroupId",
+    "prefixListId",
+    "engine",
+    "majorEngineVersion",
+    "subnetIds",
+    "securityGroupIds",
+    "vpcConfig",
 )
 """The inputs worth a glance; the rest (policies, code) are in ``pulumi preview --diff``."""
 
@@ -123,7 +145,7 @@ def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tap infra plan",
         description="Show the AWS resources `pulumi up` would create, without credentials.",
-        epilog="Example: tap infra plan --suffix pr42 --board global --board weekly. "
+        epilog="Example: tap infra plan --suffix pr42 --board global --rank-index valkey. "
         "Exit codes: 0 listed, 2 bad arguments.",
     )
     parser.add_argument("--suffix", default=DEFAULT_SUFFIX, help="environment suffix (dev)")
@@ -134,6 +156,13 @@ def parser() -> argparse.ArgumentParser:
         dest="boards",
         metavar="ID",
         help="a leaderboard id (repeatable; default: one board named global)",
+    )
+    parser.add_argument(
+        "--rank-index",
+        choices=RANK_INDEXES,
+        default=RANK_INDEXES[0],
+        help=f"where the ranks are kept (stack config rankIndex; default {RANK_INDEXES[0]}); "
+        "valkey adds the VPC, its endpoints and security groups and the cache",
     )
     return parser
 
@@ -146,6 +175,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             code=pulumi.AssetArchive({}),  # the bundle's bytes do not change the plan
             leaderboards_json=leaderboards_json([{"id": b} for b in options.boards or ["global"]]),
             architecture=architecture(options.architecture),
+            rank_index=rank_index(options.rank_index),
         )
         plan = run(args)
     except ValueError as error:

@@ -28,6 +28,8 @@ from tap_infra.queues import create_queue, queue_policy
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from tap_infra.valkey import RankIndexAccess
+
 STREAM_ACTIONS: Final = (
     "dynamodb:DescribeStream",
     "dynamodb:GetRecords",
@@ -57,6 +59,8 @@ class RankIndexFeedArgs:
     boards: Mapping[str, pulumi.Input[str]]
     """The boards' settings variables (`tap_infra.leaderboard.BoardSettings.environment`):
     every function on the leaderboard table reads the boards and count shards alike."""
+    rank_index: RankIndexAccess | None = None
+    """The Valkey rank index's settings and network; None: the DynamoDB index, no VPC."""
 
 
 class RankIndexFeed(pulumi.ComponentResource):
@@ -114,6 +118,8 @@ class RankIndexFeed(pulumi.ComponentResource):
                     # Lambda sends the on-failure note with the function's role.
                     iam.allow(["sqs:SendMessage"], [self.dlq.arn]),
                 ],
+                optional_environment=args.rank_index.environment if args.rank_index else {},
+                vpc=args.rank_index.vpc if args.rank_index else None,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Final
 import pulumi
 from pydantic import TypeAdapter, ValidationError
 
-from tap_aws.resources import INVENTORY_BUCKET, Outputs, check_suffix, resource_name
+from tap_aws.resources import (
+    INVENTORY_BUCKET,
+    RANK_INDEXES,
+    Outputs,
+    RankIndexKind,
+    check_suffix,
+    resource_name,
+)
 from tap_core.errors import describe
 from tap_core.leaderboard import LeaderboardSpec
 from tap_infra.alarms import AlarmTopic
@@ -16,6 +23,7 @@ from tap_infra.api import ReadApi, ReadApiArgs
 from tap_infra.functions import ARCHITECTURES, FunctionSettings
 from tap_infra.inventory import InventoryPipeline, InventoryPipelineArgs
 from tap_infra.leaderboard import BoardSettings, LeaderboardPipeline, LeaderboardPipelineArgs
+from tap_infra.valkey import VALKEY, ValkeyRankIndex, ValkeyRankIndexArgs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -70,6 +78,16 @@ def architecture(value: str | None) -> Architecture:
     raise ValueError(f"config architecture: {value!r} is not one of {list(ARCHITECTURES)}")
 
 
+def rank_index(value: str | None) -> RankIndexKind:
+    """The rank index from config (``dynamodb`` when unset: no VPC, no idle cost)."""
+    if value is None:
+        return RANK_INDEXES[0]
+    for known in RANK_INDEXES:
+        if value == known:
+            return known
+    raise ValueError(f"config rankIndex: {value!r} is not one of {list(RANK_INDEXES)}")
+
+
 @dataclass(frozen=True, kw_only=True)
 class TapStackArgs:
     """Everything the stack config chooses; read in ``__main__.py`` and passed in."""
@@ -84,9 +102,13 @@ class TapStackArgs:
     reserved_concurrency: int | None = None
     deletion_protection: bool = True
     alarm_email: str | None = None
+    rank_index: RankIndexKind = RANK_INDEXES[0]
+    """Where the ranks are kept: the leaderboard table (``dynamodb``) or an ElastiCache
+    Serverless cache in a VPC of its own (``valkey``, `tap_infra.valkey`)."""
 
     def __post_init__(self) -> None:
         check_suffix(self.suffix)
+        rank_index(self.rank_index)  # a Literal is not checked at run time
         self.boards()  # refuse bad board settings before any resource is made
         self.functions(None)  # refuse bad function settings before any resource is made
 
@@ -108,9 +130,11 @@ class TapStackArgs:
 
 
 class TapStack(pulumi.ComponentResource):
-    """Alarm topic, leaderboard pipeline, inventory pipeline and read API."""
+    """Alarm topic, leaderboard pipeline, inventory pipeline and read API; with
+    ``rankIndex: valkey``, the Valkey rank index and its network too."""
 
     alarms: AlarmTopic
+    valkey: ValkeyRankIndex | None
     leaderboard: LeaderboardPipeline
     inventory: InventoryPipeline
     api: ReadApi
@@ -125,6 +149,12 @@ class TapStack(pulumi.ComponentResource):
         )
         functions = args.functions(self.alarms.topic.arn)
         boards = args.boards()
+        self.valkey = (
+            ValkeyRankIndex(f"{name}-valkey", ValkeyRankIndexArgs(suffix=args.suffix), opts=child)
+            if args.rank_index == VALKEY
+            else None
+        )
+        access = self.valkey.access() if self.valkey is not None else None
         self.leaderboard = LeaderboardPipeline(
             f"{name}-leaderboard",
             LeaderboardPipelineArgs(
@@ -132,6 +162,7 @@ class TapStack(pulumi.ComponentResource):
                 functions=functions,
                 boards=boards,
                 deletion_protection=args.deletion_protection,
+                rank_index=access,
             ),
             opts=child,
         )
@@ -154,6 +185,7 @@ class TapStack(pulumi.ComponentResource):
                 leaderboard_table_arn=self.leaderboard.table.arn,
                 inventory_table_name=self.inventory.table.name,
                 inventory_table_arns=[self.inventory.table.arn],
+                rank_index=access,
             ),
             opts=child,
         )
@@ -162,6 +194,7 @@ class TapStack(pulumi.ComponentResource):
     def outputs(self) -> dict[str, pulumi.Output[str]]:
         """The stack outputs by their shared key (``tap_aws.resources.Outputs``)."""
         leaderboard, inventory = self.leaderboard, self.inventory
+        valkey = {Outputs.VALKEY_URL: self.valkey.url} if self.valkey is not None else {}
         return {
             Outputs.MAIN_QUEUE_URL: leaderboard.queues.queue.url,
             Outputs.DLQ_URL: leaderboard.queues.dlq.url,
@@ -176,6 +209,7 @@ class TapStack(pulumi.ComponentResource):
             Outputs.INVENTORY_DLQ_URL: inventory.rows_dlq.url,
             Outputs.INVENTORY_EVENTS_DLQ_URL: inventory.events_dlq.url,
             Outputs.API_URL: self.api.stage.invoke_url,
+            **valkey,
         }
 
 

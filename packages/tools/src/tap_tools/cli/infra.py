@@ -19,10 +19,12 @@ token, its name and its key settings, then the stack outputs.
 examples:
   tap infra plan
   tap infra plan --suffix pr42 --board global --board weekly
+  tap infra plan --rank-index valkey     # adds the VPC, endpoints, security groups, cache
 
 exit status:
   0  the plan was printed
-  2  usage error (a bad suffix, board id or architecture), or tap-infra is not installed"""
+  2  usage error (a bad suffix, board id, architecture or rank index), or tap-infra is not
+     installed"""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
