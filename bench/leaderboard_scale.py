@@ -10,20 +10,38 @@ submit: WCU (transactions 2x), the writes the most-written item takes, the busie
 key's share of the board's WCU, the ceiling (accepted submits/s before 1,000 WCU/s on one item
 or partition key binds) and the requests of one ``rank_of``.
 
-``--json`` prints ``{"dynamodb": {...}, "dynamodb_inline": {...}}``: for each design the worst
-of the two score shapes (highest cost, lowest ceiling).
+Then the Valkey index on the same submits (``tap_tools.scale.measure_valkey``): the stream
+design's moves applied to a ``ValkeyRankIndex`` on a real local server (``valkey-server`` or
+``redis-server``, started here on a free port), the commands it ran per accepted submit (the
+server's own ``INFO commandstats``), those of one ``rank_of``, and the index's update rate on a
+page of 10^5 players (``--quick``: 10^4) with this process and the server pinned to one core.
+Last, the monthly cost of each index at 10^6 and 10^8 accepted submits (``tap_tools.costs``).
+
+``--json`` prints ``{"dynamodb": {...}, "dynamodb_inline": {...}, "valkey": {...}}``: for each
+design the worst of the two score shapes (highest cost, lowest ceiling).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict
+import os
 from typing import TYPE_CHECKING, Any, Final
 
+from tap_aws.adapters.valkey_index import ValkeyRankIndex
 from tap_aws.resources import RANK_INDEX_STREAM
-from tap_tools.scale import Case, Design, Measured, measure
+from tap_tools import costs
+from tap_tools.scale import (
+    Case,
+    Design,
+    Measured,
+    ValkeyMeasured,
+    measure,
+    measure_valkey,
+    updates_per_second,
+)
 from tap_tools.testing import MotoServer, journal_transactions, query_sorted_partitions
+from tap_tools.valkey_server import ValkeyServer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -36,13 +54,59 @@ KEYS: Final = (
     "rank_of_requests",
 )
 """The figures ``--json`` gives per design (the pinned keys)."""
-_LOWER_IS_WORSE: Final = frozenset({"ceiling_submits_per_second"})
+VALKEY_KEYS: Final = (
+    "entry_wcu_per_accepted_submit",
+    "commands_per_accepted_submit",
+    "index_updates_per_second",
+    "rank_of_round_trips",
+)
+"""The figures ``--json`` gives for the Valkey index (the pinned keys)."""
+_LOWER_IS_WORSE: Final = frozenset({"ceiling_submits_per_second", "index_updates_per_second"})
+PLAYERS: Final = 10**6
+"""Players the cost table assumes on the boards (what the Valkey cache holds)."""
+PLAYER_BYTES: Final = 268
+"""What a Valkey page holds per player, measured by the ValkeyRankIndex tests
+(``tests/adapters/valkey``): the sorted set's member and the held hash's field."""
 
 
-def worst(found: Sequence[Measured]) -> dict[str, float]:
-    """Per key of `KEYS`, the worst figure over the cases."""
-    pick = {key: (min if key in _LOWER_IS_WORSE else max) for key in KEYS}
-    return {key: pick[key](getattr(one, key) for one in found) for key in KEYS}
+def worst(
+    found: Sequence[Measured | ValkeyMeasured], keys: Sequence[str] = KEYS
+) -> dict[str, float]:
+    """Per key of ``keys``, the worst figure over the cases."""
+    pick = {key: (min if key in _LOWER_IS_WORSE else max) for key in keys}
+    return {key: pick[key](getattr(one, key) for one in found) for key in keys}
+
+
+def _valkey(found: Sequence[Measured], quick: bool) -> list[ValkeyMeasured]:
+    """The Valkey index on each case's submits, this process and the server on one core."""
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    server = ValkeyServer()
+    server.start()
+    try:
+        index = ValkeyRankIndex(server.url)
+        rate = updates_per_second(index, 10**4 if quick else 10**5, 1_000, 5 if quick else 20)
+        batch = RANK_INDEX_STREAM.batch_size
+        return [measure_valkey(server.url, one, batch, rate) for one in found]
+    finally:
+        server.stop()
+
+
+def _costs(dynamodb: dict[str, float], valkey: dict[str, float], ecpus: float) -> None:
+    indexes = (
+        costs.Index("dynamodb", dynamodb["wcu_per_accepted_submit"]),
+        costs.Index(
+            "valkey",
+            valkey["entry_wcu_per_accepted_submit"],
+            ecpus=ecpus,
+            bytes_per_player=PLAYER_BYTES,
+            fixed_per_month=costs.valkey_fixed_per_month(),
+        ),
+    )
+    print(f"Monthly cost (us-east-1 list prices, {PLAYERS:,} players held), dollars")
+    print(f"{'index':<9} {'10^6 submits':>13} {'10^8 submits':>13}")
+    for index in indexes:
+        low, high = (costs.monthly(index, n, PLAYERS) for n in (10**6, 10**8))
+        print(f"{index.name:<9} {low:>13,.2f} {high:>13,.2f}")
 
 
 def _row(name: str, design: str, one: Measured) -> str:
@@ -82,10 +146,14 @@ def main(argv: Sequence[str]) -> None:
                     print(_row(f"{size} {shape}", design, one), flush=True)
     finally:
         server.stop()
+    valkey = _valkey(found["stream"], args.quick)
     report: dict[str, Any] = {"dynamodb": worst(found["stream"])}
     report["dynamodb_inline"] = worst(found["inline"])
+    report["valkey"] = worst(valkey, VALKEY_KEYS)
     if args.json:
         print(json.dumps(report))
-    else:
-        print("worst of the shapes:", json.dumps(report))
-        print("cases:", json.dumps({d: [asdict(m) for m in ms] for d, ms in found.items()}))
+        return
+    for measured in valkey:
+        print(f"valkey: {measured}")
+    _costs(report["dynamodb"], report["valkey"], max(m.ecpus_per_move for m in valkey))
+    print("worst of the shapes:", json.dumps(report))

@@ -25,8 +25,8 @@ from tap_core.leaderboard import Held, Move, PageId, Placed, RankIndexUnavailabl
 from tap_core.leaderboard.index import NOTHING_HELD
 from tap_core.leaderboard.moves import advance, supersedes
 from tap_core.memory import InMemoryRankIndex
+from tap_tools.scale import updates_per_second
 from tap_tools.valkey_server import INSTALL, ServerMissing, ValkeyServer, find_binary
-from tests.adapters.valkey import measure
 from tests.unit.leaderboard.strategies import NOW
 
 if TYPE_CHECKING:
@@ -345,6 +345,8 @@ def test_importing_the_adapter_imports_no_redis() -> None:
     assert out.split() == ["False"]
 
 
-def test_the_measure_script_applies_and_times_batches(valkey_server: ValkeyServer) -> None:
+def test_the_bench_applies_and_times_batches(valkey_server: ValkeyServer) -> None:
+    """``python -m bench leaderboard_scale``'s update rate: it moves the players it loaded."""
     index = ValkeyRankIndex(valkey_server.url, namespace=f"t{uuid.uuid4().hex[:12]}")
-    assert measure.updates_per_second(index, players=300, batch=100, batches=2) > 0
+    assert updates_per_second(index, players=300, batch=100, batches=2) > 0
+    assert index.count(PageId("updates", "all")) == 300

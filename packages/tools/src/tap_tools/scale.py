@@ -23,21 +23,33 @@ leaderboard_scale`` (figures).
 from __future__ import annotations
 
 import random
+import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from tap_aws.adapters.leaderboards import DynamoLeaderboards, DynamoRankIndex
+from tap_aws.adapters.leaderboards.rank_index import stream_record
 from tap_aws.adapters.leaderboards.store import page_items
 from tap_aws.functions import rank_index
 from tap_aws.functions.bootstrap import RankIndexDependencies
-from tap_core.leaderboard import BoardSpecs, Entry, LeaderboardSpec, ScoreSubmission
+from tap_core.leaderboard import (
+    BoardSpecs,
+    Entry,
+    LeaderboardSpec,
+    Move,
+    PageId,
+    ScoreSubmission,
+    encode_sort_key,
+)
 from tap_tools.capacity import item_size, write_units
 from tap_tools.testing import AwsClients, RequestCounter, put_items
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
 
@@ -79,6 +91,10 @@ class Measured:
     ceiling_submits_per_second: float
     rank_of_requests: int
     wcu_by_item: dict[str, float]
+    moves: tuple[Move, ...] = field(default=(), repr=False, compare=False)
+    """The accepted submits' moves as the stream delivered them (the stream design)."""
+    board: tuple[Entry, ...] = field(default=(), repr=False, compare=False)
+    """The entries loaded before the submits."""
 
 
 class Writes:
@@ -183,6 +199,7 @@ def measure(endpoint: str, case: Case, design: Design) -> Measured:
     store.ensure_table()
     entries = board(case.entries, rng, tied=case.tied)
     put_items(table, page_items(SPEC, "all", entries))
+    moves: list[Move] = []
     writes = Writes(table, client)
     writes.attach()
     accepted = 0
@@ -190,6 +207,8 @@ def measure(endpoint: str, case: Case, design: Design) -> Measured:
         accepted += store.submit(submission).status == "accepted"
     if design == "stream":
         records = stream_records(client, aws.dynamodbstreams(), table)
+        boards = BoardSpecs([SPEC])
+        moves = [one.move for r in records if (one := stream_record(r, boards)) is not None]
         index = DynamoRankIndex(table, client, count_shards=case.count_shards)
         dependencies = RankIndexDependencies(index, BoardSpecs([SPEC]))
         for start in range(0, len(records), case.batch):
@@ -205,7 +224,8 @@ def measure(endpoint: str, case: Case, design: Design) -> Measured:
     counter = RequestCounter.attach(reader_client)
     if reader.rank_of(SPEC.id, entries[len(entries) // 2].player_id) is None:
         raise RuntimeError("a loaded player has no rank")
-    return _figures(writes.writes, accepted, counter.total_requests)
+    found = _figures(writes.writes, accepted, counter.total_requests)
+    return replace(found, moves=tuple(moves), board=tuple(entries))
 
 
 def _figures(writes: list[tuple[str, str, int]], accepted: int, rank_of: int) -> Measured:
@@ -229,3 +249,151 @@ def _figures(writes: list[tuple[str, str, int]], accepted: int, rank_of: int) ->
         rank_of_requests=rank_of,
         wcu_by_item={kind: wcu / accepted for kind, wcu in sorted(kinds.items())},
     )
+
+
+# -- the Valkey index -------------------------------------------------------------------------
+
+PAGE: Final = PageId(SPEC.id, "all")
+_NOT_COUNTED: Final = frozenset({"cmdstat_info", "cmdstat_config"})
+
+
+@dataclass(frozen=True)
+class ValkeyMeasured:
+    """The Valkey path per accepted submit: DynamoDB holds the entries only, the index is a
+    sorted set on a server (see `measure_valkey`)."""
+
+    entry_wcu_per_accepted_submit: float
+    commands_per_accepted_submit: float
+    index_updates_per_second: float
+    rank_of_round_trips: int
+    """Client-side sends of one ``rank_of`` (`RoundTrips`); the commands are counted on the
+    server, those a script runs included."""
+    ecpus_per_move: float
+    """An estimate: a move's server time over a small GET's (ECPUs are billed by vCPU time
+    beyond a simple command's), both from the server's own ``INFO commandstats``."""
+
+
+class RoundTrips:
+    """Round trips a redis-py client makes (a pipeline's commands go in one), counted on its
+    connections: `client` is a ``Redis`` on ``url`` whose every send adds one to `count`."""
+
+    def __init__(self, url: str) -> None:
+        from redis import ConnectionPool, Redis  # noqa: PLC0415 - the Valkey bench's only
+        from redis.connection import Connection  # noqa: PLC0415
+
+        trips = self
+
+        class Counting(Connection):
+            def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+                trips.count += 1
+                super().send_packed_command(command, check_health)  # type: ignore[no-untyped-call]
+
+        self.count = 0
+        self.client = Redis(connection_pool=ConnectionPool.from_url(url, connection_class=Counting))
+
+
+class Commands:
+    """Commands a Valkey or Redis server ran, from ``INFO commandstats`` (server-side)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def reset(self) -> None:
+        self.client.config_resetstat()
+
+    def stats(self) -> dict[str, dict[str, float]]:
+        found: dict[str, dict[str, float]] = self.client.info("commandstats")
+        return {name: stat for name, stat in found.items() if name not in _NOT_COUNTED}
+
+    def calls(self) -> int:
+        return sum(int(stat["calls"]) for stat in self.stats().values())
+
+
+def loading_moves(entries: Iterable[Entry]) -> list[Move]:
+    """The moves that index ``entries`` as loaded (each new, at its revision)."""
+    return [
+        Move(
+            PAGE,
+            e.player_id,
+            None,
+            encode_sort_key(SPEC.order, e.score, e.achieved_at, e.player_id),
+            e.revision,
+        )
+        for e in entries
+    ]
+
+
+def measure_valkey(
+    url: str, stream: Measured, batch: int, updates_per_second: float
+) -> ValkeyMeasured:
+    """The stream design's moves (``stream.moves``, the same submits) applied to a Valkey rank
+    index on the server at ``url``, over the same board, in batches of ``batch`` as the
+    mapping hands them over: the commands the server ran per accepted submit (those inside
+    the scripts included), and the round trips of one ``rank_of``. The entries' DynamoDB
+    writes are the stream design's entry writes (``P``): with a Valkey index nothing else is
+    written."""
+    from tap_aws.adapters.valkey_index import ValkeyRankIndex  # noqa: PLC0415
+
+    trips = RoundTrips(url)
+    client = trips.client
+    index = ValkeyRankIndex(client=client, namespace=f"scale{uuid.uuid4().hex[:12]}")
+    commands = Commands(client)
+    board = loading_moves(stream.board)
+    for start in range(0, len(board), batch):
+        index.apply(board[start : start + batch])
+    commands.reset()
+    for start in range(0, len(stream.moves), batch):
+        index.apply(stream.moves[start : start + batch])
+    applied = commands.calls()
+    moved = commands.stats()
+    script_usec = sum(
+        float(stat["usec"]) for name, stat in moved.items() if name.startswith("cmdstat_eval")
+    )
+    player = stream.board[len(stream.board) // 2].player_id
+    index.ranks_of(PAGE, [player])  # the read's script loaded once, as a warm function has it
+    before = trips.count
+    if not index.ranks_of(PAGE, [player]):
+        raise RuntimeError("a loaded player has no rank")
+    rank_of = trips.count - before
+    client.set("tap:probe", "x")
+    commands.reset()
+    for _ in range(1000):
+        client.get("tap:probe")
+    get_usec = float(commands.stats()["cmdstat_get"]["usec_per_call"])
+    return ValkeyMeasured(
+        entry_wcu_per_accepted_submit=stream.wcu_by_item.get("P", 0.0),
+        commands_per_accepted_submit=applied / stream.accepted,
+        index_updates_per_second=updates_per_second,
+        rank_of_round_trips=rank_of,
+        ecpus_per_move=max(1.0, script_usec / max(len(stream.moves), 1) / max(get_usec, 0.01)),
+    )
+
+
+def updates_per_second(index: Any, players: int, batch: int, batches: int) -> float:
+    """Moves a Valkey rank index applies per second (wall clock) over ``batches`` batches of
+    ``batch`` random players moving to a new score at their next revision, on a page first
+    filled with ``players`` new entries."""
+    rng = random.Random(7)  # noqa: S311 - a reproducible workload
+    page = PageId("updates", "all")
+    revisions = dict.fromkeys(range(players), 1)
+
+    def key(player: int) -> str:
+        return encode_sort_key("desc", rng.randrange(10**6), NOW, f"player-{player}")
+
+    for start in range(0, players, batch):
+        stop = min(players, start + batch)
+        index.apply(Move(page, f"player-{n}", None, key(n), 1) for n in range(start, stop))
+    work: list[list[Move]] = []
+    for _ in range(batches):
+        moves = []
+        for player in rng.sample(range(players), batch):
+            revisions[player] += 1
+            moves.append(Move(page, f"player-{player}", None, key(player), revisions[player]))
+        work.append(moves)
+    started = time.perf_counter()
+    for batch_moves in work:
+        index.apply(batch_moves)
+    elapsed = time.perf_counter() - started
+    if index.count(page) != players:
+        raise RuntimeError(f"the page holds {index.count(page)} players, not {players}")
+    return batch * batches / elapsed
