@@ -35,6 +35,7 @@ import bisect
 import copy
 import inspect
 import logging
+import re
 import socket
 import threading
 import uuid
@@ -45,6 +46,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Final, cast
 
+from botocore.exceptions import ClientError
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.dynamodb import models
 from moto.dynamodb.models import dynamodb_backends
@@ -915,3 +917,60 @@ class RequestCounter:
         returned, scanned = _items_in(parsed)
         self.items_returned += returned
         self.items_scanned += scanned
+
+
+PARTITION_KEY_BYTES: Final = 2048
+"""DynamoDB's longest partition key value (UTF-8 bytes)."""
+SORT_KEY_BYTES: Final = 1024
+"""DynamoDB's longest sort key value (UTF-8 bytes)."""
+
+
+class KeyLimits:
+    """DynamoDB's key size limits, enforced on a client before each request is sent.
+
+    AWS refuses a request naming a partition key over `PARTITION_KEY_BYTES` or a sort key over
+    `SORT_KEY_BYTES` (``ValidationException``) on reads as on writes; moto checks only writes.
+    `attach` makes a client refuse as AWS would, for tests that must show no client input can
+    reach DynamoDB with a key it would refuse. ``refused`` keeps what was refused.
+    """
+
+    def __init__(self, partition: str = "pk", sort: str = "sk") -> None:
+        self.partition, self.sort = partition, sort
+        self.refused: list[str] = []
+
+    def attach(self, client: Any) -> Any:
+        client.meta.events.register("provide-client-params.dynamodb.*", self._check)
+        return client
+
+    def _keys(self, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        for name in ("Key", "Item", "ExclusiveStartKey"):
+            if isinstance(params.get(name), dict):
+                yield params[name]
+        for request in (params.get("RequestItems") or {}).values():
+            if isinstance(request, dict):  # BatchGetItem
+                yield from request.get("Keys", [])
+            else:  # BatchWriteItem
+                for write in request:
+                    for body in write.values():
+                        yield body.get("Item") or body.get("Key") or {}
+        for action in params.get("TransactItems", []):
+            for body in action.values():
+                yield body.get("Item") or body.get("Key") or {}
+        condition = params.get("KeyConditionExpression")
+        if condition is not None:  # the values a key condition compares each key with
+            found = re.search(rf"\b{self.partition}\s*=\s*(:\w+)", condition)
+            hashed = None if found is None else found[1]
+            for name, value in (params.get("ExpressionAttributeValues") or {}).items():
+                yield {self.partition if name == hashed else self.sort: value}
+
+    def _check(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        for key in self._keys(params):
+            for name, limit in ((self.partition, PARTITION_KEY_BYTES), (self.sort, SORT_KEY_BYTES)):
+                value = key.get(name, {}).get("S")
+                if value is not None and len(value.encode()) > limit:
+                    message = f"{name} of {len(value.encode())} bytes exceeds {limit}"
+                    self.refused.append(message)
+                    raise ClientError(
+                        {"Error": {"Code": "ValidationException", "Message": message}},
+                        model.name,
+                    )

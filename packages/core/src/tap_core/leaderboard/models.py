@@ -38,28 +38,34 @@ LEADERBOARD_ID_ALLOWED: Final = "1-64 of a-z 0-9 _ -"
 PLAYER_ID_ALLOWED: Final = "1-128 of A-Z a-z 0-9 _ . : -"
 
 
-def _id_rule(what: str, pattern: str, allowed: str) -> AfterValidator:
-    """A validator for an id: ``pattern`` in full, or an error showing the value and ``allowed``.
+class IdRule:
+    """One kind of id: its pattern, matched in full, and the allowed set in words.
 
+    `check` is the one check (the models' validators and the reads' checks both call it):
     pydantic's own message would show the regex; people read the allowed set in words.
     """
-    compiled = re.compile(pattern)
 
-    def check(value: str) -> str:
-        if compiled.fullmatch(value) is None:
-            raise ValueError(f"{what} {show(value)} is not allowed: use {allowed}")
+    def __init__(self, what: str, pattern: str, allowed: str) -> None:
+        self.what, self.pattern, self.allowed = what, pattern, allowed
+        self._compiled = re.compile(pattern)
+
+    def check(self, value: object) -> str:
+        """``value`` when it is such an id; else ValueError showing it and the allowed set."""
+        if not isinstance(value, str) or self._compiled.fullmatch(value) is None:
+            raise ValueError(f"{self.what} {show(value)} is not allowed: use {self.allowed}")
         return value
 
-    return AfterValidator(check)
+    @property
+    def validator(self) -> AfterValidator:
+        return AfterValidator(self.check)
 
 
-SubmissionId = Annotated[
-    str, _id_rule("submission id", r"[A-Za-z0-9_-]{1,64}", SUBMISSION_ID_ALLOWED)
-]
-LeaderboardId = Annotated[
-    str, _id_rule("leaderboard id", r"[a-z0-9_-]{1,64}", LEADERBOARD_ID_ALLOWED)
-]
-PlayerId = Annotated[str, _id_rule("player id", r"[A-Za-z0-9_.:-]{1,128}", PLAYER_ID_ALLOWED)]
+SUBMISSION_ID: Final = IdRule("submission id", r"[A-Za-z0-9_-]{1,64}", SUBMISSION_ID_ALLOWED)
+LEADERBOARD_ID: Final = IdRule("leaderboard id", r"[a-z0-9_-]{1,64}", LEADERBOARD_ID_ALLOWED)
+PLAYER_ID: Final = IdRule("player id", r"[A-Za-z0-9_.:-]{1,128}", PLAYER_ID_ALLOWED)
+SubmissionId = Annotated[str, SUBMISSION_ID.validator]
+LeaderboardId = Annotated[str, LEADERBOARD_ID.validator]
+PlayerId = Annotated[str, PLAYER_ID.validator]
 Metadata = dict[str, JsonValue]
 
 Order = Literal["desc", "asc"]

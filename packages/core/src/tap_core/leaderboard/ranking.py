@@ -12,6 +12,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final, NamedTuple
 
+from tap_core.errors import show
+from tap_core.leaderboard.models import PLAYER_ID
+
 if TYPE_CHECKING:
     from tap_core.leaderboard.models import Metadata, Order
 
@@ -21,7 +24,7 @@ _OFFSET: Final = 2**63  # maps int64 onto 0 .. 2**64 - 1, keeping the order
 _U64_MAX: Final = 2**64 - 1
 SCORE_PREFIX_LENGTH: Final = 16  # an encoded key starts with its score in 16 hex digits
 PLAYER_OFFSET: Final = 32  # ... then 15 of time and "#": the player id starts here
-_ENCODED = re.compile(r"([0-9a-f]{16})([0-9a-f]{15})#([A-Za-z0-9_.:-]{1,128})")
+_ENCODED = re.compile(rf"([0-9a-f]{{16}})([0-9a-f]{{15}})#({PLAYER_ID.pattern})")
 
 
 class Entry(NamedTuple):
@@ -81,12 +84,12 @@ def decode_sort_key(order: Order, key: str) -> tuple[int, datetime, str]:
     """
     match = _ENCODED.fullmatch(key)
     if match is None:
-        raise ValueError(f"{key!r} is not an encoded leaderboard sort key")
+        raise ValueError(f"{show(key)} is not an encoded leaderboard sort key")
     shifted = int(match[1], 16)
     if order == "desc":
         shifted = _U64_MAX - shifted
     try:
         achieved_at = from_micros(int(match[2], 16))
     except OverflowError:
-        raise ValueError(f"{key!r} holds a time past year 9999") from None
+        raise ValueError(f"{show(key)} holds a time past year 9999") from None
     return shifted - _OFFSET, achieved_at, match[3]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from tap_core.errors import show
 from tap_core.leaderboard.cursor import Cursor
-from tap_core.leaderboard.models import as_utc
+from tap_core.leaderboard.models import PLAYER_ID, as_utc
 from tap_core.leaderboard.periods import check_period, period_key, resets_at
 from tap_core.leaderboard.port import AROUND_MAX, RANKS_OF_MAX, TOP_LIMIT_MAX, UnknownLeaderboard
 from tap_core.leaderboard.ranking import decode_sort_key
@@ -54,7 +54,7 @@ def check_player_ids(player_ids: Iterable[str]) -> list[str]:
     """The distinct ids of ``player_ids`` in first-seen order; ValueError past 100 of them.
 
     A bare string is refused (it would read as one player per character), as is an id that is
-    not a string.
+    not a player id (`PLAYER_ID`: no entry can have it, and a store may refuse its key).
     """
     if isinstance(player_ids, str):
         raise ValueError("player_ids must be a list of player ids, not one string")
@@ -64,8 +64,7 @@ def check_player_ids(player_ids: Iterable[str]) -> list[str]:
             f"at most {RANKS_OF_MAX} distinct player ids per read, got {len(distinct)}"
         )
     for player_id in distinct:
-        if not isinstance(player_id, str):
-            raise ValueError(f"player ids must be strings, got {show(player_id)}")
+        PLAYER_ID.check(player_id)
     return distinct
 
 
@@ -183,7 +182,10 @@ def plan_top(
             raise ValueError(f"cursor must be a string, got {show(cursor)}")
         resume = Cursor.decode(cursor)
         resume.check(board_id, period)
-        decode_sort_key(spec.order, resume.after)  # refuses a forged key
+        try:
+            decode_sort_key(spec.order, resume.after)
+        except ValueError as error:  # a forged key
+            raise ValueError(f"cursor {show(cursor)}: {error}") from None
         period, after = resume.period, resume.after
     key = _period(spec, period, clock)
     return TopPlan(spec, key, checked, after, resets_at(spec.reset, key))

@@ -22,6 +22,7 @@ from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotF
 from tap_aws.functions.routes.requests import dependencies, integer, query, read
 from tap_core.errors import show
 from tap_core.leaderboard import TOP_LIMIT_MAX, period_key, resets_at
+from tap_core.leaderboard.models import PLAYER_ID
 
 if TYPE_CHECKING:
     from tap_core.leaderboard import LeaderboardSpec, RankedEntry
@@ -56,6 +57,15 @@ class _Board:
         }
 
 
+def _player(name: str, player_id: str) -> str:
+    """``player_id`` when it is one (the core's rule), else a 400 naming parameter ``name``:
+    no entry can have it, and DynamoDB refuses a key past its size."""
+    try:
+        return PLAYER_ID.check(player_id)
+    except ValueError as error:
+        raise BadRequestError(f"{name}: {error}") from None
+
+
 def _entry(entry: RankedEntry) -> dict[str, Any]:
     return {
         "rank": entry.rank,
@@ -85,6 +95,7 @@ def top(board_id: str) -> dict[str, Any]:
 @router.get("/leaderboards/<board_id>/players/<player_id>")
 def player(board_id: str, player_id: str) -> dict[str, Any]:
     board = _Board(board_id)
+    _player("player_id", player_id)
     found = board.dependencies.leaderboards.rank_of(board.id, player_id, period=board.period)
     if found is None:
         raise NotFoundError(
@@ -97,6 +108,7 @@ def player(board_id: str, player_id: str) -> dict[str, Any]:
 @router.get("/leaderboards/<board_id>/players/<player_id>/around")
 def around(board_id: str, player_id: str) -> dict[str, Any]:
     board = _Board(board_id)
+    _player("player_id", player_id)
     before = integer(router, "before", 5)
     after = integer(router, "after", 5)
     entries = read(
@@ -121,7 +133,7 @@ def ranks(board_id: str) -> dict[str, Any]:
         raise BadRequestError("players must name at least one player, e.g. players=a,b,c")
     if len(players) > PLAYERS_MAX:
         raise BadRequestError(f"players names {len(players)} players; at most {PLAYERS_MAX}")
-    wanted = list(dict.fromkeys(players))  # each once, in the order asked
+    wanted = [_player("players", name) for name in dict.fromkeys(players)]  # each once
     # One ranks_of: its requests do not grow with the players named (rank_of each would).
     found = read(
         lambda: board.dependencies.leaderboards.ranks_of(board.id, wanted, period=board.period)
