@@ -42,6 +42,7 @@ __all__ = [
     "build_rank_index",
     "build_scores",
     "build_summary",
+    "rank_index_of",
     "utc_now",
 ]
 
@@ -93,8 +94,9 @@ class RankIndexDependencies:
     boards: BoardSpecs
 
 
-def _valkey_index(settings: Settings) -> RankIndex | None:
-    """The settings' Valkey rank index, or None when the rank index is the table's own."""
+def rank_index_of(settings: Settings) -> RankIndex | None:
+    """The settings' Valkey rank index, or None when the rank index is the table's own
+    (the local stack builds it the same way)."""
     from tap_aws.settings import SettingsError, variable  # noqa: PLC0415
 
     if settings.rank_index != "valkey":
@@ -125,7 +127,7 @@ def _leaderboards(specs: tuple[LeaderboardSpec, ...], *, reads: bool) -> Leaderb
             clock=utc_now,
             count_shards=settings.leaderboard_count_shards,
             index=settings.leaderboard_index,
-            rank_index=_valkey_index(settings) if needed else None,
+            rank_index=rank_index_of(settings) if needed else None,
         )
     except ValueError as error:  # the store's bound on count_shards
         raise SettingsError(f"{variable('leaderboard_count_shards')}: {error}") from None
@@ -176,7 +178,7 @@ def build_rank_index() -> RankIndexDependencies:
 
     settings = get_settings()
     boards = BoardSpecs(settings.boards())
-    valkey = _valkey_index(settings)
+    valkey = rank_index_of(settings)
     if valkey is not None:
         return RankIndexDependencies(index=valkey, boards=boards)
     try:
