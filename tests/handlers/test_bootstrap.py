@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tap_aws import clients
+from tap_aws.adapters.valkey_index import ValkeyRankIndex
 from tap_aws.functions import bootstrap
 from tap_aws.resources import Env
 from tap_aws.settings import SettingsError, get_settings
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 
 @pytest.fixture(autouse=True)
@@ -120,3 +121,56 @@ def test_a_count_shards_setting_out_of_range_is_named(
     _leaderboard_settings(monkeypatch, shards)
     with pytest.raises(SettingsError, match=Env.LEADERBOARD_COUNT_SHARDS):
         bootstrap.build_scores()
+
+
+def test_the_table_s_own_index_is_the_default_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    _leaderboard_settings(monkeypatch, "1")
+    assert type(bootstrap.build_rank_index().index).__name__ == "DynamoRankIndex"
+    for built in (bootstrap.build_scores(), bootstrap.build_api()):
+        assert getattr(built.leaderboards, "rank_index", "missing") is None
+
+
+@pytest.mark.parametrize("cluster", [False, True])
+def test_a_valkey_rank_index_is_built_from_its_url_for_reads_and_the_stream(
+    monkeypatch: pytest.MonkeyPatch, cluster: bool
+) -> None:
+    # Given the Valkey index chosen, its URL and mode set
+    _leaderboard_settings(monkeypatch, "1")
+    monkeypatch.setenv(Env.RANK_INDEX, "valkey")
+    monkeypatch.setenv(Env.VALKEY_URL, "rediss://cache.example.com:6379")
+    monkeypatch.setenv(Env.VALKEY_CLUSTER, str(cluster).lower())
+    # When the api, the scores function (inline) and the rank_index function are built
+    indexes = [
+        bootstrap.build_rank_index().index,
+        getattr(bootstrap.build_api().leaderboards, "rank_index", None),
+        getattr(bootstrap.build_scores().leaderboards, "rank_index", None),
+    ]
+    # Then each has a ValkeyRankIndex on that endpoint, none connected yet
+    for index in indexes:
+        assert isinstance(index, ValkeyRankIndex)
+        assert index.endpoint == "rediss://cache.example.com:6379"
+        assert index._cluster is cluster  # noqa: SLF001
+        assert "_client" not in vars(index)
+
+
+@pytest.mark.parametrize("build", [bootstrap.build_api, bootstrap.build_rank_index])
+def test_a_valkey_rank_index_without_its_url_is_named(
+    monkeypatch: pytest.MonkeyPatch, build: Callable[[], object]
+) -> None:
+    _leaderboard_settings(monkeypatch, "1")
+    monkeypatch.setenv(Env.RANK_INDEX, "valkey")
+    with pytest.raises(SettingsError, match=Env.VALKEY_URL):
+        build()
+
+
+def test_the_scores_function_in_stream_mode_needs_no_index(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given the Valkey index chosen, the stream applying moves, and no URL for the scores
+    _leaderboard_settings(monkeypatch, "1")
+    monkeypatch.setenv(Env.RANK_INDEX, "valkey")
+    monkeypatch.setenv(Env.LEADERBOARD_INDEX, "stream")
+    # When the scores function is built, then it writes entries alone
+    leaderboards = bootstrap.build_scores().leaderboards
+    assert getattr(leaderboards, "rank_index", "missing") is None
+    assert getattr(leaderboards, "mode", None) == "stream"

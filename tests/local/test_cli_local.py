@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tap_aws.resources import VALKEY_ONLY_OUTPUTS, Outputs
+from tap_aws.resources import RANK_INDEXES, VALKEY_ONLY_OUTPUTS, Outputs
 from tap_tools.cli import main
-from tap_tools.cli.local import DEFAULT_SUMMARY_INTERVAL_TEXT
+from tap_tools.cli.local import DEFAULT_SUMMARY_INTERVAL_TEXT, RANK_INDEX_CHOICES
 from tap_tools.local import DEFAULT_SUMMARY_INTERVAL, BoardsFileError, load_boards
 from tap_tools.testing import AwsClients
+from tap_tools.valkey_server import INSTALL
 from tests.local.conftest import submission
 
 if TYPE_CHECKING:
@@ -107,6 +108,7 @@ def test_demo_exits_0_and_prints_the_standings_dead_letters_and_summary() -> Non
     [
         ["local", "up", "--port", "70000"],
         ["local", "up", "--summary-interval", "0"],
+        ["local", "up", "--rank-index", "memcached"],
         ["local", "invoke", "lunch", "--outputs", "x.json"],
         ["local", "demo", "--submissions", "0"],
         ["local"],
@@ -149,3 +151,12 @@ def test_boards_load_from_json_and_yaml_and_duplicates_are_refused(tmp_path: Pat
 
 def test_the_help_text_default_is_the_stacks_default() -> None:
     assert float(DEFAULT_SUMMARY_INTERVAL_TEXT) == DEFAULT_SUMMARY_INTERVAL
+    assert RANK_INDEX_CHOICES == RANK_INDEXES
+
+
+def test_up_with_valkey_and_no_server_installed_exits_2_saying_how_to_install_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert main(["local", "up", "--rank-index", "valkey"]) == 2
+    assert INSTALL in capsys.readouterr().err

@@ -45,6 +45,7 @@ CONTRACTS = {
             "tests/adapters/leaderboards/stream/test_contract.py",
             "tests/adapters/leaderboards/memory_index/test_contract.py",
             "tests/adapters/valkey/entries/test_contract.py",
+            "tests/adapters/valkey/entries/stream/test_contract.py",
         ),
     ),
     "tests/unit/leaderboard/rank_index_contract.py": Contract(

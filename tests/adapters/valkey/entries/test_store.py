@@ -10,11 +10,20 @@ import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import pytest
+
 from tap_aws.adapters.leaderboards import DynamoLeaderboards
 from tap_aws.adapters.valkey_index import ValkeyRankIndex
-from tap_core.leaderboard import LeaderboardSpec, PageId, ScoreSubmission
+from tap_core.leaderboard import (
+    LeaderboardSpec,
+    PageId,
+    RankedEntry,
+    RankIndexUnavailable,
+    ScoreSubmission,
+)
 from tap_core.memory import InMemoryLeaderboards
 from tap_tools.testing import AwsClients, RequestCounter
+from tap_tools.valkey_server import free_port
 from tests.unit.leaderboard.strategies import NOW
 
 if TYPE_CHECKING:
@@ -148,3 +157,24 @@ def test_a_lagging_index_shows_the_standings_it_holds_with_the_entries_metadata(
         ("p2", 50, 1),
         ("p1", 20, 2),
     ]
+
+
+def test_a_submit_while_the_index_is_down_keeps_its_entry_and_its_retry_catches_up(
+    moto_server: MotoServer, valkey_client: Redis
+) -> None:
+    """Inline: the entry is written, then the index cannot be reached: the submit raises
+    RankIndexUnavailable (the scores function's queue delivers the message again). The
+    redelivered submission is a duplicate (unchanged) and still brings the index up to the
+    entry, so nothing is lost and nothing counted twice."""
+    store, _, index = _store(moto_server, valkey_client)
+    dynamodb = AwsClients(moto_server.endpoint).dynamodb()
+    down = ValkeyRankIndex(f"redis://127.0.0.1:{free_port()}", timeout=0.2)
+    failing = DynamoLeaderboards(store.table_name, [SPEC], dynamodb, lambda: NOW, rank_index=down)
+    assert store.submit(_sub("p1", 10, "a")).status == "accepted"
+    with pytest.raises(RankIndexUnavailable):
+        failing.submit(_sub("p1", 30, "b", tag=7))
+    assert store.rank_of("b", "p1") == RankedEntry(1, 1, "p1", 10, NOW, {"tag": 7})
+    outcome = store.submit(_sub("p1", 30, "b", tag=7))
+    assert outcome.status == "unchanged"
+    assert store.rank_of("b", "p1") == RankedEntry(1, 1, "p1", 30, NOW, {"tag": 7})
+    assert index.count(PAGE) == 1

@@ -6,6 +6,11 @@ own, from `tap_core.app.ports`, and `ApiDependencies`) and a builder that reads
 `Root` of its builder; `Root.get` builds on first call and caches, and tests call
 `Root.use` with in-memory adapters instead (as cosmicpython's bootstrap takes its
 dependencies as arguments), so nothing is patched.
+
+The rank index is the settings' ``rank_index``: the leaderboard table's own (``dynamodb``) or a
+``ValkeyRankIndex`` at ``valkey_url`` (``valkey``). The api reads through it; the scores
+function applies moves to it only inline (with ``leaderboard_index=stream`` it writes entries
+alone and needs no index); the rank_index function applies the stream to it.
 """
 
 from __future__ import annotations
@@ -20,10 +25,10 @@ from tap_core.app.ports import ImportDependencies, ScoresDependencies, SummaryDe
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tap_aws.adapters.leaderboards import DynamoRankIndex
+    from tap_aws.settings import Settings
     from tap_core.app.ports import Inventory, Reports
     from tap_core.clock import Clock
-    from tap_core.leaderboard import BoardSpecs, Leaderboards, LeaderboardSpec
+    from tap_core.leaderboard import BoardSpecs, Leaderboards, LeaderboardSpec, RankIndex
 
 __all__ = [
     "ApiDependencies",
@@ -37,6 +42,7 @@ __all__ = [
     "build_rank_index",
     "build_scores",
     "build_summary",
+    "rank_index_of",
     "utc_now",
 ]
 
@@ -80,19 +86,40 @@ class ApiDependencies:
 
 @dataclass(frozen=True, slots=True)
 class RankIndexDependencies:
-    """The stream function's: the index it applies moves to (``try_apply`` reports which
-    players it could not write) and the boards whose entries it reads."""
+    """The stream function's: the index it applies moves to (any ``RankIndex``; a
+    ``DynamoRankIndex``'s ``try_apply`` also reports which players it could not write) and the
+    boards whose entries it reads."""
 
-    index: DynamoRankIndex
+    index: RankIndex
     boards: BoardSpecs
 
 
-def _leaderboards(specs: tuple[LeaderboardSpec, ...]) -> Leaderboards:
+def rank_index_of(settings: Settings) -> RankIndex | None:
+    """The settings' Valkey rank index, or None when the rank index is the table's own
+    (the local stack builds it the same way)."""
+    from tap_aws.settings import SettingsError, variable  # noqa: PLC0415
+
+    if settings.rank_index != "valkey":
+        return None
+    if settings.valkey_url is None:
+        raise SettingsError(
+            f"{variable('valkey_url')} is not set; tap needs it when "
+            f"{variable('rank_index')} is valkey"
+        )
+    from tap_aws.adapters.valkey_index import ValkeyRankIndex  # noqa: PLC0415
+
+    return ValkeyRankIndex(settings.valkey_url, cluster=settings.valkey_cluster)
+
+
+def _leaderboards(specs: tuple[LeaderboardSpec, ...], *, reads: bool) -> Leaderboards:
+    """The leaderboards a function works with; ``reads``: it serves reads (else it only
+    submits, and needs another index only to apply moves inline)."""
     from tap_aws.adapters.leaderboards import DynamoLeaderboards  # noqa: PLC0415 - on first use only
     from tap_aws.settings import SettingsError, get_settings, variable  # noqa: PLC0415
 
     settings = get_settings()
     table = settings.need("leaderboard_table")
+    needed = reads or settings.leaderboard_index == "inline"
     try:
         return DynamoLeaderboards(
             table,
@@ -100,6 +127,7 @@ def _leaderboards(specs: tuple[LeaderboardSpec, ...]) -> Leaderboards:
             clock=utc_now,
             count_shards=settings.leaderboard_count_shards,
             index=settings.leaderboard_index,
+            rank_index=rank_index_of(settings) if needed else None,
         )
     except ValueError as error:  # the store's bound on count_shards
         raise SettingsError(f"{variable('leaderboard_count_shards')}: {error}") from None
@@ -125,7 +153,7 @@ def build_scores() -> ScoresDependencies:
 
     settings = get_settings()
     return ScoresDependencies(
-        leaderboards=_leaderboards(settings.boards()),
+        leaderboards=_leaderboards(settings.boards(), reads=False),
         dead_letters=SqsDeadLetters(settings.need("scores_dlq_url")),
         clock=utc_now,
     )
@@ -136,7 +164,7 @@ def build_api() -> ApiDependencies:
 
     specs = get_settings().boards()
     return ApiDependencies(
-        leaderboards=_leaderboards(specs),
+        leaderboards=_leaderboards(specs, reads=True),
         boards={spec.id: spec for spec in specs},
         inventory=_inventory(),
         clock=utc_now,
@@ -149,13 +177,17 @@ def build_rank_index() -> RankIndexDependencies:
     from tap_core.leaderboard import BoardSpecs  # noqa: PLC0415
 
     settings = get_settings()
+    boards = BoardSpecs(settings.boards())
+    valkey = rank_index_of(settings)
+    if valkey is not None:
+        return RankIndexDependencies(index=valkey, boards=boards)
     try:
         index = DynamoRankIndex(
             settings.need("leaderboard_table"), count_shards=settings.leaderboard_count_shards
         )
     except ValueError as error:  # the index's bound on count_shards
         raise SettingsError(f"{variable('leaderboard_count_shards')}: {error}") from None
-    return RankIndexDependencies(index=index, boards=BoardSpecs(settings.boards()))
+    return RankIndexDependencies(index=index, boards=boards)
 
 
 def build_summary() -> SummaryDependencies:

@@ -15,6 +15,10 @@ one failure reported, so Lambda resumes there and every record before it is appl
 after it that were applied are delivered again and settle to nothing. An error while reading
 (the held rows) fails the whole batch: Lambda retries it, bisecting.
 
+Any other ``RankIndex`` (a ``ValkeyRankIndex``) takes the batch in one ``apply``, which is
+idempotent and monotone as well; when it raises (``RankIndexUnavailable``: the server cannot
+answer) the whole batch fails, and Lambda retries it from its first record.
+
 Metrics: ``StreamRecords``, ``EntryMoves`` (records that move an entry), ``PlayersUnapplied``.
 """
 
@@ -25,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Final
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
-from tap_aws.adapters.leaderboards.rank_index import stream_record
+from tap_aws.adapters.leaderboards.rank_index import DynamoRankIndex, stream_record
 from tap_aws.functions.bootstrap import RankIndexDependencies, Root, build_rank_index
 from tap_aws.functions.observability import NAMESPACE
 
@@ -50,7 +54,12 @@ def apply_records(
     moves = [one.move for _, one in found if one is not None]
     metrics.add_metric(name="StreamRecords", unit=MetricUnit.Count, value=len(records))
     metrics.add_metric(name="EntryMoves", unit=MetricUnit.Count, value=len(moves))
-    unapplied = dependencies.index.try_apply(moves)
+    index = dependencies.index
+    if not isinstance(index, DynamoRankIndex):
+        index.apply(moves)  # all or nothing: an error fails the batch (see the module)
+        metrics.add_metric(name="PlayersUnapplied", unit=MetricUnit.Count, value=0)
+        return {"batchItemFailures": []}
+    unapplied = index.try_apply(moves)
     left = 0 if unapplied is None else len(unapplied.slots)
     metrics.add_metric(name="PlayersUnapplied", unit=MetricUnit.Count, value=left)
     if unapplied is None:

@@ -35,7 +35,8 @@ exit status:
   1  the stack failed (the message is printed), or the demo found a message without an
      ending
   2  usage error (a bad option, an unreadable --leaderboards or --outputs file, moto's
-     server not installed, a --port or --api-port in use)
+     server not installed, a --port or --api-port in use, --rank-index valkey without a
+     valkey-server or redis-server installed)
 {PIPE_CLOSED_LINE}"""
 
 NEEDS: Final = """\
@@ -91,6 +92,13 @@ examples:
   tap local up --outputs outputs.json
   tap local up --port 4566 --api-port 8080 --leaderboards boards.json --summary-interval 60
   tap local up --region eu-west-2 --outputs outputs.json
+  tap local up --rank-index valkey --outputs outputs.json
+
+--rank-index valkey keeps the ranks in a real Valkey (or Redis) server that the stack starts on
+127.0.0.1 and stops with itself, as a deployment with rankIndex: valkey keeps them in
+ElastiCache; outputs then include valkey_url. It needs valkey-server or redis-server on the
+PATH (on Debian or Ubuntu: apt-get install -y redis-server). Without the flag the ranks stay in
+the DynamoDB table, and nothing more is needed.
 
 Ctrl-C (or SIGTERM) stops it: it says what it is finishing (an import stops at its next row
 and saves its checkpoint, as when a Lambda invocation runs out of time); a second Ctrl-C stops
@@ -123,6 +131,9 @@ examples:
 {EXIT_STATUS}"""
 
 
+RANK_INDEX_CHOICES: Final = ("dynamodb", "valkey")
+"""``--rank-index``'s choices, the first the default: tap_aws.resources.RANK_INDEXES (a test
+ties them; the command module does not import tap_aws for --help)."""
 DEFAULT_REGION_TEXT: Final = "us-east-1"
 """``--region``'s default, as tap_tools.local.provision.REGION (a test ties them)."""
 _REGION: Final = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
@@ -223,6 +234,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help=f"seconds between scheduled inventory summaries "
         f"(default {DEFAULT_SUMMARY_INTERVAL_TEXT})",
     )
+    up.add_argument(
+        "--rank-index",
+        choices=RANK_INDEX_CHOICES,
+        default=RANK_INDEX_CHOICES[0],
+        help=f"what keeps the ranks: the DynamoDB table, or a Valkey server the stack starts "
+        f"(needs valkey-server or redis-server; default {RANK_INDEX_CHOICES[0]})",
+    )
     up.set_defaults(run=run_up)
 
     env = actions.add_parser(
@@ -294,6 +312,7 @@ def run_up(args: argparse.Namespace) -> int:
             EmulatorMissing,
             LocalStack,
             PortUnavailable,
+            ServerMissing,
             load_boards,
         )
     except ImportError as error:
@@ -323,10 +342,11 @@ def run_up(args: argparse.Namespace) -> int:
         summary_interval=args.summary_interval,
         report=_say,
         log_requests=True,
+        rank_index=args.rank_index,
     )
     try:
         stack.start()
-    except EmulatorMissing as error:
+    except (EmulatorMissing, ServerMissing) as error:
         _restore(previous)
         return _fail("up", error, 2)
     except PortUnavailable as error:

@@ -4,9 +4,11 @@ Starting it starts the emulator (`tap_tools.local.emulator`), creates the resour
 the shared specs (`tap_tools.local.provision`), builds each function's ports on them and
 hands them to its composition root (`tap_tools.local.wiring`), wraps some to count what
 they do (`tap_tools.local.journal`), serves the API (`tap_tools.local.api_server`) and
-starts the event sources (`tap_tools.local.pumps`). Stopping undoes it all in reverse
-order: threads joined, servers shut down, the functions' roots reset. One stack per process at
-a time: a function module has one root.
+starts the event sources (`tap_tools.local.pumps`). With ``rank_index="valkey"`` it first
+starts a real Valkey (or Redis) server on 127.0.0.1 (`tap_tools.valkey_server`) and the
+functions rank through it, as a stack with ``rankIndex: valkey`` does. Stopping undoes it all
+in reverse order: threads joined, servers shut down, the functions' roots reset. One stack per
+process at a time: a function module has one root.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from tap_aws.resources import (
     INVENTORY_IMPORT_FUNCTION,
     INVENTORY_SUMMARY_FUNCTION,
     RANK_INDEX_FUNCTION,
+    RANK_INDEXES,
     SCORES_FUNCTION,
+    Outputs,
 )
 from tap_tools.local.api_server import ApiServer
 from tap_tools.local.boards import DEFAULT_BOARDS
@@ -55,6 +59,7 @@ from tap_tools.local.wiring import (
     stack_clients,
     stack_settings,
 )
+from tap_tools.valkey_server import ValkeyServer
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -62,6 +67,7 @@ if TYPE_CHECKING:
 
     from mypy_boto3_sqs import SQSClient
 
+    from tap_aws.resources import RankIndexKind
     from tap_core.leaderboard import LeaderboardSpec
     from tap_tools.local.provision import Provisioned
     from tap_tools.testing import MotoServer
@@ -107,10 +113,16 @@ class LocalStack:
         log_requests: bool = False,
         settings: dict[str, str] | None = None,
         timeouts: dict[str, float] | None = None,
+        rank_index: RankIndexKind = RANK_INDEXES[0],
     ) -> None:
         """``summary_interval=None`` runs the summary only on demand; ``settings`` adds
         ``TAP_*`` values (e.g. ``TAP_MAX_ATTEMPTS``) to the functions' settings;
-        ``timeouts`` replaces some functions' timeouts (seconds, by function stem)."""
+        ``timeouts`` replaces some functions' timeouts (seconds, by function stem);
+        ``rank_index`` is what holds the ranks (``valkey``: a server the stack starts; its
+        start raises ``tap_tools.valkey_server.ServerMissing`` when none is installed)."""
+        if rank_index not in RANK_INDEXES:
+            raise ValueError(f"rank_index is one of {', '.join(RANK_INDEXES)}, got {rank_index!r}")
+        self.rank_index: RankIndexKind = rank_index
         self._port = port
         self._api_port = api_port
         self._boards = boards
@@ -134,6 +146,8 @@ class LocalStack:
         self.provisioned: Provisioned | None = None
         self.emulator: MotoServer | None = None
         """The emulator while the stack runs."""
+        self.valkey: ValkeyServer | None = None
+        """The Valkey server holding the ranks while the stack runs (``rank_index="valkey"``)."""
         self.outputs: dict[str, str] = {}
         self.functions: dict[str, Function] = {}
         self._inventory: WatchedInventory | None = None
@@ -178,9 +192,16 @@ class LocalStack:
         self.emulator = server
         exit_stack.callback(server.stop)
         exit_stack.enter_context(server.atomic())
+        valkey_url = None
+        if self.rank_index == "valkey":
+            valkey = ValkeyServer()
+            valkey.start()
+            exit_stack.callback(valkey.stop)
+            self.valkey, valkey_url = valkey, valkey.url
+            self.journal.say(f"rank index: a Valkey server at {valkey_url}")
         provisioned = provision(server.endpoint, self._suffix, self._region)
         self.provisioned = provisioned
-        settings = stack_settings(provisioned, self._boards, self._settings)
+        settings = stack_settings(provisioned, self._boards, self._settings, valkey_url)
         self.clients = stack_clients(settings, self._region)
         in_process(
             server, *(getattr(self.clients, f.name) for f in dataclasses.fields(StackClients))
@@ -199,6 +220,8 @@ class LocalStack:
         self._watch()
         api.start(self.functions[API_FUNCTION.stem])
         self.outputs = provisioned.outputs(api.url)
+        if valkey_url is not None:
+            self.outputs[Outputs.VALKEY_URL] = valkey_url
         emulator = emulator_clients(provisioned.endpoint_url, settings, self._region)
         self._sqs = emulator.sqs()
         streams = emulator.dynamodbstreams()
@@ -286,6 +309,7 @@ class LocalStack:
         if exit_stack is not None:
             self.hurry()
             exit_stack.close()
+            self.valkey = None
 
     # -- use ------------------------------------------------------------------------------
 

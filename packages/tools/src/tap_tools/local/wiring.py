@@ -132,11 +132,15 @@ def stack_settings(
     provisioned: Provisioned,
     boards: tuple[LeaderboardSpec, ...],
     overrides: Mapping[str, str] | None = None,
+    valkey_url: str | None = None,
 ) -> Settings:
     """The functions' settings for the resources of ``provisioned`` (``overrides``: more
-    ``TAP_*`` values, e.g. ``TAP_MAX_ATTEMPTS``)."""
+    ``TAP_*`` values, e.g. ``TAP_MAX_ATTEMPTS``; ``valkey_url``: the rank index is the
+    Valkey server there, else the table's own)."""
+    valkey = {} if valkey_url is None else {"rank_index": "valkey", "valkey_url": valkey_url}
     return settings_of(
         {
+            **valkey,
             "leaderboard_table": provisioned.leaderboard_table,
             "leaderboards": boards,
             # The local stack keeps the counts tree unsharded (the deployed default).
@@ -220,9 +224,13 @@ def stack_clients(settings: Settings, region: str = REGION) -> StackClients:
     return StackClients(factory.dynamodb(), factory.sqs(), factory.s3(), factory.events())
 
 
-def _leaderboards(settings: Settings, clients: StackClients) -> Leaderboards:
+def _leaderboards(settings: Settings, clients: StackClients, *, reads: bool) -> Leaderboards:
+    """As ``tap_aws.functions.bootstrap`` builds them: another rank index (the settings') for
+    a function that reads, or applies moves inline."""
     from tap_aws import DynamoLeaderboards  # noqa: PLC0415
-    from tap_aws.functions.bootstrap import utc_now  # noqa: PLC0415
+    from tap_aws.functions.bootstrap import rank_index_of, utc_now  # noqa: PLC0415
+
+    needed = reads or settings.leaderboard_index == "inline"
 
     return DynamoLeaderboards(
         settings.need("leaderboard_table"),
@@ -231,15 +239,16 @@ def _leaderboards(settings: Settings, clients: StackClients) -> Leaderboards:
         clock=utc_now,
         count_shards=settings.leaderboard_count_shards,
         index=settings.leaderboard_index,
+        rank_index=rank_index_of(settings) if needed else None,
     )
 
 
 def _rank_index(settings: Settings, clients: StackClients) -> object:
     from tap_aws.adapters.leaderboards import DynamoRankIndex  # noqa: PLC0415
-    from tap_aws.functions.bootstrap import RankIndexDependencies  # noqa: PLC0415
+    from tap_aws.functions.bootstrap import RankIndexDependencies, rank_index_of  # noqa: PLC0415
     from tap_core.leaderboard import BoardSpecs  # noqa: PLC0415
 
-    index = DynamoRankIndex(
+    index = rank_index_of(settings) or DynamoRankIndex(
         settings.need("leaderboard_table"),
         clients.dynamodb,
         count_shards=settings.leaderboard_count_shards,
@@ -252,7 +261,7 @@ def _scores(settings: Settings, clients: StackClients) -> object:
     from tap_aws.functions.bootstrap import ScoresDependencies, utc_now  # noqa: PLC0415
 
     return ScoresDependencies(
-        leaderboards=_leaderboards(settings, clients),
+        leaderboards=_leaderboards(settings, clients, reads=False),
         dead_letters=SqsDeadLetters(settings.need("scores_dlq_url"), clients.sqs),
         clock=utc_now,
     )
@@ -263,7 +272,7 @@ def _api(settings: Settings, clients: StackClients) -> object:
     from tap_aws.functions.bootstrap import ApiDependencies, utc_now  # noqa: PLC0415
 
     return ApiDependencies(
-        leaderboards=_leaderboards(settings, clients),
+        leaderboards=_leaderboards(settings, clients, reads=True),
         boards={spec.id: spec for spec in settings.boards()},
         inventory=DynamoInventoryStore(settings.need("inventory_table"), clients.dynamodb),
         clock=utc_now,
