@@ -39,14 +39,13 @@ STREAM_ACTIONS: Final = (
 """What Lambda's poller does with the execution role to read the stream."""
 INDEX_ACTIONS: Final = (
     "dynamodb:BatchGetItem",  # the players' held rows and the tree's nodes
-    "dynamodb:GetItem",  # a node's shard checkpoint, after a retried batch's condition fails
-    "dynamodb:UpdateItem",  # a node's counts and checkpoint, once per batch
-    "dynamodb:TransactWriteItems",  # a player's held row and rank rows, together
-    "dynamodb:PutItem",  # (inside that transaction)
+    "dynamodb:TransactWriteItems",  # a group: held rows, rank rows, the nodes' ADDs together
+    "dynamodb:PutItem",  # (inside that transaction: held and rank rows)
     "dynamodb:DeleteItem",  # (inside that transaction: the old rank row)
+    "dynamodb:UpdateItem",  # (inside that transaction: a node's ADD)
 )
-"""What `tap_aws.DynamoRankIndex.apply_batch` calls: no Query (ranks are the api's reads),
-no Scan, no BatchWriteItem (``repair`` is an operator's tool)."""
+"""What ``DynamoRankIndex.try_apply`` calls: no Query (ranks are the api's reads), no Scan,
+no BatchWriteItem (``repair`` is an operator's tool)."""
 ITERATOR_AGE_PERIOD_SECONDS: Final = 60
 
 
