@@ -417,3 +417,38 @@ def test_an_error_quotes_a_long_input_cut(
     status, body = get(context, path, **query)
     assert status in (400, 404)
     assert len(body["message"]) < 300, body["message"][:400]
+
+
+def test_a_cursor_keeps_reading_its_period_after_the_rollover(context: FakeContext) -> None:
+    """A client paging a weekly board when the week turns finishes the week it started."""
+    now = [NOW]
+    board = InMemoryLeaderboards(BOARDS, lambda: now[0])
+    for player, score in SCORES.items():
+        board.submit(
+            ScoreSubmission(
+                submission_id=f"s-{player}",
+                leaderboard_id="weekly",
+                player_id=player,
+                score=score,
+                achieved_at=NOW - timedelta(hours=1),
+            )
+        )
+    api.root.use(
+        ApiDependencies(board, {b.id: b for b in BOARDS}, InMemoryInventoryStore(), lambda: now[0])
+    )
+    status, first = get(context, "/leaderboards/weekly/top", limit="3")
+    assert (status, first["period"]) == (200, "2026-W49")
+    now[0] = NOW + timedelta(days=7)  # the next week: its page is empty
+    status, rest = get(context, "/leaderboards/weekly/top", limit="10", cursor=first["next_cursor"])
+    assert status == 200, rest
+    assert rest["period"] == first["period"]
+    assert rest["count"] == len(SCORES)
+    assert [e["player_id"] for e in first["entries"] + rest["entries"]] == [
+        f"p{n}" for n in range(7, 0, -1)
+    ]
+    # Asking for another period with that cursor is still refused, naming the cursor
+    status, refused = get(
+        context, "/leaderboards/weekly/top", cursor=first["next_cursor"], period="2026-W50"
+    )
+    assert status == 400
+    assert "cursor" in refused["message"]

@@ -7,6 +7,7 @@ never reaches moto), as DynamoDB does under load; botocore's ``standard`` retry 
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 from collections import Counter
@@ -19,9 +20,10 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.config import Config
 from botocore.httpsession import URLLib3Session
 
-from tap_aws.adapters.leaderboards import DynamoLeaderboards
+from tap_aws.adapters.leaderboards import DynamoLeaderboards, DynamoRankIndex
+from tap_aws.adapters.leaderboards.rank_index import ATTEMPTS, FIRST_PAUSE
 from tap_aws.adapters.leaderboards.store import page_key
-from tap_core.leaderboard import LeaderboardSpec, ScoreSubmission
+from tap_core.leaderboard import LeaderboardSpec, RankIndexUnavailable, ScoreSubmission
 from tap_core.memory import InMemoryLeaderboards
 from tap_tools.testing import AwsClients, RequestCounter
 
@@ -219,3 +221,24 @@ def test_a_transaction_whose_answer_was_lost_is_applied_once(
     before = _state(plain, table, pk)
     store.repair(board, "all")
     assert _state(plain, table, pk) == before
+
+
+class _AlwaysUnprocessed:
+    """A client whose every BatchGetItem leaves all its keys unprocessed (a throttled table)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def batch_get_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:  # noqa: N803 - boto3's name
+        self.calls += 1
+        return {"Responses": {}, "UnprocessedKeys": RequestItems}
+
+
+def test_unprocessed_keys_are_read_again_a_bounded_number_of_times() -> None:
+    client, pauses = _AlwaysUnprocessed(), []
+    index = DynamoRankIndex("tap-throttled", client, sleep=pauses.append)  # type: ignore[arg-type]
+    with pytest.raises(RankIndexUnavailable, match="tap-throttled"):
+        index.get([{"pk": {"S": "a"}, "sk": {"S": "b"}}])
+    assert client.calls == ATTEMPTS
+    assert pauses[0] == FIRST_PAUSE
+    assert all(later == 2 * earlier for earlier, later in itertools.pairwise(pauses))

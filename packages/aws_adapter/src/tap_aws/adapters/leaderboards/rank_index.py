@@ -31,7 +31,7 @@ from tap_aws.adapters.leaderboards import layout
 from tap_aws.adapters.tables import ensure_table
 from tap_aws.resources import BATCH_GET_ITEM_KEYS, LEADERBOARD_TABLE, MAX_COUNT_SHARDS
 from tap_core.leaderboard import Entry, Held, PageId, Placed, counts, decode_sort_key
-from tap_core.leaderboard.index import NOTHING_HELD
+from tap_core.leaderboard.index import NOTHING_HELD, RankIndexUnavailable
 from tap_core.leaderboard.moves import Record, groups, move_of, settle
 from tap_core.leaderboard.ranking import SCORE_PREFIX_LENGTH
 
@@ -321,19 +321,27 @@ class DynamoRankIndex:
         return list(self._client.query(**query).get("Items", []))
 
     def get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The items of ``keys`` that exist: strongly consistent BatchGetItem per 100."""
+        """The items of ``keys`` that exist: strongly consistent BatchGetItem per 100, keys left
+        unprocessed (throttling) read again after a doubling pause, up to `ATTEMPTS` rounds;
+        then ``RankIndexUnavailable`` (the API's 503), naming the table."""
         found: list[dict[str, Any]] = []
         for start in range(0, len(keys), BATCH_GET_ITEM_KEYS):
             chunk = keys[start : start + BATCH_GET_ITEM_KEYS]
             request: dict[str, Any] = {self.table_name: {"Keys": chunk, "ConsistentRead": True}}
-            pause = FIRST_PAUSE
-            while request:
+            for attempt in range(ATTEMPTS):
+                if attempt:
+                    self._sleep(FIRST_PAUSE * 2 ** (attempt - 1))
                 answer = self._client.batch_get_item(RequestItems=request)
                 found += answer.get("Responses", {}).get(self.table_name, [])
                 request = answer.get("UnprocessedKeys") or {}
-                if request:
-                    self._sleep(pause)
-                    pause = min(pause * 2, 1.0)
+                if not request:
+                    break
+            else:
+                left = len(request[self.table_name]["Keys"])
+                raise RankIndexUnavailable(
+                    f"{left} keys of table {self.table_name} stayed unprocessed after "
+                    f"{ATTEMPTS} reads (throttled)"
+                )
         return found
 
     # -- helpers ------------------------------------------------------------------------

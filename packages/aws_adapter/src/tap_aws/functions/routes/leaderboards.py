@@ -83,10 +83,14 @@ def top(board_id: str) -> dict[str, Any]:
     store = board.dependencies.leaderboards
     limit = integer(router, "limit", 10)
     cursor = query(router, "cursor")
-    page = read(lambda: store.top(board.id, limit=limit, cursor=cursor, period=board.period))
+    # A cursor keeps reading its own period (after a rollover too) unless one is asked for
+    period = None if cursor is not None and query(router, "period") is None else board.period
+    page = read(lambda: store.top(board.id, limit=limit, cursor=cursor, period=period))
     return {
         **board.header(),
-        "count": store.count(board.id, period=board.period),
+        "period": page.period,
+        "resets_at": None if page.resets_at is None else page.resets_at.isoformat(),
+        "count": store.count(board.id, period=page.period),
         "entries": [_entry(entry) for entry in page.entries],
         "next_cursor": page.next_cursor,
     }
