@@ -86,6 +86,14 @@ def rank_nodes(key: str) -> list[Node]:
     return nodes_for(key[:TIME_PREFIX_LENGTH])
 
 
+def counted(key: str, nodes: Mapping[Node, Mapping[str, int]]) -> int:
+    """How many keys the nodes count with ``key``'s score and time (its 31-character prefix):
+    0 when ``key`` is not among them (it moved before the nodes were read). ``nodes`` holds
+    `rank_nodes` of the key."""
+    prefix = key[:TIME_PREFIX_LENGTH]
+    return nodes.get(prefix[: LEVELS[-2]], {}).get(prefix[LEVELS[-2] :], 0)
+
+
 def rank_from(key: str, nodes: Mapping[Node, Mapping[str, int]]) -> int:
     """The competition rank of ``key``: 1 + the keys with a strictly better score."""
     return count_below(key[:SCORE_PREFIX_LENGTH], nodes) + 1

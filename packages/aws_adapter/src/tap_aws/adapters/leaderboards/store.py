@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -59,7 +59,7 @@ from tap_core.leaderboard import (
     plan_top,
     unknown_board,
 )
-from tap_core.leaderboard.index import NOTHING_HELD
+from tap_core.leaderboard.index import NOTHING_HELD, RankIndexUnavailable
 from tap_core.leaderboard.models import compact_json
 from tap_core.leaderboard.ranking import PLAYER_OFFSET
 
@@ -259,19 +259,22 @@ class DynamoLeaderboards:
             resume = plan.next_cursor(placed[-1].key) if more else None
             rows = self._ported(plan.spec, page, placed)
             return Page(rows, resume, plan.period, plan.resets_at)
-        items = self.index.rank_rows(page, plan.after, plan.limit + 1, forward=True)
-        more = len(items) > plan.limit
-        items = items[: plan.limit]
-        keys = [item["sk"]["S"][2:] for item in items]
-        if not keys:
-            return Page([], None, plan.period, plan.resets_at)
-        if plan.after is None:
-            first_rank, first_position = 1, 1
-        else:
-            first_rank, first_position = self._place(page, keys[0])
-        entries = _rows(plan.spec, items, keys, first_rank, first_position)
-        next_cursor = plan.next_cursor(keys[-1]) if more else None
-        return Page(entries, next_cursor, plan.period, plan.resets_at)
+
+        def read() -> Page | None:
+            items = self.index.rank_rows(page, plan.after, plan.limit + 1, forward=True)
+            more = len(items) > plan.limit
+            items = items[: plan.limit]
+            keys = [item["sk"]["S"][2:] for item in items]
+            if not keys:
+                return Page([], None, plan.period, plan.resets_at)
+            placed = (1, 1) if plan.after is None else self._place(page, keys[0])
+            if placed is None:
+                return None  # the first row moved after it was read
+            entries = _rows(plan.spec, items, keys, *placed)
+            next_cursor = plan.next_cursor(keys[-1]) if more else None
+            return Page(entries, next_cursor, plan.period, plan.resets_at)
+
+        return _again("top", read)
 
     def rank_of(
         self, board_id: str, player_id: str, period: str | None = None
@@ -288,17 +291,23 @@ class DynamoLeaderboards:
         page = PageId(board_id, plan.period)
         if self.rank_index is not None:
             return self._ported(plan.spec, page, self.rank_index.ranks_of(page, players))
-        kept = self._kept(page, players)
-        nodes = self.index.nodes(
-            page, {n for _, key in kept.values() for n in counts.rank_nodes(key)}
-        )
-        found = []
-        for entry, key in kept.values():
-            rank = counts.rank_from(key, nodes)
-            position = counts.position_from(key, nodes, self.index.place(page, key, nodes))
-            found.append(_row(plan.spec, key, entry, rank, position))
-        found.sort(key=lambda one: one.position)
-        return found
+
+        def read() -> list[RankedEntry] | None:
+            kept = self._kept(page, players)
+            nodes = self.index.nodes(
+                page, {n for _, key in kept.values() for n in counts.rank_nodes(key)}
+            )
+            found = []
+            for entry, key in kept.values():
+                if not counts.counted(key, nodes):
+                    return None  # the player moved between the two reads
+                rank = counts.rank_from(key, nodes)
+                position = counts.position_from(key, nodes, self.index.place(page, key, nodes))
+                found.append(_row(plan.spec, key, entry, rank, position))
+            found.sort(key=lambda one: one.position)
+            return found if _consistent(found, consecutive=False) else None
+
+        return _again("ranks_of", read)
 
     def around(
         self,
@@ -320,25 +329,32 @@ class DynamoLeaderboards:
         if self.rank_index is not None:
             placed = self.rank_index.around(page, player_id, before, after)
             return self._ported(plan.spec, page, placed)
-        kept = self._kept(page, [player_id]).get(player_id)
-        if kept is None:
-            return []
-        stored, key = kept
-        above = self.index.rank_rows(page, key, before, forward=False)[::-1]
-        below = self.index.rank_rows(page, key, after, forward=True)
-        first = above[0]["sk"]["S"][2:] if above else key
-        wanted = set(counts.rank_nodes(key)) | set(counts.nodes_for(first[:16]))
-        nodes = self.index.nodes(page, wanted)
-        position = counts.position_from(
-            key, nodes, self._tied_above(page, key, above, before, nodes)
-        )
-        player_row = rank_row(layout.page_key(*page), key, None)
-        if stored is not None and stored.metadata is not None:
-            player_row["m"] = {"S": compact_json(stored.metadata)}
-        items = [*above, player_row, *below]
-        keys = [item["sk"]["S"][2:] for item in items]
-        first_rank = counts.rank_from(first, nodes)
-        return _rows(plan.spec, items, keys, first_rank, position - len(above))
+
+        def read() -> list[RankedEntry] | None:
+            kept = self._kept(page, [player_id]).get(player_id)
+            if kept is None:
+                return []
+            stored, key = kept
+            above = self.index.rank_rows(page, key, before, forward=False)[::-1]
+            below = self.index.rank_rows(page, key, after, forward=True)
+            first = above[0]["sk"]["S"][2:] if above else key
+            wanted = set(counts.rank_nodes(key)) | set(counts.nodes_for(first[:16]))
+            nodes = self.index.nodes(page, wanted)
+            if not counts.counted(key, nodes):
+                return None  # the player moved after its key was read
+            position = counts.position_from(
+                key, nodes, self._tied_above(page, key, above, before, nodes)
+            )
+            player_row = rank_row(layout.page_key(*page), key, None)
+            if stored is not None and stored.metadata is not None:
+                player_row["m"] = {"S": compact_json(stored.metadata)}
+            items = [*above, player_row, *below]
+            keys = [item["sk"]["S"][2:] for item in items]
+            first_rank = counts.rank_from(first, nodes)
+            found = _rows(plan.spec, items, keys, first_rank, position - len(above))
+            return found if _consistent(found) else None
+
+        return _again("around", read)
 
     def count(self, board_id: str, period: str | None = None) -> int:
         plan = plan_page(self._specs, board_id, period=period, clock=self._clock)
@@ -474,8 +490,12 @@ class DynamoLeaderboards:
                 held[sk[2:]] = item["k"]["S"]
         return {player: (entries.get(player), key) for player, key in held.items()}
 
-    def _place(self, page: PageId, key: str) -> tuple[int, int]:
+    def _place(self, page: PageId, key: str) -> tuple[int, int] | None:
+        """The rank and position of an indexed ``key``; None when the nodes no longer count it
+        (it moved after it was read)."""
         nodes = self.index.nodes(page, set(counts.rank_nodes(key)))
+        if not counts.counted(key, nodes):
+            return None
         rank = counts.rank_from(key, nodes)
         return rank, counts.position_from(key, nodes, self.index.place(page, key, nodes))
 
@@ -570,6 +590,33 @@ def page_items(
         yield held_item(pk, entry.player_id, key, entry.revision)
         yield rank_row(pk, key, item["m"]["S"] if "m" in item else None)
     yield from node_items(pk, counts.build(keys), partitions)
+
+
+T = TypeVar("T")
+READ_ATTEMPTS: Final = 3
+"""Reads of a page that moved under them before a read gives up (``RankIndexUnavailable``, the
+API's 503): one player moving can spoil one read, hardly three in a row."""
+
+
+def _again(what: str, read: Callable[[], T | None]) -> T:
+    """``read`` again while it finds the rows moved under it (None), up to `READ_ATTEMPTS`."""
+    for _ in range(READ_ATTEMPTS):
+        found = read()
+        if found is not None:
+            return found
+    raise RankIndexUnavailable(f"{what}: the page moved under {READ_ATTEMPTS} reads in a row")
+
+
+def _consistent(found: list[RankedEntry], *, consecutive: bool = True) -> bool:
+    """An answer that can be true of one moment: each player once, positions from 1 up and
+    distinct (``consecutive``: each one more than the last), ranks at most the positions."""
+    players = {entry.player_id for entry in found}
+    positions = [entry.position for entry in found]
+    if len(players) != len(found) or len(set(positions)) != len(positions):
+        return False
+    if any(entry.position < 1 or entry.rank > entry.position for entry in found):
+        return False
+    return not consecutive or positions == list(range(positions[0], positions[0] + len(found)))
 
 
 def _row(
