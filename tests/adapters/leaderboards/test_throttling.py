@@ -235,7 +235,7 @@ class _AlwaysUnprocessed:
 
 
 def test_unprocessed_keys_are_read_again_a_bounded_number_of_times() -> None:
-    client, pauses = _AlwaysUnprocessed(), []
+    client, pauses = _AlwaysUnprocessed(), list[float]()
     index = DynamoRankIndex("tap-throttled", client, sleep=pauses.append)  # type: ignore[arg-type]
     with pytest.raises(RankIndexUnavailable, match="tap-throttled"):
         index.get([{"pk": {"S": "a"}, "sk": {"S": "b"}}])
