@@ -401,3 +401,56 @@ def test_list_shows_every_letter_when_a_receive_ends_inside_a_message_group(
     assert sorted(letter["source"]["message_id"] for letter in listed["letters"]) == sorted(
         [*(f"m{n}" for n in range(9)), "p0", "p1", "p2"]
     )
+
+
+def test_messages_sqs_moved_are_listed_with_why_and_submissions_redriven(
+    aws: AwsClients,
+    unique_name: Callable[[str], str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given, on the scores DLQ, what SQS moves there after maxReceiveCount receives (the main
+    # queue's own bodies: a valid submission that kept failing, and a body no one can read)
+    # beside a letter the function wrote
+    client = aws.sqs()
+    dlq = _queue(client, SCORES.dlq, unique_name("scores-dlq"))
+    main_queue = _queue(client, SCORES.queue, unique_name("scores"))
+    submission = json.dumps(
+        {
+            "submission_id": "s-9",
+            "leaderboard_id": "global",
+            "player_id": "p-9",
+            "score": 90,
+            "achieved_at": "2026-11-30T11:00:00Z",
+        }
+    )
+    for body, group, dedup in ((submission, "p-9", "s-9"), ("{not json", "p-8", "junk-1")):
+        client.send_message(
+            QueueUrl=dlq, MessageBody=body, MessageGroupId=group, MessageDeduplicationId=dedup
+        )
+    letter = _score_letter("m-1", "p-1", '{"s": 1}')
+    SqsDeadLetters(dlq, client).send([letter])
+    outputs = _outputs(
+        tmp_path, aws.endpoint, **{Outputs.DLQ_URL: dlq, Outputs.MAIN_QUEUE_URL: main_queue}
+    )
+    where = ["--queue", "scores", "--outputs", outputs]
+    # When listing: each says why it is there
+    assert main(["dlq", "list", *where, "--visibility", "0"]) == 0
+    listed = capsys.readouterr().out
+    receives = f"moved by SQS after {SCORES.max_receive_count} receives"
+    assert f"{receives}: a valid submission" in listed
+    assert f"{receives}; not a submission" in listed
+    assert "invalid_score (score)" in listed
+    # When redriving: the submission goes back with its group and a fresh deduplication id
+    # (its own may still be inside the main queue's 5-minute window), the letter as before,
+    # and the unreadable body stays, with its reason
+    assert main(["dlq", "redrive", *where]) == 0
+    out = capsys.readouterr().out
+    assert "moved 2 letters" in out
+    assert "not a submission" in out
+    moved = {body: (group, dedup) for body, group, dedup in _drain(client, main_queue)}
+    assert set(moved) == {submission, '{"s": 1}'}
+    assert moved[submission][0] == "p-9"
+    assert moved[submission][1] != "s-9"
+    assert moved['{"s": 1}'] == ("p-1", letter.deduplication_id)
+    assert _kept(client, dlq) == 1

@@ -1,7 +1,10 @@
 """``tap dlq list|show|redrive``: read and redrive the two dead-letter queues, local or in AWS.
 
 The letters are the bodies `tap_core.encode_body` writes (through
-`tap_aws.adapters.deadletters.SqsDeadLetters`). Reading is ReceiveMessage without
+`tap_aws.adapters.deadletters.SqsDeadLetters`), and the messages SQS itself moved to the scores
+dead-letter queue after ``SCORES.max_receive_count`` receives (a submission that kept failing,
+or a body the function could not read): such a body is listed as ``moved by SQS`` with why, and
+redriven when it is a submission. Reading is ReceiveMessage without
 DeleteMessage: SQS has no peek, so the letters read stay invisible for ``--visibility``
 seconds. Redriving is receive, SendMessage of the raw input to the main queue, DeleteMessage
 (moto has no StartMessageMoveTask, and a letter's body is not the original message anyway).
@@ -309,14 +312,49 @@ def _receive(
             yield from new
 
 
+MOVED_BY_SQS: Final = "moved_by_sqs"
+"""The code of a message SQS moved to a dead-letter queue (not a letter tap wrote)."""
+
+
+def _is_letter(body: object) -> bool:
+    return isinstance(body, dict) and {"source", "errors", "raw"} <= set(body)
+
+
+def _moved(message: MessageTypeDef) -> dict[str, Any]:
+    """A body SQS moved here after the main queue's maxReceiveCount, as a letter: its reason
+    says so, and whether the body is a submission (redriven) or not (left in place)."""
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    from tap_aws.resources import SCORES  # noqa: PLC0415
+    from tap_core.errors import describe  # noqa: PLC0415
+    from tap_core.leaderboard import ScoreSubmission  # noqa: PLC0415
+
+    body = message.get("Body", "")
+    why = f"moved by SQS after {SCORES.max_receive_count} receives"
+    try:
+        ScoreSubmission.model_validate_json(body)
+    except ValidationError as error:
+        message_text, submission = f"{why}; not a submission: {describe(error)}", False
+    else:
+        message_text, submission = f"{why}: a valid submission that kept failing", True
+    return {
+        "source": {"kind": "moved", "message_id": message["MessageId"]},
+        "errors": [{"code": MOVED_BY_SQS, "field": None, "message": message_text}],
+        "raw": body,
+        "raw_cut": 0 if submission else None,
+        "at": None,
+    }
+
+
 def _letter(message: MessageTypeDef) -> dict[str, Any]:
-    """The letter's JSON, with the SQS facts beside it; a body not a letter is kept as raw."""
+    """The letter's JSON, with the SQS facts beside it; a body that is no letter was moved by
+    SQS itself (`_moved`)."""
     try:
         letter = json.loads(message.get("Body", ""))
     except ValueError:
         letter = None
-    if not isinstance(letter, dict):
-        letter = {"source": None, "errors": [], "raw": message.get("Body", ""), "raw_cut": None}
+    if not _is_letter(letter):
+        letter = _moved(message)
     attributes = message.get("Attributes", {})
     letter["sqs"] = {
         "message_id": message["MessageId"],
@@ -330,7 +368,7 @@ def _letter(message: MessageTypeDef) -> dict[str, Any]:
 def _source(letter: dict[str, Any]) -> str:
     source = letter.get("source")
     if not isinstance(source, dict):
-        return f"(not a letter) {letter['sqs']['message_id']}"
+        return str(letter["sqs"]["message_id"])
     if source.get("kind") == "row":
         return f"{source.get('bucket')}/{source.get('key')}#{source.get('row')}"
     return str(source.get("message_id"))
@@ -428,9 +466,16 @@ def _redrive(client: SQSClient, queue_url: str, target: str, args: argparse.Name
         seen.add(dedup)
         raw = letter.get("raw")
         group = letter["sqs"]["group_id"]
+        moved_by_sqs = isinstance(source, dict) and source.get("kind") == "moved"
         if letter.get("raw_cut") != 0 or not isinstance(raw, str) or not group:
-            left.append(f"{_source(letter)}: the raw input was cut or is missing")
+            why = _reasons(letter) if moved_by_sqs else "the raw input was cut or is missing"
+            left.append(f"{_source(letter)}: {why}")
             continue
+        if moved_by_sqs:
+            # The original deduplication id may still be within the main queue's 5-minute
+            # window, where SQS would accept the resend and drop it: a fresh one, derived
+            # from this message, so a resend of this redrive stays one message
+            dedup = f"redrive-{message['MessageId']}"[:128]
         response = client.send_message(
             QueueUrl=target, MessageBody=raw, MessageGroupId=group, MessageDeduplicationId=dedup
         )
