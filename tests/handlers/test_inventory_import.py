@@ -18,7 +18,7 @@ from tap_aws.adapters.objects import S3Objects
 from tap_aws.functions import inventory_import
 from tap_aws.functions.bootstrap import ImportDependencies
 from tap_aws.resources import IMPORT_CONTINUED
-from tap_core.app.imports import RESUME_MARGIN_MILLIS, Continuation, ImportNotReady
+from tap_core.app.imports import RESUME_MARGIN_MILLIS, Continuation, ImportBusy, ImportNotReady
 from tap_core.inventory import REPORTED_ROW_ERRORS, ImportRecord, import_id
 from tap_core.memory import (
     InMemoryDeadLetters,
@@ -27,7 +27,7 @@ from tap_core.memory import (
     InMemoryReports,
 )
 from tap_tools.testing import AwsClients, MotoServer
-from tests.handlers.conftest import FakeContext, emitted_metrics, fixed_clock, load_event
+from tests.handlers.conftest import NOW, FakeContext, emitted_metrics, fixed_clock, load_event
 from tests.unit.inventory.csv_strategies import corrupted_files, renders
 
 if TYPE_CHECKING:
@@ -208,6 +208,29 @@ def test_the_same_event_again_is_a_no_op(
     assert store.import_record(first["import_id"]) == record
     assert len(list(store.items())) == 2
     assert len(reports.imports) == 1
+
+
+def test_an_event_whose_part_another_invocation_runs_fails_to_be_retried(
+    *,
+    s3: S3Client,
+    bucket: str,
+    store: InMemoryInventoryStore,
+    dead_letters: CountedDeadLetters,
+    context: FakeContext,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given an upload whose first part another invocation began and still holds
+    event = upload(s3, bucket, "inbound/busy.csv", HEADER + "".join(GOOD) + BAD[0])
+    job = inventory_import.job_of(event)
+    other = ImportRecord.begin(bucket, job.upload.key, job.upload.version, NOW, NOW)
+    assert store.save_import(other.leased("another-invocation", fixed_clock()), replacing=None)
+    # When its event is delivered
+    with pytest.raises(ImportBusy, match="another invocation's lease"):
+        inventory_import.lambda_handler(event, context)
+    # Then it fails (so Lambda retries it) having read, applied and sent nothing
+    assert list(store.items()) == []
+    assert dead_letters.sent == 0
+    assert "RowsImported" not in emitted_metrics(capsys.readouterr().out)
 
 
 def test_another_version_of_the_same_key_is_another_import(
