@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from tap_core.app.imports import (
@@ -25,14 +25,16 @@ from tap_core.app.imports import (
     import_part,
 )
 from tap_core.inventory import LEASE
-from tap_core.memory import InMemoryInventoryStore
-from tests.unit.app.test_imports import HEADER, Countdown, World
+from tap_core.memory import InMemoryEvents, InMemoryInventoryStore, InMemoryReports
+from tests.unit.app.test_imports import HEADER, Countdown, CountedDeadLetters, World
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
     from datetime import datetime
 
+    from tap_core import DeadLetter, SendReport
     from tap_core.app.imports import PartOutcome, Upload
+    from tap_core.app.ports import EventSpec
     from tap_core.inventory import ImportResult, InventoryItem, LocatedItem
 
 
@@ -113,6 +115,60 @@ class DyingClock(Countdown):
                 raise Crash
             self.dies_at -= 1
         return super().__call__()
+
+
+class Seam:
+    """Runs ``hook`` once, at the ``at``-th call (from 0) of the port it is attached to."""
+
+    def __init__(self) -> None:
+        self.at: int | None = None
+        self.hook: Callable[[], None] | None = None
+
+    def passed(self) -> None:
+        if self.at is None:
+            return
+        if self.at > 0:
+            self.at -= 1
+            return
+        hook, self.hook, self.at = self.hook, None, None
+        if hook is not None:
+            hook()
+
+
+class SeamedLetters(CountedDeadLetters):
+    """Dead letters with a `Seam` before each send."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seam = Seam()
+
+    def send(self, letters: Iterable[DeadLetter]) -> SendReport:
+        self.seam.passed()
+        return super().send(letters)
+
+
+class SeamedEvents(InMemoryEvents):
+    """The bus with a `Seam` before each put."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seam = Seam()
+
+    def put(self, spec: EventSpec, detail: str) -> None:
+        self.seam.passed()
+        super().put(spec, detail)
+
+
+class SeamedReports(InMemoryReports):
+    """The reports with a `Seam` before each import report is written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seam = Seam()
+
+    def put_import_report(self, import_id: str, body: str) -> str:
+        self.seam.passed()
+        return super().put_import_report(import_id, body)
 
 
 class Metered:
@@ -270,24 +326,41 @@ def test_a_crash_after_rows_were_applied_counts_them_applied_once() -> None:
 # --- a second delivery while the first runs ---
 
 
-@settings(max_examples=150, deadline=None)
+SEAMS = ("row applied", "letters sent", "event put", "report written")
+
+
+@settings(max_examples=200, deadline=None)
 @given(
     kinds=ROW_KINDS,
-    checks=st.integers(min_value=0, max_value=40),
-    at=st.integers(min_value=0, max_value=40),
-    gap=st.sampled_from([timedelta(0), timedelta(seconds=1), LEASE + timedelta(seconds=1)]),
+    checks=st.integers(min_value=0, max_value=12),
+    seam=st.sampled_from(SEAMS),
+    data=st.data(),
+    gap=st.sampled_from([timedelta(0), LEASE - timedelta(seconds=1), LEASE]),
     chunk_rows=st.integers(min_value=1, max_value=8),
 )
 def test_a_second_delivery_while_a_part_runs_changes_no_count(
-    kinds: list[str], checks: int, at: int, gap: timedelta, chunk_rows: int
+    *,
+    kinds: list[str],
+    checks: int,
+    seam: str,
+    data: st.DataObject,
+    gap: timedelta,
+    chunk_rows: int,
 ) -> None:
-    """A second delivery of the running part, at any row and any time later: while the
-    first holds its lease the second backs off (raises `ImportBusy`, to be retried) without
-    opening the file or sending a letter; once the lease has expired (the first is taken for
-    dead) it takes the part over and the first stops at its next save. Either way the record,
-    the report, the metric, the store and the letters end as a clean run's."""
+    """A second delivery of the running part, at any moment (a row applied, letters sent, the
+    next part's event put, the report written) and any time later: while the first holds its
+    lease the second backs off (raises `ImportBusy`, to be retried) without opening the file
+    or sending a letter (or, come after the part handed on and before its event was noted
+    sent, sends that event again: ``resent``); once the lease has expired (the first is taken
+    for dead) it takes the part over and the first stops at its next save. Either way the
+    record, the report, the metric, the store and the letters end as a clean run's."""
     text, _valid, bad = render(kinds)
-    world = World(store=CrashingStore())
+    world = World(
+        store=CrashingStore(),
+        dead_letters=SeamedLetters(),
+        events=SeamedEvents(),
+        reports=SeamedReports(),
+    )
     upload = world.upload(text)
     metered = Metered()
     seen: list[object] = []
@@ -305,14 +378,24 @@ def test_a_second_delivery_while_a_part_runs_changes_no_count(
                 chunk_rows=chunk_rows,
             )
         except ImportBusy as busy:
-            assert (world.objects.opened, world.dead_letters.sent) == (opened, sent)
             seen.append(busy)
         else:
-            seen.append(outcome)
+            seen.append(outcome.status)
+        if gap < LEASE:
+            assert (world.objects.opened, world.dead_letters.sent) == (opened, sent)
 
-    world.store.crash_at = at  # type: ignore[attr-defined]
-    world.store.hook = second_delivery  # type: ignore[attr-defined]
-    # Given a part running, and its event delivered again at a drawn row
+    # Given a part running, and its event delivered again at a drawn moment
+    if seam == "row applied":
+        at = data.draw(st.integers(min_value=0, max_value=len(kinds) - 1), label="row")
+        world.store.crash_at, world.store.hook = at, second_delivery  # type: ignore[attr-defined]
+    else:
+        at = data.draw(st.integers(min_value=0, max_value=1), label="call")
+        port = {
+            "letters sent": world.dead_letters,
+            "event put": world.events,
+            "report written": world.reports,
+        }[seam]
+        port.seam.at, port.seam.hook = at, second_delivery  # type: ignore[attr-defined]
     pending: deque[ImportJob] = deque(current)
     handed = 0
     while pending:
@@ -327,11 +410,19 @@ def test_a_second_delivery_while_a_part_runs_changes_no_count(
             pending.append(ImportJob.continued(Continuation.model_validate(detail)))
         handed = len(world.events.sent)
     # Then the import ends as a clean one
+    event(f"{seam}, lease {'fresh' if gap < LEASE else 'expired'}: {_kind(seen)}")
     assert_as_clean(world, upload, metered, text)
-    if gap < LEASE and seen:
+    if gap < LEASE:
         # and while the lease was fresh the second delivery backed off: each letter sent once
-        assert isinstance(seen[0], ImportBusy)
+        assert all(isinstance(s, ImportBusy) or s in {"resent", "skipped"} for s in seen)
         assert world.dead_letters.sent == bad
+
+
+def _kind(seen: list[object]) -> str:
+    """What the second delivery did, for the statistics of the property above."""
+    if not seen:
+        return "never delivered (the moment never came)"
+    return "busy" if isinstance(seen[0], ImportBusy) else str(seen[0])
 
 
 def test_a_second_delivery_while_the_first_runs_backs_off() -> None:
