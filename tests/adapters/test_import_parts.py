@@ -7,7 +7,10 @@ pattern), and each one received is handed to the function again, as the deployed
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+
+import pytest
 
 from tap_aws.adapters.events import EventBridgeEvents
 from tap_aws.adapters.inventory import DynamoInventoryStore
@@ -15,6 +18,7 @@ from tap_aws.adapters.objects import S3Objects
 from tap_aws.functions import inventory_import
 from tap_aws.functions.bootstrap import ImportDependencies
 from tap_aws.resources import DEFAULT_BUS, IMPORT_CONTINUED
+from tap_core.app.imports import ImportBusy, ImportJob, import_part
 from tap_core.memory import (
     InMemoryDeadLetters,
     InMemoryEvents,
@@ -23,10 +27,22 @@ from tap_core.memory import (
 )
 from tests.handlers.conftest import fixed_clock
 from tests.handlers.test_inventory_import import PARTED, Countdown, upload
+from tests.unit.app.test_import_faults import (
+    Crash,
+    Metered,
+    clean_run,
+    counts,
+    letters,
+    render,
+)
+from tests.unit.app.test_imports import Countdown as Remaining
+from tests.unit.app.test_imports import World
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Iterator
+    from datetime import datetime
 
+    from tap_core.inventory import ImportResult, InventoryItem, LocatedItem
     from tap_tools.testing import AwsClients
 
 
@@ -97,4 +113,84 @@ def test_a_file_in_parts_on_dynamodb_ends_as_in_one_invocation_in_memory(
     )
     assert parted is not None
     assert alone is not None
-    assert parted.model_copy(update={"part": 0}) == alone
+    assert parted.unleased().model_copy(update={"part": 0}) == alone.unleased()
+
+
+class _DyingStore(DynamoInventoryStore):
+    """The DynamoDB store, dying (`Crash`) when handed its ``crash_at``-th row, once, and
+    running ``hook`` instead if one is set."""
+
+    crash_at: int | None = None
+    hook: Callable[[], None] | None = None
+
+    def apply(
+        self,
+        items: Iterable[InventoryItem | LocatedItem],
+        uploaded_at: datetime,
+        source: str | None = None,
+    ) -> ImportResult:
+        return super().apply(self._watched(items), uploaded_at, source)
+
+    def _watched(
+        self, items: Iterable[InventoryItem | LocatedItem]
+    ) -> Iterator[InventoryItem | LocatedItem]:
+        for entry in items:
+            if self.crash_at is not None:
+                if self.crash_at == 0:
+                    self.crash_at = None
+                    hook, self.hook = self.hook, None
+                    if hook is None:
+                        raise Crash
+                    hook()
+                else:
+                    self.crash_at -= 1
+            yield entry
+
+
+def test_on_dynamodb_a_crash_then_redelivery_and_a_duplicate_count_as_a_clean_run(
+    aws: AwsClients, unique_name: Callable[[str], str], fast_transactions: None
+) -> None:
+    # Given a 450-row file, 65 rows bad, whose first delivery dies at its 250th valid row
+    kinds = ["bad" if n % 7 == 3 or n == 449 else "ok" for n in range(450)]
+    text, valid, bad = render(kinds)
+    assert (valid, bad) == (385, 65)
+    store = _DyingStore(unique_name("inventory"), aws.dynamodb())
+    store.ensure_table()
+    world = World(store=store)  # type: ignore[arg-type]
+    upload = world.upload(text)
+    metered = Metered()
+    store.crash_at = 250
+    with pytest.raises(Crash):
+        import_part(
+            world.ports,
+            ImportJob.first(upload),
+            Remaining(10**6),
+            on_recorded=metered,
+            chunk_rows=100,
+        )
+    # When it is delivered again a minute later, and a third delivery comes while it runs
+    world.now += timedelta(minutes=1)
+    busy: list[ImportBusy] = []
+
+    def duplicate() -> None:
+        with pytest.raises(ImportBusy) as raised:
+            import_part(world.ports, ImportJob.first(upload), Remaining(10**6))
+        busy.append(raised.value)
+
+    store.crash_at, store.hook = 10, duplicate
+    outcome = import_part(
+        world.ports, ImportJob.first(upload), Remaining(10**6), on_recorded=metered, chunk_rows=100
+    )
+    # Then the record, the report, the metric, the table and the letters are a clean run's
+    assert outcome.status == "done"
+    assert len(busy) == 1
+    record = store.import_record(upload.import_id)
+    assert record is not None
+    assert (record.applied, record.unchanged, record.rejected) == (385, 0, 65)
+    assert metered.applied == 385  # the dead delivery's saves metered, its rerun not again
+    assert world.dead_letters.sent == bad
+    clean, expected = clean_run(text)
+    assert counts(record) == expected
+    assert counts(json.loads(world.reports.imports[upload.import_id])) == expected
+    assert letters(world) == letters(clean)
+    assert {i.key: i for i in store.items()} == {i.key: i for i in clean.store.items()}

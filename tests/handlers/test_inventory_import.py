@@ -18,7 +18,7 @@ from tap_aws.adapters.objects import S3Objects
 from tap_aws.functions import inventory_import
 from tap_aws.functions.bootstrap import ImportDependencies
 from tap_aws.resources import IMPORT_CONTINUED
-from tap_core.app.imports import RESUME_MARGIN_MILLIS, Continuation, ImportNotReady
+from tap_core.app.imports import RESUME_MARGIN_MILLIS, Continuation, ImportBusy, ImportNotReady
 from tap_core.inventory import REPORTED_ROW_ERRORS, ImportRecord, import_id
 from tap_core.memory import (
     InMemoryDeadLetters,
@@ -27,7 +27,7 @@ from tap_core.memory import (
     InMemoryReports,
 )
 from tap_tools.testing import AwsClients, MotoServer
-from tests.handlers.conftest import FakeContext, emitted_metrics, fixed_clock, load_event
+from tests.handlers.conftest import NOW, FakeContext, emitted_metrics, fixed_clock, load_event
 from tests.unit.inventory.csv_strategies import corrupted_files, renders
 
 if TYPE_CHECKING:
@@ -210,6 +210,29 @@ def test_the_same_event_again_is_a_no_op(
     assert len(reports.imports) == 1
 
 
+def test_an_event_whose_part_another_invocation_runs_fails_to_be_retried(
+    *,
+    s3: S3Client,
+    bucket: str,
+    store: InMemoryInventoryStore,
+    dead_letters: CountedDeadLetters,
+    context: FakeContext,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given an upload whose first part another invocation began and still holds
+    event = upload(s3, bucket, "inbound/busy.csv", HEADER + "".join(GOOD) + BAD[0])
+    job = inventory_import.job_of(event)
+    other = ImportRecord.begin(bucket, job.upload.key, job.upload.version, NOW, NOW)
+    assert store.save_import(other.leased("another-invocation", fixed_clock()), replacing=None)
+    # When its event is delivered
+    with pytest.raises(ImportBusy, match="another invocation's lease"):
+        inventory_import.lambda_handler(event, context)
+    # Then it fails (so Lambda retries it) having read, applied and sent nothing
+    assert list(store.items()) == []
+    assert dead_letters.sent == 0
+    assert "RowsImported" not in emitted_metrics(capsys.readouterr().out)
+
+
 def test_another_version_of_the_same_key_is_another_import(
     s3: S3Client, bucket: str, store: InMemoryInventoryStore, context: FakeContext
 ) -> None:
@@ -256,7 +279,7 @@ def test_the_import_record_is_the_report_with_its_counts_and_first_row_errors(
     # and the report object is that record
     assert record.report_key == f"imports/{outcome['import_id']}.json"
     assert ImportRecord.model_validate_json(reports.imports[outcome["import_id"]]) == (
-        record.model_copy(update={"report_key": None})
+        record.unleased().model_copy(update={"report_key": None})
     )
 
 
@@ -379,7 +402,7 @@ def test_a_file_in_parts_ends_exactly_as_in_one_invocation(
     assert parted is not None
     assert alone is not None
     assert parted.part == len(outcomes) - 1
-    assert parted.model_copy(update={"part": 0}) == alone
+    assert parted.unleased().model_copy(update={"part": 0}) == alone.unleased()
 
 
 def _records(store: InMemoryInventoryStore) -> dict[tuple[str, str], Any]:
@@ -493,15 +516,19 @@ def test_a_part_whose_event_was_not_sent_sends_it_when_delivered_again(
     assert wired.dead_letters.sent == 5
 
 
-def test_a_checkpoint_that_is_not_a_record_of_the_object_is_refused(
+def test_a_part_resumes_at_the_checkpoint_its_record_holds_not_the_events(
     s3: S3Client, bucket: str, wired: Wiring
 ) -> None:
+    # Given a continuation whose checkpoint was changed on the way (it is not a record start)
     event = upload(s3, bucket, "inbound/parts.csv", PARTED)
     inventory_import.lambda_handler(event, Countdown(checks=2))
     ((_, detail),) = wired.events.sent
     detail["checkpoint"]["offset"] += 1
-    with pytest.raises(ValueError, match="not a record of this object"):
-        inventory_import.lambda_handler(delivered(detail), Countdown())
+    # When it runs, it resumes where the import record says, and ends as one invocation does
+    rest = inventory_import.lambda_handler(delivered(detail), Countdown(checks=100))
+    assert rest["status"] == "done"
+    assert len(_records(wired.store)) == 16
+    assert wired.dead_letters.sent == 5
 
 
 def _etag(event: dict[str, Any]) -> str:
@@ -569,7 +596,7 @@ def test_any_file_in_any_parts_ends_as_in_one_invocation(
     assert parted.dead_letters.sent == whole.dead_letters.sent
     for ending in ("applied", "unchanged", "stale", "rejected"):
         assert sum(o[ending] for o in outcomes) == single[ending], ending
-    assert record.model_copy(update={"part": 0}) == alone
+    assert record.unleased().model_copy(update={"part": 0}) == alone.unleased()
 
 
 def test_uploads_to_an_unversioned_bucket_are_told_apart_by_their_etag(

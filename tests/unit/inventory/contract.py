@@ -32,8 +32,10 @@ from hypothesis.stateful import (
 
 from tap_core.inventory import (
     COLUMNS,
+    LEASE,
     STALE_ROWS_MAX,
     Checkpoint,
+    ImportedRow,
     ImportLedger,
     ImportRecord,
     InventoryItem,
@@ -286,6 +288,30 @@ def test_stock_of_compares_the_sku_exactly(make_store: StoreFactory) -> None:
     assert store.stock_of("a#1") == []
 
 
+def test_an_import_knows_the_rows_it_wrote_and_counts_them_applied_again(
+    make_store: StoreFactory,
+) -> None:
+    """Rows handed again by the import that wrote them, from the same rows (a part run again
+    after it died unrecorded), count applied and write nothing; from another import, or from
+    another row, the same records are unchanged."""
+    store = make_store()
+    rows = [ImportedRow(_numbered(n, NOW), n + 2, "import-a") for n in range(1, 4)]
+    # Given an import that applied its first two rows, then died
+    assert store.apply(rows[:2], NOW, "a.csv").applied == 2
+    # When it runs again over all three, each is applied once more in its count
+    again = store.apply(rows, NOW, "a.csv")
+    assert (again.applied, again.unchanged, again.stale) == (3, 0, 0)
+    # And the same records from another import, or from another row, are unchanged
+    other = store.apply([ImportedRow(rows[0].item, rows[0].row, "import-b")], NOW, "b.csv")
+    moved = store.apply([ImportedRow(rows[1].item, 99, "import-a")], NOW, "a.csv")
+    assert (other.unchanged, moved.unchanged) == (1, 1)
+    # And each record keeps the provenance of its first write
+    for row in rows:
+        record = store.get(row.item.sku, row.item.warehouse)
+        assert record is not None
+        assert (record.source, record.row, record.import_id) == ("a.csv", row.row, "import-a")
+
+
 # --- the import ledger ---
 
 _BEGUN = ImportRecord.begin("bucket", "inbound/a.csv", '"etag-1"', NOW, NOW)
@@ -319,6 +345,33 @@ def test_a_part_is_saved_once_and_a_passed_part_never_again(make_store: StoreFac
     assert store.save_import(done, replacing=1)
     assert not store.save_import(done, replacing=1)
     assert store.import_record(_BEGUN.import_id) == done
+
+
+def test_a_leased_part_is_saved_by_its_owner_alone_until_the_lease_expires(
+    make_store: StoreFactory,
+) -> None:
+    # Given an import begun under owner a's lease
+    store = make_store()
+    held = _BEGUN.leased("a", NOW)
+    assert store.save_import(held, replacing=None)
+    assert store.import_record(_BEGUN.import_id) == held
+    # When b tries while it runs, it is refused; a renews it with its progress
+    just_before = NOW + LEASE - timedelta(microseconds=1)
+    assert not store.save_import(_BEGUN.leased("b", just_before), replacing=0)
+    renewed = held.resuming(_checkpoint()).leased("a", NOW + timedelta(seconds=10))
+    assert store.save_import(renewed, replacing=0)
+    assert not store.save_import(_BEGUN.leased("b", NOW + LEASE), replacing=0)
+    # Then once the renewed lease expired b takes the part over, and a can save nothing more
+    expired = NOW + timedelta(seconds=10) + LEASE
+    taken = renewed.leased("b", expired)
+    assert store.save_import(taken, replacing=0)
+    assert not store.save_import(renewed.leased("a", expired + timedelta(seconds=1)), replacing=0)
+    assert not store.save_import(renewed.next_part(_checkpoint()), replacing=0)
+    assert store.import_record(_BEGUN.import_id) == taken
+    # And a lease given up is free at once, for the next part's owner
+    handed = taken.next_part(_checkpoint()).released(expired)
+    assert store.save_import(handed, replacing=0)
+    assert store.save_import(handed.leased("c", expired), replacing=1)
 
 
 @pytest.mark.parametrize(

@@ -33,8 +33,8 @@ from tap_core.inventory import (
     InventorySummary,
     StockRecord,
     decide,
-    item_and_row,
     parse_import_id,
+    provenance,
 )
 from tap_core.inventory import encode_instant as _encode
 
@@ -108,6 +108,8 @@ def to_item(record: StockRecord) -> dict[str, AttributeValueTypeDef]:
         found["source"] = {"S": record.source}
     if record.row is not None:
         found["row"] = {"N": str(record.row)}
+    if record.import_id is not None:
+        found["import_id"] = {"S": record.import_id}
     return found
 
 
@@ -127,14 +129,16 @@ def from_item(item: Item) -> StockRecord:
         _instant(item["uploaded_at"]["S"]),
         item["source"]["S"] if "source" in item else None,
         int(item["row"]["N"]) if "row" in item else None,
+        item["import_id"]["S"] if "import_id" in item else None,
     )
 
 
 @dataclass
 class _Key:
-    """One key of a chunk: its rows (chunk index, item, row) and what is known to be stored."""
+    """One key of a chunk: its rows (chunk index, item, row, import id) and what is known to
+    be stored."""
 
-    rows: list[tuple[int, InventoryItem, int | None]]
+    rows: list[tuple[int, InventoryItem, int | None, str | None]]
     stored: StockRecord | None = None
 
 
@@ -219,30 +223,42 @@ class DynamoInventoryStore:
 
     def save_import(self, record: ImportRecord, *, replacing: int | None) -> bool:
         """One conditional PutItem: the stored record must be started at part ``replacing``
-        (or absent, for None)."""
+        with a lease ``record`` may take over (``ImportRecord.may_replace``: none, its owner's,
+        or expired by ``record.lease_since``), or absent, for None. The lease is kept in
+        top-level attributes too (``lease_owner``, ``lease_until`` as encoded instants, whose
+        string order is time order), for the condition to read."""
         condition: dict[str, Any]
         if replacing is None:
             condition = {"ConditionExpression": "attribute_not_exists(pk)"}
         else:
-            condition = {
-                "ConditionExpression": "#status = :started AND part = :part",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": {
-                    ":started": {"S": "started"},
-                    ":part": {"N": str(replacing)},
-                },
+            values: dict[str, AttributeValueTypeDef] = {
+                ":started": {"S": "started"},
+                ":part": {"N": str(replacing)},
             }
+            free = ["attribute_not_exists(lease_owner)"]
+            if record.lease_owner is not None:
+                free.append("lease_owner = :owner")
+                values[":owner"] = {"S": record.lease_owner}
+            if record.lease_since is not None:
+                free.append("lease_until <= :since")
+                values[":since"] = {"S": _encode(record.lease_since)}
+            lease = " OR ".join(free)
+            condition = {
+                "ConditionExpression": f"#status = :started AND part = :part AND ({lease})",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": values,
+            }
+        item: dict[str, AttributeValueTypeDef] = {
+            **_import_key(record.bucket, record.key, record.version),
+            "status": {"S": record.status},
+            "part": {"N": str(record.part)},
+            "body": {"S": record.model_dump_json()},
+        }
+        if record.lease_owner is not None and record.lease_until is not None:
+            item["lease_owner"] = {"S": record.lease_owner}
+            item["lease_until"] = {"S": _encode(record.lease_until)}
         try:
-            self._client.put_item(
-                TableName=self.table_name,
-                Item={
-                    **_import_key(record.bucket, record.key, record.version),
-                    "status": {"S": record.status},
-                    "part": {"N": str(record.part)},
-                    "body": {"S": record.model_dump_json()},
-                },
-                **condition,
-            )
+            self._client.put_item(TableName=self.table_name, Item=item, **condition)
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
@@ -296,8 +312,8 @@ class DynamoInventoryStore:
     ) -> list[ImportDecision]:
         keys: dict[tuple[str, str], _Key] = {}
         for index, entry in enumerate(chunk):
-            item, row = item_and_row(entry)
-            keys.setdefault(item.key, _Key([])).rows.append((index, item, row))
+            item, row, imported = provenance(entry)
+            keys.setdefault(item.key, _Key([])).rows.append((index, item, row, imported))
         for key, stored in self._read(list(keys)).items():
             keys[key].stored = stored
         decisions: list[ImportDecision | None] = [None] * len(chunk)
@@ -404,8 +420,8 @@ def _decide_key(
     """Decide the key's rows in order against what is stored; the record to write, if any."""
     current = state.stored
     winner: StockRecord | None = None
-    for index, item, row in state.rows:
-        decision = decide(current, item, uploaded_at, source=source, row=row)
+    for index, item, row, imported in state.rows:
+        decision = decide(current, item, uploaded_at, source=source, row=row, import_id=imported)
         decisions[index] = decision
         if decision.record is not None:
             current = winner = decision.record

@@ -11,8 +11,12 @@ The upload event is parsed with Powertools' ``S3EventNotificationEventBridgeMode
 object's version is read from the raw event (``version-id``, else its ETag as ``etag`` or, as
 moto sends it, ``eTag``): the model drops ``eTag``.
 
-Metrics, per invocation: ``RowsImported`` (applied), ``RowsRejected`` (rows dead-lettered),
-``RowsStale``.
+Metrics, per progress save of a part (`tap_core.app.imports.Recorded`, each flushed at
+once, so an invocation that dies later has emitted what it recorded and the rows it runs again
+are not counted twice): ``RowsImported`` (applied), ``RowsRejected`` (rows dead-lettered),
+``RowsStale``. A delivery whose part another invocation is running raises
+`tap_core.app.imports.ImportBusy`, so it is retried (and then skipped, or takes over a dead
+owner's part).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEve
 from tap_aws.functions.bootstrap import ImportDependencies, Root, build_import
 from tap_aws.functions.observability import NAMESPACE
 from tap_aws.resources import IMPORT_CONTINUED
-from tap_core.app.imports import Continuation, ImportJob, Upload, import_part
+from tap_core.app.imports import Continuation, ImportJob, Recorded, Upload, import_part
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -86,14 +90,20 @@ def job_of(event: dict[str, Any]) -> ImportJob:
     return ImportJob.first(uploaded(event))
 
 
+def count_rows(recorded: Recorded) -> None:
+    """Emit the rows one progress save recorded, at once."""
+    metrics.add_metric(name="RowsImported", unit=MetricUnit.Count, value=recorded.applied)
+    metrics.add_metric(name="RowsRejected", unit=MetricUnit.Count, value=recorded.rejected)
+    metrics.add_metric(name="RowsStale", unit=MetricUnit.Count, value=recorded.stale)
+    metrics.flush_metrics()
+
+
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    outcome = import_part(root.get(), job_of(event), context.get_remaining_time_in_millis)
-    metrics.add_metric(name="RowsImported", unit=MetricUnit.Count, value=outcome.applied)
-    metrics.add_metric(name="RowsRejected", unit=MetricUnit.Count, value=outcome.rejected)
-    metrics.add_metric(name="RowsStale", unit=MetricUnit.Count, value=outcome.stale)
-    metrics.flush_metrics()
+    outcome = import_part(
+        root.get(), job_of(event), context.get_remaining_time_in_millis, on_recorded=count_rows
+    )
     logged = outcome.as_dict()
     logger.info("inventory imported", extra=logged)
     if outcome.warnings:  # a misnamed column is silently defaulted otherwise: say it louder

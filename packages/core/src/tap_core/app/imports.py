@@ -1,36 +1,65 @@
-"""Import a part of an uploaded inventory CSV: begin, part, checkpoint, continue, report.
+"""Import a part of an uploaded inventory CSV: begin, lease, chunks, checkpoint, continue, report.
 
 An upload (`Upload`: one object version) is streamed, pinned to that version, through
-`tap_core.inventory.parse_inventory`; its valid rows are applied to the store as they
-come and its bad rows are dead-lettered in batches of `DEAD_LETTER_BATCH`, one letter per
-row carrying every error of that row. A file that fails as a whole (no header, a bad header) is
+`tap_core.inventory.parse_inventory`, in chunks of `PROGRESS_ROWS` rows: a chunk's valid rows
+are applied to the store, then its bad rows are dead-lettered (one letter per row carrying
+every error of that row, sent in batches of `DEAD_LETTER_BATCH`), then the import record
+(`tap_core.inventory.ImportRecord`, in the ``ImportLedger``) is saved with the counts so far
+and the checkpoint of the next row. A file that fails as a whole (no header, a bad header) is
 one letter at row 1.
 
 Parts. When the caller's remaining time (``remaining_millis()``) falls under
 `RESUME_MARGIN_MILLIS`, the part ends at the next row boundary (never before its first
-row): the import record (`tap_core.inventory.ImportRecord`, in the ``ImportLedger``) is
-saved with the counts so far and the checkpoint of the next row, and an
-`tap_core.app.ports.IMPORT_CONTINUED` event (detail: `Continuation`) is emitted;
-its rule runs the import again, which goes on from there. The last part saves the record
-``done`` and writes it as the import's report.
+row): the record is saved handing on to the next part, with the checkpoint of the next row,
+and an `tap_core.app.ports.IMPORT_CONTINUED` event (detail: `Continuation`) is emitted; its
+rule runs the import again, which goes on from there. A part resumes at the checkpoint its
+record holds (the event's is not trusted), by parsing the object from its start and skipping
+the rows before it (whose byte offset and row must match what the parse finds there), so the
+parser's duplicate-key check sees every earlier row; a parse begun at the offset would apply
+a second row of a key an earlier part applied.
 
-A part resumes by parsing the object from its start and skipping the rows before the
-checkpoint (whose byte offset and row must match what the parse finds there), not by reading
-from the checkpoint's offset: the parser's duplicate-key check sees only what it parsed, so a
-parse begun at the offset would apply a second row of a key an earlier part already applied,
-where one invocation dead-letters it as ``duplicate_key``. Skipping costs a re-read and a
-re-parse of the earlier parts (no store or queue request); parsing is fast beside applying.
+One runner per part. Every save is conditional (``ImportLedger.save_import``): the stored
+record must still be at the part, and its lease (owner token and expiry, see
+`tap_core.inventory.LEASE`) free, this invocation's own or expired. An invocation takes the
+part's lease before it opens the file and renews it with each chunk's save. A second delivery
+while the lease runs raises `ImportBusy` without opening the file or sending a letter: it is
+retried by EventBridge, and the retry ends quietly (``skipped``) once the part is done, or
+takes the part over once its lease expired (its owner died). A part that fails with an
+exception gives its lease up first, so its retry takes over at once; one that dies without one
+(a timeout, out of memory) leaves it to expire, before Lambda's first retry a minute later. An
+owner whose lease was taken over finds its next save refused and stops (``superseded``).
+
+Exact counts whatever happens. A part that dies (its store fails, its time is up, it runs out
+of memory) before a chunk's save is delivered again (Lambda retries it) and, once its lease
+expired, runs that chunk again from the last checkpoint saved. Its rows already applied are
+recognised, not counted ``unchanged``: each row is handed to the store as an
+`tap_core.inventory.ImportedRow`, the stored record keeps the import id and row that wrote it,
+and a row whose stored record this import wrote from this row decides ``own_write``, counted
+``applied`` (``tap_core.inventory.decisions``). Its letters were not sent (a chunk's letters go
+after its rows are applied and before its save), so each bad row is dead-lettered once. What
+the function's metrics count is told through ``on_recorded`` after each save that won
+(`Recorded`), so rows run again are never counted twice. The remaining window: an invocation
+that dies between a chunk's letters and its save (or is taken over in that window) has those
+letters sent again by the next runner, with the same deduplication ids, which the FIFO queue
+drops within its 5-minute window; the counts stay exact.
+
+The report. The last chunk's save records every row counted (``finished_at`` set, status still
+``started``); only after that conditional save won is the report object written, from that
+record (without its lease: `ImportRecord.report`), then the record saved ``done`` with the
+report's key. A runner that takes over a part whose rows were all counted writes the same
+bytes and finishes the record, reading no row.
 
 Idempotency: every job is checked against the stored record. A repeated upload of a version
 already imported (or handed on) and a repeated continuation of a part already passed change
-nothing; a part that crashed before it was recorded runs again (applying is idempotent and each
-row's letter has the same deduplication id); a continuation that comes before its previous part
-was recorded fails (`ImportNotReady`), so it is retried. If a part was recorded but its
-event was not sent, the repeated delivery of that part sends it.
+nothing; a continuation that comes before its previous part was recorded fails
+(`ImportNotReady`), so it is retried. If a part was recorded but its event was not sent, the
+repeated delivery of that part sends it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime  # noqa: TC003 - pydantic resolves annotations at runtime
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -42,7 +71,7 @@ from tap_core.deadletters import DeadLetter, LetterError, RowSource
 from tap_core.inventory.csv.events import Checkpoint, RowError, ValidRow
 from tap_core.inventory.csv.parser import parse_inventory
 from tap_core.inventory.imports import REPORTED_ROW_ERRORS, ImportRecord, import_id
-from tap_core.inventory.port import ImportResult
+from tap_core.inventory.port import ImportedRow, ImportResult
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -53,18 +82,28 @@ if TYPE_CHECKING:
 
 DEAD_LETTER_BATCH: Final = 100
 """Bad rows kept in memory before they are sent to the dead-letter queue."""
+PROGRESS_ROWS: Final = 1000
+"""Rows a part applies between two saves of its progress (counts, checkpoint, lease): a crash
+re-runs at most this many. A save costs one write of the record (up to ~25 KB with its first
+row errors) beside the ~2,000 write units of 1,000 rows: about 1%."""
 RESUME_MARGIN_MILLIS: Final = 15_000
 """Remaining time under which a part ends at the next row boundary: enough to apply the last
 chunk of rows, send the last letters, save the record and emit the follow-up event."""
 
 PartStatus = Literal["done", "continued", "superseded", "skipped", "resent"]
 """How a part ended: the import ``done``; ``continued`` (the next part handed on); or, for a
-repeated delivery, ``superseded`` (another delivery recorded the part first), ``skipped``
-(nothing left to do) or ``resent`` (the part was recorded, its event now sent)."""
+repeated delivery, ``superseded`` (another delivery recorded the part first, or took over
+this one's lease: its save was refused), ``skipped`` (nothing left to do) or ``resent`` (the
+part was recorded, its event now sent)."""
 
 
 class ImportNotReady(RuntimeError):
     """A continuation arrived before its previous part was recorded: retry it later."""
+
+
+class ImportBusy(ImportNotReady):
+    """Another invocation holds the part's lease: retry later, when the part is done (the
+    retry is then skipped) or its lease expired (the retry takes the part over)."""
 
 
 class Upload(BaseModel):
@@ -112,8 +151,9 @@ class Continuation(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class ImportJob:
-    """One part to run: of ``upload``, part ``part`` (0 first), from ``checkpoint`` (None for
-    the first part)."""
+    """One part to run: of ``upload``, part ``part`` (0 first); ``checkpoint`` is where its
+    event says it starts (None for the first part), which the part does not trust: it resumes
+    where its import record says."""
 
     upload: Upload
     part: int = 0
@@ -184,7 +224,7 @@ class PartOutcome:
 
 
 class BadRows:
-    """Turns a file's row errors into one letter per row, sent in batches."""
+    """Turns a chunk's row errors into one letter per row, kept until `send`."""
 
     def __init__(self, dead_letters: DeadLetters, upload: Upload, at: datetime) -> None:
         self._dead_letters = dead_letters
@@ -199,7 +239,7 @@ class BadRows:
         self.error_count = 0
 
     def valid(self, events: Iterable[ValidRow | RowError]) -> Iterator[ValidRow]:
-        """The valid rows of ``events``; their errors dead-lettered on the way."""
+        """The valid rows of ``events``; a letter kept for each bad row on the way."""
         for event in events:
             if isinstance(event, RowError):
                 if self._row and self._row[0].row != event.row:
@@ -207,15 +247,16 @@ class BadRows:
                 self._row.append(event)
             else:
                 yield event
-        self.finish()
+        self._letter()
 
     def file_failed(self, errors: Iterable[LetterError]) -> None:
         self._pending.append(self._make(1, tuple(errors)))
-        self.finish()
 
-    def finish(self) -> None:
-        self._letter()
-        self._send()
+    def send(self) -> None:
+        """Send the letters kept, in batches of `DEAD_LETTER_BATCH`."""
+        pending, self._pending = self._pending, []
+        for start in range(0, len(pending), DEAD_LETTER_BATCH):
+            self._dead_letters.send(pending[start : start + DEAD_LETTER_BATCH])
 
     def _make(self, row: int, errors: tuple[LetterError, ...]) -> DeadLetter:
         source = RowSource(self._bucket, self._key, row, self._version)
@@ -231,13 +272,6 @@ class BadRows:
         self._pending.append(self._make(self._row[0].row, errors))
         self._row = []
         self.rows += 1
-        if len(self._pending) >= DEAD_LETTER_BATCH:
-            self._send()
-
-    def _send(self) -> None:
-        if self._pending:
-            self._dead_letters.send(self._pending)
-            self._pending = []
 
 
 class Budget:
@@ -298,16 +332,22 @@ def _continue(dependencies: ImportDependencies, upload: Upload, record: ImportRe
     dependencies.inventory.save_import(record.sent(), replacing=record.part)
 
 
-def _base(dependencies: ImportDependencies, job: ImportJob) -> ImportRecord | PartStatus:
-    """The record the job's part starts from, or how the job ends with nothing to do."""
+def _claim(
+    dependencies: ImportDependencies, job: ImportJob, owner: str
+) -> ImportRecord | PartStatus:
+    """The record of the job's part with its lease taken by ``owner``, or how the job ends with
+    nothing to do; `ImportBusy` while another invocation holds the part's lease."""
     upload = job.upload
     ledger = dependencies.inventory
+    now = dependencies.clock()
     stored = ledger.import_record(upload.import_id)
     if stored is None and job.part == 0:
         begun = ImportRecord.begin(
-            upload.bucket, upload.key, upload.version, upload.uploaded_at, dependencies.clock()
-        )
-        return begun if ledger.save_import(begun, replacing=None) else "skipped"
+            upload.bucket, upload.key, upload.version, upload.uploaded_at, now
+        ).leased(owner, now)
+        if ledger.save_import(begun, replacing=None):
+            return begun
+        stored = ledger.import_record(upload.import_id)  # another delivery began it first
     if stored is None or stored.part < job.part:
         raise ImportNotReady(
             f"part {job.part} of import {upload.import_id} came before part {job.part - 1} "
@@ -320,46 +360,205 @@ def _base(dependencies: ImportDependencies, job: ImportJob) -> ImportRecord | Pa
             return "skipped"
         _continue(dependencies, upload, stored)  # the part was recorded, its event not sent
         return "resent"
-    return stored
+    busy = ImportBusy(
+        f"part {job.part} of import {upload.import_id} is running under another invocation's lease"
+    )
+    if stored.held_at(now):
+        raise busy
+    claimed = stored.leased(owner, now)
+    if job.part > 0:
+        claimed = claimed.sent()  # its event came: no repeated delivery need send it again
+    if not ledger.save_import(claimed, replacing=job.part):
+        raise busy  # another delivery took the lease between the read and the save
+    return claimed
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """The endings of the rows one progress save recorded (what the function's metrics count:
+    each row once, whatever crashes and deliveries the import went through)."""
+
+    applied: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    rejected: int = 0
+
+
+class _Chunks:
+    """A part's events in chunks of ``rows`` rows (a row's errors kept together), each read
+    lazily as the store applies it, so the budget looks at the clock row by row."""
+
+    def __init__(self, events: Iterator[ValidRow | RowError], rows: int) -> None:
+        self._events = events
+        self._rows = rows
+        self.following: ValidRow | RowError | None = None
+        """The event that starts the next chunk, once a chunk ended before the events did."""
+
+    def next(self) -> Iterator[ValidRow | RowError]:
+        """The next chunk's events (none once the events ended)."""
+        count, last = 0, None
+        first, self.following = self.following, None
+        if first is not None:
+            count, last = 1, first.row
+            yield first
+        for event in self._events:
+            if event.row != last:
+                if count == self._rows:
+                    self.following = event
+                    return
+                count, last = count + 1, event.row
+            yield event
+
+
+class _Run:
+    """One invocation's run of a part under its lease: records each chunk with a conditional
+    save and tells ``on_recorded`` what each save recorded."""
+
+    def __init__(
+        self,
+        dependencies: ImportDependencies,
+        job: ImportJob,
+        record: ImportRecord,
+        on_recorded: Callable[[Recorded], None] | None,
+    ) -> None:
+        self.dependencies = dependencies
+        self.job = job
+        self.record = record
+        self.on_recorded = on_recorded
+        self.total = Recorded()
+
+    def save(self, record: ImportRecord, counted: Recorded | None) -> bool:
+        """Record ``record`` if this owner still holds the part; tell what it counted."""
+        if not self.dependencies.inventory.save_import(record, replacing=self.job.part):
+            return False
+        self.record = record
+        if counted is None:
+            return True
+        total = self.total
+        self.total = Recorded(
+            total.applied + counted.applied,
+            total.unchanged + counted.unchanged,
+            total.stale + counted.stale,
+            total.rejected + counted.rejected,
+        )
+        if self.on_recorded is not None:
+            self.on_recorded(counted)
+        return True
+
+    def chunk(
+        self, events: Iterable[ValidRow | RowError], warnings: Iterable[str]
+    ) -> tuple[ImportRecord, Recorded]:
+        """Apply a chunk's valid rows, send its letters; the record with its counts added."""
+        dependencies, upload = self.dependencies, self.job.upload
+        bad = BadRows(dependencies.dead_letters, upload, dependencies.clock())
+        import_id = upload.import_id
+        result = dependencies.inventory.apply(
+            (ImportedRow(row.item, row.row, import_id) for row in bad.valid(events)),
+            upload.uploaded_at,
+            source=upload.key,
+        )
+        bad.send()
+        counted = Recorded(result.applied, result.unchanged, result.stale, bad.rows)
+        record = self.record.counted(result, bad.rows, bad.errors, bad.error_count, warnings)
+        return record, counted
+
+    def outcome(self, status: PartStatus, warnings: Iterable[str] = ()) -> PartOutcome:
+        total, upload = self.total, self.job.upload
+        return PartOutcome(
+            bucket=upload.bucket,
+            key=upload.key,
+            version=upload.version,
+            import_id=upload.import_id,
+            part=self.job.part,
+            status=status,
+            applied=total.applied,
+            unchanged=total.unchanged,
+            stale=total.stale,
+            rejected=total.rejected,
+            file_errors=[error.code for error in self.record.file_errors],
+            warnings=list(warnings),
+        )
+
+    def give_up(self) -> None:
+        """After an exception: give the lease up (best effort), so the retry of this delivery
+        takes the part over at once rather than when the lease expires. A part that dies
+        without an exception (a timeout, out of memory) leaves its lease to expire."""
+        with contextlib.suppress(Exception):
+            released = self.record.released(self.dependencies.clock())
+            self.dependencies.inventory.save_import(released, replacing=self.job.part)
+
+    def report(self) -> PartStatus:
+        """Write the report of the record, every row counted; then record it done."""
+        finished = self.record.done()
+        key = self.dependencies.reports.put_import_report(finished.import_id, finished.report())
+        saved = self.save(finished.reported(key), None)
+        return "done" if saved else "superseded"
 
 
 def import_part(
-    dependencies: ImportDependencies, job: ImportJob, remaining_millis: Callable[[], int]
+    dependencies: ImportDependencies,
+    job: ImportJob,
+    remaining_millis: Callable[[], int],
+    *,
+    on_recorded: Callable[[Recorded], None] | None = None,
+    chunk_rows: int = PROGRESS_ROWS,
+    owner: str | None = None,
 ) -> PartOutcome:
-    """Run ``job``'s part until the file ends or ``remaining_millis()`` runs low."""
-    base = _base(dependencies, job)
-    if isinstance(base, str):
-        return PartOutcome.of(job, base)
+    """Run ``job``'s part until the file ends or ``remaining_millis()`` runs low, recording
+    its progress every ``chunk_rows`` rows under the part's lease, taken by ``owner`` (a
+    fresh random token if None); ``on_recorded`` is told what each save recorded.
+    `ImportBusy` when another invocation holds the lease; a part that fails with an exception
+    gives its lease up before the exception goes on."""
+    owner = owner or secrets.token_hex(16)
+    claimed = _claim(dependencies, job, owner)
+    if isinstance(claimed, str):
+        return PartOutcome.of(job, claimed)
+    run = _Run(dependencies, job, claimed, on_recorded)
+    try:
+        return _run(run, remaining_millis, owner, chunk_rows)
+    except BaseException:
+        run.give_up()
+        raise
+
+
+def _run(
+    run: _Run, remaining_millis: Callable[[], int], owner: str, chunk_rows: int
+) -> PartOutcome:
+    """The part's work once its lease is taken."""
+    dependencies, job, claimed = run.dependencies, run.job, run.record
+    if claimed.finished_at is not None:  # every row was counted, the report left to write
+        return run.outcome(run.report(), claimed.warnings)
     upload = job.upload
-    bad = BadRows(dependencies.dead_letters, upload, dependencies.clock())
+    clock = dependencies.clock
     opened = dependencies.objects.open(upload.bucket, upload.key, version=upload.pinned())
     with opened as stream:
         parser = parse_inventory(stream, upload.uploaded_at)
+        warnings = parser.warnings
         if parser.file_errors:
+            record, counted = run.record, Recorded()
+            bad = BadRows(dependencies.dead_letters, upload, clock())
             bad.file_failed(LetterError(e.code, None, e.message) for e in parser.file_errors)
-            result = ImportResult(source=upload.key, uploaded_at=upload.uploaded_at)
+            bad.send()
             stopped_at = None
         else:
-            budget = Budget(parser, remaining_millis, job.checkpoint)
-            result = dependencies.inventory.apply(
-                bad.valid(budget.events()), upload.uploaded_at, source=upload.key
-            )
-            bad.finish()
+            budget = Budget(parser, remaining_millis, claimed.checkpoint)
+            chunks = _Chunks(budget.events(), chunk_rows)
+            while True:
+                record, counted = run.chunk(chunks.next(), warnings)
+                if chunks.following is None:
+                    break
+                resuming = record.resuming(parser.checkpoint(chunks.following))
+                if not run.save(resuming.leased(owner, clock()), counted):
+                    return run.outcome("superseded", warnings)
             stopped_at = budget.stopped_at
-    record = base.counted(result, bad.rows, bad.errors, bad.error_count, parser.warnings)
-    ledger = dependencies.inventory
-    status: PartStatus
+    now = clock()
     if stopped_at is not None:
-        handing = record.next_part(stopped_at)
-        status = "continued"
-        if ledger.save_import(handing, replacing=job.part):
-            _continue(dependencies, upload, handing)
-        else:
-            status = "superseded"  # a repeated delivery of this part recorded it first
-    else:
-        finished = record.done(dependencies.clock(), parser.file_errors)
-        key = dependencies.reports.put_import_report(finished.import_id, finished.model_dump_json())
-        saved = ledger.save_import(finished.reported(key), replacing=job.part)
-        status = "done" if saved else "superseded"
-    file_errors = [error.code for error in parser.file_errors]
-    return PartOutcome.of(job, status, result, bad.rows, file_errors, warnings=parser.warnings)
+        handing = record.next_part(stopped_at).released(now)
+        if not run.save(handing, counted):
+            return run.outcome("superseded", warnings)
+        _continue(dependencies, upload, handing)
+        return run.outcome("continued", warnings)
+    finishing = record.finishing(now, parser.file_errors).leased(owner, now)
+    if not run.save(finishing, counted):
+        return run.outcome("superseded", warnings)
+    return run.outcome(run.report(), warnings)

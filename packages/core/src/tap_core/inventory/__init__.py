@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from tap_core.inventory.csv.splitting import Readable
     from tap_core.inventory.decisions import Cause, ImportDecision, ImportStatus, decide
     from tap_core.inventory.imports import (
+        LEASE,
         REPORTED_ROW_ERRORS,
         ImportRecord,
         import_id,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from tap_core.inventory.item import InventoryItem, format_money
     from tap_core.inventory.port import (
         STALE_ROWS_MAX,
+        ImportedRow,
         ImportLedger,
         ImportResult,
         InventoryStore,
@@ -60,13 +62,14 @@ if TYPE_CHECKING:
         Totals,
         summarize,
     )
-    from tap_core.inventory.tally import ImportTally, item_and_row
+    from tap_core.inventory.tally import ImportTally, provenance
 
 __all__ = [
     "COLUMNS",
     "FINGERPRINT_WIDTH",
     "INSTANT_WIDTH",
     "KEY_CHARS",
+    "LEASE",
     "LOW_STOCK_MAX",
     "MAX_KEY_CHARS",
     "MAX_RECORD_BYTES",
@@ -85,6 +88,7 @@ __all__ = [
     "ImportResult",
     "ImportStatus",
     "ImportTally",
+    "ImportedRow",
     "InventoryItem",
     "InventoryParser",
     "InventoryReport",
@@ -112,9 +116,9 @@ __all__ = [
     "fingerprint",
     "format_money",
     "import_id",
-    "item_and_row",
     "parse_import_id",
     "parse_inventory",
+    "provenance",
     "summarize",
     "validate_inventory",
 ]

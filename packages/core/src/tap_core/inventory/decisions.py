@@ -8,9 +8,15 @@ stored wins: a newer version, or the same version whose values win the tie-break
 "Last writer wins by ``updated_at``": the incoming record is written exactly when its
 (version, fingerprint) is greater than the stored one's (see `tap_core.inventory.stock`),
 so applying any set of rows in any order, any number of times, ends in the same store, and
-processing the same upload again decides ``unchanged`` for every row. A DynamoDB adapter
-enforces the same rule with ``attribute_not_exists(pk) OR stamp < :stamp`` on the write; when
-the condition fails it decides again against the record it finds, to tell unchanged from stale.
+processing the same upload again decides ``unchanged`` for every row: except that a row whose
+stored record this very import wrote from this very row (``import_id`` and ``row`` provenance)
+decides ``own_write``, counted ``applied`` with nothing to write. So a part that died after
+applying some rows and runs again counts each of them applied once, as a run without the crash
+would (a key is applied by one row of an import at most: a repeated key is a bad row).
+
+A DynamoDB adapter enforces the same rule with ``attribute_not_exists(pk) OR stamp < :stamp``
+on the write; when the condition fails it decides again against the record it finds, to tell
+unchanged from stale.
 """
 
 from __future__ import annotations
@@ -28,15 +34,17 @@ if TYPE_CHECKING:
 ImportStatus = Literal["applied", "unchanged", "stale"]
 """How one valid row ended."""
 
-Cause = Literal["new_key", "newer", "same_record", "tie_won", "older", "tie_lost"]
+Cause = Literal["new_key", "newer", "same_record", "tie_won", "own_write", "older", "tie_lost"]
 """Why: ``new_key`` and ``newer`` (applied), ``same_record`` (unchanged), ``tie_won``
-(applied: same version, other values, the greater fingerprint), ``older`` and ``tie_lost``
-(stale)."""
+(applied: same version, other values, the greater fingerprint), ``own_write`` (applied: this
+import wrote the stored record from this row before, in a part that died unrecorded; nothing
+to write), ``older`` and ``tie_lost`` (stale)."""
 
 _STATUS: dict[Cause, ImportStatus] = {
     "new_key": "applied",
     "newer": "applied",
     "tie_won": "applied",
+    "own_write": "applied",
     "same_record": "unchanged",
     "older": "stale",
     "tie_lost": "stale",
@@ -63,8 +71,10 @@ class ImportDecision:
 
     @property
     def record(self) -> StockRecord | None:
-        """The record to write (``incoming`` when applied), or None: the store stays as it is."""
-        return self.incoming if _STATUS[self.cause] == "applied" else None
+        """The record to write (``incoming`` when applied and not yet stored), or None: the
+        store stays as it is."""
+        cause = self.cause
+        return self.incoming if _STATUS[cause] == "applied" and cause != "own_write" else None
 
     @property
     def reason(self) -> str:
@@ -74,6 +84,8 @@ class ImportDecision:
             return "no record is stored for this sku and warehouse"
         if cause == "same_record":
             return "the same version with the same values is already stored"
+        if cause == "own_write":
+            return "this import stored this record from this row before (a part run again)"
         new, old = encode_version(self.incoming.version), encode_version(stored.version)
         if cause == "newer":
             return f"version {new} is newer than the stored {old}"
@@ -108,15 +120,16 @@ def decide(
     *,
     source: str | None = None,
     row: int | None = None,
+    import_id: str | None = None,
 ) -> ImportDecision:
     """What the valid ``item``, uploaded at ``uploaded_at``, does to the ``stored`` record.
 
-    ``stored`` is the record of the item's key (None when there is none); ``source`` and
-    ``row`` are kept on the written record as provenance. ``uploaded_at`` and the item's
+    ``stored`` is the record of the item's key (None when there is none); ``source``, ``row``
+    and ``import_id`` are kept on the written record as provenance. ``uploaded_at`` and the item's
     ``updated_at`` must be aware (ValueError otherwise); a ``stored`` record of another key is
     a ValueError too.
     """
-    incoming = StockRecord(item, uploaded_at, source, row)
+    incoming = StockRecord(item, uploaded_at, source, row, import_id)
     if stored is None:
         return ImportDecision("new_key", incoming)
     held = stored.item
@@ -128,7 +141,8 @@ def decide(
     if new != old:
         return ImportDecision("newer" if new > old else "older", incoming, stored)
     if _same_values(held, item):
-        return ImportDecision("same_record", incoming, stored)
+        own = import_id is not None and (stored.import_id, stored.row) == (import_id, row)
+        return ImportDecision("own_write" if own else "same_record", incoming, stored)
     # Equal fingerprints of different values (probability 2^-128) lose: the store keeps what
     # it has, as the DynamoDB condition on the stamp would.
     won = incoming.fingerprint > stored.fingerprint

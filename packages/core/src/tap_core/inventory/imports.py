@@ -7,7 +7,16 @@ and `parse_import_id` gives back the three parts, e.g. for the read API.
 
 A function that cannot finish a file in one invocation ends a part at a row boundary: the
 record's ``part`` then names the next part and its ``checkpoint`` where it starts, with the
-counts so far. When the last part is done the record is ``done`` and is the import's report.
+counts so far. A running part also records its progress as it goes (its counts and the
+checkpoint it would resume at). When the last part is done the record is ``done`` and is the
+import's report.
+
+The lease: the invocation running a part holds it (``lease_owner``, its token, until
+``lease_until``, `LEASE` after its last save at ``lease_since``). `ImportRecord.may_replace`
+is the rule every ledger applies when saving: a record replaces the stored one only when the
+stored lease is free (none), the saver's own, or expired by the time the saver took or renewed
+its own. So a second delivery cannot record anything while the first is alive, and the owner
+of an expired lease (taken for dead, or too slow) cannot record anything once another took it.
 Pure: no clock, no storage.
 """
 
@@ -16,7 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime  # noqa: TC003 - pydantic resolves annotations at runtime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -35,6 +44,11 @@ VERSION_BYTES_MAX: Final = 1024
 them names no object."""
 REPORTED_ROW_ERRORS: Final = 100
 """How many row errors an import record lists (the first, in file order); the rest are counted."""
+
+LEASE: Final = timedelta(seconds=30)
+"""How long a part's lease lasts after its owner's last save. Longer than a live owner goes
+between saves (a chunk of rows, or the end of a part), shorter than the minute after which
+Lambda retries a failed asynchronous invocation, so that retry takes over a dead owner's part."""
 
 ImportStatus = Literal["started", "done"]
 
@@ -95,8 +109,11 @@ class ImportRecord(BaseModel):
     ``row_errors_truncated`` counts the rest; ``warnings`` are the file's (as ``tap inventory
     validate`` prints them: unknown columns ignored, defaults taken). ``part`` is the part at
     work (0 first) or, when done, the last one; a started record with ``part > 0`` has the
-    ``checkpoint`` where that part starts, and ``continued`` says whether its follow-up event
-    was sent.
+    ``checkpoint`` where that part resumes (its start, or past the rows its last progress save
+    counted), and ``continued`` says whether its follow-up event was sent (or the part began).
+    A started record with ``finished_at`` has counted every row: its report is left to write.
+    ``lease_owner``, ``lease_since`` and ``lease_until``: see the module docstring; the report
+    leaves them out.
 
     A record stored before ``rows_total``, ``rows_valid`` and ``warnings`` existed reads as
     it was meant: its ``rows`` (the valid rows) is ``rows_valid``, and it has no warnings.
@@ -126,6 +143,9 @@ class ImportRecord(BaseModel):
     row_errors_truncated: int = Field(default=0, ge=0)
     warnings: list[str] = Field(default_factory=list)
     report_key: str | None = None
+    lease_owner: str | None = None
+    lease_since: datetime | None = None
+    lease_until: datetime | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -156,6 +176,10 @@ class ImportRecord(BaseModel):
             raise ValueError(f"import_id {self.import_id!r} is not that of its bucket/key/version")
         if self.status == "done" and self.finished_at is None:
             raise ValueError("a done import needs its finished_at")
+        if (self.lease_since is None) != (self.lease_owner is None) or (
+            self.lease_since is None
+        ) != (self.lease_until is None):
+            raise ValueError("a lease needs its owner, lease_since and lease_until, all three")
         return self
 
     def _with(self, changes: dict[str, object]) -> ImportRecord:
@@ -211,6 +235,10 @@ class ImportRecord(BaseModel):
             }
         )
 
+    def resuming(self, checkpoint: Checkpoint) -> ImportRecord:
+        """This record with its part's progress: the part resumes at ``checkpoint``."""
+        return self._with({"checkpoint": checkpoint})
+
     def next_part(self, checkpoint: Checkpoint) -> ImportRecord:
         """This record handing on to its next part, which starts at ``checkpoint``."""
         return self._with({"part": self.part + 1, "checkpoint": checkpoint, "continued": False})
@@ -219,18 +247,66 @@ class ImportRecord(BaseModel):
         """This record once the follow-up event of its part was sent."""
         return self._with({"continued": True})
 
-    def done(self, finished_at: datetime, file_errors: Iterable[FileError] = ()) -> ImportRecord:
-        """This record finished: the import's report."""
+    def finishing(
+        self, finished_at: datetime, file_errors: Iterable[FileError] = ()
+    ) -> ImportRecord:
+        """This record with every row counted, still started: its report is left to write."""
+        return self._with(
+            {"checkpoint": None, "finished_at": finished_at, "file_errors": list(file_errors)}
+        )
+
+    def done(
+        self, finished_at: datetime | None = None, file_errors: Iterable[FileError] | None = None
+    ) -> ImportRecord:
+        """This record finished: the import's report (``finished_at`` and ``file_errors`` those
+        of `finishing` when not given)."""
         return self._with(
             {
                 "status": "done",
                 "checkpoint": None,
                 "continued": False,
-                "finished_at": finished_at,
-                "file_errors": list(file_errors),
+                "finished_at": self.finished_at if finished_at is None else finished_at,
+                "file_errors": list(self.file_errors if file_errors is None else file_errors),
             }
         )
 
     def reported(self, report_key: str) -> ImportRecord:
         """This record with the key of the report object written of it."""
         return self._with({"report_key": report_key})
+
+    def report(self) -> str:
+        """The JSON of the report object: this record without its report key and its lease,
+        so every writer of one finished record writes the same bytes."""
+        return self.unleased().model_dump_json(exclude={"report_key"})
+
+    def unleased(self) -> ImportRecord:
+        """This record without its lease, as its report shows it."""
+        return self._with({"lease_owner": None, "lease_since": None, "lease_until": None})
+
+    # --- the lease ---
+
+    def leased(self, owner: str, now: datetime) -> ImportRecord:
+        """This record with its part's lease held (taken or renewed) by ``owner`` at ``now``."""
+        return self._with({"lease_owner": owner, "lease_since": now, "lease_until": now + LEASE})
+
+    def released(self, now: datetime) -> ImportRecord:
+        """This record with its owner's lease given up at ``now`` (free from then on)."""
+        if self.lease_owner is None:
+            return self
+        return self._with({"lease_since": now, "lease_until": now})
+
+    def held_at(self, now: datetime) -> bool:
+        """Whether a lease on this record is still running at ``now``."""
+        return self.lease_until is not None and self.lease_until > now
+
+    def may_replace(self, stored: ImportRecord) -> bool:
+        """The lease rule of every ledger: whether this record may replace ``stored`` (both of
+        one import): ``stored`` holds no lease, or this record's owner's, or one that expired
+        by the time this record's owner took or renewed its own."""
+        if stored.lease_owner is None or stored.lease_owner == self.lease_owner:
+            return True
+        return (
+            self.lease_since is not None
+            and stored.lease_until is not None
+            and stored.lease_until <= self.lease_since
+        )

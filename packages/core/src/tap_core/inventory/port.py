@@ -10,7 +10,7 @@ module needs imports back into it.
 from __future__ import annotations
 
 from datetime import datetime  # noqa: TC003 - pydantic resolves annotations at runtime
-from typing import TYPE_CHECKING, Final, Protocol, Self
+from typing import TYPE_CHECKING, Final, NamedTuple, Protocol, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -77,6 +77,16 @@ class LocatedItem(Protocol):
     def row(self) -> int: ...
 
 
+class ImportedRow(NamedTuple):
+    """A valid item with its row and the import that reads it: what an import hands to
+    ``InventoryStore.apply``, so the store keeps ``import_id`` as provenance and knows the rows
+    this import already wrote (``tap_core.inventory.decisions``: ``own_write``)."""
+
+    item: InventoryItem
+    row: int
+    import_id: str
+
+
 class InventoryStore(Protocol):
     """Stock records by (``sku``, ``warehouse``), where the last writer by ``updated_at`` wins."""
 
@@ -89,10 +99,11 @@ class InventoryStore(Protocol):
         """Apply one upload's valid items (read once, streamed); count how each row ended.
 
         Each entry is an item, or an item with its row (kept on the record and named in the
-        report of stale rows). ``uploaded_at`` (aware) is the upload's time, ``source`` its
-        object key. Every entry ends applied, unchanged or stale; applying the same upload
-        again changes nothing, and any set of uploads applied in any order leaves the same
-        records.
+        report of stale rows), or an `ImportedRow`, whose import id is kept too: a row whose
+        record that import already wrote from that row counts ``applied`` again, unwritten.
+        ``uploaded_at`` (aware) is the upload's time, ``source`` its object key. Every entry
+        ends applied, unchanged or stale; applying the same upload again changes nothing, and
+        any set of uploads applied in any order leaves the same records.
         """
         ...
 
@@ -123,8 +134,9 @@ class ImportLedger(Protocol):
         ...
 
     def save_import(self, record: ImportRecord, *, replacing: int | None) -> bool:
-        """Store ``record`` if the stored one is still ``started`` at part ``replacing`` (or,
-        for None, if there is none); False, and nothing written, otherwise."""
+        """Store ``record`` if the stored one is still ``started`` at part ``replacing`` and
+        ``record`` may replace it under the lease rule (``ImportRecord.may_replace``), or, for
+        None, if there is none; False, and nothing written, otherwise."""
         ...
 
 

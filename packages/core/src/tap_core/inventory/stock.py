@@ -147,15 +147,19 @@ def fingerprint(item: InventoryItem) -> str:
 class StockRecord:
     """What the store keeps for one (``sku``, ``warehouse``): the item and when it was uploaded.
 
-    ``source`` (the uploaded object's key) and ``row`` (its row in that file) say where it came
-    from; they are provenance, not state, so they take no part in equality: among rows with one
-    version and the same values, whichever was stored first keeps its provenance.
+    ``source`` (the uploaded object's key), ``row`` (its row in that file) and ``import_id``
+    (the import that wrote it, see ``tap_core.inventory.import_id``) say where it came from;
+    they are provenance, not state, so they take no part in equality: among rows with one
+    version and the same values, whichever was stored first keeps its provenance. An import
+    that runs a part again after a crash knows its own rows by them (see
+    ``tap_core.inventory.decisions``).
     """
 
     item: InventoryItem
     uploaded_at: datetime
     source: str | None = field(default=None, compare=False)
     row: int | None = field(default=None, compare=False)
+    import_id: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         _check_aware("uploaded_at", self.uploaded_at)

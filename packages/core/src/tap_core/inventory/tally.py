@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tap_core.inventory.item import InventoryItem
-from tap_core.inventory.port import STALE_ROWS_MAX, ImportResult, StaleRow
+from tap_core.inventory.port import STALE_ROWS_MAX, ImportedRow, ImportResult, StaleRow
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -19,11 +19,16 @@ if TYPE_CHECKING:
     from tap_core.inventory.port import LocatedItem
 
 
-def item_and_row(entry: InventoryItem | LocatedItem) -> tuple[InventoryItem, int | None]:
-    """The item of an entry given to ``InventoryStore.apply``, and its row when it has one."""
+def provenance(
+    entry: InventoryItem | LocatedItem,
+) -> tuple[InventoryItem, int | None, str | None]:
+    """The item of an entry given to ``InventoryStore.apply``, its row and the import that
+    reads it (an `ImportedRow`'s), each when it has one."""
     if isinstance(entry, InventoryItem):
-        return entry, None
-    return entry.item, entry.row
+        return entry, None, None
+    if isinstance(entry, ImportedRow):
+        return entry.item, entry.row, entry.import_id
+    return entry.item, entry.row, None
 
 
 class ImportTally:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from tap_core.inventory.decisions import decide
 from tap_core.inventory.imports import parse_import_id
-from tap_core.inventory.tally import ImportTally, item_and_row
+from tap_core.inventory.tally import ImportTally, provenance
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -42,11 +42,13 @@ class InMemoryInventoryStore:
         records = self._records
         tally = ImportTally(uploaded_at, source)
         for entry in items:
-            item, row = item_and_row(entry)
+            item, row, imported = provenance(entry)
             key = item.key
-            decision = decide(records.get(key), item, uploaded_at, source=source, row=row)
-            if decision.status == "applied":
-                records[key] = decision.incoming
+            decision = decide(
+                records.get(key), item, uploaded_at, source=source, row=row, import_id=imported
+            )
+            if decision.record is not None:
+                records[key] = decision.record
                 self._by_sku.setdefault(item.sku, set()).add(item.warehouse)
             tally.count(decision)
         return tally.result()
@@ -75,7 +77,12 @@ class InMemoryInventoryStore:
         if replacing is None:
             allowed = held is None
         else:
-            allowed = held is not None and held.status == "started" and held.part == replacing
+            allowed = (
+                held is not None
+                and held.status == "started"
+                and held.part == replacing
+                and record.may_replace(held)
+            )
         if allowed:
             self._imports[record.import_id] = record
         return allowed
