@@ -44,6 +44,15 @@ def _queue(client: SQSClient, spec: QueueSpec, name: str) -> str:
     return client.create_queue(QueueName=f"{name}.fifo", Attributes=attributes)["QueueUrl"]
 
 
+def _scores_queues(
+    aws: AwsClients, unique_name: Callable[[str], str]
+) -> tuple[SQSClient, str, str]:
+    """An SQS client, and a new scores dead-letter queue and main queue made from the spec."""
+    client = aws.sqs()
+    dlq = _queue(client, SCORES.dlq, unique_name("scores-dlq"))
+    return client, dlq, _queue(client, SCORES.queue, unique_name("scores"))
+
+
 def _score_letter(message_id: str, group: str, raw: str) -> DeadLetter:
     error = LetterError("invalid_score", "score", "score must be a whole number")
     return DeadLetter(MessageSource(message_id, group), (error,), raw, AT)
@@ -188,9 +197,7 @@ def test_redrive_moves_the_raw_inputs_with_their_group_and_dedup_id(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # Given three score letters, one with a raw input too big to keep whole
-    client = aws.sqs()
-    dlq = _queue(client, SCORES.dlq, unique_name("scores-dlq"))
-    main_queue = _queue(client, SCORES.queue, unique_name("scores"))
+    client, dlq, main_queue = _scores_queues(aws, unique_name)
     whole = [_score_letter("m-1", "p-1", '{"s": 1}'), _score_letter("m-2", "p-2", '{"s": 2}')]
     cut = _score_letter("m-3", "p-3", "x" * 300_000)
     SqsDeadLetters(dlq, client).send([*whole, cut])
@@ -253,9 +260,7 @@ def test_redrive_moves_at_most_max_to_the_queue_given_with_to(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # Given three score letters in three groups
-    client = aws.sqs()
-    dlq = _queue(client, SCORES.dlq, unique_name("scores-dlq"))
-    main_queue = _queue(client, SCORES.queue, unique_name("scores"))
+    client, dlq, main_queue = _scores_queues(aws, unique_name)
     SqsDeadLetters(dlq, client).send([_score_letter(f"m{n}", f"g{n}", str(n)) for n in range(3)])
     # When redriving at most 2 to the queue named with --to, as JSON
     where = ["--queue", "scores", "--queue-url", dlq, "--endpoint-url", aws.endpoint]
@@ -298,9 +303,7 @@ def test_redrive_moves_each_letter_present_at_the_start_once_even_if_it_fails_ag
 ) -> None:
     # Given five score letters whose inputs are still invalid: each one redriven is
     # dead-lettered again at once
-    client = aws.sqs()
-    dlq = _queue(client, SCORES.dlq, unique_name("scores-dlq"))
-    main_queue = _queue(client, SCORES.queue, unique_name("scores"))
+    client, dlq, main_queue = _scores_queues(aws, unique_name)
     SqsDeadLetters(dlq, client).send([_score_letter(f"m{n}", f"g{n}", "{}") for n in range(5)])
     # When redriving with room for 100
     where = ["--queue", "scores", "--queue-url", dlq, "--endpoint-url", aws.endpoint]
@@ -324,9 +327,7 @@ def test_redrive_stops_at_a_letter_it_moved_that_came_back(
 ) -> None:
     # Given one letter, redriven into a main queue that dead-letters it again, while the
     # count at the start is more than the letters there (a letter arrived meanwhile)
-    client = aws.sqs()
-    dlq = _queue(client, SCORES.dlq, unique_name("scores-dlq"))
-    main_queue = _queue(client, SCORES.queue, unique_name("scores"))
+    client, dlq, main_queue = _scores_queues(aws, unique_name)
     SqsDeadLetters(dlq, client).send([_score_letter("m0", "g0", "{}")])
     where = ["--queue", "scores", "--queue-url", dlq, "--endpoint-url", aws.endpoint]
     args = build_parser().parse_args(["dlq", "redrive", *where, "--to", main_queue])
@@ -412,9 +413,7 @@ def test_messages_sqs_moved_are_listed_with_why_and_submissions_redriven(
     # Given, on the scores DLQ, what SQS moves there after maxReceiveCount receives (the main
     # queue's own bodies: a valid submission that kept failing, and a body no one can read)
     # beside a letter the function wrote
-    client = aws.sqs()
-    dlq = _queue(client, SCORES.dlq, unique_name("scores-dlq"))
-    main_queue = _queue(client, SCORES.queue, unique_name("scores"))
+    client, dlq, main_queue = _scores_queues(aws, unique_name)
     submission = json.dumps(
         {
             "submission_id": "s-9",
