@@ -210,7 +210,7 @@ def test_suffix_precedence_environment_then_config_then_dev() -> None:
 
 
 def test_a_bad_suffix_names_where_it_came_from() -> None:
-    with pytest.raises(ValueError, match="ENVIRONMENT_SUFFIX: environment suffix 'PR 7'"):
+    with pytest.raises(ValueError, match='ENVIRONMENT_SUFFIX: environment suffix "PR 7"'):
         environment_suffix({"ENVIRONMENT_SUFFIX": "PR 7"}, "ok")
     with pytest.raises(ValueError, match="config env"):
         environment_suffix({}, "Nope!")
@@ -402,3 +402,11 @@ def test_count_shards_reaches_both_leaderboard_functions_and_is_bounded() -> Non
     # and a count past what one BatchGetItem can read is refused before anything is made
     with pytest.raises(ValueError, match="countShards"):
         stack_args(count_shards=MAX_COUNT_SHARDS + 1)
+
+
+@pytest.mark.parametrize("suffix", ["a--b", "-a", "a-", "x" * 21, "Dev", "x" * 5000])
+def test_a_suffix_no_resource_name_takes_is_refused_showing_it_cut(suffix: str) -> None:
+    """The suffix ends every name, the cache's too (no leading, trailing or double hyphen)."""
+    with pytest.raises(ValueError, match="environment suffix") as refused:
+        environment_suffix({"ENVIRONMENT_SUFFIX": suffix}, None)
+    assert len(str(refused.value)) < 200

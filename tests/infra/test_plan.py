@@ -53,7 +53,7 @@ def test_plan_reports_a_bad_suffix_with_exit_code_2(capsys: pytest.CaptureFixtur
     code, text = _plan("--suffix", "Not OK")
     assert code == 2
     assert text == ""
-    assert "environment suffix 'Not OK' is not allowed" in capsys.readouterr().err
+    assert 'environment suffix "Not OK" is not allowed' in capsys.readouterr().err
 
 
 def test_plan_reports_a_bad_board_id(capsys: pytest.CaptureFixture[str]) -> None:

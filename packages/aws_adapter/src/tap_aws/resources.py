@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 # Re-exported (``as``): the components and the local stack read every resource from here.
 from tap_core.app.ports import IMPORT_CONTINUED as IMPORT_CONTINUED  # noqa: PLC0414
 from tap_core.app.ports import EventSpec as EventSpec  # noqa: PLC0414
+from tap_core.errors import show
 from tap_core.leaderboard import counts
 
 PREFIX: Final = "tap"
@@ -40,7 +41,9 @@ VISIBILITY_FACTOR: Final = 6
 """AWS's guidance for an SQS event source: visibility at least 6x the function timeout."""
 LOG_RETENTION_DAYS: Final = 7
 
-_SUFFIX = re.compile(r"[a-z0-9][a-z0-9-]{0,19}")
+_SUFFIX = re.compile(r"(?=[a-z0-9-]{1,20}$)[a-z0-9]+(?:-[a-z0-9]+)*")
+"""1-20 of a-z 0-9 -, no hyphen first, last or twice in a row (an ElastiCache cache name's
+rules, the strictest of the names a suffix ends up in)."""
 
 AttributeType = Literal["S", "N", "B"]
 DeduplicationScope = Literal["queue", "messageGroup"]
@@ -52,8 +55,8 @@ def check_suffix(suffix: str) -> str:
     """The environment suffix, or ValueError naming what is allowed (it ends up in every name)."""
     if not _SUFFIX.fullmatch(suffix):
         raise ValueError(
-            f"environment suffix {suffix!r} is not allowed; allowed: 1-20 of a-z 0-9 -, "
-            "starting with a letter or digit"
+            f"environment suffix {show(suffix)} is not allowed; allowed: 1-20 of a-z 0-9 -, "
+            "a letter or digit first and last, no two hyphens in a row"
         )
     return suffix
 
