@@ -88,7 +88,7 @@ def test_a_received_message_becomes_the_record_lambda_builds() -> None:
         "MessageAttributes": {"trace": {"StringValue": "t", "DataType": "String"}},
     }
     # When it is turned into an event record
-    record = sqs_record(message, "arn:aws:sqs:us-east-1:123456789012:q.fifo")  # type: ignore[arg-type]
+    record = sqs_record(message, "arn:aws:sqs:eu-west-1:123456789012:q.fifo")  # type: ignore[arg-type]
     sample = _event("sqs_fifo_scores.json")["Records"][0]  # type: ignore[index]
     # Then it has the real record's fields and attributes
     assert set(record) == set(sample)
@@ -96,6 +96,7 @@ def test_a_received_message_becomes_the_record_lambda_builds() -> None:
     assert record["attributes"]["ApproximateReceiveCount"] == "2"
     assert record["messageAttributes"]["trace"]["stringValue"] == "t"
     assert record["eventSourceARN"].endswith(":q.fifo")
+    assert record["awsRegion"] == "eu-west-1"  # the queue's, as a stack in any region has it
 
 
 def test_a_request_becomes_an_http_api_v2_event() -> None:
@@ -118,5 +119,8 @@ def test_the_scheduled_event_and_the_context_are_lambdas() -> None:
     assert set(event) == set(sample)
     assert event["time"] == NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert event["detail-type"] == "Scheduled Event"
+    elsewhere = scheduled_event(NOW, "local", "ap-southeast-2")
+    assert elsewhere["region"] == "ap-southeast-2"
+    assert elsewhere["resources"][0].startswith("arn:aws:events:ap-southeast-2:")
     assert 0 < context.get_remaining_time_in_millis() <= SCORES_FUNCTION.timeout_seconds * 1000
     assert context.function_name == "tap-scores-local"

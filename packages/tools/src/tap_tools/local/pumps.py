@@ -117,7 +117,7 @@ def sqs_record(message: MessageTypeDef, queue_arn: str) -> dict[str, Any]:
         "md5OfBody": message.get("MD5OfBody", ""),
         "eventSource": "aws:sqs",
         "eventSourceARN": queue_arn,
-        "awsRegion": REGION,
+        "awsRegion": queue_arn.split(":")[3],  # the queue's own region (arn:aws:sqs:REGION:...)
     }
 
 
@@ -326,10 +326,10 @@ class InventoryPump(QueuePump):
         self.journal.say(f"inventory: event dead-lettered after {attempt} attempts: {reason}")
 
 
-def scheduled_event(at: datetime, suffix: str) -> dict[str, Any]:
-    """The event EventBridge's scheduler sends the summary function."""
+def scheduled_event(at: datetime, suffix: str, region: str = REGION) -> dict[str, Any]:
+    """The event EventBridge's scheduler sends the summary function, in the stack's region."""
     rule = resource_name(INVENTORY_SUMMARY_FUNCTION.stem, suffix)
-    rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule}"
+    rule_arn = f"arn:aws:events:{region}:{ACCOUNT}:rule/{rule}"
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
@@ -337,7 +337,7 @@ def scheduled_event(at: datetime, suffix: str) -> dict[str, Any]:
         "source": "aws.events",
         "account": ACCOUNT,
         "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": REGION,
+        "region": region,
         "resources": [rule_arn],
         "detail": {},
     }

@@ -329,7 +329,7 @@ class LocalStack:
     def invoke_summary(self, at: datetime | None = None) -> Any:
         """Run ``inventory_summary`` now on a scheduled event (time ``at``, default now)."""
         result = self.functions[INVENTORY_SUMMARY_FUNCTION.stem].invoke(
-            scheduled_event(at or datetime.now(UTC), self._suffix)
+            scheduled_event(at or datetime.now(UTC), self._suffix, self._region)
         )
         self.journal.count("summary.runs")
         if isinstance(result, dict):
