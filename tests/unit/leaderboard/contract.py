@@ -58,6 +58,8 @@ if TYPE_CHECKING:
     import random
     from collections.abc import Callable
 
+    from pydantic import JsonValue
+
     from tap_core.leaderboard import Leaderboards
     from tests.unit.leaderboard.factories import LeaderboardsFactory
 
@@ -91,6 +93,37 @@ def boards(leaderboards_factory: LeaderboardsFactory) -> Leaderboards:
     store.submit(_submission("old", 99, at=datetime(2026, 11, 16, tzinfo=UTC), board="w"))
     store.submit(_submission("new", 1, board="w"))
     return store
+
+
+@pytest.mark.parametrize("operator", ["latest", "increment"])
+def test_new_metadata_under_the_same_key_shows_in_every_read(
+    leaderboards_factory: LeaderboardsFactory, operator: str
+) -> None:
+    """A write that keeps score and time (a latest of equal time and a greater id; an
+    increment by 0) but changes the metadata: every read shows the new metadata."""
+    spec = LeaderboardSpec(id="m", operator=operator)  # type: ignore[arg-type]
+    store = leaderboards_factory([spec], lambda: NOW)
+    store.submit(_submission("rival", 7, board="m"))
+    skins: list[dict[str, JsonValue]] = [{"skin": "red"}, {"skin": "blue"}]
+    for number, metadata in enumerate(skins):
+        outcome = store.submit(
+            ScoreSubmission(
+                submission_id=f"s{number}",
+                leaderboard_id="m",
+                player_id="p",
+                score=5 if operator == "latest" or number == 0 else 0,
+                achieved_at=NOW - timedelta(minutes=1),
+                metadata=metadata,
+            )
+        )
+        assert outcome.status == "accepted"
+    shown = {
+        "top": [e.metadata for e in store.top("m").entries if e.player_id == "p"],
+        "rank_of": [getattr(store.rank_of("m", "p"), "metadata", None)],
+        "around": [e.metadata for e in store.around("m", "rival", 1, 1) if e.player_id == "p"],
+        "ranks_of": [e.metadata for e in store.ranks_of("m", ["p"])],
+    }
+    assert shown == {read: [{"skin": "blue"}] for read in shown}
 
 
 @pytest.mark.parametrize("limit", [0, 101, -1, 5.0, 1.5, "5", None, True])

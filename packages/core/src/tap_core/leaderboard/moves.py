@@ -41,22 +41,28 @@ NodeDeltas = dict[counts.Node, counts.Counts]
 def move_of(page: PageId, order: Order, old: Entry | None, new: Entry | None) -> Move | None:
     """The move an entry of ``page`` makes from image ``old`` to image ``new`` (None: absent).
 
-    None when the key does not change (a rewrite that keeps score and time moves nothing).
-    A removal's revision is one past the removed entry's, so it supersedes it. Raises
-    ValueError when the images belong to two players.
+    None when neither the key nor what an index shows beside it (``row``: the metadata)
+    changes; a rewrite that keeps the key but changes the metadata is a move from the key to
+    itself, which changes no count. A removal's revision is one past the removed entry's, so
+    it supersedes it. Raises ValueError when the images belong to two players.
     """
     if old is not None and new is not None and old.player_id != new.player_id:
         raise ValueError(f"images of two players: {old.player_id!r} and {new.player_id!r}")
     old_key = None if old is None else _key(order, old)
     new_key = None if new is None else _key(order, new)
-    if old_key == new_key:
-        return None
     if new is not None:
-        row = None if new.metadata is None else compact_json(new.metadata)
+        row = row_of(new)
+        if old_key == new_key and old is not None and row_of(old) == row:
+            return None
         return Move(page, new.player_id, old_key, new_key, new.revision, row)
-    if old is None:  # unreachable: both absent have equal keys (None)
+    if old is None:  # both absent
         return None
     return Move(page, old.player_id, old_key, None, old.revision + 1)
+
+
+def row_of(entry: Entry) -> str | None:
+    """What an index may show beside an entry's key: its metadata as compact JSON."""
+    return None if entry.metadata is None else compact_json(entry.metadata)
 
 
 def _key(order: Order, entry: Entry) -> str:

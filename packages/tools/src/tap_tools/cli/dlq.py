@@ -350,11 +350,10 @@ def _letter(message: MessageTypeDef) -> dict[str, Any]:
     """The letter's JSON, with the SQS facts beside it; a body that is no letter was moved by
     SQS itself (`_moved`)."""
     try:
-        letter = json.loads(message.get("Body", ""))
+        parsed = json.loads(message.get("Body", ""))
     except ValueError:
-        letter = None
-    if not _is_letter(letter):
-        letter = _moved(message)
+        parsed = None
+    letter: dict[str, Any] = parsed if _is_letter(parsed) else _moved(message)
     attributes = message.get("Attributes", {})
     letter["sqs"] = {
         "message_id": message["MessageId"],

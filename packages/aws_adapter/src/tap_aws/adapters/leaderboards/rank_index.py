@@ -213,7 +213,7 @@ class DynamoRankIndex:
         if move.old_key is not None and move.old_key != move.new_key:
             old = {"pk": {"S": pk}, "sk": {"S": f"R#{move.old_key}"}}
             actions.append({"Delete": {"TableName": self.table_name, "Key": old}})
-        if move.new_key is not None and move.old_key != move.new_key:
+        if move.new_key is not None:  # a new key's row, or the same key's row with new metadata
             row = rank_row(pk, move.new_key, move.row)
             actions.append({"Put": {"TableName": self.table_name, "Item": row}})
         return actions

@@ -61,6 +61,7 @@ from tap_core.leaderboard import (
 )
 from tap_core.leaderboard.index import NOTHING_HELD, RankIndexUnavailable
 from tap_core.leaderboard.models import compact_json
+from tap_core.leaderboard.moves import row_of
 from tap_core.leaderboard.ranking import PLAYER_OFFSET
 
 if TYPE_CHECKING:
@@ -204,17 +205,16 @@ class DynamoLeaderboards:
         submit retried after the index failed catches the index up."""
         if self.mode == "inline" and entry is not None and self.rank_index is not None:
             key = encode_sort_key(spec.order, entry.score, entry.achieved_at, entry.player_id)
-            row = None if entry.metadata is None else compact_json(entry.metadata)
+            row = row_of(entry)
             self.rank_index.apply([Move(page, entry.player_id, held.key, key, entry.revision, row)])
             return outcome
         if self.mode == "inline" and entry is not None and held.revision < entry.revision:
+            # The index is behind the entry: its key, or only the metadata shown beside it
             key = encode_sort_key(spec.order, entry.score, entry.achieved_at, entry.player_id)
-            if key != held.key:
-                row = None if entry.metadata is None else compact_json(entry.metadata)
-                move = Move(page, entry.player_id, held.key, key, entry.revision, row)
-                unapplied = self.index.try_apply([move], {(page, entry.player_id): held})
-                if unapplied is not None:
-                    raise unapplied.error
+            move = Move(page, entry.player_id, held.key, key, entry.revision, row_of(entry))
+            unapplied = self.index.try_apply([move], {(page, entry.player_id): held})
+            if unapplied is not None:
+                raise unapplied.error
         return outcome
 
     def _now(self) -> datetime:
@@ -386,7 +386,7 @@ class DynamoLeaderboards:
             entry = entry_of(player, item)
             key = encode_sort_key(plan.spec.order, entry.score, entry.achieved_at, player)
             keys.append(key)
-            metadata = None if entry.metadata is None else compact_json(entry.metadata)
+            metadata = row_of(entry)
             row = rank_row(pk, key, metadata)
             wanted.add((pk, row["sk"]["S"]))
             writes.append({"PutRequest": {"Item": row}})
@@ -469,7 +469,7 @@ class DynamoLeaderboards:
                     continue
                 entry = entry_of(sk[len(layout.ENTRY_PREFIX) :], item)
                 key = encode_sort_key(spec.order, entry.score, entry.achieved_at, entry.player_id)
-                row = None if entry.metadata is None else compact_json(entry.metadata)
+                row = row_of(entry)
                 moves.append(Move(page, entry.player_id, None, key, entry.revision, row))
         index.apply(moves)
 
