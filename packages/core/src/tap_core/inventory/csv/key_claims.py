@@ -1,21 +1,33 @@
 """The duplicate check: the first valid record with a (sku, warehouse) key claims it.
 
-The only state that grows with the file is one entry per distinct key: a 60-bit fingerprint of
-the key (its ``hash``: SipHash for strings) in a dict, whose value (shared by a batch of
-claims) indexes that batch's fingerprints and rows, kept in two compact arrays: 90 to 120 bytes
-a key (the dict's table grows in steps; `python -m bench inventory` prints it). Keys and values
-are plain ints, so the garbage collector never traverses the dict. A batch's keys are claimed
-with one ``setdefault`` each (one probe of the dict, which keeps a claimed key's claimer); only
-a batch that repeats a key is looked at again. Two different keys share a fingerprint with
-probability below 10^-6 in a file of 10^6 keys; the later one would then be reported as a
-duplicate, never silently dropped.
+The only state that grows with the file is one entry per distinct key: a 64-bit fingerprint of
+the key (`fingerprints`: BLAKE2b, the same in every process, so claims carry from one part of
+an import to the next) in a dict, whose value (shared by a batch of claims) indexes that
+batch's fingerprints and rows, kept in two compact arrays: 90 to 120 bytes a key (the dict's
+table grows in steps; `python -m bench inventory` prints it). Keys and values are plain ints,
+so the garbage collector never traverses the dict. A batch's keys are claimed with one
+``setdefault`` each (one probe of the dict, which keeps a claimed key's claimer); only a batch
+that repeats a key is looked at again.
+
+Parts. `KeyClaims.snapshot` gives the claims of the rows before a row as bytes (12 a key: the
+fingerprints, then the rows, little-endian), and `KeyClaims.restored` takes them back, so a
+part parsed from its checkpoint checks its keys against every earlier part's exactly as one
+parse of the whole file would.
+
+Collisions. Two different keys share a fingerprint with probability about n^2 / 2^65 among n
+keys: 7 x 10^-7 at 5 x 10^6 keys, 1.5 x 10^-5 at the 2.2 x 10^7 keys the largest file
+(``MAX_FILE_BYTES``) can hold at 12 bytes a record. The later key would then be reported as a
+``duplicate_key`` of the earlier one (dead-lettered, never silently dropped).
 """
 
 from __future__ import annotations
 
+import sys
 from array import array
+from functools import partial
+from hashlib import blake2b
 from itertools import compress, repeat
-from operator import and_, ne
+from operator import methodcaller, ne
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from tap_core.inventory.csv.batches import without
@@ -31,7 +43,9 @@ _BLOCK: Final = 1024
 """Claims kept together at most: small batches (one record each, on the quote-aware route)
 share a block, so a key costs the same on every route; a duplicate's claimer is found by a
 scan of one block."""
-_MASK: Final = (1 << 60) - 1  # 60 bits fit a CPython int's two 30-bit digits: 32 bytes
+_DIGEST: Final = partial(blake2b, digest_size=8, person=b"tap-keys")
+_SEPARATOR: Final = "\x00"  # in no valid key (A-Z a-z 0-9 . _ -)
+_SNAPSHOT: Final = b"tapkeys1"
 
 
 class _Claims(NamedTuple):
@@ -42,8 +56,16 @@ class _Claims(NamedTuple):
 
 
 def fingerprints(skus: Iterable[str], warehouses: Iterable[str]) -> list[int]:
-    """The 60-bit fingerprint of each (sku, warehouse) key."""
-    return list(map(and_, map(hash, zip(skus, warehouses, strict=True)), repeat(_MASK)))
+    """The 64-bit fingerprint of each (sku, warehouse) key: the same in every process."""
+    keys = map(str.encode, map(_SEPARATOR.join, zip(skus, warehouses, strict=True)))
+    return list(map(int.from_bytes, map(methodcaller("digest"), map(_DIGEST, keys))))
+
+
+def _little(numbers: array[int]) -> array[int]:
+    """``numbers`` in little-endian order (what a snapshot holds), in place."""
+    if sys.byteorder == "big":  # pragma: no cover - every platform tap runs on is little
+        numbers.byteswap()
+    return numbers
 
 
 class KeyClaims:
@@ -60,6 +82,36 @@ class KeyClaims:
 
     def __len__(self) -> int:
         return len(self._claims)
+
+    @classmethod
+    def restored(cls, snapshot: bytes) -> KeyClaims:
+        """The claims a `snapshot` holds; ValueError when it is not one."""
+        claims = cls()
+        if not snapshot.startswith(_SNAPSHOT) or (len(snapshot) - len(_SNAPSHOT)) % 16:
+            raise ValueError("not a snapshot of key claims")
+        body = memoryview(snapshot)[len(_SNAPSHOT) :]
+        count = len(body) // 16
+        prints, rows = _little(array("Q")), _little(array("q"))
+        prints.frombytes(body[: 8 * count])
+        rows.frombytes(body[8 * count :])
+        _little(prints), _little(rows)
+        for start in range(0, count, _BLOCK):
+            block = len(claims._batches)
+            part = _Claims(prints[start : start + _BLOCK], rows[start : start + _BLOCK])
+            claims._batches.append(part)
+            claims._claims.update(zip(part.prints, repeat(block)))
+        if len(claims._claims) != count:
+            raise ValueError("a snapshot of key claims names a key twice")
+        return claims
+
+    def snapshot(self, before: int) -> bytes:
+        """The claims of the rows before row ``before``, as bytes for `restored`."""
+        prints, rows = array("Q"), array("q")
+        for block in self._batches:
+            kept = list(map(before.__gt__, block.rows))
+            prints.extend(compress(block.prints, kept))
+            rows.extend(compress(block.rows, kept))
+        return _SNAPSHOT + _little(prints).tobytes() + _little(rows).tobytes()
 
     def claimer(self, fingerprint: int) -> int | None:
         """The row that claimed the key with ``fingerprint``, or None."""
@@ -112,7 +164,7 @@ class KeyClaims:
             last.prints.extend(prints)
             last.rows.extend(rows)
         else:
-            batches.append(_Claims(array("q", prints), array("q", rows)))
+            batches.append(_Claims(array("Q", prints), array("q", rows)))
 
     def _claim_some(self, batch: Batch, prints: list[int], had: list[int], block: int) -> None:
         """Finish claiming a batch that repeats keys (``had``: what the dict held for each
