@@ -37,7 +37,7 @@ from tap_core.app.ports import ImportDependencies
 from tap_core.inventory import ImportRecord, parse_inventory
 from tap_core.inventory.csv.contract import resolve_header
 from tap_core.inventory.csv.events import Checkpoint
-from tap_core.inventory.csv.key_claims import fingerprints
+from tap_core.inventory.csv.key_claims import fingerprints, snapshot
 from tap_core.memory import (
     InMemoryDeadLetters,
     InMemoryEvents,
@@ -81,7 +81,7 @@ def offset_of(data: bytes, row: int) -> int:
 
 def claims_before(row: int) -> bytes:
     """The key claims of rows 2 .. ``row - 1`` as a part before would have stored them."""
-    prints, rows = array("Q"), array("q")
+    prints, rows = array("Q"), array("I")
     last = row - 2  # records before the row: numbers 0 .. last - 1
     for start in range(0, last, 100_000):
         numbers = range(start, min(last, start + 100_000))
@@ -89,7 +89,7 @@ def claims_before(row: int) -> bytes:
         warehouses = [f"WH-{n % 20:02d}" for n in numbers]
         prints.extend(fingerprints(skus, warehouses))
         rows.extend(n + 2 for n in numbers)
-    return b"tapkeys1" + prints.tobytes() + rows.tobytes()
+    return snapshot(prints, rows)
 
 
 @dataclass
@@ -146,7 +146,7 @@ def last_parts(data: bytes, rows: int, *, traced: bool) -> list[Part]:
         spent = time.process_time() - start
         peak = tracemalloc.get_traced_memory()[1] if traced else 0
         tracemalloc.stop()
-        distinct = (keys - 8) // 16 + outcome.applied
+        distinct = (keys - 8) // 12 + outcome.applied
         parts.append(Part(spent, objects.read_bytes[-1], keys, peak / distinct))
         if outcome.status != "continued":
             break

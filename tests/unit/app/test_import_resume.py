@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import tracemalloc
 from typing import TYPE_CHECKING, Any
 
 from hypothesis import given, settings
@@ -19,7 +20,7 @@ from tap_core.inventory.csv.parser import parse_inventory
 from tap_core.inventory.csv.splitting import CHUNK_SIZE
 from tests.unit.app.test_import_faults import Crash, CrashingStore
 from tests.unit.app.test_imports import HEADER, Countdown, World
-from tests.unit.inventory.csv_strategies import NOW
+from tests.unit.inventory.csv_strategies import NOW, corrupted_files, renders
 
 if TYPE_CHECKING:
     from tap_core.app.imports import PartOutcome
@@ -255,3 +256,56 @@ def test_a_snapshot_restores_the_claims_before_its_row_only() -> None:
         (fingerprint,) = fingerprints([f"K-{n:07d}"], ["north"])
         assert restored.claimer(fingerprint) == (n + 2 if n + 2 < 7 else None)
     assert restored.snapshot(7) == snapshot
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data(), recent=st.integers(min_value=0, max_value=3))
+def test_a_parse_whose_claims_merge_often_gives_the_same_events(
+    data: st.DataObject, recent: int
+) -> None:
+    """Given any file with duplicates and errors, a parse whose recent claims are merged into
+    the sorted tier after every few keys yields the same events as one with the usual
+    threshold (every file here fits the recent tier)."""
+    rendered = data.draw(renders(data.draw(corrupted_files())))
+    usual = list(parse_inventory(io.BytesIO(rendered.data), NOW))
+    merged = parse_inventory(io.BytesIO(rendered.data), NOW, claims=KeyClaims(recent=recent))
+    assert list(merged) == usual
+
+
+@settings(max_examples=40, deadline=None)
+@given(lines=LINES, cut=st.integers(min_value=2, max_value=62), recent=st.integers(0, 3))
+def test_a_parse_resumed_with_the_claims_before_it_gives_the_rest_of_one_parse(
+    lines: list[tuple[int, str]], cut: int, recent: int
+) -> None:
+    """Given a file cut at any record, a parse from the cut with the claims a first parse kept
+    of the rows before it (snapshot, then restored) yields what one parse yields from there."""
+    text = _render(lines).encode()
+    whole = list(parse_inventory(io.BytesIO(text), NOW))
+    at = next((e for e in whole if e.row >= cut), None)
+    if at is None:
+        return
+    first = parse_inventory(io.BytesIO(text), NOW, claims=KeyClaims(recent=recent))
+    for event in first:
+        if event.row >= at.row:
+            break
+    checkpoint = first.checkpoint(at)
+    claims = KeyClaims.restored(first.claims.snapshot(at.row), recent=recent)
+    rest = parse_inventory(io.BytesIO(text[at.offset :]), NOW, resume=checkpoint, claims=claims)
+    assert list(rest) == [e for e in whole if e.row >= at.row]
+
+
+def test_the_claims_keep_under_64_bytes_a_key() -> None:
+    """Given 200,000 distinct keys claimed batch by batch, the claims' traced memory, at its
+    peak (merges included), stays under 64 bytes a key."""
+    stream = io.BytesIO((HEADER + "".join(_line(n, 1) for n in range(200_000))).encode())
+    tracemalloc.start()
+    try:
+        claims = KeyClaims()
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        report = parse_inventory(stream, NOW, claims=claims).report()
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert report.rows_valid == len(claims) == 200_000
+    assert peak / len(claims) < 64, peak / len(claims)

@@ -1,18 +1,27 @@
 """The duplicate check: the first valid record with a (sku, warehouse) key claims it.
 
-The only state that grows with the file is one entry per distinct key: a 64-bit fingerprint of
+The only state that grows with the file is one claim per distinct key: a 64-bit fingerprint of
 the key (`fingerprints`: BLAKE2b, the same in every process, so claims carry from one part of
-an import to the next) in a dict, whose value (shared by a batch of claims) indexes that
-batch's fingerprints and rows, kept in two compact arrays: 90 to 120 bytes a key (the dict's
-table grows in steps; `python -m bench inventory` prints it). Keys and values are plain ints,
-so the garbage collector never traverses the dict. A batch's keys are claimed with one
-``setdefault`` each (one probe of the dict, which keeps a claimed key's claimer); only a batch
-that repeats a key is looked at again.
+an import to the next) and the row that claimed it. Claims live in two tiers:
 
-Parts. `KeyClaims.snapshot` gives the claims of the rows before a row as bytes (12 a key: the
-fingerprints, then the rows, little-endian), and `KeyClaims.restored` takes them back, so a
-part parsed from its checkpoint checks its keys against every earlier part's exactly as one
-parse of the whole file would.
+- the recent tier: a dict from fingerprint to the index of a block of claims (shared by a batch
+  of claims, whose fingerprints and rows sit in two compact arrays). A batch's keys are claimed
+  with one ``setdefault`` each (one probe of the dict, which keeps a claimed key's claimer);
+  only a batch that repeats a key is looked at again. ~100 bytes a key.
+- the sorted tier: the fingerprints in one ascending ``array('Q')`` and their rows in an
+  ``array('I')``, 12 bytes a key, found by a bisection narrowed by a small index of where each
+  run of leading bits starts. The recent tier is merged into it once it holds over an eighth as
+  many keys (or `_RECENT` at first), so memory stays near 12 bytes a key plus an eighth of ~100:
+  under 64 a key at every size past `_RECENT` keys, merges included (``python -m bench
+  import_resume`` prints it), for about a microsecond more a key looked up.
+
+Keys and values are plain ints, so the garbage collector never traverses the dict.
+
+Parts. `KeyClaims.snapshot` gives the claims of the rows before a row as bytes (the sorted tier's
+form: the fingerprints, then the rows, little-endian; 12 bytes a key), and `KeyClaims.restored`
+takes them back as its sorted tier (a copy of the bytes, and the index), so a part parsed from
+its checkpoint checks its keys against every earlier part's exactly as one parse of the whole
+file would.
 
 Collisions. Two different keys share a fingerprint with probability about n^2 / 2^65 among n
 keys: 7 x 10^-7 at 5 x 10^6 keys, 1.5 x 10^-5 at the 2.2 x 10^7 keys the largest file
@@ -24,6 +33,7 @@ from __future__ import annotations
 
 import sys
 from array import array
+from bisect import bisect_left
 from functools import partial
 from hashlib import blake2b
 from itertools import compress, repeat
@@ -46,6 +56,12 @@ scan of one block."""
 _DIGEST: Final = partial(blake2b, digest_size=8, person=b"tap-keys")
 _SEPARATOR: Final = "\x00"  # in no valid key (A-Z a-z 0-9 . _ -)
 _SNAPSHOT: Final = b"tapkeys1"
+_RECENT: Final = 1 << 15
+"""Keys the recent tier holds at least before it is merged into the sorted tier."""
+_SHARE: Final = 8
+"""The recent tier is merged once it holds over 1/_SHARE of the sorted tier's keys."""
+_INDEX_BITS: Final = 16
+"""Leading bits the sorted tier's index tells apart at most (one start per ~64 keys)."""
 
 
 class _Claims(NamedTuple):
@@ -61,6 +77,14 @@ def fingerprints(skus: Iterable[str], warehouses: Iterable[str]) -> list[int]:
     return list(map(int.from_bytes, map(methodcaller("digest"), map(_DIGEST, keys))))
 
 
+def snapshot(prints: Iterable[int], rows: Iterable[int]) -> bytes:
+    """The bytes `KeyClaims.restored` reads: claims of distinct fingerprints ``prints`` by
+    ``rows`` (each below 2^32), in any order."""
+    pairs = sorted(zip(prints, rows, strict=True))
+    ordered, claimers = array("Q", (p for p, _ in pairs)), array("I", (r for _, r in pairs))
+    return _SNAPSHOT + _little(ordered).tobytes() + _little(claimers).tobytes()
+
+
 def _little(numbers: array[int]) -> array[int]:
     """``numbers`` in little-endian order (what a snapshot holds), in place."""
     if sys.byteorder == "big":  # pragma: no cover - every platform tap runs on is little
@@ -71,55 +95,122 @@ def _little(numbers: array[int]) -> array[int]:
 class KeyClaims:
     """Which keys valid records have claimed so far, and by which row."""
 
-    __slots__ = ("_batches", "_claims", "messages")
+    __slots__ = (
+        "_batches",
+        "_claims",
+        "_index",
+        "_prints",
+        "_recent",
+        "_rows",
+        "_shift",
+        "messages",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, *, recent: int = _RECENT) -> None:
+        """``recent``: keys the recent tier holds at least before a merge (small in tests, so
+        that both tiers are exercised)."""
+        self._recent = recent
         self.messages = True
         """Whether ``duplicate_key`` errors get their messages (as
         `tap_core.inventory.csv.checker.RecordChecker.messages`)."""
-        self._claims: dict[int, int] = {}  # fingerprint -> index in _batches
+        self._claims: dict[int, int] = {}  # recent: fingerprint -> index in _batches
         self._batches: list[_Claims] = []
+        self._prints = array("Q")  # sorted tier: ascending fingerprints
+        self._rows = array("I")  # and the row of each
+        self._index = array("Q", [0, 0])
+        self._shift = 64
 
     def __len__(self) -> int:
-        return len(self._claims)
+        return len(self._claims) + len(self._prints)
 
     @classmethod
-    def restored(cls, snapshot: bytes) -> KeyClaims:
+    def restored(cls, data: bytes, *, recent: int = _RECENT) -> KeyClaims:
         """The claims a `snapshot` holds; ValueError when it is not one."""
-        claims = cls()
-        if not snapshot.startswith(_SNAPSHOT) or (len(snapshot) - len(_SNAPSHOT)) % 16:
+        claims = cls(recent=recent)
+        if not data.startswith(_SNAPSHOT) or (len(data) - len(_SNAPSHOT)) % 12:
             raise ValueError("not a snapshot of key claims")
-        body = memoryview(snapshot)[len(_SNAPSHOT) :]
-        count = len(body) // 16
-        prints, rows = _little(array("Q")), _little(array("q"))
-        prints.frombytes(body[: 8 * count])
-        rows.frombytes(body[8 * count :])
-        _little(prints), _little(rows)
-        for start in range(0, count, _BLOCK):
-            block = len(claims._batches)
-            part = _Claims(prints[start : start + _BLOCK], rows[start : start + _BLOCK])
-            claims._batches.append(part)
-            claims._claims.update(zip(part.prints, repeat(block)))
-        if len(claims._claims) != count:
-            raise ValueError("a snapshot of key claims names a key twice")
+        body = memoryview(data)[len(_SNAPSHOT) :]
+        count = len(body) // 12
+        claims._prints.frombytes(body[: 8 * count])
+        claims._rows.frombytes(body[8 * count :])
+        _little(claims._prints), _little(claims._rows)
+        claims._reindex()
         return claims
 
     def snapshot(self, before: int) -> bytes:
         """The claims of the rows before row ``before``, as bytes for `restored`."""
-        prints, rows = array("Q"), array("q")
-        for block in self._batches:
-            kept = list(map(before.__gt__, block.rows))
-            prints.extend(compress(block.prints, kept))
-            rows.extend(compress(block.rows, kept))
+        prints, rows = self._merged(before)
         return _SNAPSHOT + _little(prints).tobytes() + _little(rows).tobytes()
 
     def claimer(self, fingerprint: int) -> int | None:
         """The row that claimed the key with ``fingerprint``, or None."""
         index = self._claims.get(fingerprint)
-        if index is None:
-            return None
-        claims = self._batches[index]
-        return claims.rows[claims.prints.index(fingerprint)]
+        if index is not None:
+            claims = self._batches[index]
+            return claims.rows[claims.prints.index(fingerprint)]
+        at = self._sorted_at(fingerprint)
+        return None if at is None else self._rows[at]
+
+    def _sorted_at(self, fingerprint: int) -> int | None:
+        """Where the sorted tier holds ``fingerprint``, or None."""
+        prints, index = self._prints, self._index
+        bucket = fingerprint >> self._shift
+        at = bisect_left(prints, fingerprint, index[bucket], index[bucket + 1])
+        return at if at < len(prints) and prints[at] == fingerprint else None
+
+    def _in_sorted(self, prints: list[int]) -> list[int]:
+        """The indexes of ``prints`` the sorted tier holds."""
+        if not self._prints:
+            return []
+        found = self._sorted_at
+        return [i for i, fingerprint in enumerate(prints) if found(fingerprint) is not None]
+
+    def _reindex(self) -> None:
+        """Index the sorted tier: where each run of its leading bits starts."""
+        bits = min(_INDEX_BITS, (len(self._prints) // 64).bit_length())
+        self._shift = 64 - bits
+        starts = (bucket << self._shift for bucket in range(1 << bits))
+        self._index = array("Q", map(partial(bisect_left, self._prints), starts))
+        self._index.append(len(self._prints))
+
+    def _merged(self, before: int | None = None) -> tuple[array[int], array[int]]:
+        """Both tiers' claims (of the rows before ``before`` only, if given) in the sorted
+        tier's form."""
+        recent, recent_rows = array("Q"), array("I")
+        for block in self._batches:
+            if before is None:
+                recent.extend(block.prints)
+                recent_rows.extend(block.rows)
+            else:
+                kept = list(map(before.__gt__, block.rows))
+                recent.extend(compress(block.prints, kept))
+                recent_rows.extend(compress(block.rows, kept))
+        prints, rows = self._prints, self._rows
+        if before is not None and rows and max(rows) >= before:
+            kept = list(map(before.__gt__, rows))
+            prints, rows = array("Q", compress(prints, kept)), array("I", compress(rows, kept))
+        merged, merged_rows = array("Q"), array("I")
+        start = 0
+        for index in sorted(range(len(recent)), key=recent.__getitem__):
+            fingerprint = recent[index]
+            at = bisect_left(prints, fingerprint, start)
+            merged.extend(prints[start:at])
+            merged_rows.extend(rows[start:at])
+            merged.append(fingerprint)
+            merged_rows.append(recent_rows[index])
+            start = at
+        merged.extend(prints[start:])
+        merged_rows.extend(rows[start:])
+        return merged, merged_rows
+
+    def _settle(self) -> None:
+        """Merge the recent tier into the sorted one once it holds enough keys."""
+        if len(self._claims) <= max(self._recent, len(self._prints) // _SHARE):
+            return
+        merged, rows = self._merged()
+        self._claims, self._batches = {}, []
+        self._prints, self._rows = merged, rows
+        self._reindex()
 
     def check(self, batch: Batch) -> None:
         """Claim the keys of ``batch``'s valid records in row order; a record whose key is
@@ -132,22 +223,33 @@ class KeyClaims:
             shared = bool(batches) and len(batches[-1].prints) + len(prints) <= _BLOCK
             block = len(batches) - 1 if shared else len(batches)  # where the claims go
             before = len(claims)
-            # One dict probe a key: each key not yet claimed is claimed by this block, and
-            # each claimed one keeps its claimer (what it had is returned).
-            had = list(map(claims.setdefault, prints, repeat(block)))
-            if len(claims) - before == len(prints):  # the usual case: every key new
+            early = self._in_sorted(prints)
+            if early:  # claimed before the recent tier: each such key keeps its claimer
+                sorted_hits = set(early)
+                had = [
+                    -1 if i in sorted_hits else claims.setdefault(fingerprint, block)
+                    for i, fingerprint in enumerate(prints)
+                ]
+            else:
+                # One dict probe a key: each key not yet claimed is claimed by this block,
+                # and each claimed one keeps its claimer (what it had is returned).
+                had = list(map(claims.setdefault, prints, repeat(block)))
+            if not early and len(claims) - before == len(prints):  # the usual case
                 self._store(block, prints, rows)
             else:
                 self._claim_some(batch, prints, had, block)
+            self._settle()
         if batch.keyed:
             keyed = batch.keyed
             _, _, skus, warehouses = zip(*keyed, strict=True)
             prints = fingerprints(skus, warehouses)
             claimed = self._claims.keys() & prints  # found at C level: usually none
-            if not claimed:
+            hits = set(compress(range(len(prints)), map(claimed.__contains__, prints)))
+            hits.update(self._in_sorted(prints))
+            if not hits:
                 return
             found = []
-            for index in compress(range(len(prints)), map(claimed.__contains__, prints)):
+            for index in sorted(hits):
                 row, offset, sku, warehouse = keyed[index]
                 claimer = self.claimer(prints[index])
                 if claimer is not None and claimer < row:
@@ -164,7 +266,7 @@ class KeyClaims:
             last.prints.extend(prints)
             last.rows.extend(rows)
         else:
-            batches.append(_Claims(array("Q", prints), array("q", rows)))
+            batches.append(_Claims(array("Q", prints), array("I", rows)))
 
     def _claim_some(self, batch: Batch, prints: list[int], had: list[int], block: int) -> None:
         """Finish claiming a batch that repeats keys (``had``: what the dict held for each
