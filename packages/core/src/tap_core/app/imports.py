@@ -13,10 +13,16 @@ Parts. When the caller's remaining time (``remaining_millis()``) falls under
 row): the record is saved handing on to the next part, with the checkpoint of the next row,
 and an `tap_core.app.ports.IMPORT_CONTINUED` event (detail: `Continuation`) is emitted; its
 rule runs the import again, which goes on from there. A part resumes at the checkpoint its
-record holds (the event's is not trusted), by parsing the object from its start and skipping
-the rows before it (whose byte offset and row must match what the parse finds there), so the
-parser's duplicate-key check sees every earlier row; a parse begun at the offset would apply
-a second row of a key an earlier part applied.
+record holds (the event's is not trusted) and never reads the file before it: the part that
+hands on first stores the key claims of every row before the next part's start
+(``Reports.put_import_keys``: a fingerprint and a row a key, see
+``tap_core.inventory.csv.key_claims``), and the next part opens the object at that start (a
+ranged read) with those claims, so its duplicate-key check sees every earlier row as one parse
+would. The record's ``keys_at`` is that start; a part that died after progress saves runs again
+from it, reading the rows up to its checkpoint for their keys only (their byte offset and row
+must match what the parse finds there), and if its time runs low there it hands on from the row
+it reached (`Budget`). A file over ``MAX_FILE_BYTES`` is not read: its record is finished with
+the file error ``file_too_large`` and one letter at row 1.
 
 One runner per part. Every save is conditional (``ImportLedger.save_import``): the stored
 record must still be at the part, and its lease (owner token and expiry, see
