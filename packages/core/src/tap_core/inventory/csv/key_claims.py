@@ -17,11 +17,11 @@ an import to the next) and the row that claimed it. Claims live in two tiers:
 
 Keys and values are plain ints, so the garbage collector never traverses the dict.
 
-Parts. `KeyClaims.snapshot` gives the claims of the rows before a row as bytes (the sorted tier's
-form: the fingerprints, then the rows, little-endian; 12 bytes a key), and `KeyClaims.restored`
-takes them back as its sorted tier (a copy of the bytes, and the index), so a part parsed from
-its checkpoint checks its keys against every earlier part's exactly as one parse of the whole
-file would.
+Parts. `KeyClaims.snapshot` gives the claims of the rows before a row as bytes (its highest
+row, then the sorted tier's form: the fingerprints, then the rows, little-endian; 12 bytes a
+key), and `KeyClaims.restored` takes them back as its sorted tier (a copy of the bytes, and
+the index), so a part parsed from its checkpoint checks its keys against every earlier part's
+exactly as one parse of the whole file would.
 
 Collisions. Two different keys share a fingerprint with probability about n^2 / 2^65 among n
 keys: 7 x 10^-7 at 5 x 10^6 keys, 1.5 x 10^-5 at the 2.2 x 10^7 keys the largest file
@@ -56,12 +56,13 @@ scan of one block."""
 _DIGEST: Final = partial(blake2b, digest_size=8, person=b"tap-keys")
 _SEPARATOR: Final = "\x00"  # in no valid key (A-Z a-z 0-9 . _ -)
 _SNAPSHOT: Final = b"tapkeys1"
+"""A snapshot's first bytes; then its highest row (8 bytes), the fingerprints, the rows."""
 _RECENT: Final = 1 << 15
 """Keys the recent tier holds at least before it is merged into the sorted tier."""
 _SHARE: Final = 8
 """The recent tier is merged once it holds over 1/_SHARE of the sorted tier's keys."""
 _INDEX_BITS: Final = 16
-"""Leading bits the sorted tier's index tells apart at most (one start per ~64 keys)."""
+"""Leading bits the sorted tier's index tells apart at most (one start per ~256 keys)."""
 
 
 class _Claims(NamedTuple):
@@ -82,7 +83,13 @@ def snapshot(prints: Iterable[int], rows: Iterable[int]) -> bytes:
     ``rows`` (each below 2^32), in any order."""
     pairs = sorted(zip(prints, rows, strict=True))
     ordered, claimers = array("Q", (p for p, _ in pairs)), array("I", (r for _, r in pairs))
-    return _SNAPSHOT + _little(ordered).tobytes() + _little(claimers).tobytes()
+    return _packed(ordered, claimers, max(claimers, default=0))
+
+
+def _packed(prints: array[int], rows: array[int], top: int) -> bytes:
+    return (
+        _SNAPSHOT + top.to_bytes(8, "little") + _little(prints).tobytes() + _little(rows).tobytes()
+    )
 
 
 def _little(numbers: array[int]) -> array[int]:
@@ -103,6 +110,7 @@ class KeyClaims:
         "_recent",
         "_rows",
         "_shift",
+        "_top",
         "messages",
     )
 
@@ -117,6 +125,7 @@ class KeyClaims:
         self._batches: list[_Claims] = []
         self._prints = array("Q")  # sorted tier: ascending fingerprints
         self._rows = array("I")  # and the row of each
+        self._top = 0  # its highest row
         self._index = array("Q", [0, 0])
         self._shift = 64
 
@@ -127,9 +136,11 @@ class KeyClaims:
     def restored(cls, data: bytes, *, recent: int = _RECENT) -> KeyClaims:
         """The claims a `snapshot` holds; ValueError when it is not one."""
         claims = cls(recent=recent)
-        if not data.startswith(_SNAPSHOT) or (len(data) - len(_SNAPSHOT)) % 12:
+        start = len(_SNAPSHOT) + 8
+        if not data.startswith(_SNAPSHOT) or len(data) < start or (len(data) - start) % 12:
             raise ValueError("not a snapshot of key claims")
-        body = memoryview(data)[len(_SNAPSHOT) :]
+        claims._top = int.from_bytes(data[len(_SNAPSHOT) : start], "little")
+        body = memoryview(data)[start:]
         count = len(body) // 12
         claims._prints.frombytes(body[: 8 * count])
         claims._rows.frombytes(body[8 * count :])
@@ -139,8 +150,7 @@ class KeyClaims:
 
     def snapshot(self, before: int) -> bytes:
         """The claims of the rows before row ``before``, as bytes for `restored`."""
-        prints, rows = self._merged(before)
-        return _SNAPSHOT + _little(prints).tobytes() + _little(rows).tobytes()
+        return _packed(*self._merged(before))
 
     def claimer(self, fingerprint: int) -> int | None:
         """The row that claimed the key with ``fingerprint``, or None."""
@@ -167,15 +177,15 @@ class KeyClaims:
 
     def _reindex(self) -> None:
         """Index the sorted tier: where each run of its leading bits starts."""
-        bits = min(_INDEX_BITS, (len(self._prints) // 64).bit_length())
+        bits = min(_INDEX_BITS, (len(self._prints) // 256).bit_length())
         self._shift = 64 - bits
         starts = (bucket << self._shift for bucket in range(1 << bits))
         self._index = array("Q", map(partial(bisect_left, self._prints), starts))
         self._index.append(len(self._prints))
 
-    def _merged(self, before: int | None = None) -> tuple[array[int], array[int]]:
+    def _merged(self, before: int | None = None) -> tuple[array[int], array[int], int]:
         """Both tiers' claims (of the rows before ``before`` only, if given) in the sorted
-        tier's form."""
+        tier's form, and their highest row."""
         recent, recent_rows = array("Q"), array("I")
         for block in self._batches:
             if before is None:
@@ -185,10 +195,12 @@ class KeyClaims:
                 kept = list(map(before.__gt__, block.rows))
                 recent.extend(compress(block.prints, kept))
                 recent_rows.extend(compress(block.rows, kept))
-        prints, rows = self._prints, self._rows
-        if before is not None and rows and max(rows) >= before:
+        prints, rows, top = self._prints, self._rows, self._top
+        if before is not None and top >= before:  # rare: a merge took rows past it
             kept = list(map(before.__gt__, rows))
             prints, rows = array("Q", compress(prints, kept)), array("I", compress(rows, kept))
+            top = max(rows, default=0)
+        top = max(top, max(recent_rows, default=0))
         merged, merged_rows = array("Q"), array("I")
         start = 0
         for index in sorted(range(len(recent)), key=recent.__getitem__):
@@ -201,15 +213,15 @@ class KeyClaims:
             start = at
         merged.extend(prints[start:])
         merged_rows.extend(rows[start:])
-        return merged, merged_rows
+        return merged, merged_rows, top
 
     def _settle(self) -> None:
         """Merge the recent tier into the sorted one once it holds enough keys."""
         if len(self._claims) <= max(self._recent, len(self._prints) // _SHARE):
             return
-        merged, rows = self._merged()
+        merged, rows, top = self._merged()
         self._claims, self._batches = {}, []
-        self._prints, self._rows = merged, rows
+        self._prints, self._rows, self._top = merged, rows, top
         self._reindex()
 
     def check(self, batch: Batch) -> None:
