@@ -87,9 +87,10 @@ def snapshot(prints: Iterable[int], rows: Iterable[int]) -> bytes:
 
 
 def _packed(prints: array[int], rows: array[int], top: int) -> bytes:
-    return (
-        _SNAPSHOT + top.to_bytes(8, "little") + _little(prints).tobytes() + _little(rows).tobytes()
-    )
+    """The snapshot's bytes (the arrays copied once)."""
+    _little(prints), _little(rows)
+    parts = (memoryview(prints).cast("B"), memoryview(rows).cast("B"))
+    return b"".join((_SNAPSHOT, top.to_bytes(8, "little"), *parts))
 
 
 def _little(numbers: array[int]) -> array[int]:
@@ -202,17 +203,21 @@ class KeyClaims:
             top = max(rows, default=0)
         top = max(top, max(recent_rows, default=0))
         merged, merged_rows = array("Q"), array("I")
+        # the sorted runs between two recent keys are copied as bytes, once
+        old, old_rows = memoryview(prints).cast("B"), memoryview(rows).cast("B")
         start = 0
         for index in sorted(range(len(recent)), key=recent.__getitem__):
             fingerprint = recent[index]
             at = bisect_left(prints, fingerprint, start)
-            merged.extend(prints[start:at])
-            merged_rows.extend(rows[start:at])
+            merged.frombytes(old[8 * start : 8 * at])
+            merged_rows.frombytes(old_rows[4 * start : 4 * at])
             merged.append(fingerprint)
             merged_rows.append(recent_rows[index])
             start = at
-        merged.extend(prints[start:])
-        merged_rows.extend(rows[start:])
+        merged.frombytes(old[8 * start :])
+        merged_rows.frombytes(old_rows[4 * start :])
+        old.release()
+        old_rows.release()
         return merged, merged_rows, top
 
     def _settle(self) -> None:
