@@ -21,6 +21,7 @@ SUITES: Final = (
     "cold_start",
     "leaderboard",
     "inventory",
+    "import_resume",
     "inventory_dynamo",
     "dynamo_leaderboard",
     "local_stack",

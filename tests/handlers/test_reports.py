@@ -1,4 +1,5 @@
-"""``S3Reports`` on moto's server: a day's summary and the latest, a missing day is None."""
+"""``S3Reports`` on moto's server: a day's summary and the latest, a missing day is None; an
+import's report and its key claims by row."""
 
 from __future__ import annotations
 
@@ -55,3 +56,21 @@ def test_an_import_report_is_kept_under_reports_imports(aws: AwsClients) -> None
     found = client.get_object(Bucket=bucket, Key=key)
     assert found["ContentType"] == "application/json"
     assert found["Body"].read() == b'{"status": "done"}'
+
+
+def test_an_imports_key_claims_are_kept_by_row_under_its_reports(aws: AwsClients) -> None:
+    # Given an empty bucket
+    bucket = f"tap-reports-{uuid.uuid4().hex[:12]}"
+    client = aws.s3()
+    client.create_bucket(Bucket=bucket)
+    reports = S3Reports(bucket, INVENTORY_BUCKET.reports_prefix, client)
+    assert reports.import_keys("abc_-1", 7) is None
+    # When the claims before two rows are put
+    body = bytes(range(256)) * 3
+    key = reports.put_import_keys("abc_-1", 7, body)
+    reports.put_import_keys("abc_-1", 9, b"other")
+    # Then each is read back by its row, byte for byte, under the import's reports
+    assert key == "reports/imports/abc_-1/keys-7.bin"
+    assert reports.import_keys("abc_-1", 7) == body
+    assert reports.import_keys("abc_-1", 9) == b"other"
+    assert reports.import_keys("abc_-1", 8) is None

@@ -174,9 +174,11 @@ class InventoryPipeline(pulumi.ComponentResource):
             iam.allow(["s3:GetObject"], [self._objects(INVENTORY_BUCKET.inbound_prefix)]),
             iam.allow(IMPORT_TABLE_ACTIONS, table_resources(self.table, index_names)),
             iam.allow(["sqs:SendMessage"], [self.rows_dlq.arn]),
-            # The import reports, and the follow-up event of a file in parts.
+            # The import reports, the key claims a file in parts carries from part to part
+            # (written, then read by the next part), and the follow-up event.
             iam.allow(
-                ["s3:PutObject"], [self._objects(INVENTORY_BUCKET.reports_prefix, IMPORT_REPORTS)]
+                ["s3:PutObject", "s3:GetObject"],
+                [self._objects(INVENTORY_BUCKET.reports_prefix, IMPORT_REPORTS)],
             ),
             iam.allow(["events:PutEvents"], [default_bus_arn(self.table.arn)]),
         ]

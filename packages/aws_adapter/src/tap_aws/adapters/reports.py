@@ -6,6 +6,9 @@ a copy of the last one written (the read API reads the summaries' DynamoDB items
 ``tap_aws.functions.routes.inventory``). ``reports/imports/<import_id>.json`` is an import's
 report, its `tap_core.inventory.ImportRecord` once done
 (`tap_core.inventory.import_id` derives the id from the object's bucket, key and version).
+``reports/imports/<import_id>/keys-<row>.bin`` holds the key claims of that import's rows
+before ``row``, which the part starting there reads instead of the file before it
+(``tap_core.inventory.csv.key_claims``: 12 bytes a distinct key).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 JSON_TYPE: Final = "application/json"
+BYTES_TYPE: Final = "application/octet-stream"
 
 
 def summary_key(prefix: str, day: date | str) -> str:
@@ -32,6 +36,11 @@ def summary_key(prefix: str, day: date | str) -> str:
 def import_report_key(prefix: str, import_id: str) -> str:
     """The object key of the report of import ``import_id``."""
     return f"{prefix}{IMPORT_REPORTS}{import_id}.json"
+
+
+def import_keys_key(prefix: str, import_id: str, row: int) -> str:
+    """The object key of the key claims of import ``import_id``'s rows before ``row``."""
+    return f"{prefix}{IMPORT_REPORTS}{import_id}/keys-{row}.bin"
 
 
 class S3Reports:
@@ -62,11 +71,21 @@ class S3Reports:
         )
         return key
 
+    def put_import_keys(self, import_id: str, row: int, body: bytes) -> str:
+        key = import_keys_key(self._prefix, import_id, row)
+        self._client.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=BYTES_TYPE)
+        return key
+
+    def import_keys(self, import_id: str, row: int) -> bytes | None:
+        return self._read(import_keys_key(self._prefix, import_id, row))
+
     def summary(self, day: date | str) -> str | None:
+        found = self._read(summary_key(self._prefix, day))
+        return None if found is None else found.decode()
+
+    def _read(self, key: str) -> bytes | None:
         try:
-            response = self._client.get_object(
-                Bucket=self._bucket, Key=summary_key(self._prefix, day)
-            )
+            response = self._client.get_object(Bucket=self._bucket, Key=key)
         except self._client.exceptions.NoSuchKey:
             return None
-        return response["Body"].read().decode()
+        return response["Body"].read()

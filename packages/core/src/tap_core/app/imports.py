@@ -13,10 +13,16 @@ Parts. When the caller's remaining time (``remaining_millis()``) falls under
 row): the record is saved handing on to the next part, with the checkpoint of the next row,
 and an `tap_core.app.ports.IMPORT_CONTINUED` event (detail: `Continuation`) is emitted; its
 rule runs the import again, which goes on from there. A part resumes at the checkpoint its
-record holds (the event's is not trusted), by parsing the object from its start and skipping
-the rows before it (whose byte offset and row must match what the parse finds there), so the
-parser's duplicate-key check sees every earlier row; a parse begun at the offset would apply
-a second row of a key an earlier part applied.
+record holds (the event's is not trusted) and never reads the file before it: the part that
+hands on first stores the key claims of every row before the next part's start
+(``Reports.put_import_keys``: a fingerprint and a row a key, see
+``tap_core.inventory.csv.key_claims``), and the next part opens the object at that start (a
+ranged read) with those claims, so its duplicate-key check sees every earlier row as one parse
+would. The record's ``keys_at`` is that start; a part that died after progress saves runs again
+from it, reading the rows up to its checkpoint for their keys only (their byte offset and row
+must match what the parse finds there), and if its time runs low there it hands on from the row
+it reached (`Budget`). A file over ``MAX_FILE_BYTES`` is not read: its record is finished with
+the file error ``file_too_large`` and one letter at row 1.
 
 One runner per part. Every save is conditional (``ImportLedger.save_import``): the stored
 record must still be at the part, and its lease (owner token and expiry, see
@@ -68,7 +74,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tap_core.app.ports import IMPORT_CONTINUED, ObjectVersion
 from tap_core.deadletters import DeadLetter, LetterError, RowSource
-from tap_core.inventory.csv.events import Checkpoint, RowError, ValidRow
+from tap_core.inventory.csv import messages
+from tap_core.inventory.csv.contract import MAX_FILE_BYTES
+from tap_core.inventory.csv.events import Checkpoint, FileError, RowError, ValidRow
+from tap_core.inventory.csv.key_claims import KeyClaims
 from tap_core.inventory.csv.parser import parse_inventory
 from tap_core.inventory.imports import REPORTED_ROW_ERRORS, ImportRecord, import_id
 from tap_core.inventory.port import ImportedRow, ImportResult
@@ -275,7 +284,13 @@ class BadRows:
 
 
 class Budget:
-    """A part's events: from its checkpoint on, until the time runs low at a row boundary."""
+    """A part's events: from its checkpoint on, until the time runs low at a row boundary.
+
+    The parse may start before the checkpoint (at the record's ``keys_at``: a part that died
+    after progress saves runs again from its start); the rows before the checkpoint are read
+    for their keys only, and that read watches the clock too: when the time runs low there
+    (past its first row), the part ends at that row, `keys_stopped_at`, handing on with the
+    same checkpoint."""
 
     def __init__(
         self,
@@ -288,21 +303,27 @@ class Budget:
         self._start = start
         self.stopped_at: Checkpoint | None = None
         """Where the next part starts, when this one stopped early."""
+        self.keys_stopped_at: Checkpoint | None = None
+        """Where the next part's parse starts, when this one stopped before its checkpoint."""
 
     def events(self) -> Iterator[ValidRow | RowError]:
         start = self._start
         last_row: int | None = None
         for event in self._parser:
             if start is not None:
-                if event.row < start.row:
-                    continue  # an earlier part's row
+                if event.row < start.row:  # an earlier part's row: its key is claimed
+                    if last_row is not None and event.row != last_row and self._low():
+                        self.keys_stopped_at = self._parser.checkpoint(event)
+                        return
+                    last_row = event.row
+                    continue
                 if (event.row, event.offset) != (start.row, start.offset):
                     raise ValueError(
                         f"the checkpoint (row {start.row} at byte {start.offset}) is not a "
                         f"record of this object: its record there is row {event.row} at byte "
                         f"{event.offset}"
                     )
-                start = None
+                start, last_row = None, None
             elif last_row is not None and event.row != last_row and self._low():
                 self.stopped_at = self._parser.checkpoint(event)
                 return
@@ -530,35 +551,81 @@ def _run(
         return run.outcome(run.report(), claimed.warnings)
     upload = job.upload
     clock = dependencies.clock
-    opened = dependencies.objects.open(upload.bucket, upload.key, version=upload.pinned())
+    if upload.size > MAX_FILE_BYTES:  # refused whole, unread
+        return _failed(run, owner, (messages.file_too_large(upload.size),), ())
+    keys_at = claimed.keys_at
+    claims = _claims_before(dependencies, upload, keys_at)
+    offset = 0 if keys_at is None else keys_at.offset
+    opened = dependencies.objects.open(
+        upload.bucket, upload.key, offset=offset, version=upload.pinned()
+    )
     with opened as stream:
-        parser = parse_inventory(stream, upload.uploaded_at)
-        warnings = parser.warnings
+        parser = parse_inventory(stream, upload.uploaded_at, resume=keys_at, claims=claims)
+        # a parse from a checkpoint reads no header: the record has the file's warnings
+        warnings = parser.warnings if keys_at is None else tuple(claimed.warnings)
         if parser.file_errors:
-            record, counted = run.record, Recorded()
-            bad = BadRows(dependencies.dead_letters, upload, clock())
-            bad.file_failed(LetterError(e.code, None, e.message) for e in parser.file_errors)
-            bad.send()
-            stopped_at = None
-        else:
-            budget = Budget(parser, remaining_millis, claimed.checkpoint)
-            chunks = _Chunks(budget.events(), chunk_rows)
-            while True:
-                record, counted = run.chunk(chunks.next(), warnings)
-                if chunks.following is None:
-                    break
-                resuming = record.resuming(parser.checkpoint(chunks.following))
-                if not run.save(resuming.leased(owner, clock()), counted):
-                    return run.outcome("superseded", warnings)
-            stopped_at = budget.stopped_at
+            return _failed(run, owner, parser.file_errors, warnings)
+        budget = Budget(parser, remaining_millis, claimed.checkpoint)
+        chunks = _Chunks(budget.events(), chunk_rows)
+        while True:
+            record, counted = run.chunk(chunks.next(), warnings)
+            if chunks.following is None:
+                break
+            resuming = record.resuming(parser.checkpoint(chunks.following))
+            if not run.save(resuming.leased(owner, clock()), counted):
+                return run.outcome("superseded", warnings)
+        handing = _handing(record, budget)
+        if handing is not None and handing.keys_at is not None:
+            row = handing.keys_at.row  # the claims of the rows before it, for the next part
+            dependencies.reports.put_import_keys(upload.import_id, row, parser.claims.snapshot(row))
     now = clock()
-    if stopped_at is not None:
-        handing = record.next_part(stopped_at).released(now)
-        if not run.save(handing, counted):
+    if handing is not None:
+        if not run.save(handing.released(now), counted):
             return run.outcome("superseded", warnings)
-        _continue(dependencies, upload, handing)
+        _continue(dependencies, upload, run.record)
         return run.outcome("continued", warnings)
-    finishing = record.finishing(now, parser.file_errors).leased(owner, now)
+    finishing = record.finishing(now).leased(owner, now)
     if not run.save(finishing, counted):
+        return run.outcome("superseded", warnings)
+    return run.outcome(run.report(), warnings)
+
+
+def _claims_before(
+    dependencies: ImportDependencies, upload: Upload, keys_at: Checkpoint | None
+) -> KeyClaims | None:
+    """The key claims of the rows before ``keys_at``, stored by an earlier part (None at the
+    file's start)."""
+    if keys_at is None:
+        return None
+    snapshot = dependencies.reports.import_keys(upload.import_id, keys_at.row)
+    if snapshot is None:
+        raise ValueError(
+            f"import {upload.import_id}: the key claims before row {keys_at.row} are missing"
+        )
+    return KeyClaims.restored(snapshot)
+
+
+def _handing(record: ImportRecord, budget: Budget) -> ImportRecord | None:
+    """The record handing on to the next part, when the budget stopped this one early."""
+    if budget.keys_stopped_at is not None and record.checkpoint is not None:
+        return record.next_part(record.checkpoint, budget.keys_stopped_at)
+    if budget.stopped_at is not None:
+        return record.next_part(budget.stopped_at)
+    return None
+
+
+def _failed(
+    run: _Run, owner: str, errors: Iterable[FileError], warnings: Iterable[str]
+) -> PartOutcome:
+    """End an import whose file fails as a whole: one letter at row 1, the record finished
+    with the file's ``errors``."""
+    dependencies = run.dependencies
+    errors = tuple(errors)
+    bad = BadRows(dependencies.dead_letters, run.job.upload, dependencies.clock())
+    bad.file_failed(LetterError(e.code, None, e.message) for e in errors)
+    bad.send()
+    now = dependencies.clock()
+    finishing = run.record.finishing(now, errors).leased(owner, now)
+    if not run.save(finishing, Recorded()):
         return run.outcome("superseded", warnings)
     return run.outcome(run.report(), warnings)

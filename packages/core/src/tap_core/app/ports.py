@@ -67,7 +67,8 @@ LATEST: Final = "latest"
 
 
 class Reports(Protocol):
-    """Stores and reads the daily summaries and the import reports as JSON text."""
+    """Stores and reads the daily summaries and the import reports as JSON text, and the
+    key claims an import carries from one part to the next as bytes."""
 
     def put_summary(self, day: date, body: str) -> str:
         """Keep ``body`` as ``day``'s summary and as the latest; the day's key."""
@@ -79,6 +80,15 @@ class Reports(Protocol):
 
     def put_import_report(self, import_id: str, body: str) -> str:
         """Keep ``body`` as the report of import ``import_id``; its key."""
+        ...
+
+    def put_import_keys(self, import_id: str, row: int, body: bytes) -> str:
+        """Keep ``body`` as the key claims of import ``import_id``'s rows before ``row``
+        (``tap_core.inventory.csv.key_claims.KeyClaims.snapshot``); its key."""
+        ...
+
+    def import_keys(self, import_id: str, row: int) -> bytes | None:
+        """The key claims `put_import_keys` kept for ``import_id`` at ``row``, or None."""
         ...
 
 

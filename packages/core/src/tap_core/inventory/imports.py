@@ -111,6 +111,9 @@ class ImportRecord(BaseModel):
     work (0 first) or, when done, the last one; a started record with ``part > 0`` has the
     ``checkpoint`` where that part resumes (its start, or past the rows its last progress save
     counted), and ``continued`` says whether its follow-up event was sent (or the part began).
+    ``keys_at`` is where that part's parse starts (its start, or a row a part reached while it
+    read up to its checkpoint): the key claims of every row before it are stored under the
+    import's id at its row (``tap_core.app.ports.Reports.import_keys``); None, the file's start.
     A started record with ``finished_at`` has counted every row: its report is left to write.
     ``lease_owner``, ``lease_since`` and ``lease_until``: see the module docstring; the report
     leaves them out.
@@ -130,6 +133,7 @@ class ImportRecord(BaseModel):
     status: ImportStatus = "started"
     part: int = Field(default=0, ge=0)
     checkpoint: Checkpoint | None = None
+    keys_at: Checkpoint | None = None
     continued: bool = False
     finished_at: datetime | None = None
     rows_total: int = Field(default=0, ge=0)
@@ -239,9 +243,20 @@ class ImportRecord(BaseModel):
         """This record with its part's progress: the part resumes at ``checkpoint``."""
         return self._with({"checkpoint": checkpoint})
 
-    def next_part(self, checkpoint: Checkpoint) -> ImportRecord:
-        """This record handing on to its next part, which starts at ``checkpoint``."""
-        return self._with({"part": self.part + 1, "checkpoint": checkpoint, "continued": False})
+    def next_part(self, checkpoint: Checkpoint, keys_at: Checkpoint | None = None) -> ImportRecord:
+        """This record handing on to its next part, which applies rows from ``checkpoint`` on
+        and parses from ``keys_at`` (``checkpoint`` if None: the claims of every row before it
+        are stored)."""
+        if keys_at is not None and keys_at.row > checkpoint.row:
+            raise ValueError(f"keys_at (row {keys_at.row}) is past the checkpoint")
+        return self._with(
+            {
+                "part": self.part + 1,
+                "checkpoint": checkpoint,
+                "keys_at": checkpoint if keys_at is None else keys_at,
+                "continued": False,
+            }
+        )
 
     def sent(self) -> ImportRecord:
         """This record once the follow-up event of its part was sent."""
@@ -252,7 +267,12 @@ class ImportRecord(BaseModel):
     ) -> ImportRecord:
         """This record with every row counted, still started: its report is left to write."""
         return self._with(
-            {"checkpoint": None, "finished_at": finished_at, "file_errors": list(file_errors)}
+            {
+                "checkpoint": None,
+                "keys_at": None,
+                "finished_at": finished_at,
+                "file_errors": list(file_errors),
+            }
         )
 
     def done(
@@ -264,6 +284,7 @@ class ImportRecord(BaseModel):
             {
                 "status": "done",
                 "checkpoint": None,
+                "keys_at": None,
                 "continued": False,
                 "finished_at": self.finished_at if finished_at is None else finished_at,
                 "file_errors": list(self.file_errors if file_errors is None else file_errors),
@@ -277,7 +298,7 @@ class ImportRecord(BaseModel):
     def report(self) -> str:
         """The JSON of the report object: this record without its report key and its lease,
         so every writer of one finished record writes the same bytes."""
-        return self.unleased().model_dump_json(exclude={"report_key"})
+        return self.unleased().model_dump_json(exclude={"report_key", "keys_at"})
 
     def unleased(self) -> ImportRecord:
         """This record without its lease, as its report shows it."""

@@ -23,6 +23,8 @@ class InMemoryObjects:
         self._objects: dict[tuple[str, str], tuple[ObjectVersion, bytes]] = {}
         self.opened = 0
         """How many times an object was opened (each a GetObject in S3)."""
+        self.read_bytes: list[int] = []
+        """The bytes read from each opening, in order."""
 
     def put(self, bucket: str, key: str, body: bytes) -> ObjectVersion:
         """Store ``body`` as the object's new version; that version."""
@@ -43,4 +45,18 @@ class InMemoryObjects:
         if not 0 <= offset <= len(body):
             raise ValueError(f"offset {offset} is outside s3://{bucket}/{key} ({len(body)} bytes)")
         self.opened += 1
-        return io.BytesIO(body[offset:])
+        self.read_bytes.append(0)
+        return _Counted(body[offset:], self.read_bytes, len(self.read_bytes) - 1)
+
+
+class _Counted(io.BytesIO):
+    """A body that adds the bytes each ``read`` returns to its opening's count."""
+
+    def __init__(self, body: bytes, counts: list[int], index: int) -> None:
+        super().__init__(body)
+        self._counts, self._index = counts, index
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        data = super().read(size)
+        self._counts[self._index] += len(data)
+        return data

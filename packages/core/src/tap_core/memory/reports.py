@@ -11,15 +11,25 @@ if TYPE_CHECKING:
 
 
 class InMemoryReports:
-    """Summaries keyed by day (and `tap_core.app.ports.LATEST`), import reports by id."""
+    """Summaries keyed by day (and `tap_core.app.ports.LATEST`), import reports by id, key
+    claims by import id and row."""
 
     def __init__(self) -> None:
         self.bodies: dict[str, str] = {}
         self.imports: dict[str, str] = {}
+        self.keys: dict[tuple[str, int], bytes] = {}
+        """Key claims by (import id, row)."""
 
     def put_import_report(self, import_id: str, body: str) -> str:
         self.imports[import_id] = body
         return f"imports/{import_id}.json"
+
+    def put_import_keys(self, import_id: str, row: int, body: bytes) -> str:
+        self.keys[import_id, row] = body
+        return f"imports/{import_id}/keys-{row}.bin"
+
+    def import_keys(self, import_id: str, row: int) -> bytes | None:
+        return self.keys.get((import_id, row))
 
     def put_summary(self, day: date, body: str) -> str:
         self.bodies[day.isoformat()] = body

@@ -48,10 +48,17 @@ FileErrorCode: TypeAlias = Literal[
     "duplicate_column",
     "invalid_encoding",
     "unreadable_file",
+    "file_too_large",
 ]
 
 MAX_RECORD_BYTES: Final = 65_536
 """The longest record, in bytes, its line terminator excluded."""
+MAX_FILE_BYTES: Final = 256 * 1024 * 1024
+"""The largest file an import reads (256 MiB, about 5 x 10^6 records of 50 bytes); a larger one
+is refused whole (``file_too_large``). What bounds it: the duplicate check keeps a fingerprint
+and a row for each distinct key (12 bytes a key carried from part to part, ~100 in a part's
+memory), which must fit a 512 MB function at the smallest records (~12 bytes each); and the
+odds of two keys sharing a fingerprint (see ``tap_core.inventory.csv.key_claims``)."""
 MAX_AMOUNT: Final = 10**9
 """The largest ``quantity``, ``unit_price`` and ``reorder_level``."""
 MAX_PRICE_DECIMALS: Final = 4

@@ -17,6 +17,7 @@ from tap_core.inventory.csv.contract import (
     ALLOWED,
     COLUMNS,
     DEFAULTS,
+    MAX_FILE_BYTES,
     MAX_RECORD_BYTES,
     MAX_REPORTED_ERRORS,
     REQUIRED_IN_ORDER,
@@ -189,6 +190,15 @@ def header_unreadable(row: int, code: RowErrorCode) -> FileError:
         else f"it is over {number(MAX_RECORD_BYTES)} bytes"
     )
     return _file_error("missing_header", f"the header (row {row}) cannot be read: {what}")
+
+
+def file_too_large(size: int) -> FileError:
+    """``file_too_large``: the file is over `MAX_FILE_BYTES`, so it is not read."""
+    return _file_error(
+        "file_too_large",
+        f"the file is {number(size)} bytes, over the {number(MAX_FILE_BYTES)} bytes an import "
+        "reads; split it into smaller files (each with the header) and upload them",
+    )
 
 
 def no_header() -> FileError:

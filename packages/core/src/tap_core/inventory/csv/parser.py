@@ -54,8 +54,9 @@ class InventoryParser:
     """One parse of one stream; iterate it once for its events.
 
     ``columns`` is the header's mapping (None after a file error), ``file_errors`` and
-    ``warnings`` are known from construction on. ``chunk_size`` is how many bytes each
-    ``read`` asks for.
+    ``warnings`` are known from construction on. ``claims`` holds the keys claimed so far
+    (given, those of the rows before ``resume``, restored from an earlier part; see
+    `KeyClaims.snapshot`). ``chunk_size`` is how many bytes each ``read`` asks for.
     """
 
     def __init__(
@@ -64,6 +65,7 @@ class InventoryParser:
         uploaded_at: datetime,
         *,
         resume: Checkpoint | None = None,
+        claims: KeyClaims | None = None,
         chunk_size: int = CHUNK_SIZE,
     ) -> None:
         if uploaded_at.tzinfo is None or uploaded_at.utcoffset() is None:
@@ -72,6 +74,7 @@ class InventoryParser:
         self.file_errors: tuple[FileError, ...] = ()
         self.warnings: tuple[str, ...] = ()
         self._started = False
+        self.claims = KeyClaims() if claims is None else claims
         self._header_read = resume is not None
         self.columns: Columns | None
         if resume is None:
@@ -135,7 +138,7 @@ class InventoryParser:
             return
         checker = RecordChecker(self.columns, self.uploaded_at)
         lines_checker = LinesChecker(checker, items=items)
-        claims = KeyClaims()
+        claims = self.claims
 
         def quieten() -> None:
             if full is not None and checker.messages and full():
@@ -228,16 +231,21 @@ class InventoryParser:
 
 
 def parse_inventory(
-    stream: Readable, uploaded_at: datetime, *, resume: Checkpoint | None = None
+    stream: Readable,
+    uploaded_at: datetime,
+    *,
+    resume: Checkpoint | None = None,
+    claims: KeyClaims | None = None,
 ) -> InventoryParser:
     """Start parsing ``stream``, a file uploaded at ``uploaded_at`` (aware).
 
     The header is read now; iterate the result for `ValidRow` and `RowError`
     events in file order. With ``resume`` (a `Checkpoint`), ``stream`` must already be
     positioned at its offset; the header is not read again, and duplicates are detected
-    within the resumed part.
+    within the resumed part, and against ``claims`` (the keys of the rows before it, see
+    `KeyClaims.snapshot`) when given.
     """
-    return InventoryParser(stream, uploaded_at, resume=resume)
+    return InventoryParser(stream, uploaded_at, resume=resume, claims=claims)
 
 
 def validate_inventory(
