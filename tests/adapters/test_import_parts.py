@@ -29,6 +29,7 @@ from tests.handlers.conftest import fixed_clock
 from tests.handlers.test_inventory_import import PARTED, Countdown, upload
 from tests.unit.app.test_import_faults import (
     Crash,
+    CrashAt,
     Metered,
     clean_run,
     counts,
@@ -39,7 +40,7 @@ from tests.unit.app.test_imports import Countdown as Remaining
 from tests.unit.app.test_imports import World
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable
     from datetime import datetime
 
     from tap_core.inventory import ImportResult, InventoryItem, LocatedItem
@@ -116,12 +117,8 @@ def test_a_file_in_parts_on_dynamodb_ends_as_in_one_invocation_in_memory(
     assert parted.unleased().model_copy(update={"part": 0}) == alone.unleased()
 
 
-class _DyingStore(DynamoInventoryStore):
-    """The DynamoDB store, dying (`Crash`) when handed its ``crash_at``-th row, once, and
-    running ``hook`` instead if one is set."""
-
-    crash_at: int | None = None
-    hook: Callable[[], None] | None = None
+class _DyingStore(CrashAt, DynamoInventoryStore):
+    """The DynamoDB store, dying as `CrashAt` says."""
 
     def apply(
         self,
@@ -129,22 +126,7 @@ class _DyingStore(DynamoInventoryStore):
         uploaded_at: datetime,
         source: str | None = None,
     ) -> ImportResult:
-        return super().apply(self._watched(items), uploaded_at, source)
-
-    def _watched(
-        self, items: Iterable[InventoryItem | LocatedItem]
-    ) -> Iterator[InventoryItem | LocatedItem]:
-        for entry in items:
-            if self.crash_at is not None:
-                if self.crash_at == 0:
-                    self.crash_at = None
-                    hook, self.hook = self.hook, None
-                    if hook is None:
-                        raise Crash
-                    hook()
-                else:
-                    self.crash_at -= 1
-            yield entry
+        return super().apply(self.watched(items), uploaded_at, source)
 
 
 def test_on_dynamodb_a_crash_then_redelivery_and_a_duplicate_count_as_a_clean_run(

@@ -67,25 +67,16 @@ def render(kinds: list[str]) -> tuple[str, int, int]:
 # --- the ports that fail ---
 
 
-class CrashingStore(InMemoryInventoryStore):
-    """Dies (raises `Crash`) when it is handed its ``crash_at``-th row, counting from 0 over
-    every apply; the rows before are applied. ``hook``, if set, runs instead at that row."""
+class CrashAt:
+    """A store that dies (raises `Crash`) when it is handed its ``crash_at``-th row, counting
+    from 0 over every apply, once; the rows before are applied. ``hook``, if set, runs instead
+    at that row. Mixed into the in-memory store here and the DynamoDB one in the adapters'
+    tests: their ``apply`` passes the rows through `watched`."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.crash_at: int | None = None
-        self.hook: Callable[[], None] | None = None
+    crash_at: int | None = None
+    hook: Callable[[], None] | None = None
 
-    def apply(
-        self,
-        items: Iterable[InventoryItem | LocatedItem],
-        uploaded_at: datetime,
-        source: str | None = None,
-        **kwargs: Any,
-    ) -> ImportResult:
-        return super().apply(self._watched(items), uploaded_at, source, **kwargs)
-
-    def _watched(
+    def watched(
         self, items: Iterable[InventoryItem | LocatedItem]
     ) -> Iterator[InventoryItem | LocatedItem]:
         for entry in items:
@@ -99,6 +90,19 @@ class CrashingStore(InMemoryInventoryStore):
                 else:
                     self.crash_at -= 1
             yield entry
+
+
+class CrashingStore(CrashAt, InMemoryInventoryStore):
+    """The in-memory store, dying as `CrashAt` says."""
+
+    def apply(
+        self,
+        items: Iterable[InventoryItem | LocatedItem],
+        uploaded_at: datetime,
+        source: str | None = None,
+        **kwargs: Any,
+    ) -> ImportResult:
+        return super().apply(self.watched(items), uploaded_at, source, **kwargs)
 
 
 class DyingClock(Countdown):
