@@ -22,7 +22,7 @@ def test_plan_lists_the_stack_and_its_outputs(capsys: pytest.CaptureFixture[str]
 
 def test_plan_refuses_a_bad_suffix_as_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["infra", "plan", "--suffix", "Not OK"]) == 2
-    assert "'Not OK'" in capsys.readouterr().err
+    assert '"Not OK"' in capsys.readouterr().err
 
 
 def test_other_commands_still_refuse_unknown_arguments() -> None:
