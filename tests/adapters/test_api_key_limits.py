@@ -6,11 +6,10 @@ checks them on writes only: a key over the limit would be a ValidationException,
 from __future__ import annotations
 
 import base64
-import json
 import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import pytest
 from botocore.exceptions import ClientError
@@ -28,7 +27,7 @@ from tap_core.leaderboard import (
     encode_sort_key,
 )
 from tap_tools.testing import SORT_KEY_BYTES, AwsClients, KeyLimits
-from tests.handlers.conftest import NOW, FakeContext, fixed_clock, load_event
+from tests.handlers.conftest import NOW, FakeContext, api_get, fixed_clock
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -65,12 +64,7 @@ def limits(moto_server: MotoServer) -> Iterator[KeyLimits]:
 
 
 def _get(path: str, **query: str) -> tuple[int, Any]:
-    event = load_event("http_api_v2_get.json")
-    event["rawPath"] = event["requestContext"]["http"]["path"] = path
-    event["rawQueryString"] = urlencode(query)
-    event["queryStringParameters"] = query or None
-    response = api.lambda_handler(event, FakeContext())
-    return response["statusCode"], json.loads(response["body"])
+    return api_get(FakeContext(), path, **query)
 
 
 def _forged_cursor(key: str) -> str:

@@ -28,6 +28,20 @@ def fixed_clock() -> datetime:
     return NOW
 
 
+def api_get(context: Any, path: str, **query: str) -> tuple[int, Any]:
+    """GET ``path`` through the ``api`` function as API Gateway would: (status, parsed body)."""
+    from urllib.parse import urlencode  # noqa: PLC0415 - only the api tests need it
+
+    from tap_aws.functions import api  # noqa: PLC0415 - the function under test
+
+    event = load_event("http_api_v2_get.json")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["rawQueryString"] = urlencode(query)
+    event["queryStringParameters"] = query or None
+    response = api.lambda_handler(event, context)
+    return response["statusCode"], json.loads(response["body"])
+
+
 @dataclass
 class FakeContext:
     """The attributes Powertools reads of a ``LambdaContext``."""

@@ -18,7 +18,7 @@ from tap_aws.functions.routes.requests import INVENTORY_CACHE, LEADERBOARD_CACHE
 from tap_core.inventory import ImportRecord, InventoryItem, import_id, summarize
 from tap_core.leaderboard import LeaderboardSpec, RankIndexUnavailable, ScoreSubmission
 from tap_core.memory import InMemoryInventoryStore, InMemoryLeaderboards, InMemoryRankIndex
-from tests.handlers.conftest import NOW, FakeContext, fixed_clock, load_event
+from tests.handlers.conftest import NOW, FakeContext, api_get, fixed_clock, load_event
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -52,19 +52,9 @@ def wired(inventory: InMemoryInventoryStore) -> Iterator[None]:
     api.root.reset()
 
 
-def get(context: FakeContext, path: str, **query: str) -> tuple[int, Any]:
-    """GET ``path`` through the function as API Gateway would: (status, parsed JSON body)."""
-    event = load_event("http_api_v2_get.json")
-    event["rawPath"] = event["requestContext"]["http"]["path"] = path
-    event["rawQueryString"] = urlencode(query)
-    event["queryStringParameters"] = query or None
-    response = api.lambda_handler(event, context)
-    return response["statusCode"], json.loads(response["body"])
-
-
 def test_top_pages_through_the_board_with_what_a_live_page_needs(context: FakeContext) -> None:
     # Given 7 players on a weekly board; When the first page of 3 is read
-    status, first = get(context, "/leaderboards/weekly/top", limit="3")
+    status, first = api_get(context, "/leaderboards/weekly/top", limit="3")
     # Then it holds the best 3, the count, the period and when it resets
     assert status == 200
     assert [(e["player_id"], e["rank"]) for e in first["entries"]] == [
@@ -79,7 +69,7 @@ def test_top_pages_through_the_board_with_what_a_live_page_needs(context: FakeCo
     seen = [e["player_id"] for e in first["entries"]]
     cursor = first["next_cursor"]
     while cursor is not None:
-        status, page = get(context, "/leaderboards/weekly/top", limit="3", cursor=cursor)
+        status, page = api_get(context, "/leaderboards/weekly/top", limit="3", cursor=cursor)
         assert status == 200
         seen.extend(e["player_id"] for e in page["entries"])
         cursor = page["next_cursor"]
@@ -88,21 +78,21 @@ def test_top_pages_through_the_board_with_what_a_live_page_needs(context: FakeCo
 
 
 def test_a_player_its_neighbours_several_ranks_and_the_count(context: FakeContext) -> None:
-    status, body = get(context, "/leaderboards/global/players/p5")
+    status, body = api_get(context, "/leaderboards/global/players/p5")
     assert (status, body["entry"]["rank"], body["entry"]["score"]) == (200, 3, 50)
     assert body["resets_at"] is None
     assert body["period"] == "all"
 
-    status, body = get(context, "/leaderboards/global/players/p5/around", before="1", after="2")
+    status, body = api_get(context, "/leaderboards/global/players/p5/around", before="1", after="2")
     assert status == 200
     assert [e["player_id"] for e in body["entries"]] == ["p6", "p5", "p4", "p3"]
 
-    status, body = get(context, "/leaderboards/global/ranks", players="p1,nobody,p7")
+    status, body = api_get(context, "/leaderboards/global/ranks", players="p1,nobody,p7")
     assert status == 200
     assert [(e["player_id"], e["rank"]) for e in body["entries"]] == [("p7", 1), ("p1", 7)]
     assert body["missing"] == ["nobody"]
 
-    status, body = get(context, "/leaderboards/global/count")
+    status, body = api_get(context, "/leaderboards/global/count")
     assert (status, body["count"]) == (200, 7)
 
 
@@ -135,14 +125,14 @@ def test_a_player_its_neighbours_several_ranks_and_the_count(context: FakeContex
 def test_a_bad_parameter_is_a_400_naming_it(
     context: FakeContext, path: str, query: dict[str, str], named: str
 ) -> None:
-    status, body = get(context, path, **query)
+    status, body = api_get(context, path, **query)
     assert status == 400
     assert named in body["message"]
 
 
 def test_a_cursor_of_another_board_is_a_400(context: FakeContext) -> None:
-    _, page = get(context, "/leaderboards/weekly/top", limit="1")
-    status, body = get(context, "/leaderboards/global/top", cursor=page["next_cursor"])
+    _, page = api_get(context, "/leaderboards/weekly/top", limit="1")
+    status, body = api_get(context, "/leaderboards/global/top", cursor=page["next_cursor"])
     assert status == 400
     assert "cursor" in body["message"]
 
@@ -163,7 +153,7 @@ def test_a_cursor_of_another_board_is_a_400(context: FakeContext) -> None:
 def test_an_unknown_board_player_or_day_is_a_404(
     context: FakeContext, path: str, named: str
 ) -> None:
-    status, body = get(context, path)
+    status, body = api_get(context, path)
     assert status == 404
     assert named in body["message"]
 
@@ -187,7 +177,7 @@ LONG = "x" * 5000
 def test_no_error_echoes_an_input_of_any_length(
     context: FakeContext, path: str, query: dict[str, str]
 ) -> None:
-    status, body = get(context, path, **query)
+    status, body = api_get(context, path, **query)
     assert status in {400, 404}
     assert len(body["message"]) < 300, body["message"]
 
@@ -200,11 +190,11 @@ def test_a_stored_summary_is_served_by_date_and_as_the_latest(
     inventory.keep_summary(NOW.date(), later)
     inventory.keep_summary(NOW.date() - timedelta(days=1), earlier)
     # Then each day is served, and the latest is the later one
-    assert get(context, "/inventory/summaries/2026-11-30") == (
+    assert api_get(context, "/inventory/summaries/2026-11-30") == (
         200,
         json.loads(earlier.model_dump_json()),
     )
-    status, latest = get(context, "/inventory/summaries/latest")
+    status, latest = api_get(context, "/inventory/summaries/latest")
     assert (status, latest["as_of"], latest["items"]) == (200, "2026-12-01", 1)
 
 
@@ -231,7 +221,7 @@ def test_an_item_is_served_in_every_warehouse(
         "inbound/a.csv",
     )
     # When it is read
-    status, body = get(context, "/inventory/items/A-1")
+    status, body = api_get(context, "/inventory/items/A-1")
     # Then it is that SKU alone, each warehouse in order, with the total quantity
     assert status == 200
     assert (body["sku"], body["quantity"]) == ("A-1", 7)
@@ -252,7 +242,7 @@ def test_an_import_is_served_by_its_id(
 ) -> None:
     record = ImportRecord.begin("tap-inventory-dev", "inbound/a.csv", '"e"', NOW, NOW)
     inventory.save_import(record, replacing=None)
-    status, body = get(context, f"/inventory/imports/{record.import_id}")
+    status, body = api_get(context, f"/inventory/imports/{record.import_id}")
     assert status == 200
     assert (body["status"], body["key"], body["rows_valid"]) == ("started", "inbound/a.csv", 0)
     assert ImportRecord.model_validate(body) == record
@@ -282,7 +272,7 @@ PARAMETERS = ("limit", "cursor", "period", "before", "after", "players")
 )
 def test_no_query_makes_a_500(route: str, query: dict[str, str]) -> None:
     # Given any values for the parameters of any route; When it is read
-    status, body = get(FakeContext(), route, **query)
+    status, body = api_get(FakeContext(), route, **query)
     # Then the answer is a page or a 4xx with a message, never a server error
     assert status in {200, 400, 404}, body
     if status != 200:
@@ -300,7 +290,7 @@ PATH_TEXT = st.text(
 @given(route=st.sampled_from(("/inventory/items/", "/inventory/imports/")), value=PATH_TEXT)
 def test_no_sku_or_import_id_makes_a_500(route: str, value: str) -> None:
     # Given any text as the SKU or the import id; When it is read
-    status, body = get(FakeContext(), route + value)
+    status, body = api_get(FakeContext(), route + value)
     # Then the answer is a 4xx with a message (nothing is stored), never a server error
     assert status in {400, 404}, body
     assert body["message"]
@@ -325,7 +315,7 @@ def test_ranks_of_many_players_is_one_read_of_the_board(context: FakeContext) ->
     api.root.use(ApiDependencies(counting, wired.boards, wired.inventory, wired.clock))
     # When seven players (one named twice) and an unknown one are asked for
     names = ",".join([*SCORES, "p3", "nobody"])
-    status, body = get(context, "/leaderboards/global/ranks", players=names)
+    status, body = api_get(context, "/leaderboards/global/ranks", players=names)
     # Then one ranks_of answers, best first, and the unknown one is missing
     assert status == 200
     assert counting.calls == ["ranks_of"]
@@ -414,7 +404,7 @@ def test_an_unreachable_rank_index_is_a_503_that_names_no_endpoint(
 def test_an_error_quotes_a_long_input_cut(
     context: FakeContext, path: str, query: dict[str, str]
 ) -> None:
-    status, body = get(context, path, **query)
+    status, body = api_get(context, path, **query)
     assert status in (400, 404)
     assert len(body["message"]) < 300, body["message"][:400]
 
@@ -436,10 +426,12 @@ def test_a_cursor_keeps_reading_its_period_after_the_rollover(context: FakeConte
     api.root.use(
         ApiDependencies(board, {b.id: b for b in BOARDS}, InMemoryInventoryStore(), lambda: now[0])
     )
-    status, first = get(context, "/leaderboards/weekly/top", limit="3")
+    status, first = api_get(context, "/leaderboards/weekly/top", limit="3")
     assert (status, first["period"]) == (200, "2026-W49")
     now[0] = NOW + timedelta(days=7)  # the next week: its page is empty
-    status, rest = get(context, "/leaderboards/weekly/top", limit="10", cursor=first["next_cursor"])
+    status, rest = api_get(
+        context, "/leaderboards/weekly/top", limit="10", cursor=first["next_cursor"]
+    )
     assert status == 200, rest
     assert rest["period"] == first["period"]
     assert rest["count"] == len(SCORES)
@@ -447,7 +439,7 @@ def test_a_cursor_keeps_reading_its_period_after_the_rollover(context: FakeConte
         f"p{n}" for n in range(7, 0, -1)
     ]
     # Asking for another period with that cursor is still refused, naming the cursor
-    status, refused = get(
+    status, refused = api_get(
         context, "/leaderboards/weekly/top", cursor=first["next_cursor"], period="2026-W50"
     )
     assert status == 400
