@@ -338,10 +338,10 @@ def _moved(message: MessageTypeDef) -> dict[str, Any]:
     else:
         message_text, submission = f"{why}: a valid submission that kept failing", True
     return {
-        "source": {"kind": "moved", "message_id": message["MessageId"]},
+        "source": {"kind": "moved", "message_id": message["MessageId"], "submission": submission},
         "errors": [{"code": MOVED_BY_SQS, "field": None, "message": message_text}],
         "raw": body,
-        "raw_cut": 0 if submission else None,
+        "raw_cut": 0,
         "at": None,
     }
 
@@ -465,12 +465,14 @@ def _redrive(client: SQSClient, queue_url: str, target: str, args: argparse.Name
         seen.add(dedup)
         raw = letter.get("raw")
         group = letter["sqs"]["group_id"]
-        moved_by_sqs = isinstance(source, dict) and source.get("kind") == "moved"
-        if letter.get("raw_cut") != 0 or not isinstance(raw, str) or not group:
-            why = _reasons(letter) if moved_by_sqs else "the raw input was cut or is missing"
-            left.append(f"{_source(letter)}: {why}")
+        by_sqs = source if isinstance(source, dict) and source.get("kind") == "moved" else None
+        if by_sqs is not None and not by_sqs.get("submission"):
+            left.append(f"{_source(letter)}: {_reasons(letter)}")
             continue
-        if moved_by_sqs:
+        if letter.get("raw_cut") != 0 or not isinstance(raw, str) or not group:
+            left.append(f"{_source(letter)}: the raw input was cut or is missing")
+            continue
+        if by_sqs is not None:
             # The original deduplication id may still be within the main queue's 5-minute
             # window, where SQS would accept the resend and drop it: a fresh one, derived
             # from this message, so a resend of this redrive stays one message
