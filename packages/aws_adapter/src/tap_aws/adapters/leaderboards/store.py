@@ -61,7 +61,7 @@ from tap_core.leaderboard import (
 )
 from tap_core.leaderboard.index import NOTHING_HELD, RankIndexUnavailable
 from tap_core.leaderboard.models import compact_json
-from tap_core.leaderboard.moves import row_of
+from tap_core.leaderboard.moves import move_of, row_of
 from tap_core.leaderboard.ranking import PLAYER_OFFSET
 
 if TYPE_CHECKING:
@@ -467,10 +467,11 @@ class DynamoLeaderboards:
                 sk = item["sk"]["S"]
                 if not sk.startswith(layout.ENTRY_PREFIX):
                     continue
-                entry = entry_of(sk[len(layout.ENTRY_PREFIX) :], item)
-                key = encode_sort_key(spec.order, entry.score, entry.achieved_at, entry.player_id)
-                row = row_of(entry)
-                moves.append(Move(page, entry.player_id, None, key, entry.revision, row))
+                move = move_of(
+                    page, spec.order, None, entry_of(sk[len(layout.ENTRY_PREFIX) :], item)
+                )
+                if move is not None:  # an entry always moves from nothing
+                    moves.append(move)
         index.apply(moves)
 
     # -- helpers ------------------------------------------------------------------------
