@@ -35,6 +35,7 @@ from tap_aws.adapters.leaderboards.rank_index import stream_record
 from tap_aws.adapters.leaderboards.store import page_items
 from tap_aws.functions import rank_index
 from tap_aws.functions.bootstrap import RankIndexDependencies
+from tap_aws.resources import RANK_INDEX_STREAM
 from tap_core.leaderboard import (
     BoardSpecs,
     Entry,
@@ -171,8 +172,9 @@ def submissions(entries: list[Entry], rng: random.Random, *, tied: bool) -> list
 def stream_records(
     client: DynamoDBClient, streams: DynamoDBStreamsClient, table: str
 ) -> list[dict[str, Any]]:
-    """Every record of the table's stream, shard by shard, entries only (the mapping's
-    filter)."""
+    """Every record of the table's stream, shard by shard from its start, entries only (the
+    mapping's filter, ``RANK_INDEX_STREAM.admits``), each with the ``eventSourceARN`` Lambda's
+    event carries."""
     arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
     records: list[dict[str, Any]] = []
     for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
@@ -183,7 +185,7 @@ def stream_records(
             answer = streams.get_records(ShardIterator=iterator, Limit=1000)
             records += answer["Records"]  # type: ignore[arg-type]
             iterator = answer.get("NextShardIterator") if answer["Records"] else None
-    return [r for r in records if r["dynamodb"]["Keys"]["sk"]["S"].startswith("P#")]
+    return [{**r, "eventSourceARN": arn} for r in records if RANK_INDEX_STREAM.admits(r)]
 
 
 def measure(endpoint: str, case: Case, design: Design) -> Measured:
@@ -210,7 +212,7 @@ def measure(endpoint: str, case: Case, design: Design) -> Measured:
         boards = BoardSpecs([SPEC])
         moves = [one.move for r in records if (one := stream_record(r, boards)) is not None]
         index = DynamoRankIndex(table, client, count_shards=case.count_shards)
-        dependencies = RankIndexDependencies(index, BoardSpecs([SPEC]))
+        dependencies = RankIndexDependencies(index, boards)
         for start in range(0, len(records), case.batch):
             response = rank_index.apply_records(records[start : start + case.batch], dependencies)
             rank_index.metrics.clear_metrics()

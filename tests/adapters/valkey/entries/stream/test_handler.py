@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -17,6 +17,7 @@ from tap_aws.functions import rank_index
 from tap_aws.functions.bootstrap import RankIndexDependencies
 from tap_core.leaderboard import BoardSpecs, LeaderboardSpec, RankIndexUnavailable, ScoreSubmission
 from tap_core.memory import InMemoryLeaderboards
+from tap_tools.scale import stream_records
 from tap_tools.testing import AwsClients
 from tap_tools.valkey_server import free_port
 from tests.unit.leaderboard.strategies import NOW
@@ -27,20 +28,6 @@ if TYPE_CHECKING:
     from tap_tools.testing import MotoServer
 
 SPEC = LeaderboardSpec(id="b", order="desc")
-
-
-def _records(aws: AwsClients, arn: str) -> list[dict[str, Any]]:
-    """Every record of the stream's shards, from the start, as an event source mapping reads
-    them (``eventSourceARN`` added as Lambda's event carries it)."""
-    streams = aws.dynamodbstreams()
-    found = []
-    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(
-            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        answer = streams.get_records(ShardIterator=iterator)
-        found += [{**record, "eventSourceARN": arn} for record in answer["Records"]]
-    return found
 
 
 def test_a_batch_fails_whole_while_the_server_is_down_and_applies_once_it_is_back(
@@ -65,8 +52,7 @@ def test_a_batch_fails_whole_while_the_server_is_down_and_applies_once_it_is_bac
             achieved_at=NOW - timedelta(minutes=number),
         )
         assert store.submit(submission) == memory.submit(submission)
-    arn = client.describe_table(TableName=name)["Table"]["LatestStreamArn"]
-    records = _records(aws, arn)
+    records = stream_records(client, aws.dynamodbstreams(), name)
     boards = BoardSpecs([SPEC])
     # When the server cannot be reached, the whole batch fails (nothing reported partially)
     down = ValkeyRankIndex(f"redis://127.0.0.1:{free_port()}", timeout=0.2)
